@@ -1,0 +1,86 @@
+"""The site configuration (``site.yml``): settings that belong to the publisher, not a plan.
+
+Read with the same line-aware YAML reader as plan metadata, so a mistake in the
+configuration is reported like a mistake in content: ``site.yml:LINE: … — …``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ContentError, Report
+from .yamlnode import Node, read_yaml
+
+CONFIG_FILE = "site.yml"
+
+
+@dataclass(frozen=True, slots=True)
+class Bilingual:
+    """A text in both languages of the site."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Publisher:
+    """The agency that publishes the site, as shown in every page's footer."""
+
+    name: Bilingual
+    address: Bilingual | None
+    phone: str | None
+    email: str | None
+    office_hours: Bilingual | None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    base_url: str
+    """The public address of the site's root, ending in '/'."""
+    site_name: Bilingual
+    publisher: Publisher
+
+
+def load_config(project: Path) -> SiteConfig:
+    """Read and check ``site.yml``; raise ContentError with every problem found."""
+    path = project / CONFIG_FILE
+    report = Report(CONFIG_FILE)
+    if not path.is_file():
+        report.fail(1, "the site configuration file is missing",
+                    f"create {CONFIG_FILE} (see 'Site configuration' in README.md)")
+        raise ContentError(report.problems)
+    root = read_yaml(path.read_text(encoding="utf-8-sig"), report)
+    config = read_config(root) if root else None
+    if report.problems or config is None:
+        raise ContentError(report.problems)
+    return config
+
+
+def read_config(root: Node) -> SiteConfig | None:
+    keys = root.keys(("base_url", "site_name", "publisher"))
+    if keys is None or len(keys) < 3:
+        return None
+    base_url = keys["base_url"].text() or ""
+    if base_url and not base_url.startswith(("https://", "http://")):
+        keys["base_url"].fail(f"'base_url' must be a web address, not '{base_url}'",
+                              "write the site's public address, e.g. https://www.example.gov.tw/plans/")
+    elif base_url and not base_url.endswith("/"):
+        base_url += "/"
+    publisher = keys["publisher"].keys(("name",), ("address", "phone", "email", "office_hours")) or {}
+    return SiteConfig(
+        base_url=base_url,
+        site_name=bilingual(keys["site_name"]),
+        publisher=Publisher(
+            name=bilingual(publisher["name"]) if "name" in publisher else Bilingual("", ""),
+            address=bilingual(publisher["address"]) if "address" in publisher else None,
+            phone=publisher["phone"].text() if "phone" in publisher else None,
+            email=publisher["email"].text() if "email" in publisher else None,
+            office_hours=bilingual(publisher["office_hours"]) if "office_hours" in publisher else None,
+        ),
+    )
+
+
+def bilingual(node: Node) -> Bilingual:
+    keys = node.keys(("zh", "en")) or {}
+    return Bilingual(*((keys[k].text() or "") if k in keys else "" for k in ("zh", "en")))

@@ -1,0 +1,812 @@
+"""Content stage: plan files (YAML front matter + structured Markdown) → the plan model.
+
+Markdown is parsed by markdown-it-py with raw HTML off, and the resulting syntax tree is
+read into the frozen model of :mod:`plansite.model`. Every problem is recorded with its line
+through the file's :class:`~plansite.errors.Report`, so one build lists all of them.
+
+Run ``python -m plansite.content FILE…`` to check single files and see what was counted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.container import container_plugin
+
+from . import model as m
+from .dates import DEADLINE_FORMS, parse_deadline
+from .errors import ContentError, Problem, Report
+from .yamlnode import Node, read_yaml
+
+PLANS_DIR = Path("content") / "plans"
+LANGUAGES = {"zh-Hant": "zh-Hant-TW"}
+"""File-name language tag → the ``lang`` the file must declare."""
+
+FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9-]*)\.(?P<lang>[A-Za-z-]+)\.md$")
+ID = re.compile(r"^[a-z][a-z0-9-]*$")
+EXPLICIT_ID = re.compile(r"\s*\{#([^}\s]*)\}\s*$")
+RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta"}
+"""Ids the page templates use themselves; an explicit id may not take them."""
+
+NUMBER = re.compile(
+    r"^\s*("
+    r"[壹貳參叁肆伍陸柒捌玖拾]+、"  # 壹、
+    r"|[一二三四五六七八九十]+、"  # 一、
+    r"|[（(]\s*[一二三四五六七八九十]+\s*[)）]"  # (一)
+    r"|\d+(?:\.\d+)+\.?"  # 1.1
+    r"|\d+[.．、]"  # 1.  1、
+    r"|[（(]\s*\d+\s*[)）]"  # (1)
+    r"|[A-Z][.．、]"  # A.
+    r")\s*"
+)
+UNIT_SEPARATOR = re.compile(r"\s*[、/／，,;；]\s*")
+FIELD_LINE = re.compile(r"^\s*(?P<label>[^：:]{1,20}?)\s*[：:]\s*(?P<value>.*?)\s*$")
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+REQUIRED_KEYS = ("id", "lang", "title", "agency", "year", "classification")
+OPTIONAL_KEYS = ("issued", "issued_ref", "basis", "tables")
+SERVICE_CODES = {"100", "200", "300", "400", "500", "600", "700", "800", "900"} | {
+    f"{letter}00" for letter in "ABCDEFGHI"
+}
+
+MARKDOWN = MarkdownIt("commonmark", {"html": False}).use(container_plugin, "actions")
+
+
+def load_plans(project: Path) -> tuple[m.Plan, ...]:
+    """Read every plan under ``content/plans``; raise ContentError listing all problems."""
+    problems: list[Problem] = []
+    plans: list[m.Plan] = []
+    for path in sorted((project / PLANS_DIR).glob("*.md")):
+        plan, found = read_plan_file(path, path.relative_to(project).as_posix())
+        problems += found
+        if plan:
+            plans.append(plan)
+    if problems:
+        raise ContentError(problems)
+    return tuple(plans)
+
+
+def read_plan_file(path: Path, shown_as: str) -> tuple[m.Plan | None, list[Problem]]:
+    """Read one plan file; returns the plan (None if it has problems) and its problems."""
+    report = Report(shown_as)
+    name = FILE_NAME.match(path.name)
+    if not name or name["lang"] not in LANGUAGES:
+        report.fail(
+            1,
+            f"the file name '{path.name}' is not of the form ID.LANG.md",
+            "name plan files like keelung-tax-2023.zh-Hant.md (id in a-z, 0-9 and -)",
+        )
+        return None, report.problems
+    text = decode(path.read_bytes(), report)
+    if text is None:
+        return None, report.problems
+    plan = parse_plan(text, report, file_id=name["id"], file_lang=name["lang"])
+    return (None if report.problems else plan), report.problems
+
+
+def decode(data: bytes, report: Report) -> str | None:
+    """UTF-8 text with a leading BOM dropped and line endings made '\\n'."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        report.fail(line, "the file is not valid UTF-8 text", "save the file as UTF-8 in your editor")
+        return None
+    if "\x00" in text:
+        report.fail(text[: text.index("\x00")].count("\n") + 1, "the file contains a NUL character",
+                    "remove it; plan files are plain text")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# ---------------------------------------------------------------- front matter
+
+
+@dataclass
+class Metadata:
+    """The front matter, checked, before the body is read."""
+
+    id: str = ""
+    lang: str = ""
+    title: str = ""
+    agency: m.Agency = m.Agency("", "")
+    year: int = 0
+    issued: object = None
+    issued_ref: str | None = None
+    basis: tuple[m.Basis, ...] = ()
+    classification: m.Classification = m.Classification("", None, None)
+    tables: dict[str, tuple[m.TableColumns, int]] = field(default_factory=dict)
+    """Declared tables: name → (columns, line of the declaration)."""
+
+
+def split_front_matter(text: str, report: Report) -> tuple[str, int, str, int] | None:
+    """(yaml, its first line, body, its first line), or None if the front matter is missing."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        report.fail(
+            1,
+            "the plan has no front matter",
+            "start the file with a line '---', the metadata (id, title, …), and another '---'; "
+            "see docs/format.md",
+        )
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1 :]), index + 2
+    report.fail(1, "the front matter is not closed", "add a line '---' after the metadata")
+    return None
+
+
+def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metadata:
+    meta = Metadata()
+    keys = root.keys(REQUIRED_KEYS, OPTIONAL_KEYS)
+    if keys is None:
+        return meta
+    if "id" in keys and (value := keys["id"].text()) is not None:
+        if not ID.match(value):
+            keys["id"].fail(f"the id '{value}' is not a valid id",
+                            "use lower-case ASCII letters, digits and '-', starting with a letter")
+        elif value != file_id:
+            keys["id"].fail(f"the id '{value}' does not match the file name '{Path(path).name}'",
+                            f"rename the file to {value}.{file_lang}.md or set 'id: {file_id}'")
+        meta.id = value
+    if "lang" in keys and (value := keys["lang"].text()) is not None:
+        expected = LANGUAGES[file_lang]
+        if value != expected:
+            keys["lang"].fail(f"'lang' is '{value}' but the file name says {file_lang}",
+                              f"write 'lang: {expected}'")
+        meta.lang = value
+    if "title" in keys:
+        meta.title = keys["title"].text() or ""
+    if "agency" in keys and (agency := keys["agency"].keys(("zh", "en"))) is not None:
+        meta.agency = m.Agency(*(agency[k].text() or "" if k in agency else "" for k in ("zh", "en")))
+    if "year" in keys and (year := keys["year"].integer()) is not None:
+        if not 1 <= year <= 999:
+            keys["year"].fail(f"'year' {year} is not an ROC year", "write the 民國 year, e.g. 112 for 2023")
+        meta.year = year
+    if "issued" in keys:
+        meta.issued = keys["issued"].day()
+    if "issued_ref" in keys:
+        meta.issued_ref = keys["issued_ref"].text()
+    if "basis" in keys:
+        meta.basis = tuple(read_basis(item, path) for item in keys["basis"].items())
+    if "classification" in keys:
+        meta.classification = read_classification(keys["classification"])
+    if "tables" in keys:
+        meta.tables = read_tables(keys["tables"])
+    return meta
+
+
+def read_basis(node: Node, path: str) -> m.Basis:
+    keys = node.keys(("authority", "title"), ("date", "ref")) or {}
+    return m.Basis(
+        authority=keys["authority"].text() or "" if "authority" in keys else "",
+        title=keys["title"].text() or "" if "title" in keys else "",
+        date=keys["date"].day() if "date" in keys else None,
+        ref=keys["ref"].text() if "ref" in keys else None,
+        loc=m.Location(path, node.line),
+    )
+
+
+def read_classification(node: Node) -> m.Classification:
+    keys = node.keys(("service",), ("theme", "cake")) or {}
+    service = keys["service"].text() if "service" in keys else None
+    if service is not None and service not in SERVICE_CODES:
+        keys["service"].fail(f"'{service}' is not a 服務分類 code",
+                             f"use one of {', '.join(sorted(SERVICE_CODES))} (I00 is 公共資訊)")
+    codes = {}
+    for key in ("theme", "cake"):
+        if key in keys and (code := keys[key].text()) is not None:
+            if not re.fullmatch(r"[0-9A-Z]{3}", code):
+                keys[key].fail(f"'classification.{key}' must be a 3-character code, not '{code}'",
+                               'write it in quotes, e.g. "340"')
+            codes[key] = code
+    return m.Classification(service or "", codes.get("theme"), codes.get("cake"))
+
+
+def read_tables(node: Node) -> dict[str, tuple[m.TableColumns, int]]:
+    tables: dict[str, tuple[m.TableColumns, int]] = {}
+    if not isinstance(node.node, yaml.MappingNode):
+        node.fail("'tables' must list the tables by name", "write 'tables:' and below it '  main:' …")
+        return tables
+    for key_node, value_node in node.node.value:
+        name = str(key_node.value)
+        table = Node(value_node, node.report, node.offset, f"tables.{name}")
+        if not ID.match(name):
+            table.fail(f"the table name '{name}' is not valid",
+                       "use lower-case ASCII letters, digits and '-', e.g. main")
+        keys = table.keys(("groups", "action"), ("deadline", "units", "fields"))
+        if keys is None:
+            continue
+        groups = tuple(keys["groups"].text_list()) if "groups" in keys else ()
+        if len(groups) > 3:
+            keys["groups"].fail("an action table has at most 3 group levels",
+                                "merge levels, or write the deepest level into the actions")
+        columns = m.TableColumns(
+            groups=groups,
+            action=keys["action"].text() or "" if "action" in keys else "",
+            deadline=keys["deadline"].text() if "deadline" in keys else None,
+            units=keys["units"].text() if "units" in keys else None,
+            fields=tuple(keys["fields"].text_list()) if "fields" in keys else (),
+        )
+        labels = [c for c in (columns.action, columns.deadline, columns.units, *columns.fields) if c]
+        if len(set(labels)) != len(labels):
+            table.fail("two columns of the table have the same label",
+                       "give the action, deadline, units and fields columns different labels")
+        tables[name] = (columns, table.line)
+    return tables
+
+
+# ---------------------------------------------------------------- the body
+
+
+@dataclass
+class Para:
+    """A paragraph while it is being read: lines of inline nodes (fields are cut from the end)."""
+
+    lines: list[list[m.Inline]]
+    line: int
+
+
+@dataclass
+class Item:
+    blocks: list
+    line: int
+
+
+@dataclass
+class Lst:
+    ordered: bool
+    start: int | None
+    items: list[Item]
+    line: int
+
+
+def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Plan | None:
+    """Parse a whole plan file. Problems go to ``report``; the plan is None if unreadable."""
+    parts = split_front_matter(text, report)
+    if parts is None:
+        return None
+    yaml_text, yaml_line, body, body_line = parts
+    root = read_yaml(yaml_text, report, yaml_line)
+    if root is None:
+        return None
+    meta = read_metadata(root, report.path, file_id, file_lang)
+    reader = BodyReader(report, body_line, meta.tables)
+    sections = reader.sections(SyntaxTreeNode(MARKDOWN.parse(body)))
+    for name, (_, line) in meta.tables.items():
+        if name not in reader.used_tables:
+            report.fail(line, f"the table '{name}' is declared but not used",
+                        f"place it in a section with '::: actions {name}' … ':::', or remove it")
+    check_unique_ids(sections, report)
+    return m.Plan(
+        id=meta.id, lang=meta.lang, title=meta.title, agency=meta.agency, year=meta.year,
+        issued=meta.issued, issued_ref=meta.issued_ref, basis=meta.basis,  # type: ignore[arg-type]
+        classification=meta.classification, sections=sections,
+        loc=m.Location(report.path, 1),
+    )
+
+
+class BodyReader:
+    """Reads the Markdown syntax tree of a plan's body into sections."""
+
+    def __init__(self, report: Report, first_line: int, tables: dict[str, tuple[m.TableColumns, int]]):
+        self.report = report
+        self.first_line = first_line
+        self.tables = tables
+        self.used_tables: set[str] = set()
+
+    def line(self, node: SyntaxTreeNode) -> int:
+        return self.first_line + (node.map[0] if node.map else 0)
+
+    def loc(self, line: int) -> m.Location:
+        return m.Location(self.report.path, line)
+
+    # -- sections
+
+    def sections(self, root: SyntaxTreeNode) -> tuple[m.Section, ...]:
+        sections: list[m.Section] = []
+        current: tuple[SyntaxTreeNode, list] | None = None
+        for node in root.children:
+            if node.type == "heading" and node.tag == "h1":
+                if current:
+                    sections.append(self.section(len(sections) + 1, *current))
+                current = (node, [])
+            elif current is None:
+                if self.block_allowed(node):
+                    self.report.fail(self.line(node), "text stands before the first section",
+                                     "start each section with a heading line such as '# 壹、計畫依據'")
+            else:
+                current[1].append(node)
+        if current:
+            sections.append(self.section(len(sections) + 1, *current))
+        elif not self.report.problems:
+            self.report.fail(self.first_line, "the plan has no sections",
+                             "write each section as a heading line '# 壹、…' followed by its text")
+        return tuple(sections)
+
+    def section(self, position: int, heading: SyntaxTreeNode, nodes: list) -> m.Section:
+        line = self.line(heading)
+        number, title, explicit = self.heading_parts(heading)
+        blocks: list[m.Block] = []
+        for node in nodes:
+            if node.type == "container_actions":
+                if table := self.table(node):
+                    blocks.append(table)
+            elif node.type == "heading":
+                self.report.fail(self.line(node), "a sub-heading stands outside an action table",
+                                 "use '#' headings for sections; write a section's sub-items as a list "
+                                 "('- 一、…'); '##' headings are only for groups inside '::: actions'")
+            elif (block := self.block(node)) is not None:
+                blocks.append(block)
+        return m.Section(explicit or f"s{position}", number, title, tuple(blocks), self.loc(line))
+
+    def heading_parts(self, heading: SyntaxTreeNode) -> tuple[str | None, tuple[m.Inline, ...], str | None]:
+        """(number, title, explicit id) of a heading."""
+        lines = self.inline_lines(heading.children[0], self.line(heading))
+        explicit = self.take_id(lines, self.line(heading))
+        number = take_number(lines)
+        title = join_lines(lines)
+        if not m.plain_text(title).strip():
+            self.report.fail(self.line(heading), "the heading has no title", "write the title after the number")
+        return number, title, explicit
+
+    # -- action tables
+
+    def table(self, node: SyntaxTreeNode) -> m.ActionTable | None:
+        line = self.line(node)
+        words = node.info.split()
+        name = words[1] if len(words) > 1 else ""
+        if not name:
+            self.report.fail(line, "'::: actions' does not name its table",
+                             "write '::: actions NAME' with a NAME declared under 'tables:'")
+            return None
+        if name not in self.tables:
+            near = difflib.get_close_matches(name, list(self.tables), n=1)
+            hint = f"did you mean '{near[0]}'?" if near else "declare it under 'tables:' in the metadata"
+            self.report.fail(line, f"'::: actions' names the table '{name}', which is not declared", hint)
+            return None
+        if name in self.used_tables:
+            self.report.fail(line, f"the table '{name}' is used twice", "declare a second table with another name")
+        self.used_tables.add(name)
+        columns = self.tables[name][0]
+        return m.ActionTable(name, columns, TableReader(self, name, columns).read(node), self.loc(line))
+
+    # -- blocks
+
+    def block_allowed(self, node: SyntaxTreeNode) -> bool:
+        """False (and a problem reported) for Markdown that plans do not use."""
+        line = self.line(node)
+        if node.type == "code_block":
+            self.report.fail(line, "this text is indented by four or more spaces, so Markdown reads it as code",
+                             "remove the indentation (indent what belongs to a list item by two spaces)")
+        elif node.type == "fence":
+            self.report.fail(line, "code blocks (```) are not used in plans", "remove the ``` lines")
+        elif node.type == "blockquote":
+            self.report.fail(line, "quotations ('> ') are not used in plans",
+                             "remove the '>'; for an editorial note write 〔編註：…〕")
+        elif node.type == "hr":
+            self.report.fail(line, "a horizontal rule ('---', '***') is not used in plans",
+                             "remove it; sections are separated by their headings")
+        elif node.type == "container_actions":
+            self.report.fail(line, "an action table stands outside a section",
+                             "put it after a section heading '# …'")
+        elif node.type == "heading":
+            self.report.fail(line, "a sub-heading stands outside a section", "start with a '# ' section heading")
+        else:
+            return True
+        return False
+
+    def block(self, node: SyntaxTreeNode) -> m.Block | None:
+        if not self.block_allowed(node):
+            return None
+        return self.finish(self.draft(node))
+
+    def draft(self, node: SyntaxTreeNode) -> Para | Lst | None:
+        """A paragraph or list as a mutable draft (so numbers and fields can be cut off)."""
+        line = self.line(node)
+        if node.type == "paragraph":
+            return Para(self.inline_lines(node.children[0], line), line)
+        if node.type in ("bullet_list", "ordered_list"):
+            ordered = node.type == "ordered_list"
+            start = int(node.attrs.get("start", 1)) if ordered else None
+            return Lst(ordered, start, [self.item(child) for child in node.children], line)
+        self.block_allowed(node)
+        return None
+
+    def item(self, node: SyntaxTreeNode) -> Item:
+        """A list item; '- 1. text' (a bullet holding a one-item '1.' list) is read as '1. text'."""
+        children = list(node.children)
+        blocks: list = []
+        if children and children[0].type == "ordered_list" and len(children[0].children) == 1:
+            inner = children.pop(0)
+            number = f"{inner.children[0].info}{inner.children[0].markup}"
+            blocks = [d for c in inner.children[0].children if (d := self.drafted(c))]
+            if blocks and isinstance(blocks[0], Para):
+                blocks[0].lines[0].insert(0, m.Text(number + " "))
+            else:
+                blocks.insert(0, Para([[m.Text(number)]], self.line(inner)))
+        blocks += [d for c in children if (d := self.drafted(c))]
+        return Item(blocks, self.line(node))
+
+    def drafted(self, node: SyntaxTreeNode):
+        return self.draft(node) if self.block_allowed(node) else None
+
+    def finish(self, draft) -> m.Block | None:
+        """Freeze a draft into model blocks (lists whose items all carry numbers keep them)."""
+        if draft is None:
+            return None
+        if isinstance(draft, Para):
+            inlines = join_lines(draft.lines)
+            return m.Paragraph(inlines, self.loc(draft.line)) if inlines else None
+        numbers = [first_number(item.blocks) for item in draft.items]
+        numbered = all(numbers) and not draft.ordered
+        items = []
+        for item in draft.items:
+            if numbered:
+                take_number(item.blocks[0].lines)
+            blocks = tuple(b for b in (self.finish(d) for d in item.blocks) if b is not None)
+            number = numbers[len(items)] if numbered else None
+            items.append(m.ListItem(number, blocks, self.loc(item.line)))
+        ordered = draft.ordered or numbered
+        return m.ListBlock(ordered, draft.start if draft.ordered else None, tuple(items), self.loc(draft.line))
+
+    # -- inline text
+
+    def inline_lines(self, inline: SyntaxTreeNode, line: int) -> list[list[m.Inline]]:
+        """The paragraph's source lines, each as a list of inline nodes."""
+        lines: list[list[m.Inline]] = [[]]
+        for child in inline.children:
+            if child.type == "softbreak":
+                lines.append([])
+                line += 1
+            else:
+                lines[-1] += self.inline(child, line)
+        return lines
+
+    def inline(self, node: SyntaxTreeNode, line: int) -> list[m.Inline]:
+        kind = node.type
+        if kind == "text":
+            return list(m.spans(node.content))
+        if kind == "softbreak":
+            return [m.Text("\n")]  # inside emphasis; join_lines settles it
+        if kind == "hardbreak":
+            return [m.LineBreak()]
+        if kind == "code_inline":
+            return [m.Code(node.content)]
+        children = [x for c in node.children for x in self.inline(c, line)]
+        if kind == "strong":
+            return [m.Strong(tuple(merge_text(children)))]
+        if kind == "em":
+            return [m.Emphasis(tuple(merge_text(children)))]
+        if kind == "link":
+            href = str(node.attrs.get("href", ""))
+            if href.startswith(LINK_SCHEMES):
+                return [m.Link(href, tuple(merge_text(children)))]
+            self.report.fail(line, f"the link '{href}' is not a web or mail address",
+                             "links must start with https://, http:// or mailto:")
+            return children
+        if kind == "image":
+            self.report.fail(line, "images are not supported in plans yet", "describe the image in words")
+            return []
+        return [m.Text(node.content)]  # anything else stays visible as text
+
+    def take_id(self, lines: list[list[m.Inline]], line: int) -> str | None:
+        """Cut a trailing '{#id}' from the first line and check it."""
+        first = lines[0]
+        if not first or not isinstance(first[-1], m.Text):
+            return None
+        match = EXPLICIT_ID.search(first[-1].text)
+        if not match:
+            return None
+        first[-1] = m.Text(first[-1].text[: match.start()])
+        value = match[1]
+        if not ID.match(value):
+            self.report.fail(line, f"'{{#{value}}}' is not a valid id",
+                             "use lower-case ASCII letters, digits and '-', starting with a letter")
+        elif value in RESERVED_IDS:
+            self.report.fail(line, f"the id '{value}' is used by the page itself", "choose another id")
+        return value
+
+
+class TableReader:
+    """Reads the inside of '::: actions NAME': group headings, descriptions and actions."""
+
+    def __init__(self, body: BodyReader, name: str, columns: m.TableColumns):
+        self.body, self.report, self.name, self.columns = body, body.report, name, columns
+
+    def read(self, container: SyntaxTreeNode) -> tuple[m.Group | m.Action, ...]:
+        root = GroupDraft(None, 0, "", None, (), 0)
+        stack = [root]
+        for node in container.children:
+            line = self.body.line(node)
+            if node.type == "heading":
+                level = int(node.tag[1]) - 1
+                if level == 0:
+                    self.report.fail(line, "a section heading stands inside an action table",
+                                     "close the table with a line ':::' before the next section")
+                    continue
+                if level > len(stack):
+                    self.report.fail(line, f"the heading skips a level ({'#' * len(stack)}#"
+                                     f" expected, found {'#' * (level + 1)})",
+                                     "use one more '#' than the group it belongs to")
+                    continue
+                if level > len(self.columns.groups):
+                    self.report.fail(line, f"the table '{self.name}' declares {len(self.columns.groups)} "
+                                     f"group level(s), but this heading is level {level}",
+                                     "add a label to 'groups:' in the table's declaration, "
+                                     "or use fewer '#'")
+                    continue
+                del stack[level:]
+                number, title, explicit = self.body.heading_parts(node)
+                group = GroupDraft(explicit, level, self.columns.groups[level - 1], number, title, line)
+                stack[-1].children.append(group)
+                stack.append(group)
+            elif node.type == "bullet_list":
+                for item in node.children:
+                    stack[-1].children.append(self.body.item(item))
+            elif node.type in ("paragraph", "ordered_list"):
+                group = stack[-1]
+                if group is root:
+                    self.report.fail(line, "text stands in the table before any group or action",
+                                     "start the table with a group heading '## …' or an action '- …'")
+                elif group.children:
+                    self.report.fail(line, "text follows the group's actions or sub-groups",
+                                     "indent it by two spaces to make it part of the action above, or move "
+                                     "it right after the group heading to describe the group")
+                elif (draft := self.body.draft(node)) is not None:
+                    group.description.append(draft)
+            else:
+                self.body.block_allowed(node)
+        return self.freeze(root, ())
+
+    def freeze(self, group: GroupDraft, path: tuple[int, ...]) -> tuple[m.Group | m.Action, ...]:
+        out: list[m.Group | m.Action] = []
+        groups = actions = 0
+        for child in group.children:
+            if isinstance(child, GroupDraft):
+                groups += 1
+                out.append(self.group(child, (*path, groups)))
+            else:
+                actions += 1
+                base = "-".join((self.name, *map(str, path)))
+                out.append(self.action(child, f"{base}-a{actions}"))
+        return tuple(out)
+
+    def group(self, draft: GroupDraft, path: tuple[int, ...]) -> m.Group:
+        children = self.freeze(draft, path)
+        description = tuple(b for b in (self.body.finish(d) for d in draft.description) if b)
+        if not children and not description:
+            self.report.fail(draft.line, "the group has no actions, sub-groups or description",
+                             "add its actions as '- …' items, or remove the heading")
+        return m.Group(
+            id=draft.explicit or "-".join((self.name, *map(str, path))),
+            number=draft.number, title=draft.title, level=draft.level, label=draft.label,
+            description=description, children=children, loc=self.body.loc(draft.line),
+        )
+
+    def action(self, item: Item, derived: str) -> m.Action:
+        line = item.line
+        explicit = None
+        number = None
+        if item.blocks and isinstance(item.blocks[0], Para):
+            explicit = self.body.take_id(item.blocks[0].lines, line)
+            number = take_number(item.blocks[0].lines)
+        fields = self.take_fields(item)
+        body = tuple(b for b in (self.body.finish(d) for d in item.blocks) if b)
+        if not body:
+            self.report.fail(line, "the action has no text",
+                             f"write the {self.columns.action} after '- ', then its fields")
+        deadline = None
+        if (label := self.columns.deadline) is not None:
+            if label not in fields:
+                self.missing(item, label, line)
+            else:
+                text, at = fields.pop(label)
+                deadline = parse_deadline(text)
+                if deadline is None:
+                    self.report.fail(at, f"unrecognised deadline '{text}'", f"write one of: {DEADLINE_FORMS}")
+        units: tuple[str, ...] = ()
+        if (label := self.columns.units) is not None:
+            if label not in fields:
+                self.missing(item, label, line)
+            else:
+                text, at = fields.pop(label)
+                units = split_units(text)
+        extra = tuple(m.Field(label, fields[label][0]) for label in self.columns.fields if label in fields)
+        return m.Action(explicit or derived, number, body, deadline, units, extra, self.body.loc(line))
+
+    def take_fields(self, item: Item) -> dict[str, tuple[str, int]]:
+        """Cut the trailing 'label：value' lines off the action; label → (value, line)."""
+        labels = {c for c in (self.columns.deadline, self.columns.units, *self.columns.fields) if c}
+        fields: dict[str, tuple[str, int]] = {}
+        para = last_paragraph(item.blocks)
+        while para is not None and para.lines:
+            line_no = para.line + len(para.lines) - 1
+            found = field_line(para.lines[-1], labels)
+            if found is None:
+                break
+            label, value = found
+            if label in fields:
+                self.report.fail(line_no, f"the action gives '{label}' twice", "keep one line per column")
+            elif not value:
+                self.report.fail(line_no, f"'{label}' is empty", f"write the {label} after '{label}：'")
+            fields.setdefault(label, (value, line_no))
+            para.lines.pop()
+        return fields
+
+    def missing(self, item: Item, label: str, line: int) -> None:
+        hint = f"add a line '{label}：…' at the end of the action, indented like its text"
+        para = last_paragraph(item.blocks)
+        if para and para.lines:
+            last = m.plain_text(tuple(para.lines[-1]))
+            written = FIELD_LINE.match(last)
+            if written and difflib.get_close_matches(written["label"], [label], n=1, cutoff=0.5):
+                hint = f"the line '{last}' looks like it: write the label exactly as '{label}：'"
+        self.report.fail(line, f"the action has no {label}", hint + (
+            "; if this list describes the group rather than listing actions, write it as a numbered "
+            "Markdown list (1. 2. …) instead of bullets" if self.columns.groups else ""))
+
+
+@dataclass
+class GroupDraft:
+    explicit: str | None
+    level: int
+    label: str
+    number: str | None
+    title: tuple[m.Inline, ...]
+    line: int
+    description: list = field(default_factory=list)
+    children: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def take_number(lines: list[list[m.Inline]]) -> str | None:
+    """Cut the printed number (壹、 一、 (一) 1. 1.1 (1) A.) from the start of the first line."""
+    if not lines or not lines[0] or not isinstance(lines[0][0], m.Text):
+        return None
+    match = NUMBER.match(lines[0][0].text)
+    if not match:
+        return None
+    rest = lines[0][0].text[match.end() :]
+    if rest:
+        lines[0][0] = m.Text(rest)
+    else:
+        lines[0].pop(0)
+    return re.sub(r"\s+", "", match[1])
+
+
+def first_number(blocks: list) -> str | None:
+    if not blocks or not isinstance(blocks[0], Para) or not blocks[0].lines[0]:
+        return None
+    first = blocks[0].lines[0][0]
+    return re.sub(r"\s+", "", NUMBER.match(first.text)[1]) if isinstance(first, m.Text) and NUMBER.match(first.text) else None
+
+
+def last_paragraph(blocks: list) -> Para | None:
+    """The paragraph that ends an item, looking into a trailing list's last item."""
+    while blocks:
+        last = blocks[-1]
+        if isinstance(last, Para):
+            return last
+        if isinstance(last, Lst) and last.items:
+            blocks = last.items[-1].blocks
+        else:
+            return None
+    return None
+
+
+def field_line(line: list[m.Inline], labels: set[str]) -> tuple[str, str] | None:
+    """(label, value) if the line is 'label：value' for a declared column label."""
+    if not line or not all(isinstance(x, m.Text | m.Note) for x in line):
+        return None
+    match = FIELD_LINE.match(m.plain_text(tuple(line)))
+    if not match or match["label"] not in labels:
+        return None
+    return match["label"], match["value"]
+
+
+def split_units(text: str) -> tuple[str, ...]:
+    """Units as printed, separated by 、 / ， or spaces; editorial notes stay whole."""
+    parts: list[str] = []
+    pos = 0
+    for note in m.NOTE_PATTERN.finditer(text):
+        parts += UNIT_SEPARATOR.split(text[pos : note.start()])
+        parts.append(note.group())
+        pos = note.end()
+    parts += UNIT_SEPARATOR.split(text[pos:])
+    return tuple(p for p in (x.strip() for x in parts) if p)
+
+
+def is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def join_lines(lines: list[list[m.Inline]]) -> tuple[m.Inline, ...]:
+    """One inline sequence from source lines: no space where a line break meets Chinese text."""
+    out: list[m.Inline] = []
+    for line in lines:
+        if not line:
+            continue
+        if out:
+            before, after = m.plain_text(tuple(out))[-1:], m.plain_text(tuple(line))[:1]
+            if before and after and not (is_wide(before) or is_wide(after)):
+                out.append(m.Text(" "))
+        out += line
+    return tuple(strip_ends(merge_text(out)))
+
+
+def merge_text(nodes: list[m.Inline]) -> list[m.Inline]:
+    out: list[m.Inline] = []
+    for node in nodes:
+        if isinstance(node, m.Text) and out and isinstance(out[-1], m.Text):
+            out[-1] = m.Text(out[-1].text + node.text)
+        else:
+            out.append(node)
+    return [m.Text(n.text.replace("\n", "")) if isinstance(n, m.Text) else n for n in out if n != m.Text("")]
+
+
+def strip_ends(nodes: list[m.Inline]) -> list[m.Inline]:
+    if nodes and isinstance(nodes[0], m.Text):
+        nodes[0] = m.Text(nodes[0].text.lstrip())
+    if nodes and isinstance(nodes[-1], m.Text):
+        nodes[-1] = m.Text(nodes[-1].text.rstrip())
+    return [n for n in nodes if n != m.Text("")]
+
+
+def check_unique_ids(sections: tuple[m.Section, ...], report: Report) -> None:
+    seen: dict[str, int] = {}
+    nodes: list = list(sections)
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, m.ActionTable):
+                nodes += list(walk_tree(block.children))
+    for node in sorted(nodes, key=lambda n: n.loc.line):
+        if node.id in seen:
+            report.fail(node.loc.line, f"duplicate id '{node.id}' (first used at line {seen[node.id]})",
+                        "give one of them another id")
+        else:
+            seen[node.id] = node.loc.line
+
+
+def walk_tree(nodes):
+    for node in nodes:
+        yield node
+        if isinstance(node, m.Group):
+            yield from walk_tree(node.children)
+
+
+def summary(plan: m.Plan) -> str:
+    """What was read, in counts: the numbers the tests pin per plan."""
+    groups = list(plan.groups())
+    levels = [sum(1 for g in groups if g.level == level) for level in (1, 2, 3)]
+    actions = list(plan.actions())
+    return (f"{plan.loc.path}: {len(plan.sections)} sections, {len(groups)} groups "
+            f"(by level: {levels[0]}, {levels[1]}, {levels[2]}), {len(actions)} actions")
+
+
+def main(argv: list[str]) -> int:
+    """Check plan files one by one: print problems, or what each file holds."""
+    status = 0
+    for name in argv:
+        plan, problems = read_plan_file(Path(name), name)
+        for problem in problems:
+            print(problem)
+        if plan:
+            print(summary(plan))
+        status = status or (1 if problems else 0)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,330 @@
+"""The plan model: the contract between reading content and every renderer.
+
+Plain frozen dataclasses, nothing else. Every node records where it came from
+(:class:`Location`), so later stages (translation checks, link checks) can point a user back
+to the exact line. Renderers read this model and never the Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+# ---------------------------------------------------------------- where things come from
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a source file."""
+
+    path: str
+    """The source file, relative to the project."""
+    line: int
+    """1-based line number."""
+
+
+# ---------------------------------------------------------------- inline text
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Plain text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    """Bold text (``**…**``)."""
+
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Emphasis:
+    """Emphasised text (``*…*``)."""
+
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A code span (``…``), e.g. a form number."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link to an ``http:``, ``https:`` or ``mailto:`` address."""
+
+    href: str
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LineBreak:
+    """A hard line break inside a paragraph."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An editorial note (〔編註：…〕): text the editors added, never the plan's own words."""
+
+    text: str
+    """The note as written, brackets included."""
+
+
+Inline = Text | Strong | Emphasis | Code | Link | LineBreak | Note
+
+NOTE_PATTERN = re.compile(r"〔(?:編註|Editor's note)[:：][^〕]*〕")
+
+
+def spans(text: str) -> tuple[Inline, ...]:
+    """Split plain text (a unit, a deadline, a title) into text and editorial notes."""
+    out: list[Inline] = []
+    pos = 0
+    for match in NOTE_PATTERN.finditer(text):
+        if match.start() > pos:
+            out.append(Text(text[pos : match.start()]))
+        out.append(Note(match.group()))
+        pos = match.end()
+    if pos < len(text):
+        out.append(Text(text[pos:]))
+    return tuple(out)
+
+
+def plain_text(inlines: tuple[Inline, ...]) -> str:
+    """The text of inline content without markup, e.g. for titles and JSON."""
+    parts: list[str] = []
+    for node in inlines:
+        if isinstance(node, Text | Code):
+            parts.append(node.text)
+        elif isinstance(node, Note):
+            parts.append(node.text)
+        elif isinstance(node, LineBreak):
+            parts.append("\n")
+        else:
+            parts.append(plain_text(node.children))
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph of prose."""
+
+    inlines: tuple[Inline, ...]
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """One item of a list."""
+
+    number: str | None
+    """The item's number as printed (一、 (一) 1. A.), or None for a plain item."""
+    blocks: tuple[Block, ...]
+    """The item's content: paragraphs and nested lists."""
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ListBlock:
+    """A list. Numbered when every item carries its printed number."""
+
+    ordered: bool
+    """True for a numbered list (printed numbers, or Markdown ``1.``)."""
+    start: int | None
+    """The first number of a Markdown ``1.`` list; None when items carry their numbers."""
+    items: tuple[ListItem, ...]
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class TableColumns:
+    """The column labels an action table is printed with, as the plan names them."""
+
+    groups: tuple[str, ...]
+    """One label per group level, outermost first (may repeat, may be empty)."""
+    action: str
+    """The label of the action column (推動作法, 具體作法, 執行重點 …)."""
+    deadline: str | None
+    """The label of the deadline column, or None when the table has none."""
+    units: str | None
+    """The label of the responsible-units column, or None when the table has none."""
+    fields: tuple[str, ...]
+    """Labels of further, optional columns."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """When an action is due: the printed text and what it means."""
+
+    text: str
+    """The deadline as printed, e.g. 隨時辦理 or 105.5.1~105.5.31."""
+    kind: str
+    """ongoing, as-needed, recurring, date, month, range, or unknown (an editorial note)."""
+    start: date | None
+    """First day of the period the deadline names (date, month, range), else None."""
+    end: date | None
+    """Last day of that period, else None."""
+    every: str | None
+    """For recurring deadlines: day, week, month, quarter or year."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """The value of a further column of an action (declared under ``fields``)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action of an action table: what the agency will do, by when, and who."""
+
+    id: str
+    number: str | None
+    """The action's number as printed (1. 1.1 (1)), if any."""
+    body: tuple[Block, ...]
+    """The action text: one or more paragraphs and lists."""
+    deadline: Deadline | None
+    """None only when the table has no deadline column."""
+    units: tuple[str, ...]
+    """Responsible units in printed order (empty only when the table has no units column)."""
+    fields: tuple[Field, ...]
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A grouping row of an action table (實施要項, 執行策略 …), as a heading."""
+
+    id: str
+    number: str | None
+    """The group's number as printed (壹、 一、 (一)), if any."""
+    title: tuple[Inline, ...]
+    level: int
+    """1 for the outermost group level."""
+    label: str
+    """The column label of this level (e.g. 實施要項)."""
+    description: tuple[Block, ...]
+    """Text that describes the group (e.g. the criteria of an 評核項目)."""
+    children: tuple[Group | Action, ...]
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ActionTable:
+    """An action table: a tree of groups whose leaves are actions."""
+
+    name: str
+    """The table's name as declared under ``tables:`` (used in derived ids)."""
+    columns: TableColumns
+    children: tuple[Group | Action, ...]
+    loc: Location
+
+
+Block = Paragraph | ListBlock | ActionTable
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A top-level section of the plan (壹、計畫依據 …)."""
+
+    id: str
+    number: str | None
+    title: tuple[Inline, ...]
+    blocks: tuple[Block, ...]
+    loc: Location
+
+
+# ---------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    """The agency that issued the plan."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """A document the plan rests on (計畫依據)."""
+
+    authority: str
+    """Who issued it (行政院, 財政部 …)."""
+    title: str
+    date: date | None
+    ref: str | None
+    """Its 字號, e.g. 院授發社字第1061300008號."""
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """Government metadata classification codes (Category.Service/Theme/Cake)."""
+
+    service: str
+    theme: str | None
+    cake: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One plan in one language."""
+
+    id: str
+    lang: str
+    title: str
+    agency: Agency
+    year: int
+    """The plan year in the ROC calendar (民國)."""
+    issued: date | None
+    issued_ref: str | None
+    basis: tuple[Basis, ...]
+    classification: Classification
+    sections: tuple[Section, ...]
+    loc: Location
+
+    @property
+    def year_ad(self) -> int:
+        return self.year + 1911
+
+    def tables(self) -> Iterator[ActionTable]:
+        for section in self.sections:
+            yield from (b for b in section.blocks if isinstance(b, ActionTable))
+
+    def actions(self) -> Iterator[tuple[tuple[Group, ...], Action]]:
+        """Every action in document order, with its ancestor groups (outermost first)."""
+        for table in self.tables():
+            yield from walk_actions(table.children, ())
+
+    def groups(self) -> Iterator[Group]:
+        for table in self.tables():
+            yield from walk_groups(table.children)
+
+
+def walk_actions(
+    nodes: tuple[Group | Action, ...], ancestors: tuple[Group, ...]
+) -> Iterator[tuple[tuple[Group, ...], Action]]:
+    for node in nodes:
+        if isinstance(node, Action):
+            yield ancestors, node
+        else:
+            yield from walk_actions(node.children, (*ancestors, node))
+
+
+def walk_groups(nodes: tuple[Group | Action, ...]) -> Iterator[Group]:
+    for node in nodes:
+        if isinstance(node, Group):
+            yield node
+            yield from walk_groups(node.children)

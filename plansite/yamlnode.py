@@ -1,0 +1,140 @@
+"""YAML read with the line of every value, so metadata mistakes point at their line.
+
+PyYAML's composed node tree keeps source marks and the raw text of each scalar; the small
+:class:`Node` wrapper turns it into typed values and reports wrong types, unknown keys (with a
+suggestion) and missing keys through the file's :class:`~plansite.errors.Report`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+
+import yaml
+
+from .dates import parse_date
+from .errors import Report
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One YAML value, where it stands, and the report to tell problems to."""
+
+    node: yaml.Node
+    report: Report
+    offset: int
+    """Line number of the YAML text's first line in the file, minus one."""
+    name: str
+    """How to call this value in a message, e.g. 'agency.zh'."""
+
+    @property
+    def line(self) -> int:
+        return self.node.start_mark.line + 1 + self.offset
+
+    def fail(self, message: str, hint: str = "") -> None:
+        self.report.fail(self.line, message, hint)
+
+    # -- mappings and lists
+
+    def keys(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Node] | None:
+        """The mapping's values by key; unknown and missing keys are reported."""
+        if not isinstance(self.node, yaml.MappingNode):
+            self.fail(f"'{self.name}' must be a set of 'key: value' lines", _example(self.name))
+            return None
+        known = required + optional
+        found: dict[str, Node] = {}
+        for key_node, value_node in self.node.value:
+            key = str(key_node.value)
+            child = Node(value_node, self.report, self.offset, _join(self.name, key))
+            if key not in known:
+                near = difflib.get_close_matches(key, known, n=1)
+                hint = f"did you mean '{near[0]}'?" if near else f"known keys: {', '.join(known)}"
+                Node(key_node, self.report, self.offset, key).fail(
+                    f"unknown key '{_join(self.name, key)}'", hint
+                )
+            elif key in found:
+                Node(key_node, self.report, self.offset, key).fail(
+                    f"'{_join(self.name, key)}' is given twice (first at line {found[key].line})",
+                    "keep one of them",
+                )
+            else:
+                found[key] = child
+        for key in required:
+            if key not in found:
+                where = f"'{self.name}'" if self.name else "the metadata"
+                self.fail(f"{where} has no '{key}'", f"add a line '{key}: …'")
+        return found
+
+    def items(self) -> list[Node]:
+        if not isinstance(self.node, yaml.SequenceNode):
+            self.fail(f"'{self.name}' must be a list", "write each entry on its own line starting with '- '")
+            return []
+        return [
+            Node(item, self.report, self.offset, f"{self.name}[{i + 1}]")
+            for i, item in enumerate(self.node.value)
+        ]
+
+    # -- scalars
+
+    def text(self) -> str | None:
+        """A non-empty line of text (numbers are taken as their written digits)."""
+        if not isinstance(self.node, yaml.ScalarNode) or not str(self.node.value).strip():
+            self.fail(f"'{self.name}' must be a line of text", f"write '{self.name.split('.')[-1]}: …'")
+            return None
+        return str(self.node.value).strip()
+
+    def integer(self) -> int | None:
+        raw = self.text()
+        if raw is None:
+            return None
+        if not raw.isascii() or not raw.isdigit():
+            self.fail(f"'{self.name}' must be a whole number, not '{raw}'", "write digits only, e.g. 112")
+            return None
+        return int(raw)
+
+    def day(self) -> date | None:
+        raw = self.text()
+        if raw is None:
+            return None
+        parsed = parse_date(raw)
+        if parsed is None:
+            self.fail(
+                f"'{self.name}' is not a date: '{raw}'",
+                "write it as 113年1月15日, 113.1.15 or 2024-01-15",
+            )
+        return parsed
+
+    def text_list(self) -> list[str]:
+        values = [item.text() for item in self.items()]
+        return [v for v in values if v is not None]
+
+
+def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
+    """Compose YAML text into a :class:`Node`; a syntax error is reported at its line."""
+    offset = first_line - 1
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = (mark.line + 1 if mark else 1) + offset
+        problem = error.problem or "cannot be read"
+        report.fail(
+            line,
+            f"the metadata is not valid YAML: {problem}",
+            "check the indentation and that each line reads 'key: value'; "
+            "quote values that start with a special character",
+        )
+        return None
+    if node is None:
+        report.fail(first_line, "the metadata is empty", "write the keys described in docs/format.md")
+        return None
+    return Node(node, report, offset, "")
+
+
+def _join(parent: str, key: str) -> str:
+    return f"{parent}.{key}" if parent else key
+
+
+def _example(name: str) -> str:
+    return f"write '{name}:' and, on the lines below, indented 'key: value' lines"
