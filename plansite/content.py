@@ -89,7 +89,8 @@ def read_plan_file(path: Path, shown_as: str) -> tuple[m.Plan | None, list[Probl
     if text is None:
         return None, report.problems
     plan = parse_plan(text, report, file_id=name["id"], file_lang=name["lang"])
-    return (None if report.problems else plan), report.problems
+    problems = sorted(report.problems, key=lambda p: p.line)
+    return (None if problems else plan), problems
 
 
 def decode(data: bytes, report: Report) -> str | None:
@@ -117,12 +118,12 @@ class Metadata:
     id: str = ""
     lang: str = ""
     title: str = ""
-    agency: m.Agency = m.Agency("", "")
+    agency: m.Agency = field(default_factory=lambda: m.Agency("", ""))
     year: int = 0
     issued: object = None
     issued_ref: str | None = None
     basis: tuple[m.Basis, ...] = ()
-    classification: m.Classification = m.Classification("", None, None)
+    classification: m.Classification = field(default_factory=lambda: m.Classification("", None, None))
     tables: dict[str, tuple[m.TableColumns, int]] = field(default_factory=dict)
     """Declared tables: name → (columns, line of the declaration)."""
 
@@ -423,17 +424,23 @@ class BodyReader:
         return None
 
     def item(self, node: SyntaxTreeNode) -> Item:
-        """A list item; '- 1. text' (a bullet holding a one-item '1.' list) is read as '1. text'."""
+        """A list item. In '- 1. text', Markdown sees a '1.' list inside the bullet: its first
+        item is the bullet's own printed number and text, and any further '2.' items that
+        Markdown joined to it stay a list of their own."""
         children = list(node.children)
         blocks: list = []
-        if children and children[0].type == "ordered_list" and len(children[0].children) == 1:
+        if children and children[0].type == "ordered_list":
             inner = children.pop(0)
-            number = f"{inner.children[0].info}{inner.children[0].markup}"
-            blocks = [d for c in inner.children[0].children if (d := self.drafted(c))]
+            first, *rest = inner.children
+            number = f"{first.info}{first.markup}"
+            blocks = [d for c in first.children if (d := self.drafted(c))]
             if blocks and isinstance(blocks[0], Para):
                 blocks[0].lines[0].insert(0, m.Text(number + " "))
             else:
                 blocks.insert(0, Para([[m.Text(number)]], self.line(inner)))
+            if rest:
+                start = int(rest[0].info) if rest[0].info.isdigit() else 1
+                blocks.append(Lst(True, start, [self.item(c) for c in rest], self.line(rest[0])))
         blocks += [d for c in children if (d := self.drafted(c))]
         return Item(blocks, self.line(node))
 
@@ -605,22 +612,16 @@ class TableReader:
         if not body:
             self.report.fail(line, "the action has no text",
                              f"write the {self.columns.action} after '- ', then its fields")
+        missing = [c for c in (self.columns.deadline, self.columns.units) if c and c not in fields]
+        if missing:
+            self.missing(item, missing, line)
         deadline = None
-        if (label := self.columns.deadline) is not None:
-            if label not in fields:
-                self.missing(item, label, line)
-            else:
-                text, at = fields.pop(label)
-                deadline = parse_deadline(text)
-                if deadline is None:
-                    self.report.fail(at, f"unrecognised deadline '{text}'", f"write one of: {DEADLINE_FORMS}")
-        units: tuple[str, ...] = ()
-        if (label := self.columns.units) is not None:
-            if label not in fields:
-                self.missing(item, label, line)
-            else:
-                text, at = fields.pop(label)
-                units = split_units(text)
+        if self.columns.deadline in fields:
+            text, at = fields.pop(self.columns.deadline)
+            deadline = parse_deadline(text)
+            if deadline is None:
+                self.report.fail(at, f"unrecognised deadline '{text}'", f"write one of: {DEADLINE_FORMS}")
+        units = split_units(fields.pop(self.columns.units)[0]) if self.columns.units in fields else ()
         extra = tuple(m.Field(label, fields[label][0]) for label in self.columns.fields if label in fields)
         return m.Action(explicit or derived, number, body, deadline, units, extra, self.body.loc(line))
 
@@ -643,17 +644,20 @@ class TableReader:
             para.lines.pop()
         return fields
 
-    def missing(self, item: Item, label: str, line: int) -> None:
-        hint = f"add a line '{label}：…' at the end of the action, indented like its text"
+    def missing(self, item: Item, labels: list[str], line: int) -> None:
+        lines = "、".join(f"'{label}：…'" for label in labels)
+        hint = f"add {lines} at the end of the action, one per line, indented like its text"
         para = last_paragraph(item.blocks)
-        if para and para.lines:
-            last = m.plain_text(tuple(para.lines[-1]))
-            written = FIELD_LINE.match(last)
-            if written and difflib.get_close_matches(written["label"], [label], n=1, cutoff=0.5):
-                hint = f"the line '{last}' looks like it: write the label exactly as '{label}：'"
-        self.report.fail(line, f"the action has no {label}", hint + (
-            "; if this list describes the group rather than listing actions, write it as a numbered "
-            "Markdown list (1. 2. …) instead of bullets" if self.columns.groups else ""))
+        for text in [m.plain_text(tuple(x)) for x in para.lines] if para else []:
+            written = FIELD_LINE.match(text)
+            if written and difflib.get_close_matches(written["label"], labels, n=1, cutoff=0.5):
+                hint = f"the line '{text}' looks like one: write the label exactly as declared ({lines})"
+                break
+        else:
+            if self.columns.groups:
+                hint += ("; if this list describes the group rather than listing actions, write it "
+                         "as a numbered Markdown list (1. 2. …) instead of bullets")
+        self.report.fail(line, f"the action has no {' and no '.join(labels)}", hint)
 
 
 @dataclass

@@ -100,9 +100,7 @@ def plain_text(inlines: tuple[Inline, ...]) -> str:
     """The text of inline content without markup, e.g. for titles and JSON."""
     parts: list[str] = []
     for node in inlines:
-        if isinstance(node, Text | Code):
-            parts.append(node.text)
-        elif isinstance(node, Note):
+        if isinstance(node, Text | Code | Note):
             parts.append(node.text)
         elif isinstance(node, LineBreak):
             parts.append("\n")

@@ -44,12 +44,14 @@ class Node:
             return None
         known = required + optional
         found: dict[str, Node] = {}
+        misspelt: set[str] = set()
         for key_node, value_node in self.node.value:
             key = str(key_node.value)
             child = Node(value_node, self.report, self.offset, _join(self.name, key))
             if key not in known:
                 near = difflib.get_close_matches(key, known, n=1)
                 hint = f"did you mean '{near[0]}'?" if near else f"known keys: {', '.join(known)}"
+                misspelt.update(near)
                 Node(key_node, self.report, self.offset, key).fail(
                     f"unknown key '{_join(self.name, key)}'", hint
                 )
@@ -61,7 +63,7 @@ class Node:
             else:
                 found[key] = child
         for key in required:
-            if key not in found:
+            if key not in found and key not in misspelt:  # a misspelt key is reported once
                 where = f"'{self.name}'" if self.name else "the metadata"
                 self.fail(f"{where} has no '{key}'", f"add a line '{key}: …'")
         return found

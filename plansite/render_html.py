@@ -1,0 +1,108 @@
+"""HTML renderer: the plan model → accessible web pages, through Jinja2 templates.
+
+Each ``render_*`` function is a pure function of the model, the site configuration and the
+template environment: it returns the page as a string and writes nothing. Inline text is
+turned into HTML here, with every piece of content escaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import model as m
+from .config import SiteConfig
+from .dates import roc_date
+from .i18n import catalog
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What every page template needs besides its own content."""
+
+    lang: str
+    root: str
+    """The relative path from the page back to the site root ('' or '../../')."""
+    config: SiteConfig
+    updated: date
+    """The date shown as 'last updated' in the footer."""
+
+
+def environment(project: Path, lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(project / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    strings = catalog(project, lang)
+    env.install_gettext_callables(strings.gettext, strings.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(inlines=inlines, spans=lambda text: inlines(m.spans(text)), roc_date=roc_date)
+    env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered)
+    env.tests.update(
+        paragraph=lambda x: isinstance(x, m.Paragraph),
+        list_block=lambda x: isinstance(x, m.ListBlock),
+        action_table=lambda x: isinstance(x, m.ActionTable),
+        group=lambda x: isinstance(x, m.Group),
+    )
+    return env
+
+
+def render_index(env: jinja2.Environment, plans: tuple[m.Plan, ...], page: Page) -> str:
+    ordered = sorted(plans, key=lambda p: (-p.year, p.agency.zh, p.id))
+    counts = {plan.id: sum(1 for _ in plan.actions()) for plan in plans}
+    return env.get_template("index.html").render(page=page, plans=ordered, counts=counts)
+
+
+def render_plan(env: jinja2.Environment, plan: m.Plan, page: Page) -> str:
+    return env.get_template("plan.html").render(
+        page=page, plan=plan, action_count=sum(1 for _ in plan.actions())
+    )
+
+
+# ---------------------------------------------------------------- helpers for templates
+
+
+def inlines(nodes: tuple[m.Inline, ...]) -> Markup:
+    """Inline content as HTML; text is escaped, notes are marked so they stand out."""
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, m.Text):
+            out.append(escape(node.text))
+        elif isinstance(node, m.Strong):
+            out.append(f"<strong>{inlines(node.children)}</strong>")
+        elif isinstance(node, m.Emphasis):
+            out.append(f"<em>{inlines(node.children)}</em>")
+        elif isinstance(node, m.Code):
+            out.append(f"<code>{escape(node.text)}</code>")
+        elif isinstance(node, m.Link):
+            out.append(f'<a href="{escape(node.href)}">{inlines(node.children)}</a>')
+        elif isinstance(node, m.LineBreak):
+            out.append("<br>")
+        elif isinstance(node, m.Note):
+            out.append(f'<span class="ps-note">{escape(node.text)}</span>')
+    return Markup("".join(out))
+
+
+def runs(children: tuple[m.Group | m.Action, ...]) -> list[m.Group | list[m.Action]]:
+    """A group's children with consecutive actions gathered into one list (one table each)."""
+    out: list[m.Group | list[m.Action]] = []
+    for child in children:
+        if isinstance(child, m.Group):
+            out.append(child)
+        elif out and isinstance(out[-1], list):
+            out[-1].append(child)
+        else:
+            out.append([child])
+    return out
+
+
+def is_numbered(actions: list[m.Action]) -> bool:
+    """A run of actions gets a 項次 column only when every action carries a number."""
+    return all(action.number for action in actions)

@@ -1,0 +1,135 @@
+"""JSON renderer: the plan model as open data (the section tree plus a flat list of actions).
+
+A pure function of the model. Dates are ISO 8601 strings; text is plain (editorial notes are
+kept, in their brackets, so data users see them too).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from . import model as m
+
+
+def render_plan_json(plan: m.Plan) -> str:
+    data = {
+        "id": plan.id,
+        "lang": plan.lang,
+        "title": plan.title,
+        "agency": {"zh": plan.agency.zh, "en": plan.agency.en},
+        "year": plan.year,
+        "year_ad": plan.year_ad,
+        "issued": iso(plan.issued),
+        "issued_ref": plan.issued_ref,
+        "basis": [
+            {"authority": b.authority, "title": b.title, "date": iso(b.date), "ref": b.ref}
+            for b in plan.basis
+        ],
+        "classification": {
+            "service": plan.classification.service,
+            "theme": plan.classification.theme,
+            "cake": plan.classification.cake,
+        },
+        "sections": [section_data(s) for s in plan.sections],
+        "actions": [
+            action_data(action) | {
+                "groups": [heading(g) for g in groups],
+                "group_ids": [g.id for g in groups],
+            }
+            for groups, action in plan.actions()
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def section_data(section: m.Section) -> dict:
+    return {
+        "id": section.id,
+        "number": section.number,
+        "title": m.plain_text(section.title),
+        "blocks": [block_data(b) for b in section.blocks],
+    }
+
+
+def block_data(block: m.Block) -> dict:
+    if isinstance(block, m.Paragraph):
+        return {"type": "paragraph", "text": m.plain_text(block.inlines)}
+    if isinstance(block, m.ListBlock):
+        return {
+            "type": "list",
+            "ordered": block.ordered,
+            "items": [
+                {"number": item.number, "blocks": [block_data(b) for b in item.blocks]}
+                for item in block.items
+            ],
+        }
+    columns = block.columns
+    return {
+        "type": "actions",
+        "name": block.name,
+        "columns": {
+            "groups": list(columns.groups),
+            "action": columns.action,
+            "deadline": columns.deadline,
+            "units": columns.units,
+            "fields": list(columns.fields),
+        },
+        "children": [node_data(n) for n in block.children],
+    }
+
+
+def node_data(node: m.Group | m.Action) -> dict:
+    if isinstance(node, m.Action):
+        return {"type": "action"} | action_data(node)
+    return {
+        "type": "group",
+        "id": node.id,
+        "level": node.level,
+        "label": node.label,
+        "number": node.number,
+        "title": m.plain_text(node.title),
+        "description": [block_data(b) for b in node.description],
+        "children": [node_data(n) for n in node.children],
+    }
+
+
+def action_data(action: m.Action) -> dict:
+    deadline = action.deadline
+    return {
+        "id": action.id,
+        "number": action.number,
+        "text": blocks_text(action.body),
+        "deadline": None if deadline is None else {
+            "text": deadline.text,
+            "kind": deadline.kind,
+            "start": iso(deadline.start),
+            "end": iso(deadline.end),
+            "every": deadline.every,
+        },
+        "units": list(action.units),
+        "fields": {f.label: f.value for f in action.fields},
+    }
+
+
+def blocks_text(blocks: tuple[m.Block, ...], indent: str = "") -> str:
+    """Blocks as plain text: paragraphs separated by blank lines, list items on their own lines."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, m.Paragraph):
+            parts.append(indent + m.plain_text(block.inlines))
+        elif isinstance(block, m.ListBlock):
+            lines = []
+            for position, item in enumerate(block.items, start=block.start or 1):
+                marker = item.number or (f"{position}." if block.ordered else "-")
+                lines.append(f"{indent}{marker} {blocks_text(item.blocks, indent + '  ').lstrip()}")
+            parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def heading(node: m.Group | m.Section) -> str:
+    return f"{node.number or ''}{m.plain_text(node.title)}"
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

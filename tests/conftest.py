@@ -1,0 +1,28 @@
+"""Shared test helpers: a throw-away copy of the project to build and break."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def copy_project(target: Path, plans: list[str] | None = None) -> Path:
+    """The project's content, templates, catalogs and configuration, copied to ``target``."""
+    for name in ("templates", "locales"):
+        shutil.copytree(PROJECT / name, target / name)
+    shutil.copy(PROJECT / "site.yml", target / "site.yml")
+    (target / "content" / "plans").mkdir(parents=True)
+    for path in sorted((PROJECT / "content" / "plans").glob("*.md")):
+        if plans is None or path.name.split(".")[0] in plans:
+            shutil.copy(path, target / "content" / "plans" / path.name)
+    return target
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the whole project in a temporary folder."""
+    return copy_project(tmp_path / "project")

@@ -1,0 +1,173 @@
+"""The content reader: good input gives the model; broken input gives exact path:line messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plansite import model as m
+from plansite.content import read_plan_file, split_units
+from plansite.errors import Report
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BROKEN = sorted((FIXTURES / "errors").glob("*.md"))
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=[p.name for p in BROKEN])
+def test_broken_plan_reports_exact_messages(path: Path) -> None:
+    expected = path.with_name(path.name.removesuffix(".md") + ".expected").read_text(encoding="utf-8")
+    plan, problems = read_plan_file(path, path.name)
+    assert plan is None
+    assert "\n".join(str(p) for p in problems) + "\n" == expected
+
+
+def test_every_broken_fixture_has_expected_messages() -> None:
+    assert len(BROKEN) >= 25
+    for path in BROKEN:
+        assert path.with_name(path.name.removesuffix(".md") + ".expected").exists(), path.name
+
+
+def read(tmp_path: Path, text: str, name: str = "sample-plan.zh-Hant.md") -> m.Plan:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    plan, problems = read_plan_file(path, name)
+    assert problems == [], [str(p) for p in problems]
+    assert plan is not None
+    return plan
+
+
+FRONT = """---
+id: sample-plan
+lang: zh-Hant-TW
+title: 測試計畫
+agency: {zh: 測試局, en: Test Bureau}
+year: 105
+classification: {service: I00}
+tables:
+  main:
+    groups: [實施要項, 執行策略, 策略細項]
+    action: 具體作法
+    deadline: 完成期限
+    units: 執行單位
+    fields: [備註]
+---
+"""
+
+
+def test_action_tree_with_three_levels_fields_and_notes(tmp_path: Path) -> None:
+    plan = read(tmp_path, FRONT + """
+# 肆、執行策略
+
+::: actions main
+
+## 優質便民服務
+
+### 服務流程
+
+#### 服務流程便捷性
+
+- 1. 賡續加強全功能櫃台單一窗口
+  全程化服務。
+  完成期限：105. 5. 1~ 105. 5. 31
+  執行單位：服務科 、稅務資訊科/分局
+  備註：〔編註：原文此欄缺漏〕
+
+- 2. **線上申辦**
+
+  1. 臨櫃免備證申辦。
+  2. 線上查繳稅。
+  完成期限：經常辦理
+  執行單位：〔編註：無法辨識〕
+
+:::
+""")
+    (groups, first), (_, second) = list(plan.actions())
+    assert [g.label for g in groups] == ["實施要項", "執行策略", "策略細項"]
+    assert [g.id for g in groups] == ["main-1", "main-1-1", "main-1-1-1"]
+    assert first.id == "main-1-1-1-a1" and first.number == "1."
+    # a line break between two Chinese characters adds no space
+    assert first.body == (m.Paragraph((m.Text("賡續加強全功能櫃台單一窗口全程化服務。"),), first.body[0].loc),)
+    assert first.deadline == m.Deadline("105. 5. 1~ 105. 5. 31", "range", *_days("2016-05-01", "2016-05-31"), None)
+    assert first.units == ("服務科", "稅務資訊科", "分局")
+    assert first.fields == (m.Field("備註", "〔編註：原文此欄缺漏〕"),)
+    # fields after a nested list are found even though Markdown folds them into its last item
+    assert isinstance(second.body[1], m.ListBlock) and len(second.body[1].items) == 2
+    assert m.plain_text(second.body[1].items[1].blocks[0].inlines) == "線上查繳稅。"
+    assert second.units == ("〔編註：無法辨識〕",)
+
+
+def test_table_without_groups_and_explicit_ids(tmp_path: Path) -> None:
+    front = FRONT.replace("groups: [實施要項, 執行策略, 策略細項]", "groups: []").replace(
+        "    fields: [備註]\n", "")
+    plan = read(tmp_path, front + """
+# 壹、計畫內容 {#content-section}
+
+::: actions main
+
+- 1.1 免附書證。 {#no-documents}
+  完成期限：107年12月
+  執行單位：服務科
+
+- (2) 主動退稅。
+  完成期限：每月辦理
+  執行單位：服務科
+:::
+""")
+    assert plan.sections[0].id == "content-section"
+    actions = [a for _, a in plan.actions()]
+    assert [(a.id, a.number) for a in actions] == [("no-documents", "1.1"), ("main-a2", "(2)")]
+    assert actions[0].deadline.kind == "month"
+    assert actions[1].deadline.every == "month"
+
+
+def test_numbered_lists_keep_printed_numbers(tmp_path: Path) -> None:
+    plan = read(tmp_path, FRONT.replace("tables:\n", "x:\n").split("x:\n")[0] + "---\n" + """
+# 柒、績效檢討
+
+- 一、前項考核結果應函送各分局。
+- 二、服務科辦理：
+  - (一) 平時考核。
+  - (二) 年度考核。
+
+其他：
+
+- 不是編號的項目
+- 另一項
+""")
+    numbered, _, plain = plan.sections[0].blocks
+    assert numbered.ordered and [i.number for i in numbered.items] == ["一、", "二、"]
+    nested = numbered.items[1].blocks[1]
+    assert [i.number for i in nested.items] == ["(一)", "(二)"]
+    assert m.plain_text(nested.items[0].blocks[0].inlines) == "平時考核。"
+    assert not plain.ordered and [i.number for i in plain.items] == [None, None]
+
+
+def test_raw_html_is_kept_as_text(tmp_path: Path) -> None:
+    plan = read(tmp_path, FRONT.split("tables:")[0] + "---\n\n# 壹、依據\n\n<script>alert(1)</script> 與 <b>粗體</b>\n")
+    (paragraph,) = plan.sections[0].blocks
+    assert m.plain_text(paragraph.inlines) == "<script>alert(1)</script> 與 <b>粗體</b>"
+
+
+def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
+    text = "\ufeff" + (FRONT.split("tables:")[0] + "---\n\n# 壹、依據\n\n依據辦理。\n").replace("\n", "\r\n")
+    plan = read(tmp_path, text)
+    assert plan.sections[0].loc.line == 10  # the heading line, counted as the editor shows it
+
+
+def test_units_split_on_separators_but_keep_spaces_and_notes() -> None:
+    assert split_units("服務科、行政科/ 稽核科") == ("服務科", "行政科", "稽核科")
+    assert split_units("Taxpayer Service Section、〔編註：缺、漏〕") == ("Taxpayer Service Section", "〔編註：缺、漏〕")
+
+
+def test_problems_are_collected_not_raised(tmp_path: Path) -> None:
+    report = Report("x.md")
+    report.fail(3, "first")
+    report.fail(0, "second", "hint")
+    assert [str(p) for p in report.problems] == ["x.md:3: first", "x.md:1: second — hint"]
+
+
+def _days(*texts: str):
+    from datetime import date
+
+    return tuple(date.fromisoformat(t) for t in texts)

@@ -1,0 +1,216 @@
+"""The built site: page structure read with a real HTML parser, the JSON data, and the
+guarantee that a failed build leaves the published site exactly as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import html
+
+from plansite.site import build
+
+from .conftest import PROJECT, copy_project
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("built") / "project")
+    build(project, project / "site")
+    return project / "site"
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def parse(path: Path):
+    return html.fromstring(path.read_bytes(), parser=html.HTMLParser(encoding="utf-8"))
+
+
+def test_expected_files(site: Path) -> None:
+    ids = [p.name.split(".")[0] for p in sorted((PROJECT / "content" / "plans").glob("*.md"))]
+    assert (site / "index.html").is_file()
+    assert (site / "assets" / "site.css").is_file()
+    for plan_id in ids:
+        assert (site / "plans" / plan_id / "index.html").is_file()
+        assert (site / "data" / "plans" / f"{plan_id}.zh-Hant.json").is_file()
+
+
+def test_every_page_is_chinese_with_one_h1_and_no_skipped_heading_levels(site: Path) -> None:
+    for path in pages(site):
+        doc = parse(path)
+        assert doc.get("lang") == "zh-Hant-TW", path
+        assert doc.findtext(".//title").strip(), path
+        assert len(doc.findall(".//h1")) == 1, path
+        levels = [int(h.tag[1]) for h in doc.iter("h1", "h2", "h3", "h4", "h5", "h6")]
+        assert levels[0] == 1
+        for before, after in itertools.pairwise(levels):
+            assert after <= before + 1, f"{path}: h{before} followed by h{after}"
+
+
+def test_skip_link_comes_first_and_targets_main(site: Path) -> None:
+    for path in pages(site):
+        doc = parse(path)
+        first_link = doc.find(".//body").iter("a").__next__()
+        assert first_link.get("href") == "#main"
+        assert doc.find(".//main").get("id") == "main"
+
+
+def test_ids_are_unique_and_every_fragment_link_resolves(site: Path) -> None:
+    for path in pages(site):
+        doc = parse(path)
+        ids = [e.get("id") for e in doc.iter() if e.get("id")]
+        assert len(ids) == len(set(ids)), path
+        for link in doc.iter("a"):
+            href = link.get("href", "")
+            if href.startswith("#"):
+                assert href[1:] in ids, f"{path}: {href}"
+
+
+def test_every_data_table_has_caption_and_scoped_headers(site: Path) -> None:
+    tables = 0
+    for path in pages(site):
+        for table in parse(path).iter("table"):
+            tables += 1
+            assert table.find("caption") is not None and table.findtext("caption").strip()
+            header_rows = table.findall("thead/tr")
+            assert len(header_rows) == 1
+            for th in table.iter("th"):
+                assert th.get("scope") in ("col", "row"), html.tostring(th)
+            for cell in table.findall("tbody/tr/td"):
+                assert cell.get("data-label"), "stacked layout needs each cell's column name"
+    assert tables > 50
+
+
+def test_every_section_group_and_action_has_its_anchor(site: Path) -> None:
+    for data_path in sorted((site / "data" / "plans").glob("*.json")):
+        data = json.loads(data_path.read_text(encoding="utf-8"))
+        page_ids = {e.get("id") for e in parse(site / "plans" / data["id"] / "index.html").iter()}
+        wanted = [s["id"] for s in data["sections"]] + [a["id"] for a in data["actions"]]
+        wanted += [g for a in data["actions"] for g in a["group_ids"]]
+        assert set(wanted) <= page_ids, data["id"]
+
+
+def test_index_lists_every_plan_with_roc_year_and_action_count(site: Path) -> None:
+    doc = parse(site / "index.html")
+    rows = doc.findall(".//tbody/tr")
+    assert len(rows) == len(list((site / "data" / "plans").glob("*.json")))
+    keelung = next(r for r in rows if "keelung" in r.find(".//a").get("href"))
+    cells = [c.text_content().strip() for c in keelung.findall("td")]
+    assert cells == ["基隆市稅務局", "民國112年", "60"]
+
+
+def test_english_names_on_chinese_pages_carry_their_language(site: Path) -> None:
+    doc = parse(site / "plans" / "keelung-tax-2023" / "index.html")
+    spans = [s for s in doc.iter("span") if "Keelung City Tax Bureau" in (s.text or "")]
+    assert spans and all(s.get("lang") == "en" for s in spans)
+
+
+def test_editorial_notes_are_marked(site: Path) -> None:
+    doc = parse(site / "plans" / "keelung-tax-2023" / "index.html")
+    notes = [e for e in doc.iter() if "ps-note" in (e.get("class") or "")]
+    assert notes and all(n.text_content().startswith("〔編註") for n in notes)
+
+
+def test_plan_json_has_flat_actions_in_document_order(site: Path) -> None:
+    data = json.loads((site / "data" / "plans" / "ntbt-2016.zh-Hant.json").read_text(encoding="utf-8"))
+    assert data["lang"] == "zh-Hant-TW" and data["year"] == 105 and data["year_ad"] == 2016
+    assert len(data["actions"]) == 107  # 106 in the main table, 1 in the mid-term table
+    first = data["actions"][0]
+    assert set(first) == {"id", "number", "groups", "group_ids", "text", "deadline", "units", "fields"}
+    assert first["groups"] == ["優質便民服務", "服務流程", "服務流程便捷性"]
+    assert set(first["deadline"]) == {"text", "kind", "start", "end", "every"}
+    ranges = [a["deadline"] for a in data["actions"] if a["deadline"]["kind"] == "range"]
+    assert {"text": "105.5.1~105.5.31", "kind": "range", "start": "2016-05-01",
+            "end": "2016-05-31", "every": None} in ranges
+    tree_ids = []
+
+    def walk(nodes):
+        for node in nodes:
+            if node["type"] == "action":
+                tree_ids.append(node["id"])
+            elif node["type"] == "group":
+                walk(node["children"])
+
+    for section in data["sections"]:
+        for block in section["blocks"]:
+            if block["type"] == "actions":
+                walk(block["children"])
+    assert tree_ids == [a["id"] for a in data["actions"]]
+
+
+def test_raw_html_in_content_is_shown_as_text(project: Path) -> None:
+    plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\n<script>alert('x')</script>\n", encoding="utf-8")
+    build(project, project / "site")
+    page = (project / "site" / "plans" / "mof-2017" / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(" in page
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "build.py"), "--project", str(project), *args],
+        check=False, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_broken_content_fails_with_path_line_and_leaves_site_untouched(project: Path) -> None:
+    assert run_cli(project).returncode == 0
+    before = tree_digest(project / "site")
+    plan = project / "content" / "plans" / "keelung-tax-2023.zh-Hant.md"
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text.replace("year: 112", "year: 一一二").replace("隨時辦理", "明年", 1), encoding="utf-8")
+    result = run_cli(project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    year_line = text.splitlines().index("year: 112") + 1
+    assert lines[0] == (f"content/plans/keelung-tax-2023.zh-Hant.md:{year_line}: 'year' must be a whole "
+                        "number, not '一一二' — write digits only, e.g. 112")
+    assert lines[1].startswith("content/plans/keelung-tax-2023.zh-Hant.md:")
+    assert "unrecognised deadline '明年'" in lines[1]
+    assert lines[-1] == "2 problems found; site was not changed."
+    assert tree_digest(project / "site") == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith("site")) == ["site", "site.yml"]
+
+
+def test_a_failing_renderer_leaves_site_untouched(project: Path) -> None:
+    assert run_cli(project).returncode == 0
+    before = tree_digest(project / "site")
+    template = project / "templates" / "plan.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("{{ plan.title }}</h1>",
+                                                                     "{{ plan.no_such_field }}</h1>"))
+    result = run_cli(project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    line = next(i for i, text in enumerate(template.read_text().splitlines(), 1) if "no_such_field" in text)
+    assert result.stderr.startswith(f"templates/plan.html:{line}: template error: ")
+    assert "no_such_field" in result.stderr
+    assert tree_digest(project / "site") == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith("site")) == ["site", "site.yml"]
+
+
+def test_invalid_configuration_is_reported_like_content(project: Path) -> None:
+    config = project / "site.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("base_url:", "base_ulr:"), encoding="utf-8")
+    result = run_cli(project)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0].startswith("site.yml:")
+    assert "unknown key 'base_ulr' — did you mean 'base_url'?" in result.stderr
+    assert not (project / "site").exists()
