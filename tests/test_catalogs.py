@@ -1,0 +1,29 @@
+"""Every interface string in the templates and code is in the Chinese catalog, translated."""
+
+from __future__ import annotations
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from .conftest import PROJECT
+
+
+def extracted() -> set[str]:
+    method_map = [("plansite/**.py", "python"), ("templates/**.html", "jinja2")]
+    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    return {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(PROJECT, method_map, options)
+    }
+
+
+def test_chinese_catalog_translates_every_string() -> None:
+    path = PROJECT / "locales" / "zh_Hant_TW" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    strings = extracted()
+    assert strings
+    missing = sorted(s for s in strings if s not in catalog)
+    assert missing == [], "run the catalog update (README, 'Interface strings')"
+    untranslated = sorted(m.id for m in catalog if m.id and (not m.string or m.fuzzy))
+    assert untranslated == []
