@@ -7,6 +7,7 @@ turned into HTML here, with every piece of content escaped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -57,13 +58,18 @@ def environment(project: Path, lang: str) -> jinja2.Environment:
 def render_index(env: jinja2.Environment, plans: tuple[m.Plan, ...], page: Page) -> str:
     ordered = sorted(plans, key=lambda p: (-p.year, p.agency.zh, p.id))
     counts = {plan.id: sum(1 for _ in plan.actions()) for plan in plans}
-    return env.get_template("index.html").render(page=page, plans=ordered, counts=counts)
+    return tidy(env.get_template("index.html").render(page=page, plans=ordered, counts=counts))
 
 
 def render_plan(env: jinja2.Environment, plan: m.Plan, page: Page) -> str:
-    return env.get_template("plan.html").render(
+    return tidy(env.get_template("plan.html").render(
         page=page, plan=plan, action_count=sum(1 for _ in plan.actions())
-    )
+    ))
+
+
+def tidy(page: str) -> str:
+    """Drop the empty lines that nested template macros leave (pages have no <pre>)."""
+    return re.sub(r"\n[ \t]*(?=\n)", "", page)
 
 
 # ---------------------------------------------------------------- helpers for templates

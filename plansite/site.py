@@ -63,6 +63,7 @@ def outputs(project: Path, config: SiteConfig, plans: tuple[m.Plan, ...]) -> Ite
 
 def build(project: Path, output: Path) -> BuildResult:
     """Build the whole site into ``output``; on any error the old ``output`` stays as it was."""
+    recover(output.resolve())
     config, plans = load(project)
     count = 0
     with staging(output) as stage:
@@ -95,6 +96,16 @@ def staging(output: Path) -> Iterator[Path]:
     finally:
         if stage.exists():
             shutil.rmtree(stage)
+
+
+def recover(output: Path) -> None:
+    """Put the previous site back if a build was killed between the two renames of a swap."""
+    if output.exists():
+        return
+    kept = sorted(output.parent.glob(f"{output.name}.old-*/{output.name}"), key=lambda p: p.stat().st_mtime)
+    if kept:
+        os.rename(kept[-1], output)
+        shutil.rmtree(kept[-1].parent)
 
 
 def last_updated(project: Path) -> date:

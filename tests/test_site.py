@@ -214,3 +214,16 @@ def test_invalid_configuration_is_reported_like_content(project: Path) -> None:
     assert result.stderr.splitlines()[0].startswith("site.yml:")
     assert "unknown key 'base_ulr' — did you mean 'base_url'?" in result.stderr
     assert not (project / "site").exists()
+
+
+def test_a_build_killed_mid_swap_gets_the_previous_site_back(project: Path) -> None:
+    assert run_cli(project).returncode == 0
+    before = tree_digest(project / "site")
+    kept = project / "site.old-killed"
+    kept.mkdir()
+    (project / "site").rename(kept / "site")  # as if killed between the two renames
+    plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
+    plan.write_text("broken", encoding="utf-8")
+    assert run_cli(project).returncode == 1
+    assert tree_digest(project / "site") == before
+    assert not kept.exists()
