@@ -398,10 +398,13 @@ class BodyReader:
             self.report.fail(line, "a horizontal rule ('---', '***') is not used in plans",
                              "remove it; sections are separated by their headings")
         elif node.type == "container_actions":
-            self.report.fail(line, "an action table stands outside a section",
-                             "put it after a section heading '# …'")
+            self.report.fail(line, "an action table cannot stand here",
+                             "put '::: actions NAME' on its own line in a section, after the heading '# …', "
+                             "not indented and not before the first section")
         elif node.type == "heading":
-            self.report.fail(line, "a sub-heading stands outside a section", "start with a '# ' section heading")
+            self.report.fail(line, "a heading cannot stand here",
+                             "'#' starts a section at the start of a line; '##' to '####' are groups "
+                             "inside '::: actions'")
         else:
             return True
         return False
@@ -691,10 +694,12 @@ def take_number(lines: list[list[m.Inline]]) -> str | None:
 
 
 def first_number(blocks: list) -> str | None:
+    """The printed number an item starts with, without cutting it off."""
     if not blocks or not isinstance(blocks[0], Para) or not blocks[0].lines[0]:
         return None
     first = blocks[0].lines[0][0]
-    return re.sub(r"\s+", "", NUMBER.match(first.text)[1]) if isinstance(first, m.Text) and NUMBER.match(first.text) else None
+    match = NUMBER.match(first.text) if isinstance(first, m.Text) else None
+    return re.sub(r"\s+", "", match[1]) if match else None
 
 
 def last_paragraph(blocks: list) -> Para | None:
