@@ -3,7 +3,11 @@
 
 import sys
 
-from plansite.cli import main
+try:
+    from plansite.cli import main
+except ModuleNotFoundError as missing:  # run outside .venv, or before ./setup
+    sys.exit(f"plansite's Python packages are not installed here ({missing.name} is missing): "
+             "run ./setup, then .venv/bin/python build.py")
 
 if __name__ == "__main__":
     sys.exit(main())
