@@ -1,7 +1,7 @@
-"""The command line: ``python build.py [build] [--output DIR]``.
+"""The command line: ``python build.py [build|status|reviewed] …``.
 
-Commands are thin: they call the site stage and turn problems into ``path:line`` lines on
-stderr and exit status 1. A traceback only ever means a bug in plansite.
+Commands are thin: they call the site and translation stages and turn problems into
+``path:line`` lines on stderr and exit status 1. A traceback only ever means a bug in plansite.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import ContentError
-from .site import build
+from .content import PLANS_DIR
+from .errors import ContentError, Problem
+from .site import build, load
+from .translation import mark_reviewed, status_table
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -23,40 +25,93 @@ PROJECT = Path(__file__).resolve().parent.parent
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python build.py",
-        description="Build the plans in content/ into an accessible website in site/.",
+        description="Build the plans in content/ into an accessible bilingual website in site/.",
     )
+    parser.add_argument("--project", type=Path, default=PROJECT, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command")
-    build_command = commands.add_parser("build", help="build the site (the default)")
+    build_command = commands.add_parser("build", help="build the site (the default command)")
     for command in (parser, build_command):
         command.add_argument("--output", type=Path, default=None, help="where to write the site (default: site/)")
-        command.add_argument("--project", type=Path, default=PROJECT, help=argparse.SUPPRESS)
+        command.add_argument("--strict", action="store_true",
+                             help="treat warnings (stale or missing translations, glossary misses) as errors")
+    commands.add_parser("status", help="print how current each plan's English translation is")
+    reviewed = commands.add_parser(
+        "reviewed", help="mark English translations as reviewed against the Chinese text as it is now")
+    reviewed.add_argument("plan", help="the plan's id, e.g. keelung-tax-2023")
+    reviewed.add_argument("ids", nargs="*", help="section, group or action ids (a section or group "
+                          "includes everything in it)")
+    reviewed.add_argument("--all", action="store_true", help="the whole plan")
     args = parser.parse_args(argv)
     project = args.project.resolve()
-    output = args.output or project / "site"
-    return run_build(project, output)
-
-
-def run_build(project: Path, output: Path) -> int:
-    started = time.perf_counter()
     try:
-        result = build(project, output)
+        if args.command == "status":
+            return run_status(project)
+        if args.command == "reviewed":
+            if not args.ids and not args.all:
+                parser.error("name the ids to mark, or --all")
+            return run_reviewed(project, args.plan, args.ids, args.all)
+        return run_build(project, args.output or project / "site", args.strict)
     except ContentError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        count = len(error.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found; {shown(output, project)} was not changed.",
-              file=sys.stderr)
+        report(error.problems, project, args)
         return 1
     except jinja2.TemplateError as error:
         where, line = template_location(error, project)
         print(f"{where}:{line}: template error: {error.message}", file=sys.stderr)
-        print(f"{shown(output, project)} was not changed.", file=sys.stderr)
+        print(f"{shown(args_output(args, project), project)} was not changed.", file=sys.stderr)
         return 1
+
+
+def run_build(project: Path, output: Path, strict: bool) -> int:
+    started = time.perf_counter()
+    result = build(project, output, strict=strict)
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     seconds = time.perf_counter() - started
-    actions = sum(sum(1 for _ in plan.actions()) for plan in result.plans)
-    print(f"Built {len(result.plans)} plans ({actions} actions) into {shown(output, project)}/: "
-          f"{result.files} files in {seconds:.1f} s.")
+    translated = sum(1 for e in result.editions if e.en)
+    actions = sum(sum(1 for _ in e.zh.actions()) for e in result.editions)
+    summary = (f"Built {len(result.editions)} plans ({actions} actions, {translated} in English) into "
+               f"{shown(output, project)}/: {result.files} files in {seconds:.1f} s.")
+    if result.warnings:
+        summary += f" {plural(len(result.warnings), 'warning')} (--strict refuses to publish with warnings)."
+    print(summary)
     return 0
+
+
+def run_status(project: Path) -> int:
+    loaded = load(project)
+    for warning in loaded.warnings:
+        print(warning, file=sys.stderr)
+    print(status_table(loaded.editions))
+    return 0
+
+
+def run_reviewed(project: Path, plan_id: str, ids: list[str], everything: bool) -> int:
+    loaded = load(project)
+    edition = next((e for e in loaded.editions if e.zh.id == plan_id), None)
+    if edition is None or edition.en is None:
+        known = ", ".join(e.zh.id for e in loaded.editions if e.en) or "none"
+        raise ContentError([Problem(f"{PLANS_DIR.as_posix()}/{plan_id}.en.md", 1,
+                                    f"there is no English plan '{plan_id}'", f"translated plans: {known}")])
+    marked = mark_reviewed(project / edition.en.loc.path, edition, ids, everything)
+    print(f"{edition.en.loc.path}: marked {plural(len(marked), 'item')} as reviewed"
+          + (f": {', '.join(marked)}" if marked else " (all were up to date)"))
+    return 0
+
+
+def report(problems: list[Problem], project: Path, args) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    unchanged = shown(args_output(args, project), project)
+    tail = f"; {unchanged} was not changed." if args.command in (None, "build") else "."
+    print(f"{plural(len(problems), 'problem')} found{tail}", file=sys.stderr)
+
+
+def args_output(args, project: Path) -> Path:
+    return getattr(args, "output", None) or project / "site"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 def template_location(error: jinja2.TemplateError, project: Path) -> tuple[str, int]:
@@ -77,3 +132,5 @@ def shown(path: Path, project: Path) -> str:
         return path.resolve().relative_to(project).as_posix()
     except ValueError:
         return str(path)
+
+

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import difflib
 import re
+import subprocess
 import sys
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
@@ -27,12 +29,15 @@ from .errors import ContentError, Problem, Report
 from .yamlnode import Node, read_yaml
 
 PLANS_DIR = Path("content") / "plans"
-LANGUAGES = {"zh-Hant": "zh-Hant-TW"}
+LANGUAGES = {"zh-Hant": "zh-Hant-TW", "en": "en"}
 """File-name language tag → the ``lang`` the file must declare."""
 
 FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9-]*)\.(?P<lang>[A-Za-z-]+)\.md$")
 ID = re.compile(r"^[a-z][a-z0-9-]*$")
-EXPLICIT_ID = re.compile(r"\s*\{#([^}\s]*)\}\s*$")
+ATTRIBUTES = re.compile(r"\s*\{((?:#[^}\s]*)?(?:\s*src=[^}\s]*)?)\}\s*$")
+"""A trailing '{#id}', '{src=fingerprint}' or '{#id src=fingerprint}'."""
+FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
+GLOSSARY_FILE = Path("content") / "glossary.yml"
 RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta"}
 """Ids the page templates use themselves; an explicit id may not take them."""
 
@@ -48,11 +53,19 @@ NUMBER = re.compile(
     r")\s*"
 )
 UNIT_SEPARATOR = re.compile(r"\s*[、/／，,;；]\s*")
-FIELD_LINE = re.compile(r"^\s*(?P<label>[^：:]{1,20}?)\s*[：:]\s*(?P<value>.*?)\s*$")
+ENGLISH_UNIT_SEPARATOR = re.compile(r"\s*[;；]\s*")
+FIELD_LINE = re.compile(r"^\s*(?P<label>[^：:]{1,40}?)\s*[：:]\s*(?P<value>.*?)\s*$")
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 
-REQUIRED_KEYS = ("id", "lang", "title", "agency", "year", "classification")
-OPTIONAL_KEYS = ("issued", "issued_ref", "basis", "tables")
+KEYS = {  # language → (required, optional) metadata keys
+    "zh-Hant": (("id", "lang", "title", "agency", "year", "classification"),
+                ("issued", "issued_ref", "basis", "tables")),
+    "en": (("id", "lang", "title"), ("basis", "tables")),
+}
+FROM_CHINESE = {
+    key: "remove it: an English file takes the agency, year, dates and classification from the Chinese file"
+    for key in ("agency", "year", "issued", "issued_ref", "classification")
+}
 SERVICE_CODES = {"100", "200", "300", "400", "500", "600", "700", "800", "900"} | {
     f"{letter}00" for letter in "ABCDEFGHI"
 }
@@ -148,7 +161,8 @@ def split_front_matter(text: str, report: Report) -> tuple[str, int, str, int] |
 
 def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metadata:
     meta = Metadata()
-    keys = root.keys(REQUIRED_KEYS, OPTIONAL_KEYS)
+    required, optional = KEYS[file_lang]
+    keys = root.keys(required, optional, misplaced=FROM_CHINESE if file_lang == "en" else None)
     if keys is None:
         return meta
     if "id" in keys and (value := keys["id"].text()) is not None:
@@ -178,7 +192,7 @@ def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metada
     if "issued_ref" in keys:
         meta.issued_ref = keys["issued_ref"].text()
     if "basis" in keys:
-        meta.basis = tuple(read_basis(item, path) for item in keys["basis"].items())
+        meta.basis = tuple(read_basis(item, path, file_lang) for item in keys["basis"].items())
     if "classification" in keys:
         meta.classification = read_classification(keys["classification"])
     if "tables" in keys:
@@ -186,8 +200,8 @@ def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metada
     return meta
 
 
-def read_basis(node: Node, path: str) -> m.Basis:
-    keys = node.keys(("authority", "title"), ("date", "ref")) or {}
+def read_basis(node: Node, path: str, file_lang: str) -> m.Basis:
+    keys = node.keys(("authority", "title"), ("date", "ref") if file_lang == "zh-Hant" else ()) or {}
     return m.Basis(
         authority=keys["authority"].text() or "" if "authority" in keys else "",
         title=keys["title"].text() or "" if "title" in keys else "",
@@ -281,7 +295,7 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
     if root is None:
         return None
     meta = read_metadata(root, report.path, file_id, file_lang)
-    reader = BodyReader(report, body_line, meta.tables)
+    reader = BodyReader(report, body_line, meta.tables, english=file_lang == "en")
     sections = reader.sections(SyntaxTreeNode(MARKDOWN.parse(body)))
     for name, (_, line) in meta.tables.items():
         if name not in reader.used_tables:
@@ -299,7 +313,9 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
 class BodyReader:
     """Reads the Markdown syntax tree of a plan's body into sections."""
 
-    def __init__(self, report: Report, first_line: int, tables: dict[str, tuple[m.TableColumns, int]]):
+    def __init__(self, report: Report, first_line: int, tables: dict[str, tuple[m.TableColumns, int]],
+                 english: bool = False):
+        self.english = english
         self.report = report
         self.first_line = first_line
         self.tables = tables
@@ -336,7 +352,7 @@ class BodyReader:
 
     def section(self, position: int, heading: SyntaxTreeNode, nodes: list) -> m.Section:
         line = self.line(heading)
-        number, title, explicit = self.heading_parts(heading)
+        number, title, (explicit, source) = self.heading_parts(heading)
         blocks: list[m.Block] = []
         for node in nodes:
             if node.type == "container_actions":
@@ -348,12 +364,12 @@ class BodyReader:
                                  "('- 一、…'); '##' headings are only for groups inside '::: actions'")
             elif (block := self.block(node)) is not None:
                 blocks.append(block)
-        return m.Section(explicit or f"s{position}", number, title, tuple(blocks), self.loc(line))
+        return m.Section(explicit or f"s{position}", number, title, tuple(blocks), self.loc(line), source)
 
-    def heading_parts(self, heading: SyntaxTreeNode) -> tuple[str | None, tuple[m.Inline, ...], str | None]:
-        """(number, title, explicit id) of a heading."""
+    def heading_parts(self, heading: SyntaxTreeNode) -> tuple[str | None, tuple[m.Inline, ...], tuple]:
+        """(number, title, (explicit id, fingerprint)) of a heading."""
         lines = self.inline_lines(heading.children[0], self.line(heading))
-        explicit = self.take_id(lines, self.line(heading))
+        explicit = self.take_attributes(lines, self.line(heading))
         number = take_number(lines)
         title = join_lines(lines)
         if not m.plain_text(title).strip():
@@ -509,22 +525,32 @@ class BodyReader:
             return []
         return [m.Text(node.content)]  # anything else stays visible as text
 
-    def take_id(self, lines: list[list[m.Inline]], line: int) -> str | None:
-        """Cut a trailing '{#id}' from the first line and check it."""
+    def take_attributes(self, lines: list[list[m.Inline]], line: int) -> tuple[str | None, str | None]:
+        """Cut a trailing '{#id src=fingerprint}' from the first line: (id, fingerprint)."""
         first = lines[0]
         if not first or not isinstance(first[-1], m.Text):
-            return None
-        match = EXPLICIT_ID.search(first[-1].text)
-        if not match:
-            return None
+            return None, None
+        match = ATTRIBUTES.search(first[-1].text)
+        if not match or not match[1].strip():
+            return None, None
         first[-1] = m.Text(first[-1].text[: match.start()])
-        value = match[1]
-        if not ID.match(value):
-            self.report.fail(line, f"'{{#{value}}}' is not a valid id",
-                             "use lower-case ASCII letters, digits and '-', starting with a letter")
-        elif value in RESERVED_IDS:
-            self.report.fail(line, f"the id '{value}' is used by the page itself", "choose another id")
-        return value
+        value = source = None
+        for word in match[1].split():
+            if word.startswith("#"):
+                value = word[1:]
+                if not ID.match(value):
+                    self.report.fail(line, f"'{{#{value}}}' is not a valid id",
+                                     "use lower-case ASCII letters, digits and '-', starting with a letter")
+                elif value in RESERVED_IDS:
+                    self.report.fail(line, f"the id '{value}' is used by the page itself", "choose another id")
+            else:
+                source = word.removeprefix("src=")
+                if not self.english:
+                    self.report.fail(line, "'src=' belongs in English files only", "remove it")
+                elif not FINGERPRINT.match(source):
+                    self.report.fail(line, f"'src={source}' is not a fingerprint written by plansite",
+                                     "run 'python build.py reviewed PLAN ID' to write it")
+        return value, source
 
 
 class TableReader:
@@ -534,7 +560,7 @@ class TableReader:
         self.body, self.report, self.name, self.columns = body, body.report, name, columns
 
     def read(self, container: SyntaxTreeNode) -> tuple[m.Group | m.Action, ...]:
-        root = GroupDraft(None, 0, "", None, (), 0)
+        root = GroupDraft(None, 0, "", None, (), 0, None)
         stack = [root]
         for node in container.children:
             line = self.body.line(node)
@@ -556,8 +582,8 @@ class TableReader:
                                      "or use fewer '#'")
                     continue
                 del stack[level:]
-                number, title, explicit = self.body.heading_parts(node)
-                group = GroupDraft(explicit, level, self.columns.groups[level - 1], number, title, line)
+                number, title, (explicit, source) = self.body.heading_parts(node)
+                group = GroupDraft(explicit, level, self.columns.groups[level - 1], number, title, line, source)
                 stack[-1].children.append(group)
                 stack.append(group)
             elif node.type == "bullet_list":
@@ -601,32 +627,39 @@ class TableReader:
             id=draft.explicit or "-".join((self.name, *map(str, path))),
             number=draft.number, title=draft.title, level=draft.level, label=draft.label,
             description=description, children=children, loc=self.body.loc(draft.line),
+            translates=draft.source,
         )
 
     def action(self, item: Item, derived: str) -> m.Action:
         line = item.line
-        explicit = None
-        number = None
+        explicit = source = number = None
         if item.blocks and isinstance(item.blocks[0], Para):
-            explicit = self.body.take_id(item.blocks[0].lines, line)
+            explicit, source = self.body.take_attributes(item.blocks[0].lines, line)
             number = take_number(item.blocks[0].lines)
         fields = self.take_fields(item)
         body = tuple(b for b in (self.body.finish(d) for d in item.blocks) if b)
         if not body:
             self.report.fail(line, "the action has no text",
                              f"write the {self.columns.action} after '- ', then its fields")
-        missing = [c for c in (self.columns.deadline, self.columns.units) if c and c not in fields]
+        # English deadlines are written from the Chinese ones; only a note may be translated.
+        required = (self.columns.units,) if self.body.english else (self.columns.deadline, self.columns.units)
+        missing = [c for c in required if c and c not in fields]
         if missing:
             self.missing(item, missing, line)
         deadline = None
         if self.columns.deadline in fields:
             text, at = fields.pop(self.columns.deadline)
             deadline = parse_deadline(text)
-            if deadline is None:
+            if self.body.english and (deadline is None or deadline.kind != "unknown"):
+                self.report.fail(at, "English files give no deadlines (the English page states the Chinese "
+                                 "one)", "remove the line, or write only an editorial note 〔Editor's note: …〕")
+            elif deadline is None:
                 self.report.fail(at, f"unrecognised deadline '{text}'", f"write one of: {DEADLINE_FORMS}")
-        units = split_units(fields.pop(self.columns.units)[0]) if self.columns.units in fields else ()
+        units: tuple[str, ...] = ()
+        if self.columns.units in fields:
+            units = split_units(fields.pop(self.columns.units)[0], english=self.body.english)
         extra = tuple(m.Field(label, fields[label][0]) for label in self.columns.fields if label in fields)
-        return m.Action(explicit or derived, number, body, deadline, units, extra, self.body.loc(line))
+        return m.Action(explicit or derived, number, body, deadline, units, extra, self.body.loc(line), source)
 
     def take_fields(self, item: Item) -> dict[str, tuple[str, int]]:
         """Cut the trailing 'label：value' lines off the action; label → (value, line)."""
@@ -671,6 +704,7 @@ class GroupDraft:
     number: str | None
     title: tuple[m.Inline, ...]
     line: int
+    source: str | None = None
     description: list = field(default_factory=list)
     children: list = field(default_factory=list)
 
@@ -725,15 +759,16 @@ def field_line(line: list[m.Inline], labels: set[str]) -> tuple[str, str] | None
     return match["label"], match["value"]
 
 
-def split_units(text: str) -> tuple[str, ...]:
-    """Units as printed, separated by 、 / ， or spaces; editorial notes stay whole."""
+def split_units(text: str, english: bool = False) -> tuple[str, ...]:
+    """Units as printed, separated by 、 / ， ; (in English only by ';'); notes stay whole."""
+    separator = ENGLISH_UNIT_SEPARATOR if english else UNIT_SEPARATOR
     parts: list[str] = []
     pos = 0
     for note in m.NOTE_PATTERN.finditer(text):
-        parts += UNIT_SEPARATOR.split(text[pos : note.start()])
+        parts += separator.split(text[pos : note.start()])
         parts.append(note.group())
         pos = note.end()
-    parts += UNIT_SEPARATOR.split(text[pos:])
+    parts += separator.split(text[pos:])
     return tuple(p for p in (x.strip() for x in parts) if p)
 
 
@@ -819,3 +854,50 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+# ---------------------------------------------------------------- glossary and history
+
+
+def load_glossary(project: Path) -> tuple[m.Term, ...]:
+    """Read ``content/glossary.yml``; raise ContentError listing its problems."""
+    path = project / GLOSSARY_FILE
+    if not path.is_file():
+        return ()
+    report = Report(GLOSSARY_FILE.as_posix())
+    root = read_yaml(path.read_text(encoding="utf-8-sig"), report)
+    terms: list[m.Term] = []
+    seen: dict[str, int] = {}
+    for entry in root.items() if root else []:
+        keys = entry.keys(("zh", "en"), ("note",))
+        if keys is None or len(keys) < 2:
+            continue
+        zh_node = keys["zh"]
+        zh = tuple(zh_node.text_list()) if isinstance(zh_node.node, yaml.SequenceNode) else (zh_node.text(),)
+        for variant in zh:
+            if variant in seen:
+                zh_node.fail(f"'{variant}' is in the glossary twice (first at line {seen[variant]})",
+                             "keep one entry")
+            seen.setdefault(variant or "", zh_node.line)
+        terms.append(m.Term(tuple(v for v in zh if v), keys["en"].text() or "",
+                            keys["note"].text() if "note" in keys else None,
+                            m.Location(report.path, entry.line)))
+    if report.problems:
+        raise ContentError(report.problems)
+    return tuple(terms)
+
+
+def last_changed(project: Path, *paths: Path) -> date:
+    """When these files last changed: the last commit touching them, else their file times."""
+    try:
+        stamp = subprocess.run(
+            ["git", "log", "-1", "--format=%cI", "--", *(str(p) for p in paths)],
+            cwd=project, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        if stamp:
+            return datetime.fromisoformat(stamp).date()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    files = [f for p in paths for f in ((project / p).rglob("*") if (project / p).is_dir() else [project / p])]
+    newest = max((f.stat().st_mtime for f in files if f.is_file()), default=0)
+    return datetime.fromtimestamp(newest, tz=UTC).date()

@@ -22,9 +22,11 @@ class Problem:
     """What is wrong."""
     hint: str = ""
     """How to fix it."""
+    warning: bool = False
+    """A warning (a stale translation, a missed glossary term) publishes unless --strict."""
 
     def __str__(self) -> str:
-        text = f"{self.path}:{self.line}: {self.message}"
+        text = f"{self.path}:{self.line}: {'warning: ' if self.warning else ''}{self.message}"
         return f"{text} — {self.hint}" if self.hint else text
 
 
@@ -45,3 +47,6 @@ class Report:
 
     def fail(self, line: int, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, max(line, 1), message, hint))
+
+    def warn(self, line: int, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.path, max(line, 1), message, hint, warning=True))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-LOCALES = {"zh-Hant-TW": "zh_Hant_TW"}
+LOCALES = {"zh-Hant-TW": "zh_Hant_TW", "en": "en"}
 """Page language → catalog folder under ``locales/``."""
 
 

@@ -96,6 +96,13 @@ def spans(text: str) -> tuple[Inline, ...]:
     return tuple(out)
 
 
+def numbered(number: str | None, text: str) -> str:
+    """A printed number before its text: 壹、 and 一、 join directly, 1. and (一) take a space."""
+    if not number:
+        return text
+    return f"{number}{text}" if number.endswith("、") else f"{number} {text}"
+
+
 def plain_text(inlines: tuple[Inline, ...]) -> str:
     """The text of inline content without markup, e.g. for titles and JSON."""
     parts: list[str] = []
@@ -198,6 +205,8 @@ class Action:
     """Responsible units in printed order (empty only when the table has no units column)."""
     fields: tuple[Field, ...]
     loc: Location
+    translates: str | None = None
+    """In an English plan: the fingerprint of the Chinese text this translates ({src=…})."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +225,8 @@ class Group:
     """Text that describes the group (e.g. the criteria of an 評核項目)."""
     children: tuple[Group | Action, ...]
     loc: Location
+    translates: str | None = None
+    """In an English plan: the fingerprint of the Chinese text this translates ({src=…})."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +252,8 @@ class Section:
     title: tuple[Inline, ...]
     blocks: tuple[Block, ...]
     loc: Location
+    translates: str | None = None
+    """In an English plan: the fingerprint of the Chinese text this translates ({src=…})."""
 
 
 # ---------------------------------------------------------------- the plan
@@ -326,3 +339,91 @@ def walk_groups(nodes: tuple[Group | Action, ...]) -> Iterator[Group]:
         if isinstance(node, Group):
             yield node
             yield from walk_groups(node.children)
+
+
+def items(plan: Plan) -> Iterator[Section | Group | Action]:
+    """Every section, group and action in document order: the units a translation tracks."""
+    for section in plan.sections:
+        yield section
+        for block in section.blocks:
+            if isinstance(block, ActionTable):
+                yield from walk_items(block.children)
+
+
+def walk_items(nodes: tuple[Group | Action, ...]) -> Iterator[Group | Action]:
+    for node in nodes:
+        yield node
+        if isinstance(node, Group):
+            yield from walk_items(node.children)
+
+
+def blocks_text(blocks: tuple[Block, ...], indent: str = "") -> str:
+    """Prose blocks as plain text: paragraphs apart by a blank line, list items one a line.
+    Action tables are left out: their groups and actions are items of their own."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            parts.append(indent + plain_text(block.inlines))
+        elif isinstance(block, ListBlock):
+            lines = []
+            for position, item in enumerate(block.items, start=block.start or 1):
+                marker = item.number or (f"{position}." if block.ordered else "-")
+                lines.append(f"{indent}{marker} {blocks_text(item.blocks, indent + '  ').lstrip()}")
+            parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def own_text(item: Section | Group | Action) -> str:
+    """The text a translator translates for one item, without the items nested in it."""
+    title = numbered(item.number, plain_text(item.title)) if not isinstance(item, Action) else item.number or ""
+    if isinstance(item, Section):
+        body = blocks_text(item.blocks)
+    elif isinstance(item, Group):
+        body = blocks_text(item.description)
+    else:
+        deadline = item.deadline.text if item.deadline and item.deadline.kind == "unknown" else ""
+        fields = [f"{f.label}: {f.value}" for f in item.fields]
+        body = "\n".join([blocks_text(item.body), "; ".join(item.units), deadline, *fields])
+    return f"{title}\n{body}"
+
+
+# ---------------------------------------------------------------- glossary and translations
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A glossary entry: the one English term for a Chinese term."""
+
+    zh: tuple[str, ...]
+    """The Chinese term, in every way it is written (e.g. 臺/台)."""
+    en: str
+    note: str | None
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ItemStatus:
+    """How current the English translation of one section, group or action is."""
+
+    id: str
+    state: str
+    """translated, stale (the Chinese changed since it was reviewed, or it never was), missing."""
+    fingerprint: str
+    """The fingerprint of the Chinese text as it is now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """A plan in both languages: the Chinese original and its English translation."""
+
+    zh: Plan
+    en: Plan | None
+    """The English plan, or None when the plan has not been translated."""
+    status: dict[str, ItemStatus]
+    """By item id; empty when there is no English plan."""
+    source_updated: date
+    """When the Chinese original last changed (shown in stale notices)."""
+
+    @property
+    def stale(self) -> set[str]:
+        return {i for i, s in self.status.items() if s.state != "translated"}

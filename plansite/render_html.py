@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import jinja2
+from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from . import model as m
@@ -26,11 +27,33 @@ class Page:
     """What every page template needs besides its own content."""
 
     lang: str
-    root: str
-    """The relative path from the page back to the site root ('' or '../../')."""
+    """The page's language: zh-Hant-TW or en."""
+    path: str
+    """The page's path in the site, e.g. 'en/plans/mof-2017/index.html'."""
+    counterpart: str
+    """The path of the same page in the other language."""
+    translated: bool
+    """True when the counterpart is a real translation (hreflang alternates are emitted)."""
     config: SiteConfig
     updated: date
     """The date shown as 'last updated' in the footer."""
+
+    @property
+    def root(self) -> str:
+        """The relative path from this page back to the site root ('', '../', '../../' …)."""
+        return "../" * self.path.count("/")
+
+    @property
+    def english(self) -> bool:
+        return self.lang == "en"
+
+    @property
+    def other_lang(self) -> str:
+        return "zh-Hant-TW" if self.english else "en"
+
+    def text(self, value) -> str:
+        """The page language's half of a bilingual setting (site name, address …)."""
+        return value.en if self.english else value.zh
 
 
 def environment(project: Path, lang: str) -> jinja2.Environment:
@@ -44,8 +67,9 @@ def environment(project: Path, lang: str) -> jinja2.Environment:
     )
     strings = catalog(project, lang)
     env.install_gettext_callables(strings.gettext, strings.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(inlines=inlines, spans=lambda text: inlines(m.spans(text)), roc_date=roc_date)
-    env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered)
+    env.filters.update(inlines=inlines, spans=lambda text: inlines(m.spans(text)),
+                       long_date=roc_date if lang != "en" else english_date)
+    env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
         list_block=lambda x: isinstance(x, m.ListBlock),
@@ -55,16 +79,29 @@ def environment(project: Path, lang: str) -> jinja2.Environment:
     return env
 
 
-def render_index(env: jinja2.Environment, plans: tuple[m.Plan, ...], page: Page) -> str:
-    ordered = sorted(plans, key=lambda p: (-p.year, p.agency.zh, p.id))
-    counts = {plan.id: sum(1 for _ in plan.actions()) for plan in plans}
-    return tidy(env.get_template("index.html").render(page=page, plans=ordered, counts=counts))
+def render_index(env: jinja2.Environment, editions: tuple[m.Edition, ...], page: Page) -> str:
+    ordered = sorted(editions, key=lambda e: (-e.zh.year, e.zh.agency.zh, e.zh.id))
+    counts = {e.zh.id: sum(1 for _ in e.zh.actions()) for e in editions}
+    return tidy(env.get_template("index.html").render(page=page, editions=ordered, counts=counts))
 
 
-def render_plan(env: jinja2.Environment, plan: m.Plan, page: Page) -> str:
+def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page) -> str:
+    """A plan's page. An English page of an untranslated plan shows the Chinese text, marked."""
+    plan = edition.en if page.english and edition.en else edition.zh
     return tidy(env.get_template("plan.html").render(
-        page=page, plan=plan, action_count=sum(1 for _ in plan.actions())
+        page=page, edition=edition, plan=plan, content_lang=plan.lang,
+        stale=edition.stale if page.english and edition.en else set(),
+        action_count=sum(1 for _ in plan.actions()),
     ))
+
+
+def render_glossary(env: jinja2.Environment, glossary: tuple[m.Term, ...], page: Page) -> str:
+    return tidy(env.get_template("glossary.html").render(page=page, terms=glossary))
+
+
+def english_date(day: date) -> str:
+    """An English date as Babel writes it: May 1, 2023."""
+    return format_date(day, "long", locale="en")
 
 
 def tidy(page: str) -> str:

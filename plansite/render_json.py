@@ -99,7 +99,7 @@ def action_data(action: m.Action) -> dict:
     return {
         "id": action.id,
         "number": action.number,
-        "text": blocks_text(action.body),
+        "text": m.blocks_text(action.body),
         "deadline": None if deadline is None else {
             "text": deadline.text,
             "kind": deadline.kind,
@@ -112,23 +112,8 @@ def action_data(action: m.Action) -> dict:
     }
 
 
-def blocks_text(blocks: tuple[m.Block, ...], indent: str = "") -> str:
-    """Blocks as plain text: paragraphs separated by blank lines, list items on their own lines."""
-    parts: list[str] = []
-    for block in blocks:
-        if isinstance(block, m.Paragraph):
-            parts.append(indent + m.plain_text(block.inlines))
-        elif isinstance(block, m.ListBlock):
-            lines = []
-            for position, item in enumerate(block.items, start=block.start or 1):
-                marker = item.number or (f"{position}." if block.ordered else "-")
-                lines.append(f"{indent}{marker} {blocks_text(item.blocks, indent + '  ').lstrip()}")
-            parts.append("\n".join(lines))
-    return "\n\n".join(parts)
-
-
 def heading(node: m.Group | m.Section) -> str:
-    return f"{node.number or ''}{m.plain_text(node.title)}"
+    return m.numbered(node.number, m.plain_text(node.title))
 
 
 def iso(day: date | None) -> str | None:

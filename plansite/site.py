@@ -8,73 +8,97 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from . import model as m
 from .config import SiteConfig, load_config
-from .content import PLANS_DIR, load_plans
+from .content import GLOSSARY_FILE, PLANS_DIR, last_changed, load_glossary, load_plans
 from .errors import ContentError, Problem
-from .render_html import Page, environment, render_index, render_plan
+from .render_html import Page, environment, render_glossary, render_index, render_plan
 from .render_json import render_plan_json
+from .translation import ENGLISH, editions
 
 CHINESE = "zh-Hant-TW"
 
 
 @dataclass(frozen=True, slots=True)
+class Loaded:
+    """Everything a build reads, checked."""
+
+    config: SiteConfig
+    editions: tuple[m.Edition, ...]
+    glossary: tuple[m.Term, ...]
+    warnings: list[Problem]
+    """Problems that publish anyway unless the build is strict (stale translations …)."""
+
+
+@dataclass(frozen=True, slots=True)
 class BuildResult:
-    plans: tuple[m.Plan, ...]
+    editions: tuple[m.Edition, ...]
     files: int
     """How many files were written."""
+    warnings: list[Problem]
 
 
-def load(project: Path) -> tuple[SiteConfig, tuple[m.Plan, ...]]:
-    """Configuration and plans, or ContentError listing the problems of both."""
+def load(project: Path) -> Loaded:
+    """Configuration, plans in both languages and glossary, or ContentError listing every problem."""
     problems: list[Problem] = []
-    config = plans = None
-    try:
-        config = load_config(project)
-    except ContentError as error:
-        problems += error.problems
-    try:
-        plans = load_plans(project)
-    except ContentError as error:
-        problems += error.problems
-    if problems or config is None or plans is None:
+    results = []
+    for loader in (load_config, load_plans, load_glossary):
+        try:
+            results.append(loader(project))
+        except ContentError as error:
+            problems += error.problems
+    if problems:
         raise ContentError(problems)
-    return config, plans
+    config, plans, glossary = results
+    all_editions, warnings = editions(project, plans, glossary)
+    return Loaded(config, all_editions, glossary, warnings)
 
 
-def outputs(project: Path, config: SiteConfig, plans: tuple[m.Plan, ...]) -> Iterator[tuple[str, str]]:
-    """Every generated file as (path relative to site/, text)."""
-    env = environment(project, CHINESE)
+def outputs(project: Path, loaded: Loaded) -> Iterator[tuple[str, str]]:
+    """Every generated file as (path relative to site/, text), in both languages."""
     updated = last_updated(project)
-    yield "index.html", render_index(env, plans, Page(CHINESE, "", config, updated))
-    for plan in plans:
-        page = Page(CHINESE, "../../", config, updated)
-        yield f"plans/{plan.id}/index.html", render_plan(env, plan, page)
-        yield f"data/plans/{plan.id}.zh-Hant.json", render_plan_json(plan)
+    for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+        env = environment(project, lang)
+        other = "" if prefix else "en/"
+
+        def page(path: str, translated: bool = True, lang=lang, prefix=prefix, other=other) -> Page:
+            return Page(lang, prefix + path, other + path, translated, loaded.config, updated)
+
+        yield prefix + "index.html", render_index(env, loaded.editions, page("index.html"))
+        yield prefix + "glossary/index.html", render_glossary(env, loaded.glossary, page("glossary/index.html"))
+        for edition in loaded.editions:
+            path = f"plans/{edition.zh.id}/index.html"
+            yield prefix + path, render_plan(env, edition, page(path, edition.en is not None))
+    for edition in loaded.editions:
+        yield f"data/plans/{edition.zh.id}.zh-Hant.json", render_plan_json(edition.zh)
+        if edition.en is not None:
+            yield f"data/plans/{edition.zh.id}.en.json", render_plan_json(edition.en)
 
 
-def build(project: Path, output: Path) -> BuildResult:
-    """Build the whole site into ``output``; on any error the old ``output`` stays as it was."""
+def build(project: Path, output: Path, strict: bool = False) -> BuildResult:
+    """Build the whole site into ``output``; on any error the old ``output`` stays as it was.
+    With ``strict``, warnings (stale or missing translations, glossary misses) are errors."""
     recover(output.resolve())
-    config, plans = load(project)
+    loaded = load(project)
+    if strict and loaded.warnings:
+        raise ContentError(loaded.warnings)
     count = 0
     with staging(output) as stage:
-        for relative, text in outputs(project, config, plans):
+        for relative, text in outputs(project, loaded):
             target = stage / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
             count += 1
         shutil.copytree(project / "templates" / "assets", stage / "assets")
         count += sum(1 for p in (stage / "assets").rglob("*") if p.is_file())
-    return BuildResult(plans, count)
+    return BuildResult(loaded.editions, count, loaded.warnings)
 
 
 @contextmanager
@@ -109,16 +133,5 @@ def recover(output: Path) -> None:
 
 
 def last_updated(project: Path) -> date:
-    """The date of the newest content change: the last commit touching content, else file times."""
-    try:
-        stamp = subprocess.run(
-            ["git", "log", "-1", "--format=%cI", "--", str(PLANS_DIR), "site.yml"],
-            cwd=project, capture_output=True, text=True, check=True,
-        ).stdout.strip()
-        if stamp:
-            return datetime.fromisoformat(stamp).date()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    files = [p for p in (project / PLANS_DIR).glob("*.md")] + [project / "site.yml"]
-    newest = max((p.stat().st_mtime for p in files if p.exists()), default=0)
-    return datetime.fromtimestamp(newest, tz=UTC).date()
+    """The date of the newest content change, shown as 'last updated'."""
+    return last_changed(project, PLANS_DIR, GLOSSARY_FILE, Path("site.yml"))

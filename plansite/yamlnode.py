@@ -37,8 +37,10 @@ class Node:
 
     # -- mappings and lists
 
-    def keys(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Node] | None:
-        """The mapping's values by key; unknown and missing keys are reported."""
+    def keys(self, required: tuple[str, ...], optional: tuple[str, ...] = (),
+             misplaced: dict[str, str] | None = None) -> dict[str, Node] | None:
+        """The mapping's values by key; unknown and missing keys are reported.
+        ``misplaced`` names keys that are known elsewhere but not here, with the reason."""
         if not isinstance(self.node, yaml.MappingNode):
             self.fail(f"'{self.name}' must be a set of 'key: value' lines", _example(self.name))
             return None
@@ -48,7 +50,10 @@ class Node:
         for key_node, value_node in self.node.value:
             key = str(key_node.value)
             child = Node(value_node, self.report, self.offset, _join(self.name, key))
-            if key not in known:
+            if misplaced and key in misplaced:
+                Node(key_node, self.report, self.offset, key).fail(
+                    f"'{_join(self.name, key)}' does not belong here", misplaced[key])
+            elif key not in known:
                 near = difflib.get_close_matches(key, known, n=1)
                 hint = f"did you mean '{near[0]}'?" if near else f"known keys: {', '.join(known)}"
                 misspelt.update(near)

@@ -16,6 +16,7 @@ def copy_project(target: Path, plans: list[str] | None = None) -> Path:
         shutil.copytree(PROJECT / name, target / name)
     shutil.copy(PROJECT / "site.yml", target / "site.yml")
     (target / "content" / "plans").mkdir(parents=True)
+    shutil.copy(PROJECT / "content" / "glossary.yml", target / "content" / "glossary.yml")
     for path in sorted((PROJECT / "content" / "plans").glob("*.md")):
         if plans is None or path.name.split(".")[0] in plans:
             shutil.copy(path, target / "content" / "plans" / path.name)

@@ -32,5 +32,5 @@ def test_the_documented_example_builds(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project", plans=[])
     (project / "content" / "plans" / "example-tax-2024.zh-Hant.md").write_text(example(), encoding="utf-8")
     result = build(project, project / "site")
-    assert [p.id for p in result.plans] == ["example-tax-2024"]
+    assert [e.zh.id for e in result.editions] == ["example-tax-2024"]
     assert (project / "site" / "plans" / "example-tax-2024" / "index.html").is_file()

@@ -39,13 +39,17 @@ def test_expected_files(site: Path) -> None:
     assert (site / "assets" / "site.css").is_file()
     for plan_id in ids:
         assert (site / "plans" / plan_id / "index.html").is_file()
+        assert (site / "en" / "plans" / plan_id / "index.html").is_file()
         assert (site / "data" / "plans" / f"{plan_id}.zh-Hant.json").is_file()
+    for name in ("index.html", "glossary/index.html"):
+        assert (site / name).is_file() and (site / "en" / name).is_file()
 
 
-def test_every_page_is_chinese_with_one_h1_and_no_skipped_heading_levels(site: Path) -> None:
+def test_every_page_has_its_language_one_h1_and_no_skipped_heading_levels(site: Path) -> None:
     for path in pages(site):
         doc = parse(path)
-        assert doc.get("lang") == "zh-Hant-TW", path
+        english = path.relative_to(site).parts[0] == "en"
+        assert doc.get("lang") == ("en" if english else "zh-Hant-TW"), path
         assert doc.findtext(".//title").strip(), path
         assert len(doc.findall(".//h1")) == 1, path
         levels = [int(h.tag[1]) for h in doc.iter("h1", "h2", "h3", "h4", "h5", "h6")]
@@ -91,7 +95,8 @@ def test_every_data_table_has_caption_and_scoped_headers(site: Path) -> None:
 def test_every_section_group_and_action_has_its_anchor(site: Path) -> None:
     for data_path in sorted((site / "data" / "plans").glob("*.json")):
         data = json.loads(data_path.read_text(encoding="utf-8"))
-        page_ids = {e.get("id") for e in parse(site / "plans" / data["id"] / "index.html").iter()}
+        folder = site / "en" if data["lang"] == "en" else site
+        page_ids = {e.get("id") for e in parse(folder / "plans" / data["id"] / "index.html").iter()}
         wanted = [s["id"] for s in data["sections"]] + [a["id"] for a in data["actions"]]
         wanted += [g for a in data["actions"] for g in a["group_ids"]]
         assert set(wanted) <= page_ids, data["id"]
@@ -100,7 +105,7 @@ def test_every_section_group_and_action_has_its_anchor(site: Path) -> None:
 def test_index_lists_every_plan_with_roc_year_and_action_count(site: Path) -> None:
     doc = parse(site / "index.html")
     rows = doc.findall(".//tbody/tr")
-    assert len(rows) == len(list((site / "data" / "plans").glob("*.json")))
+    assert len(rows) == len(list((site / "data" / "plans").glob("*.zh-Hant.json")))
     keelung = next(r for r in rows if "keelung" in r.find(".//a").get("href"))
     cells = [c.text_content().strip() for c in keelung.findall("td")]
     assert cells == ["基隆市稅務局", "民國112年", "60"]

@@ -1,0 +1,284 @@
+"""Translation stage: pair each Chinese plan with its English edition, and keep it honest.
+
+The English file must have the Chinese plan's structure (same section, group and action ids).
+Each English item records the fingerprint of the Chinese text it translates ({src=…}); when
+the Chinese text changes, the fingerprint no longer matches and the item is *stale*. This
+stage also checks the glossary, and completes the English plan with what only the Chinese
+file holds (agency, year, dates) and with deadlines worded in English.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from babel.dates import format_date, format_interval
+
+from . import model as m
+from .content import ATTRIBUTES, PLANS_DIR, last_changed
+from .errors import ContentError, Problem, Report
+from .i18n import catalog
+
+ENGLISH = "en"
+
+
+def fingerprint(item: m.Section | m.Group | m.Action) -> str:
+    """A short hash of the Chinese text a translator translates for this item."""
+    return hashlib.sha256(m.own_text(item).encode("utf-8")).hexdigest()[:8]
+
+
+def editions(project: Path, plans: tuple[m.Plan, ...], glossary: tuple[m.Term, ...]
+             ) -> tuple[tuple[m.Edition, ...], list[Problem]]:
+    """Every Chinese plan with its English edition, and the warnings about translations.
+    Raises ContentError when an English file does not line up with its Chinese original."""
+    chinese = {p.id: p for p in plans if p.lang != ENGLISH}
+    english = {p.id: p for p in plans if p.lang == ENGLISH}
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for plan_id, plan in english.items():
+        if plan_id not in chinese:
+            Report(plan.loc.path, errors).fail(1, f"there is no Chinese plan '{plan_id}' for this translation",
+                                               f"add content/plans/{plan_id}.zh-Hant.md, or rename this file")
+    out: list[m.Edition] = []
+    for plan_id, zh in sorted(chinese.items()):
+        updated = last_changed(project, Path(zh.loc.path))
+        en = english.get(plan_id)
+        if en is None:
+            Report(zh.loc.path, warnings).warn(
+                1, f"the plan '{plan_id}' has no English translation",
+                f"add {PLANS_DIR.as_posix()}/{plan_id}.en.md (docs/format.md, 'English translations')")
+            out.append(m.Edition(zh, None, {}, updated))
+            continue
+        report = Report(en.loc.path, errors)
+        if not align(zh, en, report):
+            continue
+        status = statuses(zh, en, Report(en.loc.path, warnings))
+        check_glossary(zh, en, glossary, Report(en.loc.path, warnings))
+        out.append(m.Edition(zh, complete(zh, en, project, report), status, updated))
+    if errors:
+        raise ContentError(errors)
+    return tuple(out), warnings
+
+
+def align(zh: m.Plan, en: m.Plan, report: Report) -> bool:
+    """Check the English plan has the Chinese structure; report each difference at its line."""
+    before = len(report.problems)
+    zh_tables, en_tables = list(zh.tables()), list(en.tables())
+    for zh_table, en_table in zip(zh_tables, en_tables, strict=False):
+        if zh_table.name != en_table.name:
+            report.fail(en_table.loc.line, f"this is table '{en_table.name}', but the Chinese plan has "
+                        f"'{zh_table.name}' here", "use the same tables in the same order")
+        elif shape(zh_table.columns) != shape(en_table.columns):
+            report.fail(en_table.loc.line, f"the table '{en_table.name}' is declared with other columns than "
+                        "in the Chinese plan", "declare the same number of group levels, and deadline, units "
+                        "and fields exactly where the Chinese declares them")
+    if len(zh_tables) != len(en_tables):
+        report.fail(1, f"the English plan has {len(en_tables)} action table(s), the Chinese {len(zh_tables)}",
+                    "translate every table of the Chinese plan")
+    zh_items = {item.id: item for item in m.items(zh)}
+    en_items = {item.id: item for item in m.items(en)}
+    for item in m.items(en):
+        original = zh_items.get(item.id)
+        if original is None:
+            report.fail(item.loc.line, f"the {kind(item)} '{item.id}' is not in the Chinese plan",
+                        f"the English must have the Chinese structure; compare with {zh.loc.path}")
+        elif type(original) is not type(item):
+            report.fail(item.loc.line, f"'{item.id}' is a {kind(item)} here but a {kind(original)} in the "
+                        f"Chinese plan ({zh.loc.path}:{original.loc.line})", "give it the same place")
+    for item in m.items(zh):
+        if item.id not in en_items:
+            near = nearest_english_line(zh, en_items, item)
+            report.fail(near, f"the Chinese {kind(item)} '{item.id}' ({zh.loc.path}:{item.loc.line}) has no "
+                        "English translation here", "translate it at the same place")
+    if len(zh.basis) != len(en.basis) and en.basis:
+        report.fail(1, f"'basis' has {len(en.basis)} entries, the Chinese {len(zh.basis)}",
+                    "translate each entry of the Chinese basis, in the same order")
+    return len(report.problems) == before
+
+
+def shape(columns: m.TableColumns) -> tuple:
+    return (len(columns.groups), columns.deadline is None, columns.units is None, len(columns.fields))
+
+
+def kind(item: m.Section | m.Group | m.Action) -> str:
+    return {m.Section: "section", m.Group: "group", m.Action: "action"}[type(item)]
+
+
+def nearest_english_line(zh: m.Plan, en_items: dict, missing) -> int:
+    """The English line just before where a missing item belongs."""
+    line = 1
+    for item in m.items(zh):
+        if item is missing:
+            return line
+        if item.id in en_items:
+            line = en_items[item.id].loc.line
+    return line
+
+
+def statuses(zh: m.Plan, en: m.Plan, warnings: Report) -> dict[str, m.ItemStatus]:
+    """translated or stale, for every item; each stale item is also a warning at its line."""
+    english = {item.id: item for item in m.items(en)}
+    out: dict[str, m.ItemStatus] = {}
+    for item in m.items(zh):
+        current = fingerprint(item)
+        translation = english[item.id]
+        if translation.translates == current:
+            state = "translated"
+        else:
+            state = "stale"
+            why = ("has never been marked as reviewed" if translation.translates is None
+                   else f"was reviewed against an older Chinese text ({zh.loc.path}:{item.loc.line} changed)")
+            warnings.warn(translation.loc.line, f"the English {kind(item)} '{item.id}' {why}",
+                          f"update it, then run: python build.py reviewed {zh.id} {item.id}")
+        out[item.id] = m.ItemStatus(item.id, state, current)
+    return out
+
+
+def check_glossary(zh: m.Plan, en: m.Plan, glossary: tuple[m.Term, ...], warnings: Report) -> None:
+    english = {item.id: item for item in m.items(en)}
+    for item in m.items(zh):
+        translation = english[item.id]
+        for variant, term in glossary_misses(m.own_text(item), m.own_text(translation), glossary):
+            warnings.warn(translation.loc.line,
+                          f"the Chinese text uses '{variant}', but the English does not say '{term.en}'",
+                          f"use the glossary's term ({term.loc.path}:{term.loc.line})")
+
+
+def glossary_misses(chinese: str, english: str, glossary: tuple[m.Term, ...]) -> list[tuple[str, m.Term]]:
+    """Terms the Chinese text uses (longest first, so 納稅服務科 is not also 服務科) whose English
+    term the English text lacks."""
+    variants = sorted(((v, t) for t in glossary for v in t.zh), key=lambda pair: -len(pair[0]))
+    lowered = english.lower()
+    misses: list[tuple[str, m.Term]] = []
+    for variant, term in variants:
+        if variant in chinese:
+            chinese = chinese.replace(variant, "\0")
+            if term.en.lower() not in lowered and all(t is not term for _, t in misses):
+                misses.append((variant, term))
+    return misses
+
+
+# ---------------------------------------------------------------- the complete English plan
+
+
+def complete(zh: m.Plan, en: m.Plan, project: Path, report: Report) -> m.Plan:
+    """The English plan with the Chinese plan's metadata, and deadlines worded in English."""
+    basis = tuple(
+        replace(original, authority=translated.authority, title=translated.title, loc=translated.loc)
+        for original, translated in zip(zh.basis, en.basis or zh.basis, strict=False)
+    ) if en.basis else ()
+    actions = {action.id: action for _, action in zh.actions()}
+    words = deadline_words(project)
+    sections = tuple(
+        replace(section, blocks=tuple(
+            replace(b, children=english_children(b.children, actions, words)) if isinstance(b, m.ActionTable)
+            else b for b in section.blocks))
+        for section in en.sections
+    )
+    return replace(en, agency=zh.agency, year=zh.year, issued=zh.issued, issued_ref=zh.issued_ref,
+                   classification=zh.classification, basis=basis, sections=sections)
+
+
+def english_children(nodes, actions: dict[str, m.Action], words) -> tuple:
+    out = []
+    for node in nodes:
+        if isinstance(node, m.Group):
+            out.append(replace(node, children=english_children(node.children, actions, words)))
+        else:
+            original = actions[node.id].deadline
+            note = node.deadline.text if node.deadline else None
+            deadline = None if original is None else replace(original, text=note or words(original))
+            out.append(replace(node, deadline=deadline))
+    return tuple(out)
+
+
+def deadline_words(project: Path):
+    """A function wording a deadline in English: 'Ongoing', 'By December 2018', 'May 1 – 31, 2016'."""
+    _ = catalog(project, ENGLISH).gettext
+
+    def words(deadline: m.Deadline) -> str:
+        if deadline.kind == "ongoing":
+            return _("Ongoing")
+        if deadline.kind == "as-needed":
+            return _("As needed")
+        if deadline.kind == "recurring":
+            return {"day": _("Daily"), "week": _("Weekly"), "month": _("Monthly"),
+                    "quarter": _("Quarterly"), "year": _("Yearly")}[deadline.every or "day"]
+        if deadline.kind == "date" and deadline.end:
+            return _("By %(date)s") % {"date": format_date(deadline.end, "long", locale="en")}
+        if deadline.kind == "month" and deadline.end:
+            return _("By %(month)s") % {"month": format_date(deadline.end, "MMMM y", locale="en")}
+        if deadline.kind == "range" and deadline.start and deadline.end:
+            return format_interval(deadline.start, deadline.end, "yMMMd", locale="en")
+        return deadline.text  # an editorial note no one has translated yet
+
+    return words
+
+
+# ---------------------------------------------------------------- marking translations reviewed
+
+
+def mark_reviewed(path: Path, edition: m.Edition, ids: list[str], everything: bool) -> list[str]:
+    """Write the current Chinese fingerprints into the English file for these items (a section
+    or group with everything in it). Returns the ids marked; unknown ids raise ContentError."""
+    assert edition.en is not None
+    chosen: set[str] = set()
+    known = {item.id: item for item in m.items(edition.en)}
+    report = Report(edition.en.loc.path)
+    for wanted in ids:
+        if wanted not in known:
+            report.fail(1, f"there is no section, group or action '{wanted}' in this plan",
+                        "use an id from the page's anchors or from python build.py status")
+    if report.problems:
+        raise ContentError(report.problems)
+    for item in m.items(edition.en):
+        if everything or item.id in ids:
+            chosen.update(descendants(item))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    marked = []
+    for item in m.items(edition.en):
+        if item.id in chosen and item.translates != edition.status[item.id].fingerprint:
+            index = item.loc.line - 1
+            lines[index] = with_fingerprint(lines[index], edition.status[item.id].fingerprint)
+            marked.append(item.id)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return marked
+
+
+def descendants(item) -> set[str]:
+    found = {item.id}
+    children = ()
+    if isinstance(item, m.Section):
+        children = tuple(c for b in item.blocks if isinstance(b, m.ActionTable) for c in b.children)
+    elif isinstance(item, m.Group):
+        children = item.children
+    for child in m.walk_items(children):
+        found.add(child.id)
+    return found
+
+
+def with_fingerprint(line: str, value: str) -> str:
+    """The source line with '{… src=value}' at its end, keeping an explicit '#id'."""
+    match = ATTRIBUTES.search(line)
+    words = [w for w in (match[1].split() if match else []) if not w.startswith("src=")]
+    body = line[: match.start()] if match else line.rstrip()
+    return f"{body} {{{' '.join([*words, f'src={value}'])}}}"
+
+
+def status_table(all_editions: tuple[m.Edition, ...]) -> str:
+    """The per-plan translation table printed by ``python build.py status``."""
+    rows = [("plan", "translated", "stale", "missing")]
+    for edition in all_editions:
+        states = [s.state for s in edition.status.values()]
+        total = sum(1 for _ in m.items(edition.zh))
+        if edition.en is None:
+            rows.append((edition.zh.id, "0", "0", str(total)))
+        else:
+            rows.append((edition.zh.id, str(states.count("translated")), str(states.count("stale")), "0"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
+                       enumerate(zip(row, widths, strict=True))) for row in rows]
+    lines.insert(1, re.sub(r"[^ ]", "-", lines[0]))
+    return "\n".join(lines)

@@ -1,0 +1,315 @@
+"""The English edition: structure alignment, stale translations from edit to notice to review,
+the glossary, untranslated plans, language-switch links, and dates and deadlines in English."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from lxml import html
+
+from plansite import model as m
+from plansite.content import read_plan_file
+from plansite.dates import parse_deadline
+from plansite.errors import ContentError
+from plansite.render_html import english_date
+from plansite.site import build, load
+from plansite.translation import deadline_words, glossary_misses
+
+from .conftest import PROJECT, copy_project
+from .test_format_doc import example
+
+ENGLISH = """---
+id: example-tax-2024
+lang: en
+title: Example City Tax Bureau 2024 Service Quality Improvement Plan
+basis:
+  - authority: Executive Yuan
+    title: Government Service Upgrade Program
+  - authority: Ministry of Finance
+    title: Annual review of tax collection agencies
+tables:
+  main:
+    groups: [Implementation item, Implementation item]
+    action: Measures
+    deadline: Deadline
+    units: Responsible units
+---
+
+# I. Basis of the plan {#basis}
+
+Under the Government Service Upgrade Program issued by the Executive Yuan.
+
+# II. Goals of the plan
+
+- 1. Keep providing services the public is satisfied with.
+- 2. Make government information transparent:
+  - (1) Provide friendly online services.
+  - (2) Ensure the public's right to know.
+
+# III. Implementation plan
+
+::: actions main
+
+## I. Complete basic services {#basic-service}
+
+### 1. Provide a suitable, friendly service environment
+
+- 1. Greening of the office building, beautification and cleaning of service areas.
+  Responsible units: all units
+
+- 2. Provide bilingual signs for foreign visitors. {#bilingual-signs}
+  Responsible units: Taxpayer Service Section; Administration Section
+
+## II. Use several strategies
+
+- 1. **Online applications**
+
+  Connect to MyData online identity verification to provide:
+
+  1. applications at the counter without documents;
+  2. online tax enquiries and payment.
+
+  Responsible units: Taxpayer Service Section
+
+:::
+
+# IV. Control and review
+
+The plan is reviewed every six months〔Editor's note: illegible in the original〕.
+"""
+
+
+@pytest.fixture
+def bilingual(tmp_path: Path) -> Path:
+    """A project with the documented example in Chinese and English."""
+    project = copy_project(tmp_path / "project", plans=[])
+    plans = project / "content" / "plans"
+    (plans / "example-tax-2024.zh-Hant.md").write_text(example(), encoding="utf-8")
+    (plans / "example-tax-2024.en.md").write_text(ENGLISH, encoding="utf-8")
+    return project
+
+
+def cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project), *args],
+                          check=False, capture_output=True, text=True, timeout=120)
+
+
+def english_file(project: Path) -> Path:
+    return project / "content" / "plans" / "example-tax-2024.en.md"
+
+
+def test_english_example_reads_and_lines_up(bilingual: Path) -> None:
+    loaded = load(bilingual)
+    (edition,) = loaded.editions
+    assert edition.en is not None
+    assert [i.id for i in m.items(edition.en)] == [i.id for i in m.items(edition.zh)]
+    # metadata comes from the Chinese file, deadlines are worded in English
+    assert edition.en.agency.en == "Example City Tax Bureau" and edition.en.year == 113
+    assert [a.deadline.text for _, a in edition.en.actions()] == ["Ongoing", "May 1\u2009–\u200931, 2016",
+                                                                   "By December 2024"]
+    assert [a.units for _, a in edition.en.actions()][1] == ("Taxpayer Service Section", "Administration Section")
+    assert edition.en.basis[0].date == date(2017, 1, 9)  # from the Chinese entry
+    # nothing reviewed yet: every item is stale, and each is a warning at its English line
+    assert {s.state for s in edition.status.values()} == {"stale"}
+    assert len(loaded.warnings) == len(edition.status)
+
+
+def test_structure_mismatch_is_an_error_at_its_line(bilingual: Path) -> None:
+    text = ENGLISH.replace("""- 2. Provide bilingual signs for foreign visitors. {#bilingual-signs}
+  Responsible units: Taxpayer Service Section; Administration Section
+""", "").replace("# IV. Control and review", "# IV. Control and review\n\nText.\n\n# V. An extra section")
+    english_file(bilingual).write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load(bilingual)
+    messages = [str(p) for p in caught.value.problems]
+    lines = text.splitlines()
+    extra = lines.index("# V. An extra section") + 1
+    near = lines.index("- 1. Greening of the office building, beautification and cleaning of service areas.") + 1
+    assert messages == [
+        (f"content/plans/example-tax-2024.en.md:{near}: the Chinese action 'bilingual-signs' "
+        "(content/plans/example-tax-2024.zh-Hant.md:53) has no English translation here — "
+        "translate it at the same place"),
+        (f"content/plans/example-tax-2024.en.md:{extra}: the section 's5' is not in the Chinese plan — "
+        "the English must have the Chinese structure; compare with content/plans/example-tax-2024.zh-Hant.md"),
+    ]
+
+
+def test_english_metadata_that_belongs_to_the_chinese_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "example-tax-2024.en.md"
+    path.write_text(ENGLISH.replace("lang: en\n", "lang: en\nyear: 113\n"), encoding="utf-8")
+    _, problems = read_plan_file(path, path.name)
+    assert [str(p) for p in problems] == [
+        ("example-tax-2024.en.md:4: 'year' does not belong here — remove it: an English file takes the "
+        "agency, year, dates and classification from the Chinese file")]
+
+
+def test_english_deadlines_are_not_written_except_notes(tmp_path: Path) -> None:
+    path = tmp_path / "example-tax-2024.en.md"
+    path.write_text(ENGLISH.replace("  Responsible units: all units\n",
+                                    "  Deadline: Ongoing\n  Responsible units: all units\n"), encoding="utf-8")
+    _, problems = read_plan_file(path, path.name)
+    assert [p.message for p in problems] == [
+        "English files give no deadlines (the English page states the Chinese one)"]
+
+
+def page(site: Path, *parts: str):
+    return html.fromstring(site.joinpath(*parts).read_bytes(), parser=html.HTMLParser(encoding="utf-8"))
+
+
+def stale_notices(site: Path) -> dict[str, str]:
+    doc = page(site, "en", "plans", "example-tax-2024", "index.html")
+    notices = {}
+    for notice in doc.find_class("ps-stale"):
+        owner = next((a for a in notice.iterancestors() if a.get("id")), None)
+        heading = notice.getprevious()
+        key = heading.get("id") if heading is not None and heading.get("id") else owner.get("id")
+        notices[key] = notice.find("a").get("href")
+    return notices
+
+
+def test_edit_in_chinese_makes_english_stale_until_reviewed(bilingual: Path) -> None:
+    assert "marked 10 items as reviewed" in cli(bilingual, "reviewed", "example-tax-2024", "--all").stdout
+    result = cli(bilingual)
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr
+    assert stale_notices(bilingual / "site") == {}
+
+    chinese = bilingual / "content" / "plans" / "example-tax-2024.zh-Hant.md"
+    chinese.write_text(chinese.read_text(encoding="utf-8").replace("提供雙語標語洽公環境", "提供雙語及英語標語洽公環境"),
+                       encoding="utf-8")
+    result = cli(bilingual)
+    assert result.returncode == 0
+    line = ENGLISH.splitlines().index(
+        "- 2. Provide bilingual signs for foreign visitors. {#bilingual-signs}") + 1
+    assert result.stderr.splitlines() == [
+        (f"content/plans/example-tax-2024.en.md:{line}: warning: the English action 'bilingual-signs' was "
+        "reviewed against an older Chinese text (content/plans/example-tax-2024.zh-Hant.md:53 changed) — "
+        "update it, then run: python build.py reviewed example-tax-2024 bilingual-signs")]
+    assert stale_notices(bilingual / "site") == {
+        "bilingual-signs": "../../../plans/example-tax-2024/index.html#bilingual-signs"}
+    status = cli(bilingual, "status").stdout.splitlines()
+    assert status[2].split() == ["example-tax-2024", "9", "1", "0"]
+
+    strict = cli(bilingual, "--strict")
+    assert strict.returncode == 1
+    assert strict.stderr.splitlines()[-1] == "1 problem found; site was not changed."
+    assert stale_notices(bilingual / "site") == {"bilingual-signs": "../../../plans/example-tax-2024/index.html#"
+                                                                    "bilingual-signs"}
+
+    reviewed = cli(bilingual, "reviewed", "example-tax-2024", "bilingual-signs")
+    assert reviewed.stdout.strip() == ("content/plans/example-tax-2024.en.md: marked 1 item as reviewed: "
+                                       "bilingual-signs")
+    assert "{#bilingual-signs src=" in english_file(bilingual).read_text(encoding="utf-8")
+    result = cli(bilingual, "--strict")
+    assert result.returncode == 0 and result.stderr == ""
+    assert stale_notices(bilingual / "site") == {}
+
+
+def test_reviewing_a_section_marks_everything_in_it(bilingual: Path) -> None:
+    result = cli(bilingual, "reviewed", "example-tax-2024", "s3")
+    assert result.stdout.strip().endswith(
+        "marked 6 items as reviewed: s3, basic-service, main-1-1, main-1-1-a1, bilingual-signs, main-2, main-2-a1"
+        .replace("6 items", "7 items"))
+    unknown = cli(bilingual, "reviewed", "example-tax-2024", "no-such-id")
+    assert unknown.returncode == 1 and "there is no section, group or action 'no-such-id'" in unknown.stderr
+
+
+def test_glossary_misses_are_warnings_at_the_english_line(bilingual: Path) -> None:
+    cli(bilingual, "reviewed", "example-tax-2024", "--all")
+    text = english_file(bilingual).read_text(encoding="utf-8")
+    english_file(bilingual).write_text(text.replace("Responsible units: Taxpayer Service Section\n",
+                                                    "Responsible units: Taxpayer Services\n"), encoding="utf-8")
+    result = cli(bilingual)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("- 1. **Online applications**"))
+    assert result.stderr.splitlines() == [
+        (f"content/plans/example-tax-2024.en.md:{line}: warning: the Chinese text uses '納稅服務科', but the "
+        "English does not say 'Taxpayer Service Section' — use the glossary's term (content/glossary.yml:"
+        f"{glossary_line('納稅服務科')})")]
+
+
+def glossary_line(term: str) -> int:
+    lines = (PROJECT / "content" / "glossary.yml").read_text(encoding="utf-8").splitlines()
+    return lines.index(f"- zh: {term}") + 1
+
+
+def test_glossary_prefers_the_longest_term() -> None:
+    terms = (m.Term(("服務科",), "Service Section", None, m.Location("g", 1)),
+             m.Term(("納稅服務科",), "Taxpayer Service Section", None, m.Location("g", 2)))
+    # 納稅服務科 is one term, not also 服務科
+    assert glossary_misses("納稅服務科", "the Taxpayer Service Section", terms) == []
+    assert [v for v, _ in glossary_misses("納稅服務科", "the taxpayer counter", terms)] == ["納稅服務科"]
+    assert [v for v, _ in glossary_misses("服務科", "the counters", terms)] == ["服務科"]
+    assert glossary_misses("服務科", "The service section", terms) == []  # case does not matter
+
+
+def test_untranslated_plan_gets_an_english_page_in_chinese_without_alternates(bilingual: Path) -> None:
+    english_file(bilingual).unlink()
+    result = cli(bilingual)
+    assert result.returncode == 0
+    assert "content/plans/example-tax-2024.zh-Hant.md:1: warning: the plan 'example-tax-2024' has no " \
+           "English translation" in result.stderr
+    site = bilingual / "site"
+    doc = page(site, "en", "plans", "example-tax-2024", "index.html")
+    assert doc.get("lang") == "en"
+    assert doc.find_class("ps-notice")
+    assert doc.find(".//h1").get("lang") == "zh-Hant-TW"
+    assert doc.find_class("ps-plan__body")[0].get("lang") == "zh-Hant-TW"
+    assert doc.findall(".//link[@rel='alternate']") == []
+    assert not (site / "data" / "plans" / "example-tax-2024.en.json").exists()
+    chinese = page(site, "plans", "example-tax-2024", "index.html")
+    assert chinese.findall(".//link[@rel='alternate']") == []
+    assert result.returncode == 0 and cli(bilingual, "--strict").returncode == 1
+
+
+def test_every_page_links_to_its_counterpart(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    build(project, project / "site")
+    site = project / "site"
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= 14
+    for path in pages:
+        relative = path.relative_to(site).as_posix()
+        english = relative.startswith("en/")
+        counterpart = relative.removeprefix("en/") if english else f"en/{relative}"
+        doc = page(site, relative)
+        switch = [a for a in doc.iter("a") if "ps-nav__language" in (a.get("class") or "")]
+        assert len(switch) == 1, relative
+        link = switch[0]
+        assert (path.parent / link.get("href")).resolve() == (site / counterpart).resolve(), relative
+        assert link.get("lang") == ("zh-Hant-TW" if english else "en")
+        alternates = {a.get("hreflang"): a.get("href") for a in doc.findall(".//link[@rel='alternate']")}
+        if alternates:
+            assert link.get("hreflang") == link.get("lang")
+            assert alternates == {"en": "https://plans.example.org/" + (relative if english else counterpart),
+                                  "zh-Hant-TW": "https://plans.example.org/" + (counterpart if english else relative)}
+
+
+def test_english_json_is_published_for_translated_plans(bilingual: Path) -> None:
+    build(bilingual, bilingual / "site")
+    data = json.loads((bilingual / "site" / "data" / "plans" / "example-tax-2024.en.json").read_text())
+    assert data["lang"] == "en" and data["agency"]["en"] == "Example City Tax Bureau"
+    assert data["actions"][1]["deadline"] == {"text": "May 1\u2009–\u200931, 2016", "kind": "range",
+                                              "start": "2016-05-01", "end": "2016-05-31", "every": None}
+    assert data["actions"][0]["groups"] == ["I. Complete basic services",
+                                            "1. Provide a suitable, friendly service environment"]
+    assert data["actions"][0]["group_ids"] == ["basic-service", "main-1-1"]
+
+
+@pytest.mark.parametrize(("text", "english"), [
+    ("隨時辦理", "Ongoing"), ("依需要辦理", "As needed"), ("每月辦理", "Monthly"), ("每日辦理", "Daily"),
+    ("107年12月", "By December 2018"), ("106年12月31日", "By December 31, 2017"),
+    ("105.5.1~105.5.31", "May 1\u2009–\u200931, 2016"), ("105.5.1~105.6.13", "May 1\u2009–\u2009Jun 13, 2016"),
+])
+def test_deadlines_in_english(text: str, english: str) -> None:
+    assert deadline_words(PROJECT)(parse_deadline(text)) == english
+
+
+def test_dates_in_both_languages() -> None:
+    from plansite.dates import roc_date
+
+    assert english_date(date(2023, 5, 1)) == "May 1, 2023"
+    assert roc_date(date(2023, 5, 1)) == "112年5月1日"
