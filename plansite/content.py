@@ -840,15 +840,20 @@ def summary(plan: m.Plan) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Check plan files one by one: print problems, or what each file holds."""
+    """Check plan files one by one: print problems, or what each file holds. An English file is
+    also checked against its Chinese original and the glossary (warnings do not fail)."""
+    from .translation import check_english  # the next stage; imported here to keep stages apart
+
     status = 0
     for name in argv:
         plan, problems = read_plan_file(Path(name), name)
+        if plan and plan.lang == "en":
+            problems += check_english(Path(name), plan)
         for problem in problems:
             print(problem)
-        if plan:
+        if plan and not any(not p.warning for p in problems):
             print(summary(plan))
-        status = status or (1 if problems else 0)
+        status = status or (1 if any(not p.warning for p in problems) else 0)
     return status
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from babel.dates import format_date, format_interval
 
 from . import model as m
-from .content import ATTRIBUTES, PLANS_DIR, last_changed
+from .content import ATTRIBUTES, GLOSSARY_FILE, PLANS_DIR, last_changed, load_glossary, read_plan_file
 from .errors import ContentError, Problem, Report
 from .i18n import catalog
 
@@ -158,6 +158,21 @@ def glossary_misses(chinese: str, english: str, glossary: tuple[m.Term, ...]) ->
             if term.en.lower() not in lowered and all(t is not term for _, t in misses):
                 misses.append((variant, term))
     return misses
+
+
+def check_english(path: Path, english: m.Plan) -> list[Problem]:
+    """Structure and glossary problems of one English file, against the Chinese file beside it."""
+    twin = path.with_name(f"{english.id}.zh-Hant.md")
+    chinese, problems = read_plan_file(twin, twin.as_posix()) if twin.exists() else (None, [])
+    if chinese is None:
+        return problems or [Problem(english.loc.path, 1, f"there is no Chinese plan {twin.as_posix()}",
+                                    "an English file translates the Chinese file beside it")]
+    found = Report(english.loc.path)
+    if align(chinese, english, found):
+        project = path.resolve().parent.parent.parent
+        glossary_path = project / GLOSSARY_FILE
+        check_glossary(chinese, english, load_glossary(project) if glossary_path.exists() else (), found)
+    return found.problems
 
 
 # ---------------------------------------------------------------- the complete English plan
