@@ -49,6 +49,7 @@ NUMBER = re.compile(
     r"|\d+(?:\.\d+)+\.?"  # 1.1
     r"|\d+[.．、]"  # 1.  1、
     r"|[（(]\s*\d+\s*[)）]"  # (1)
+    r"|[IVXLC]+\."  # I. II. (English section numbers)
     r"|[A-Z][.．、]"  # A.
     r")\s*"
 )

@@ -171,3 +171,9 @@ def _days(*texts: str):
     from datetime import date
 
     return tuple(date.fromisoformat(t) for t in texts)
+
+
+def test_roman_numerals_are_numbers(tmp_path: Path) -> None:
+    plan = read(tmp_path, FRONT.split("tables:")[0] + "---\n\n# I. Basis\n\nText.\n\n# II. Goals\n\n- A. First\n- B. Second\n")
+    assert [(s.number, m.plain_text(s.title)) for s in plan.sections] == [("I.", "Basis"), ("II.", "Goals")]
+    assert [i.number for i in plan.sections[1].blocks[0].items] == ["A.", "B."]

@@ -70,3 +70,12 @@ def test_kaohsiung_table_has_no_deadline_column(plans) -> None:
     (table,) = plans["kaohsiung-finance-2024"].tables()
     assert table.columns.deadline is None
     assert all(a.deadline is None for _, a in plans["kaohsiung-finance-2024"].actions())
+
+
+def test_every_plan_is_translated_reviewed_and_on_glossary() -> None:
+    """The published content builds with --strict: no stale or missing translation, no missed term."""
+    from plansite.site import load
+
+    loaded = load(PROJECT)
+    assert [str(w) for w in loaded.warnings] == []
+    assert all(edition.en is not None for edition in loaded.editions)
