@@ -67,7 +67,9 @@ def environment(project: Path, lang: str) -> jinja2.Environment:
     )
     strings = catalog(project, lang)
     env.install_gettext_callables(strings.gettext, strings.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(inlines=inlines, spans=lambda text: inlines(m.spans(text)),
+    mark = mark_chinese if lang == "en" else escape
+    env.filters.update(inlines=lambda nodes: inlines(nodes, mark),
+                       spans=lambda text: inlines(m.spans(text), mark),
                        long_date=roc_date if lang != "en" else english_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered)
     env.tests.update(
@@ -112,24 +114,39 @@ def tidy(page: str) -> str:
 # ---------------------------------------------------------------- helpers for templates
 
 
-def inlines(nodes: tuple[m.Inline, ...]) -> Markup:
-    """Inline content as HTML; text is escaped, notes are marked so they stand out."""
+def inlines(nodes: tuple[m.Inline, ...], text=escape) -> Markup:
+    """Inline content as HTML. ``text`` turns plain text into safe HTML (escaping it, and on
+    English pages marking Chinese words); notes are marked so they stand out."""
     out: list[str] = []
     for node in nodes:
         if isinstance(node, m.Text):
-            out.append(escape(node.text))
+            out.append(text(node.text))
         elif isinstance(node, m.Strong):
-            out.append(f"<strong>{inlines(node.children)}</strong>")
+            out.append(f"<strong>{inlines(node.children, text)}</strong>")
         elif isinstance(node, m.Emphasis):
-            out.append(f"<em>{inlines(node.children)}</em>")
+            out.append(f"<em>{inlines(node.children, text)}</em>")
         elif isinstance(node, m.Code):
-            out.append(f"<code>{escape(node.text)}</code>")
+            out.append(f"<code>{text(node.text)}</code>")
         elif isinstance(node, m.Link):
-            out.append(f'<a href="{escape(node.href)}">{inlines(node.children)}</a>')
+            out.append(f'<a href="{escape(node.href)}">{inlines(node.children, text)}</a>')
         elif isinstance(node, m.LineBreak):
             out.append("<br>")
         elif isinstance(node, m.Note):
-            out.append(f'<span class="ps-note">{escape(node.text)}</span>')
+            out.append(f'<span class="ps-note">{text(node.text)}</span>')
+    return Markup("".join(out))
+
+
+CHINESE_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]*")
+
+
+def mark_chinese(text: str) -> Markup:
+    """Escaped English text whose Chinese words (e.g. a quoted 字號) carry lang="zh-Hant-TW"."""
+    out, pos = [], 0
+    for match in CHINESE_RUN.finditer(text):
+        out.append(escape(text[pos : match.start()]))
+        out.append(Markup('<span lang="zh-Hant-TW">{}</span>').format(match.group()))
+        pos = match.end()
+    out.append(escape(text[pos:]))
     return Markup("".join(out))
 
 

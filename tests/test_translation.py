@@ -313,3 +313,19 @@ def test_dates_in_both_languages() -> None:
 
     assert english_date(date(2023, 5, 1)) == "May 1, 2023"
     assert roc_date(date(2023, 5, 1)) == "112年5月1日"
+
+
+def test_chinese_text_on_english_pages_carries_its_language(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    build(project, project / "site")
+    cjk = __import__("re").compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # Chinese characters
+    for path in sorted((project / "site" / "en").rglob("*.html")):
+        doc = page(path.parent, path.name)
+        for element in doc.iter():
+            if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+                continue
+            for text, owner in ((element.text, element), (element.tail, element.getparent())):
+                if text and cjk.search(text) and owner is not None:
+                    lang = next((a.get("lang") for a in owner.iterancestors() if a.get("lang")), None)
+                    lang = owner.get("lang") or lang
+                    assert lang == "zh-Hant-TW", f"{path}: {text.strip()[:40]!r} is not marked as Chinese"
