@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from .check import ToolMissing, run_checks, write_reports
 from .content import PLANS_DIR
 from .errors import ContentError, Problem
 from .site import build, load
@@ -34,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--output", type=Path, default=None, help="where to write the site (default: site/)")
         command.add_argument("--strict", action="store_true",
                              help="treat warnings (stale or missing translations, glossary misses) as errors")
+    check = commands.add_parser("check", help="build, then check every page (pa11y-ci, Taiwan 115.11, vnu, links)")
+    check.add_argument("--no-build", action="store_true", help="check the site/ already built")
+    check.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)
+    check.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
     commands.add_parser("status", help="print how current each plan's English translation is")
     reviewed = commands.add_parser(
         "reviewed", help="mark English translations as reviewed against the Chinese text as it is now")
@@ -44,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project = args.project.resolve()
     try:
+        if args.command == "check":
+            output = args.output or project / "site"
+            if not args.no_build and run_build(project, output, args.strict) != 0:
+                return 1
+            return run_check(project, output)
         if args.command == "status":
             return run_status(project)
         if args.command == "reviewed":
@@ -75,6 +85,28 @@ def run_build(project: Path, output: Path, strict: bool) -> int:
         summary += f" {plural(len(result.warnings), 'warning')} (--strict refuses to publish with warnings)."
     print(summary)
     return 0
+
+
+def run_check(project: Path, site: Path) -> int:
+    if not (site / "index.html").is_file():
+        print(f"{shown(site, project)}/ has no site to check: run python build.py first", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    try:
+        report = run_checks(project, site)
+    except ToolMissing as missing:
+        print(f"check: {missing}", file=sys.stderr)
+        return 1
+    page = write_reports(report, project / "reports")
+    counts = report.counts()
+    print(f"Checked {len(report.pages)} pages in {time.perf_counter() - started:.0f} s:")
+    for name, count in counts.items():
+        print(f"  {name:<7} {'ok' if count == 0 else plural(count, 'problem')}")
+    for finding in report.findings:
+        where = f" ({finding.element})" if finding.element else ""
+        print(f"{finding.page}: [{finding.check} {finding.code}] {finding.message}{where}")
+    print(f"{'Passed' if report.passed else 'Failed'}; report: {shown(page, project)}")
+    return 0 if report.passed else 1
 
 
 def run_status(project: Path) -> int:
