@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import html
 
 from . import taiwan
+from .config import load_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -86,7 +87,7 @@ def run_checks(project: Path, site: Path) -> CheckReport:
         report.findings += taiwan.check_pages(site, base, documents, CHROMIUM)
     report.findings += lint(documents)
     report.findings += run_vnu(tools["java"], tools["vnu"], site, report.pages)
-    report.findings += check_links(site, documents)
+    report.findings += check_links(site, documents, urlsplit(load_config(project).base_url).path or "/")
     return report
 
 
@@ -258,13 +259,15 @@ def excerpt(element) -> str:
 # ---------------------------------------------------------------- links
 
 
-def check_links(site: Path, documents: dict) -> list[Finding]:
-    """Every internal href and src resolves to a file, and every #anchor to an id there."""
+def check_links(site: Path, documents: dict, base_path: str = "/") -> list[Finding]:
+    """Every internal href and src resolves to a file, and every #anchor to an id there.
+    Root-relative links (the 404 pages') are read from ``base_path``, where site/ is published."""
     ids_cache: dict[Path, set[str]] = {}
 
     def ids(path: Path) -> set[str]:
         if path not in ids_cache:
-            doc = documents.get(path.relative_to(site).as_posix()) or parse(path)
+            doc = documents.get(path.relative_to(site).as_posix())
+            doc = parse(path) if doc is None else doc
             ids_cache[path] = {e.get("id") for e in doc.iter() if isinstance(e.tag, str) and e.get("id")}
             ids_cache[path] |= {e.get("name") for e in doc.iter("a") if e.get("name")}
         return ids_cache[path]
@@ -279,7 +282,11 @@ def check_links(site: Path, documents: dict) -> list[Finding]:
                 if target is None or urlsplit(target).scheme or target.startswith("//"):
                     continue  # external links are not ours to check here
                 parts = urlsplit(target)
-                path = here if not parts.path else (here.parent / unquote(parts.path)).resolve()
+                if parts.path.startswith("/"):
+                    inside = parts.path.removeprefix(base_path) if parts.path.startswith(base_path) else None
+                    path = (root / unquote(inside)).resolve() if inside is not None else root / ".."
+                else:
+                    path = here if not parts.path else (here.parent / unquote(parts.path)).resolve()
                 if path.is_dir():
                     path = path / "index.html"
                 if not path.is_relative_to(root) or not path.is_file():

@@ -32,6 +32,19 @@ class Publisher:
     phone: str | None
     email: str | None
     office_hours: Bilingual | None
+    privacy_url: str | None
+    """The agency's full privacy and information-security policy, linked from the privacy page."""
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """The 無障礙標章 (accessibility badge) the certifier assigned to this site."""
+
+    href: str
+    """The certifier's page for this site."""
+    image: Path
+    """The 88×31 badge image, relative to the project."""
+    alt: Bilingual
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +53,8 @@ class SiteConfig:
     """The public address of the site's root, ending in '/'."""
     site_name: Bilingual
     publisher: Publisher
+    badge: Badge | None
+    """Shown at the bottom of the home page once the site is certified; None by default."""
 
 
 def load_config(project: Path) -> SiteConfig:
@@ -51,15 +66,15 @@ def load_config(project: Path) -> SiteConfig:
                     f"create {CONFIG_FILE} (see 'Site configuration' in README.md)")
         raise ContentError(report.problems)
     root = read_yaml(path.read_text(encoding="utf-8-sig"), report)
-    config = read_config(root) if root else None
+    config = read_config(root, project) if root else None
     if report.problems or config is None:
         raise ContentError(report.problems)
     return config
 
 
-def read_config(root: Node) -> SiteConfig | None:
-    keys = root.keys(("base_url", "site_name", "publisher"))
-    if keys is None or len(keys) < 3:
+def read_config(root: Node, project: Path) -> SiteConfig | None:
+    keys = root.keys(("base_url", "site_name", "publisher"), ("accessibility_badge",))
+    if keys is None or not all(k in keys for k in ("base_url", "site_name", "publisher")):
         return None
     base_url = keys["base_url"].text() or ""
     if base_url and not base_url.startswith(("https://", "http://")):
@@ -67,7 +82,8 @@ def read_config(root: Node) -> SiteConfig | None:
                               "write the site's public address, e.g. https://www.example.gov.tw/plans/")
     elif base_url and not base_url.endswith("/"):
         base_url += "/"
-    publisher = keys["publisher"].keys(("name",), ("address", "phone", "email", "office_hours")) or {}
+    publisher = keys["publisher"].keys(
+        ("name",), ("address", "phone", "email", "office_hours", "privacy_url")) or {}
     return SiteConfig(
         base_url=base_url,
         site_name=bilingual(keys["site_name"]),
@@ -77,8 +93,28 @@ def read_config(root: Node) -> SiteConfig | None:
             phone=publisher["phone"].text() if "phone" in publisher else None,
             email=publisher["email"].text() if "email" in publisher else None,
             office_hours=bilingual(publisher["office_hours"]) if "office_hours" in publisher else None,
+            privacy_url=web_address(publisher["privacy_url"]) if "privacy_url" in publisher else None,
         ),
+        badge=read_badge(keys["accessibility_badge"], project) if "accessibility_badge" in keys else None,
     )
+
+
+def read_badge(node: Node, project: Path) -> Badge | None:
+    keys = node.keys(("href", "image", "alt"))
+    if keys is None or len(keys) < 3:
+        return None
+    image = keys["image"].text() or ""
+    if image and not (project / image).is_file():
+        keys["image"].fail(f"the badge image '{image}' does not exist",
+                           "give the path of the 88×31 image the certifier sent, relative to the project")
+    return Badge(web_address(keys["href"]) or "", Path(image), bilingual(keys["alt"]))
+
+
+def web_address(node: Node) -> str | None:
+    value = node.text()
+    if value and not value.startswith(("https://", "http://")):
+        node.fail(f"'{node.name}' must be a web address, not '{value}'", "write it starting with https://")
+    return value
 
 
 def bilingual(node: Node) -> Bilingual:

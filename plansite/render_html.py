@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from babel.dates import format_date
@@ -20,6 +21,7 @@ from . import model as m
 from .config import SiteConfig
 from .dates import roc_date
 from .i18n import catalog
+from .languages import mark_other_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +39,14 @@ class Page:
     config: SiteConfig
     updated: date
     """The date shown as 'last updated' in the footer."""
+    anywhere: bool = False
+    """True for a page the server may show at any address (404): its links start at the root."""
 
     @property
     def root(self) -> str:
-        """The relative path from this page back to the site root ('', '../', '../../' …)."""
+        """The path from this page back to the site root ('', '../', '../../' …, or '/' for 404)."""
+        if self.anywhere:
+            return urlsplit(self.config.base_url).path or "/"
         return "../" * self.path.count("/")
 
     @property
@@ -67,8 +73,10 @@ def environment(project: Path, lang: str) -> jinja2.Environment:
     )
     strings = catalog(project, lang)
     env.install_gettext_callables(strings.gettext, strings.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    mark = mark_chinese if lang == "en" else escape
-    env.filters.update(inlines=lambda nodes: inlines(nodes, mark),
+    def mark(text: str) -> Markup:
+        return mark_other_language(text, lang)
+
+    env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=lambda text: inlines(m.spans(text), mark),
                        long_date=roc_date if lang != "en" else english_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered)
@@ -97,8 +105,9 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page) -> str:
     ))
 
 
-def render_glossary(env: jinja2.Environment, glossary: tuple[m.Term, ...], page: Page) -> str:
-    return tidy(env.get_template("glossary.html").render(page=page, terms=glossary))
+def render_page(env: jinja2.Environment, template: str, page: Page, **context) -> str:
+    """One of the site's own pages (glossary, site map, statements, 404)."""
+    return tidy(env.get_template(template).render(page=page, **context))
 
 
 def english_date(day: date) -> str:
@@ -133,20 +142,6 @@ def inlines(nodes: tuple[m.Inline, ...], text=escape) -> Markup:
             out.append("<br>")
         elif isinstance(node, m.Note):
             out.append(f'<span class="ps-note">{text(node.text)}</span>')
-    return Markup("".join(out))
-
-
-CHINESE_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]*")
-
-
-def mark_chinese(text: str) -> Markup:
-    """Escaped English text whose Chinese words (e.g. a quoted 字號) carry lang="zh-Hant-TW"."""
-    out, pos = [], 0
-    for match in CHINESE_RUN.finditer(text):
-        out.append(escape(text[pos : match.start()]))
-        out.append(Markup('<span lang="zh-Hant-TW">{}</span>').format(match.group()))
-        pos = match.end()
-    out.append(escape(text[pos:]))
     return Markup("".join(out))
 
 

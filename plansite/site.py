@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from . import model as m
 from .config import SiteConfig, load_config
 from .content import GLOSSARY_FILE, PLANS_DIR, last_changed, load_glossary, load_plans
 from .errors import ContentError, Problem
-from .render_html import Page, environment, render_glossary, render_index, render_plan
+from .render_html import Page, environment, render_index, render_page, render_plan
 from .render_json import render_plan_json
 from .translation import ENGLISH, editions
 
@@ -72,7 +72,12 @@ def outputs(project: Path, loaded: Loaded) -> Iterator[tuple[str, str]]:
             return Page(lang, prefix + path, other + path, translated, loaded.config, updated)
 
         yield prefix + "index.html", render_index(env, loaded.editions, page("index.html"))
-        yield prefix + "glossary/index.html", render_glossary(env, loaded.glossary, page("glossary/index.html"))
+        for name, context in (("glossary", {"terms": loaded.glossary}), ("sitemap", {"editions": loaded.editions}),
+                              ("accessibility", {}), ("privacy", {}), ("open-data", {})):
+            path = f"{name}/index.html"
+            yield prefix + path, render_page(env, f"{name}.html", page(path), **context)
+        missing = replace(page("404.html"), anywhere=True)
+        yield prefix + "404.html", render_page(env, "404.html", missing)
         for edition in loaded.editions:
             path = f"plans/{edition.zh.id}/index.html"
             yield prefix + path, render_plan(env, edition, page(path, edition.en is not None))
@@ -97,6 +102,8 @@ def build(project: Path, output: Path, strict: bool = False) -> BuildResult:
             target.write_text(text, encoding="utf-8")
             count += 1
         shutil.copytree(project / "templates" / "assets", stage / "assets")
+        if loaded.config.badge:
+            shutil.copy(project / loaded.config.badge.image, stage / "assets" / badge_name(loaded.config.badge))
         count += sum(1 for p in (stage / "assets").rglob("*") if p.is_file())
     return BuildResult(loaded.editions, count, loaded.warnings)
 
@@ -135,3 +142,8 @@ def recover(output: Path) -> None:
 def last_updated(project: Path) -> date:
     """The date of the newest content change, shown as 'last updated'."""
     return last_changed(project, PLANS_DIR, GLOSSARY_FILE, Path("site.yml"))
+
+
+def badge_name(badge) -> str:
+    """The accessibility badge's file name in site/assets/."""
+    return "accessibility-badge" + badge.image.suffix.lower()

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 
+from .languages import CHINESE, ENGLISH
+
 CODES = {
     "HM1110100C": ("A", "every img has an alt attribute"),
     "HM1110101C": ("A", "every area has a non-empty alt"),
@@ -49,8 +51,6 @@ CODES = {
 LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 RTL = re.compile("[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
-CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-ENGLISH_PASSAGE = re.compile(r"[A-Za-z]{2,}(?:[ -][A-Za-z]{2,})+")
 CLOSED_FORMATS = (".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx")
 ABSOLUTE_SIZE = re.compile(r"(?<![\w.-])\d*\.?\d+(px|pt|pc|cm|mm|in|q)\b", re.IGNORECASE)
 FONT_SIZE = re.compile(r"font(?:-size)?\s*:\s*([^;}]+)", re.IGNORECASE)
@@ -240,7 +240,7 @@ def other_language(doc, page_lang: str):
         for text, owner in ((element.text, element), (element.tail, element.getparent())):
             if not text or owner is None:
                 continue
-            found = CHINESE.search(text) if english_page else ENGLISH_PASSAGE.search(text)
+            found = (CHINESE if english_page else ENGLISH).search(text)
             if not found:
                 continue
             lang = next((a.get("lang") for a in [owner, *owner.iterancestors()] if a.get("lang")), "")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from plansite.check import serve
 from plansite.site import build
 
 from .conftest import copy_project
@@ -37,34 +38,41 @@ def site(tmp_path_factory) -> Path:
     return project / "site"
 
 
-def open_pages(browser, site: Path, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+@pytest.fixture(scope="module")
+def base(site: Path):
+    """The site served on 127.0.0.1, as a web server would serve it (404 pages link from '/')."""
+    with serve(site) as url:
+        yield url
+
+
+def open_pages(browser, site: Path, base: str, width: int, **options):
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False, **options)
     for path in sorted(site.rglob("*.html")):
         page = context.new_page()
-        page.goto(path.as_uri())
+        page.goto(base + path.relative_to(site).as_posix())
         yield path.relative_to(site), page
         page.close()
     context.close()
 
 
-def test_no_horizontal_scrolling_at_320_css_px(browser, site: Path) -> None:
-    for path, page in open_pages(browser, site, 320):
+def test_no_horizontal_scrolling_at_320_css_px(browser, site: Path, base: str) -> None:
+    for path, page in open_pages(browser, site, base, 320):
         scroll, client = page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert scroll <= client, f"{path}: page is {scroll}px wide in a {client}px window"
 
 
-def test_narrow_tables_stack_and_keep_column_names(browser, site: Path) -> None:
+def test_narrow_tables_stack_and_keep_column_names(browser, base: str) -> None:
     context = browser.new_context(viewport={"width": 320, "height": 800}, java_script_enabled=False)
     page = context.new_page()
-    page.goto((site / "plans" / "keelung-tax-2023" / "index.html").as_uri())
+    page.goto(base + "plans/keelung-tax-2023/index.html")
     label = page.evaluate("getComputedStyle(document.querySelector('tbody td'), '::before').content")
     assert label == '"推動作法"'
     context.close()
 
 
-def test_line_height_and_line_length(browser, site: Path) -> None:
-    for path, page in open_pages(browser, site, 1280):
+def test_line_height_and_line_length(browser, site: Path, base: str) -> None:
+    for path, page in open_pages(browser, site, base, 1280):
         tight = page.evaluate("""[...document.querySelectorAll('p, li, td, th, dd')]
             .map(e => getComputedStyle(e))
             .filter(s => parseFloat(s.lineHeight) / parseFloat(s.fontSize) < 1.5).length""")

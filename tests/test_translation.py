@@ -279,7 +279,9 @@ def test_every_page_links_to_its_counterpart(tmp_path: Path) -> None:
         switch = [a for a in doc.iter("a") if "ps-nav__language" in (a.get("class") or "")]
         assert len(switch) == 1, relative
         link = switch[0]
-        assert (path.parent / link.get("href")).resolve() == (site / counterpart).resolve(), relative
+        href = link.get("href")
+        target = site / href.lstrip("/") if href.startswith("/") else path.parent / href  # 404 pages: from root
+        assert target.resolve() == (site / counterpart).resolve(), relative
         assert link.get("lang") == ("zh-Hant-TW" if english else "en")
         alternates = {a.get("hreflang"): a.get("href") for a in doc.findall(".//link[@rel='alternate']")}
         if alternates:

@@ -1,0 +1,55 @@
+/* Reading options: text size (A A A) and high contrast, remembered on the reader's device.
+   Progressive enhancement: without JavaScript the controls stay hidden and every page reads
+   as normal; the high-contrast style can still be chosen in browsers that list page styles. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var store;
+  try { store = window.localStorage; } catch (e) { store = null; }
+
+  function remember(key, value) {
+    try { if (store) { store.setItem("plansite-" + key, value); } } catch (e) { /* private mode */ }
+  }
+  function recall(key) {
+    try { return store ? store.getItem("plansite-" + key) : null; } catch (e) { return null; }
+  }
+  function contrastSheet() {
+    return document.querySelector('link[href$="contrast.css"]');
+  }
+  function setSize(size) {
+    root.style.fontSize = size === "100" ? "" : size + "%";
+    document.querySelectorAll("[data-size]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-size") === size));
+    });
+  }
+  function setContrast(on) {
+    var sheet = contrastSheet();
+    if (sheet) {
+      // Chromium applies an alternate style sheet only once it is a plain style sheet.
+      sheet.rel = on ? "stylesheet" : "alternate stylesheet";
+      sheet.disabled = !on;
+    }
+    root.classList.toggle("ps-contrast", on);
+    document.querySelectorAll("[data-contrast]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(on));
+    });
+  }
+
+  setSize(recall("size") || "100");
+  setContrast(recall("contrast") === "on");
+  document.querySelectorAll("[data-reader]").forEach(function (controls) { controls.hidden = false; });
+  document.querySelectorAll("[data-size]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var size = button.getAttribute("data-size");
+      setSize(size);
+      remember("size", size);
+    });
+  });
+  document.querySelectorAll("[data-contrast]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var on = button.getAttribute("aria-pressed") !== "true";
+      setContrast(on);
+      remember("contrast", on ? "on" : "off");
+    });
+  });
+})();
