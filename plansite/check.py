@@ -33,6 +33,8 @@ from . import taiwan
 from .config import load_config
 
 CHROMIUM = Path("/usr/bin/chromium")
+INSTALLED = Path(__file__).resolve().parent.parent
+"""Where ./setup installed the npm checkers (node_modules/ beside plansite/)."""
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 CHECKS = ("http", "pa11y", "taiwan", "lint", "vnu", "links")
@@ -76,9 +78,9 @@ def html_pages(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
 
 
-def run_checks(project: Path, site: Path) -> CheckReport:
-    """Every check over every page of ``site``."""
-    tools = find_tools(project)
+def run_checks(project: Path, site: Path, installed: Path = INSTALLED) -> CheckReport:
+    """Every check over every page of ``site``; ``project`` holds the site configuration."""
+    tools = find_tools(installed)
     report = CheckReport(html_pages(site))
     documents = {page: parse(site / page) for page in report.pages}
     with serve(site) as base:
@@ -91,10 +93,10 @@ def run_checks(project: Path, site: Path) -> CheckReport:
     return report
 
 
-def find_tools(project: Path) -> dict[str, Path]:
+def find_tools(installed: Path) -> dict[str, Path]:
     tools = {
-        "pa11y-ci": project / "node_modules" / ".bin" / "pa11y-ci",
-        "vnu": project / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar",
+        "pa11y-ci": installed / "node_modules" / ".bin" / "pa11y-ci",
+        "vnu": installed / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar",
     }
     for name, path in tools.items():
         if not path.exists():
