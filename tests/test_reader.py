@@ -1,0 +1,197 @@
+"""The page furniture and reader controls as a person uses them, in Debian's Chromium: the
+keyboard alone, 200% text, the reading options (JavaScript on), dark mode, forced colours and
+the high-contrast theme checked with axe, and print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import html
+from playwright.sync_api import sync_playwright
+
+from plansite.check import serve
+from plansite.site import build
+
+from .conftest import PROJECT, copy_project
+
+AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
+PLAN = "plans/keelung-tax-2023/index.html"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("reader") / "project")
+    build(project, project / "site")
+    return project / "site"
+
+
+@pytest.fixture(scope="module")
+def base(site: Path):
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+FOCUS = """() => {
+  const e = document.activeElement, s = getComputedStyle(e), r = e.getBoundingClientRect();
+  const x = r.left + Math.min(r.width / 2, 5), y = r.top + r.height / 2;
+  const top = document.elementFromPoint(x, y);
+  return {tag: e.tagName, href: e.getAttribute('href'), id: e.id,
+          outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+          visible: r.bottom > 0 && r.top < innerHeight && r.width > 0,
+          uncovered: top === e || e.contains(top) || (top && top.contains(e))};
+}"""
+
+
+def test_keyboard_walk_through_a_plan_page(browser, base: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(base + PLAN)
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUS)
+    assert first["href"] == "#main" and first["outline"] and first["visible"]
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.goto(base + PLAN)
+    for _ in range(40):  # header, navigation, reading options, contents …
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS)
+        assert focus["outline"], f"no visible focus on {focus}"
+        assert focus["visible"] and focus["uncovered"], f"focus hidden on {focus}"
+    page.close()
+
+
+def test_access_keys_mark_their_blocks(browser, base: str) -> None:
+    """Headless Chromium does not act on synthetic Alt+key presses, so this checks what the
+    browser acts on: each key once, on a ':::' link with a title, at the start of its block,
+    and reachable by keyboard."""
+    page = browser.new_page()
+    page.goto(base + PLAN)
+    blocks = {"U": "header", "C": "main", "Z": "footer"}
+    for key, block in blocks.items():
+        target = page.locator(f"[accesskey='{key}']")
+        assert target.count() == 1
+        assert target.get_attribute("href") == f"#{key}" and target.get_attribute("id") == key
+        assert target.inner_text() == ":::" and target.get_attribute("title")
+        assert page.evaluate(f"document.querySelector('{block}').contains(document.getElementById('{key}'))")
+        target.focus()
+        assert page.evaluate(FOCUS)["outline"]
+    page.close()
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_no_horizontal_scrolling_at_200_percent_text(browser, site: Path, base: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    for path in sorted(site.rglob("*.html")):
+        page.goto(base + path.relative_to(site).as_posix())
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll <= client, f"{path.relative_to(site)} at {width}px and 200% text: {scroll}px wide"
+    context.close()
+
+
+def test_reading_options_change_text_size_and_contrast_and_persist(browser, base: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base + PLAN)
+    assert page.locator("[data-reader]").is_visible()
+    page.click("[data-size='150']")
+    page.click("[data-contrast]")
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "24px"
+    assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(0, 0, 0)"
+    page.goto(base + "en/index.html")  # another page remembers both
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "24px"
+    assert page.locator("[data-contrast]").get_attribute("aria-pressed") == "true"
+    page.click("[data-size='100']")
+    page.click("[data-contrast]")
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "16px"
+    assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(255, 255, 255)"
+    context.close()
+
+
+def test_without_javascript_the_reading_options_stay_hidden(browser, base: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base + PLAN)
+    assert not page.locator("[data-reader]").is_visible()
+    assert page.locator("h1").is_visible()
+    context.close()
+
+
+def axe_violations(page) -> list:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})).violations")
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result]
+
+
+@pytest.mark.parametrize("mode", ["light", "dark", "forced-colors", "high-contrast"])
+def test_every_colour_mode_passes_axe(browser, base: str, mode: str, tmp_path: Path) -> None:
+    options = {"dark": {"color_scheme": "dark"}, "forced-colors": {"forced_colors": "active"}}.get(mode, {})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    page = context.new_page()
+    for path in (PLAN, "en/" + PLAN, "index.html", "en/glossary/index.html"):
+        page.goto(base + path)
+        if mode == "high-contrast":
+            page.click("[data-contrast]")
+            page.evaluate("localStorage.clear()")
+        page.screenshot(path=str(tmp_path / f"{mode}.png"))
+        assert axe_violations(page) == [], f"{path} in {mode} mode"
+    context.close()
+
+
+def test_print_hides_navigation_and_controls(browser, base: str) -> None:
+    page = browser.new_page()
+    page.goto(base + PLAN)
+    page.emulate_media(media="print")
+    for selector in (".ps-nav", ".ps-reader", ".ps-skip", ".ps-footer__links"):
+        assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none"
+    assert page.locator("h1").is_visible()
+    page.close()
+
+
+def test_site_map_lists_every_page_and_404_pages_help(site: Path) -> None:
+    for prefix in ("", "en/"):
+        doc = html.fromstring((site / prefix / "sitemap" / "index.html").read_bytes())
+        linked = {(site / prefix / "sitemap" / a.get("href")).resolve() for a in doc.iter("a")}
+        for page in site.glob(prefix + "*/index.html"):
+            if page.parent.name not in ("plans", "en"):
+                assert page.resolve() in linked, page
+        for plan in (site / prefix / "plans").glob("*/index.html"):
+            assert plan.resolve() in linked
+        missing = html.fromstring((site / prefix / "404.html").read_bytes())
+        assert missing.get("lang") == ("en" if prefix else "zh-Hant-TW")
+        assert {a.get("href") for a in missing.iter("a")} >= {f"/{prefix}index.html", f"/{prefix}sitemap/index.html"}
+
+
+def test_accessibility_badge_is_off_by_default_and_shown_when_configured(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    build(project, project / "site")
+    assert b"accessibility-badge" not in (project / "site" / "index.html").read_bytes()
+    (project / "badge.png").write_bytes((Path(__file__).parent / "fixtures" / "defects" / "assets" / "chart.png")
+                                        .read_bytes())
+    config = project / "site.yml"
+    config.write_text(config.read_text(encoding="utf-8") + """
+accessibility_badge:
+  href: https://accessibility.example.org/site/123
+  image: badge.png
+  alt:
+    zh: 無障礙標章
+    en: Accessibility badge
+""", encoding="utf-8")
+    build(project, project / "site")
+    for prefix, alt in (("", "無障礙標章"), ("en/", "Accessibility badge")):
+        doc = html.fromstring((project / "site" / prefix / "index.html").read_bytes())
+        (image,) = doc.xpath("//img[contains(@src, 'accessibility-badge')]")
+        assert (image.get("width"), image.get("height"), image.get("alt")) == ("88", "31", alt)
+        assert image.getparent().get("href") == "https://accessibility.example.org/site/123"
+    assert (project / "site" / "assets" / "accessibility-badge.png").is_file()
