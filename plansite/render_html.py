@@ -14,7 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import segno
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from . import model as m
@@ -95,14 +97,33 @@ def render_index(env: jinja2.Environment, editions: tuple[m.Edition, ...], page:
     return tidy(env.get_template("index.html").render(page=page, editions=ordered, counts=counts))
 
 
-def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page) -> str:
-    """A plan's page. An English page of an untranslated plan shows the Chinese text, marked."""
+def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: dict[str, int]) -> str:
+    """A plan's page. An English page of an untranslated plan shows the Chinese text, marked.
+    ``sizes`` are the byte sizes of the downloads, by path in the site."""
     plan = edition.en if page.english and edition.en else edition.zh
+    folder = "en" if plan.lang == "en" else "zh-Hant"
+    downloads = [(kind, f"downloads/{plan.id}.{folder}.{kind}") for kind in ("odt", "pdf")]
     return tidy(env.get_template("plan.html").render(
         page=page, edition=edition, plan=plan, content_lang=plan.lang,
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
+        downloads=[(kind, path, file_size(sizes[path], page.lang)) for kind, path in downloads if path in sizes],
     ))
+
+
+def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> str:
+    """The print edition's HTML (for the PDF), with a QR code linking to the plan's web page."""
+    url = f"{page.config.base_url}{'en/' if plan.lang == 'en' else ''}plans/{plan.id}/"
+    qr = segno.make(url, error="m").svg_data_uri(scale=4, border=0)
+    return env.get_template("print.html").render(page=page, plan=plan, stale=set(), url=url, qr=qr,
+                                                 stamp=stamp.isoformat())
+
+
+def file_size(size: int, lang: str) -> str:
+    """48 KB, 1.2 MB, as a reader sees file sizes."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return format_decimal(size / 1024 / 1024, format="0.0", locale="en") + " MB"
 
 
 def render_page(env: jinja2.Environment, template: str, page: Page, **context) -> str:

@@ -6,21 +6,31 @@ were written, so a failed or interrupted build leaves the published site exactly
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+
+import odfdo
+import pikepdf
+import weasyprint
 
 from . import model as m
 from .config import SiteConfig, load_config
 from .content import GLOSSARY_FILE, PLANS_DIR, last_changed, load_glossary, load_plans
 from .errors import ContentError, Problem
-from .render_html import Page, environment, render_index, render_page, render_plan
+from .i18n import catalog
+from .render_html import Page, environment, render_index, render_page, render_plan, render_print
 from .render_json import render_plan_json
+from .render_odt import render_plan_odt
+from .render_pdf import FONT_FILES, PdfError, render_plan_pdf, uncovered_characters
 from .translation import ENGLISH, editions
 
 CHINESE = "zh-Hant-TW"
@@ -58,12 +68,17 @@ def load(project: Path) -> Loaded:
         raise ContentError(problems)
     config, plans, glossary = results
     all_editions, warnings = editions(project, plans, glossary)
+    unprintable = [p for e in all_editions for plan in (e.zh, e.en) if plan for p in uncovered_characters(plan)]
+    if unprintable:
+        raise ContentError(unprintable)
     return Loaded(config, all_editions, glossary, warnings)
 
 
-def outputs(project: Path, loaded: Loaded) -> Iterator[tuple[str, str]]:
-    """Every generated file as (path relative to site/, text), in both languages."""
+def outputs(project: Path, loaded: Loaded, files: dict[str, bytes]) -> Iterator[tuple[str, str]]:
+    """Every generated page and data file as (path relative to site/, text), in both languages.
+    ``files`` are the downloads already made, so pages can state their sizes."""
     updated = last_updated(project)
+    sizes = {path: len(data) for path, data in files.items()}
     for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
         env = environment(project, lang)
         other = "" if prefix else "en/"
@@ -80,7 +95,7 @@ def outputs(project: Path, loaded: Loaded) -> Iterator[tuple[str, str]]:
         yield prefix + "404.html", render_page(env, "404.html", missing)
         for edition in loaded.editions:
             path = f"plans/{edition.zh.id}/index.html"
-            yield prefix + path, render_plan(env, edition, page(path, edition.en is not None))
+            yield prefix + path, render_plan(env, edition, page(path, edition.en is not None), sizes)
     for edition in loaded.editions:
         yield f"data/plans/{edition.zh.id}.zh-Hant.json", render_plan_json(edition.zh)
         if edition.en is not None:
@@ -94,12 +109,14 @@ def build(project: Path, output: Path, strict: bool = False) -> BuildResult:
     loaded = load(project)
     if strict and loaded.warnings:
         raise ContentError(loaded.warnings)
+    files = make_downloads(project, loaded)
     count = 0
     with staging(output) as stage:
-        for relative, text in outputs(project, loaded):
+        written = [(relative, text.encode("utf-8")) for relative, text in outputs(project, loaded, files)]
+        for relative, data in [*written, *files.items()]:
             target = stage / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            target.write_bytes(data)
             count += 1
         shutil.copytree(project / "templates" / "assets", stage / "assets")
         if loaded.config.badge:
@@ -142,6 +159,103 @@ def recover(output: Path) -> None:
 def last_updated(project: Path) -> date:
     """The date of the newest content change, shown as 'last updated'."""
     return last_changed(project, PLANS_DIR, GLOSSARY_FILE, Path("site.yml"))
+
+
+# ---------------------------------------------------------------- downloads (ODT and PDF)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One download to make: an .odt from the model, or a .pdf from the print HTML."""
+
+    path: str
+    """Where it goes in site/, e.g. 'downloads/mof-2017.en.pdf'."""
+    kind: str
+    payload: tuple
+    key: str
+    """A hash of everything the file depends on: the cache never serves a stale file."""
+
+
+def download_path(plan: m.Plan, kind: str) -> str:
+    return f"downloads/{plan.id}.{'en' if plan.lang == ENGLISH else 'zh-Hant'}.{kind}"
+
+
+def download_jobs(project: Path, loaded: Loaded) -> list[Job]:
+    stamp = datetime.combine(last_updated(project), datetime.min.time(), tzinfo=UTC)
+    stylesheet = project / "templates" / "print.css"
+    versions = f"weasyprint {weasyprint.__version__}, pikepdf {pikepdf.__version__}, odfdo {odfdo.__version__}"
+    code = {kind: (Path(__file__).parent / f"render_{kind}.py").read_bytes() for kind in ("odt", "pdf")}
+    fonts = [f"{p}:{p.stat().st_size}" for p in FONT_FILES if p.exists()]
+    jobs = []
+    for lang in (CHINESE, ENGLISH):
+        env = environment(project, lang)
+        for edition in loaded.editions:
+            plan = edition.en if lang == ENGLISH else edition.zh
+            if plan is None:
+                continue
+            labels = document_labels(project, env, plan)
+            odt = (plan, labels, stamp)
+            jobs.append(Job(download_path(plan, "odt"), "odt", odt,
+                            digest("odt", repr(odt), versions, code["odt"])))
+            page = Page(lang, f"plans/{plan.id}/index.html", "", False, loaded.config, stamp.date())
+            html = render_print(env, plan, page, stamp)
+            pdf = (html, stylesheet, lang)
+            jobs.append(Job(download_path(plan, "pdf"), "pdf", pdf,
+                            digest("pdf", html, stylesheet.read_bytes(), versions, code["pdf"], *fonts)))
+    return jobs
+
+
+def document_labels(project: Path, env, plan: m.Plan) -> dict[str, str]:
+    """The interface words the ODT prints, in the plan's language."""
+    _ = catalog(project, plan.lang).gettext
+    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.")}
+    words["year"] = _("ROC %(year)s (%(ad)s)") % {"year": plan.year, "ad": plan.year_ad}
+    words["issued"] = env.filters["long_date"](plan.issued) if plan.issued else ""
+    return words
+
+
+def digest(*parts) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part if isinstance(part, bytes) else str(part).encode("utf-8"))
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+def make_downloads(project: Path, loaded: Loaded) -> dict[str, bytes]:
+    """Every .odt and .pdf: from the cache when their inputs did not change, otherwise made
+    in parallel on all cores (PDF is the slow part)."""
+    cache = Path(os.environ.get("PLANSITE_CACHE") or project / ".cache") / "downloads"
+    cache.mkdir(parents=True, exist_ok=True)
+    jobs = download_jobs(project, loaded)
+    files: dict[str, bytes] = {}
+    todo = []
+    for job in jobs:
+        cached = cache / f"{job.key}{Path(job.path).suffix}"
+        if cached.exists():
+            files[job.path] = cached.read_bytes()
+        else:
+            todo.append(job)
+    if todo:
+        workers = min(len(todo), os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for job, data in zip(todo, pool.map(make_download, todo), strict=True):
+                files[job.path] = data
+                temporary = cache / f"{job.key}.tmp-{os.getpid()}"
+                temporary.write_bytes(data)
+                os.replace(temporary, cache / f"{job.key}{Path(job.path).suffix}")
+    return {job.path: files[job.path] for job in jobs}
+
+
+def make_download(job: Job) -> bytes:
+    """Runs in a worker process."""
+    if job.kind == "odt":
+        return render_plan_odt(*job.payload)
+    try:
+        return render_plan_pdf(*job.payload)
+    except PdfError as error:
+        raise ContentError([Problem(f"{job.path}", 1, f"the PDF could not be made: {error}",
+                                    "this is a bug in plansite's print template; please report it")]) from None
 
 
 def badge_name(badge) -> str:

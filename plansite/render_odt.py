@@ -1,0 +1,413 @@
+"""ODF renderer: the plan model → a strictly valid ODF 1.2 text document (.odt).
+
+The document is built with odfdo from the model (never converted from HTML): the title and a
+metadata block, headings as text:h with outline levels (LibreOffice's Navigator shows them),
+lists as lists, and each run of actions as a table with a repeated header row. odfdo writes
+ODF 1.4 with LibreOffice extensions, so ``strict_package`` rewrites its output as ODF 1.2
+(Taiwan's CNS 15251): only the standard parts, no vendor namespaces, version 1.2 everywhere,
+fixed timestamps so the same plan always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime
+
+from lxml import etree
+from odfdo import Cell, Document, Element, Header, List, ListItem, Paragraph, Row, Span, Style, Table
+
+from . import model as m
+
+ODF_VERSION = "1.2"
+CJK_FONT = "Noto Sans CJK TC"
+
+NS = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
+}
+ODF_NAMESPACES = {
+    "urn:oasis:names:tc:opendocument:xmlns:" + name
+    for name in ("office:1.0", "style:1.0", "text:1.0", "table:1.0", "drawing:1.0", "xsl-fo-compatible:1.0",
+                 "svg-compatible:1.0", "meta:1.0", "number:1.0", "presentation:1.0", "chart:1.0", "dr3d:1.0",
+                 "form:1.0", "script:1.0", "config:1.0", "datastyle:1.0", "animation:1.0", "smil-compatible:1.0",
+                 "manifest:1.0", "of:1.2", "db:1.0")
+} | {"http://purl.org/dc/elements/1.1/", "http://www.w3.org/1999/xlink", "http://www.w3.org/1998/Math/MathML",
+     "http://www.w3.org/2002/xforms", "http://www.w3.org/1999/xhtml", "http://www.w3.org/XML/1998/namespace",
+     "http://www.w3.org/2003/g/data-view#"}
+"""The namespaces ODF 1.2 defines or uses; anything else is a vendor extension and is dropped."""
+ODF_1_3_ONLY = {f"{{{'urn:oasis:names:tc:opendocument:xmlns:style:1.0'}}}contextual-spacing"}
+"""Attributes newer ODF versions added to standard namespaces; ODF 1.2 does not know them."""
+PARTS = ("content.xml", "styles.xml", "meta.xml")
+
+
+def render_plan_odt(plan: m.Plan, labels: dict[str, str], stamp: datetime) -> bytes:
+    """The plan as .odt bytes. ``labels`` are the interface words in the plan's language
+    (Agency, Year …); ``stamp`` is the document date, fixed so output is reproducible."""
+    doc = Document("text")
+    doc.body.clear()
+    add_styles(doc)
+    body = doc.body
+    body.append(Paragraph(plan.title, style="Title"))
+    for label, value in metadata_lines(plan, labels):
+        line = Paragraph(style="Plan_20_Metadata")
+        line.append(Span(f"{label}：" if plan.lang != "en" else f"{label}: ", style="Strong"))
+        line.append_plain_text(value)
+        body.append(line)
+    for section in plan.sections:
+        body.append(heading(1, section))
+        for block in section.blocks:
+            add_block(body, block, 1, labels)
+    set_metadata(doc, plan, stamp)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return strict_package(buffer.getvalue(), stamp)
+
+
+def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]]:
+    english = plan.lang == "en"
+    lines = [
+        (labels["Agency"], plan.agency.en if english else plan.agency.zh),
+        (labels["Year"], labels["year"]),
+    ]
+    if plan.issued:
+        lines.append((labels["Issued"], labels["issued"]))
+    for basis in plan.basis:
+        lines.append((labels["Basis"], f"{basis.authority}「{basis.title}」" if not english
+                      else f"{basis.authority}, “{basis.title}”"))
+    return lines
+
+
+def heading(level: int, node: m.Section | m.Group) -> Header:
+    """A heading with its outline level, its printed number and an anchor (bookmark) id."""
+    header = Header(min(level, 10), style=f"Heading_20_{min(level, 4)}")
+    header.append(Element.from_tag(f'<text:bookmark text:name="{node.id}"/>'))
+    add_inlines(header, (m.Text(m.numbered(node.number, "")), *node.title))
+    return header
+
+
+def add_block(parent, block: m.Block, level: int, labels: dict[str, str]) -> None:
+    if isinstance(block, m.Paragraph):
+        paragraph = Paragraph(style="Text_20_body")
+        add_inlines(paragraph, block.inlines)
+        parent.append(paragraph)
+    elif isinstance(block, m.ListBlock):
+        parent.append(odf_list(block, labels))
+    else:
+        add_children(parent, block, block.children, level, labels)
+
+
+def odf_list(block: m.ListBlock, labels: dict[str, str]) -> List:
+    """A list; items that carry the plan's printed numbers show them as text (the list style
+    adds no numbers of its own), plain items get a bullet or a generated number."""
+    style = "Printed_20_Numbers" if block.items and block.items[0].number else (
+        "Numbering_20_123" if block.ordered else "List_20_Bullet")
+    odf = List(style=style)
+    for position, item in enumerate(block.items, start=block.start or 1):
+        entry = ListItem()
+        for index, child in enumerate(item.blocks):
+            if isinstance(child, m.Paragraph):
+                paragraph = Paragraph(style="List_20_Contents")
+                prefix = (m.Text(m.numbered(item.number, "")),) if item.number and index == 0 else ()
+                add_inlines(paragraph, (*prefix, *child.inlines))
+                entry.append(paragraph)
+            elif isinstance(child, m.ListBlock):
+                entry.append(odf_list(child, labels))
+        if not item.blocks:
+            entry.append(Paragraph(item.number or "", style="List_20_Contents"))
+        _ = position
+        odf.append(entry)
+    return odf
+
+
+def add_children(parent, table: m.ActionTable, nodes, level: int, labels: dict[str, str]) -> None:
+    run: list[m.Action] = []
+    for node in (*nodes, None):
+        if isinstance(node, m.Action):
+            run.append(node)
+            continue
+        if run:
+            parent.append(action_table(table, run, labels))
+            run = []
+        if isinstance(node, m.Group):
+            parent.append(heading(level + 1, node))
+            for block in node.description:
+                add_block(parent, block, level + 1, labels)
+            add_children(parent, table, node.children, level + 1, labels)
+
+
+TABLES = iter(range(1, 1_000_000))
+
+
+def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str, str]) -> Table:
+    """One run of actions as a table whose header row repeats on every page."""
+    columns = table.columns
+    numbered = all(a.number for a in actions)
+    heads = ([labels["No."]] if numbered else []) + [columns.action]
+    heads += [c for c in (columns.deadline, columns.units) if c] + list(columns.fields)
+    grid = Table(f"{table.name}_{actions[0].id}", style="Action_20_Table")
+    widths = (["Column_20_Number"] if numbered else []) + ["Column_20_Action"]
+    widths += ["Column_20_Short"] * (len(heads) - len(widths))
+    for width in widths:
+        grid.append(Element.from_tag(f'<table:table-column table:style-name="{width}"/>'))
+    header_rows = Element.from_tag("<table:table-header-rows/>")
+    header = Row()
+    for head in heads:
+        cell = Cell(style="Table_20_Cell")
+        cell.append(Paragraph(head, style="Table_20_Heading"))
+        header.append(cell)
+    header_rows.append(header)
+    grid.append(header_rows)
+    for action in actions:
+        row = Row()
+        cells: list[list] = []
+        if numbered:
+            cells.append([Paragraph(action.number or "", style="Table_20_Contents")])
+        body: list = []
+        for index, block in enumerate(action.body):
+            if isinstance(block, m.Paragraph):
+                paragraph = Paragraph(style="Table_20_Contents")
+                prefix = (m.Text(m.numbered(action.number, "")),) if index == 0 and action.number and not numbered else ()
+                if index == 0:
+                    paragraph.append(Element.from_tag(f'<text:bookmark text:name="{action.id}"/>'))
+                add_inlines(paragraph, (*prefix, *block.inlines))
+                body.append(paragraph)
+            elif isinstance(block, m.ListBlock):
+                body.append(odf_list(block, labels))
+        cells.append(body)
+        if columns.deadline:
+            cells.append([text_paragraph(action.deadline.text if action.deadline else "")])
+        if columns.units:
+            cells.append([text_paragraph(unit) for unit in action.units])
+        for label in columns.fields:
+            value = next((f.value for f in action.fields if f.label == label), "")
+            cells.append([text_paragraph(value)])
+        for content in cells:
+            cell = Cell(style="Table_20_Cell")
+            for element in content or [Paragraph("", style="Table_20_Contents")]:
+                cell.append(element)
+            row.append(cell)
+        grid.append(row)
+    return grid
+
+
+def text_paragraph(text: str) -> Paragraph:
+    paragraph = Paragraph(style="Table_20_Contents")
+    add_inlines(paragraph, m.spans(text))
+    return paragraph
+
+
+def add_inlines(paragraph, nodes: tuple[m.Inline, ...], style: str | None = None) -> None:
+    """Inline content as spans: bold, emphasis, links, and editorial notes highlighted."""
+    for node in nodes:
+        if isinstance(node, m.Text | m.Code):
+            if style:
+                paragraph.append(Span(node.text, style=style))
+            else:
+                paragraph.append_plain_text(node.text)
+        elif isinstance(node, m.Note):
+            paragraph.append(Span(node.text, style="Editorial_20_Note"))
+        elif isinstance(node, m.Strong):
+            add_inlines(paragraph, node.children, "Strong")
+        elif isinstance(node, m.Emphasis):
+            add_inlines(paragraph, node.children, "Emphasis")
+        elif isinstance(node, m.Link):
+            link = Element.from_tag('<text:a xlink:type="simple"/>')
+            link.set_attribute("xlink:href", node.href)
+            link.append_plain_text(m.plain_text(node.children))
+            paragraph.append(link)
+        elif isinstance(node, m.LineBreak):
+            paragraph.append(Element.from_tag("<text:line-break/>"))
+
+
+# ---------------------------------------------------------------- styles
+
+
+def add_styles(doc: Document) -> None:
+    """Named styles for what things are (Title, Heading 1–4, Table Heading, Editorial Note),
+    with Noto Sans CJK TC as the Asian font and the document languages set."""
+    styles = doc.get_part("styles.xml")
+    for element in styles.get_elements("//style:font-face"):
+        element.delete()
+    faces = styles.get_element("//office:font-face-decls")
+    faces.append(Element.from_tag(
+        f'<style:font-face style:name="{CJK_FONT}" svg:font-family="&apos;{CJK_FONT}&apos;" '
+        'style:font-family-generic="swiss" style:font-pitch="variable"/>'))
+    for properties in styles.get_elements("//style:text-properties"):  # the template's fonts are gone
+        for attribute in list(properties.attributes):
+            if attribute.startswith(("style:font-name", "style:font-family", "fo:font-family", "style:font-pitch")):
+                properties.del_attribute(attribute)
+    content_faces = doc.get_part("content.xml").get_element("//office:font-face-decls")
+    if content_faces is not None:
+        for element in content_faces.children:
+            element.delete()
+    # Every document: Western text is English, Asian text is Chinese (Taiwan), one CJK font for all.
+    for properties in styles.get_elements("//style:default-style[@style:family='paragraph']/style:text-properties"):
+        for attribute in list(properties.attributes):
+            if attribute.startswith(("fo:language", "fo:country", "style:language", "style:country")):
+                properties.del_attribute(attribute)
+        for key, value in (("style:font-name", CJK_FONT), ("style:font-name-asian", CJK_FONT),
+                           ("style:font-name-complex", CJK_FONT), ("fo:language", "en"), ("fo:country", "US"),
+                           ("style:language-asian", "zh"), ("style:country-asian", "TW")):
+            properties.set_attribute(key, value)
+    outline = styles.get_element("//text:outline-style")
+    if outline is not None:
+        for level in outline.get_elements("text:outline-level-style"):
+            level.set_attribute("style:num-format", "")
+            for attribute in ("style:num-suffix", "style:num-prefix", "text:display-levels"):
+                if level.get_attribute(attribute) is not None:
+                    level.del_attribute(attribute)
+    bold = {"fo:font-weight": "bold", "style:font-weight-asian": "bold", "style:font-weight-complex": "bold"}
+    definitions = [
+        ("paragraph", "Title", "Title", "Standard", {"fo:font-size": "20pt", **bold},
+         {"fo:margin-bottom": "0.4cm", "fo:text-align": "start"}),
+        ("paragraph", "Plan_20_Metadata", "Plan Metadata", "Standard", {"fo:font-size": "10pt"},
+         {"fo:margin-bottom": "0.1cm", "fo:line-height": "150%"}),
+        ("paragraph", "Text_20_body", "Text body", "Standard", {"fo:font-size": "11pt"},
+         {"fo:margin-top": "0cm", "fo:margin-bottom": "0.25cm", "fo:line-height": "150%"}),
+        ("paragraph", "List_20_Contents", "List Contents", "Standard", {"fo:font-size": "11pt"},
+         {"fo:margin-bottom": "0.1cm", "fo:line-height": "150%"}),
+        ("paragraph", "Table_20_Contents", "Table Contents", "Standard", {"fo:font-size": "10pt"},
+         {"fo:line-height": "140%"}),
+        ("paragraph", "Table_20_Heading", "Table Heading", "Table_20_Contents", {"fo:font-size": "10pt", **bold},
+         {}),
+    ]
+    for level, size in ((1, "16pt"), (2, "14pt"), (3, "12pt"), (4, "11pt")):
+        definitions.append(("paragraph", f"Heading_20_{level}", f"Heading {level}", "Standard",
+                            {"fo:font-size": size, **bold},
+                            {"fo:margin-top": "0.4cm", "fo:margin-bottom": "0.2cm", "fo:keep-with-next": "always"},
+                            ))
+    for family, name, display, parent, text_properties, paragraph_properties in definitions:
+        style = Style(family, name=name, display_name=display, parent_style=parent)
+        if paragraph_properties:
+            style.append(Element.from_tag("<style:paragraph-properties/>"))
+            for key, value in paragraph_properties.items():
+                style.get_element("style:paragraph-properties").set_attribute(key, value)
+        style.append(Element.from_tag("<style:text-properties/>"))
+        for key, value in text_properties.items():
+            style.get_element("style:text-properties").set_attribute(key, value)
+        if name.startswith("Heading_20_"):
+            style.set_attribute("style:default-outline-level", name[-1])
+        replace_style(doc, style)
+    for name, display, properties in (
+        ("Strong", "Strong Emphasis", bold),
+        ("Emphasis", "Emphasis", {"fo:font-style": "italic"}),
+        ("Editorial_20_Note", "Editorial Note", {"fo:background-color": "#fff4cc"}),
+    ):
+        style = Style("text", name=name, display_name=display)
+        style.append(Element.from_tag("<style:text-properties/>"))
+        for key, value in properties.items():
+            style.get_element("style:text-properties").set_attribute(key, value)
+        replace_style(doc, style)
+    for name, width in (("Column_20_Number", "1.6cm"), ("Column_20_Action", "9.4cm"), ("Column_20_Short", "3cm")):
+        style = Style("table-column", name=name)
+        style.append(Element.from_tag(f'<style:table-column-properties style:column-width="{width}"/>'))
+        doc.insert_style(style, automatic=True)
+    table_style = Style("table", name="Action_20_Table")
+    table_style.append(Element.from_tag(
+        '<style:table-properties style:width="17cm" table:align="left" fo:margin-bottom="0.3cm"/>'))
+    doc.insert_style(table_style, automatic=True)
+    cell = Style("table-cell", name="Table_20_Cell")
+    cell.append(Element.from_tag(
+        '<style:table-cell-properties fo:padding="0.1cm" fo:border="0.5pt solid #000000"/>'))
+    doc.insert_style(cell, automatic=True)
+    for name, number_format in (("Printed_20_Numbers", ""), ("Numbering_20_123", "1")):
+        styles.get_element("//office:styles").append(Element.from_tag(
+            f'<text:list-style style:name="{name}">'
+            + "".join(f'<text:list-level-style-number text:level="{level}" style:num-format="{number_format}"'
+                      f'{chr(32) + "style:num-suffix=" + chr(34) + "." + chr(34) if number_format else ""}>'
+                      f'<style:list-level-properties text:space-before="{(level - 1) * 0.6:.1f}cm" '
+                      'text:min-label-width="0.6cm"/></text:list-level-style-number>' for level in range(1, 11))
+            + "</text:list-style>"))
+
+
+def replace_style(doc: Document, style: Style) -> None:
+    existing = doc.get_style(style.family, style.name)
+    if existing is not None:
+        existing.delete()
+    doc.insert_style(style)
+
+
+def set_metadata(doc: Document, plan: m.Plan, stamp: datetime) -> None:
+    meta = doc.meta
+    meta.set_title(plan.title)
+    meta.set_subject(plan.title)
+    meta.set_description(f"{plan.agency.en if plan.lang == 'en' else plan.agency.zh} {plan.year_ad}")
+    english = plan.lang == "en"
+    keywords = ["service quality improvement" if english else "提升服務品質",
+                plan.agency.en if english else plan.agency.zh, str(plan.year_ad)]
+    meta.set_keywords(keywords[0])
+    for keyword in keywords[1:]:  # ODF allows one meta:keyword element per keyword
+        element = Element.from_tag("<meta:keyword/>")
+        element.text = keyword
+        meta.get_element("//office:meta").append(element)
+    meta.set_language("zh-TW" if plan.lang != "en" else "en-US")
+    creator = plan.agency.en if plan.lang == "en" else plan.agency.zh
+    meta.set_creator(creator)
+    meta.set_initial_creator(creator)
+    meta.set_creation_date(stamp)
+    meta.set_modification_date(stamp)
+    meta.set_generator("plansite")
+    meta.set_editing_cycles(1)
+    meta.set_user_defined_metadata("Publisher", creator)
+    meta.set_user_defined_metadata("Category.Service", plan.classification.service)
+    if plan.classification.theme:
+        meta.set_user_defined_metadata("Category.Theme", plan.classification.theme)
+    if plan.classification.cake:
+        meta.set_user_defined_metadata("Category.Cake", plan.classification.cake)
+    meta.set_user_defined_metadata("Plan", plan.id)
+
+
+# ---------------------------------------------------------------- strict ODF 1.2
+
+
+def strict_package(odt: bytes, stamp: datetime) -> bytes:
+    """Rewrite an .odt as strict ODF 1.2: standard parts only, vendor namespaces removed,
+    office:version 1.2 everywhere, a manifest listing exactly what is in the package, and
+    every zip entry dated ``stamp`` (mimetype first and stored, as the standard requires)."""
+    source = zipfile.ZipFile(io.BytesIO(odt))
+    parts = {name: clean_xml(source.read(name)) for name in PARTS}
+    parts["META-INF/manifest.xml"] = manifest(list(PARTS))
+    when = stamp.astimezone(UTC).timetuple()[:6]
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as package:
+        mimetype = zipfile.ZipInfo("mimetype", date_time=when)
+        package.writestr(mimetype, b"application/vnd.oasis.opendocument.text", zipfile.ZIP_STORED)
+        for name, data in parts.items():
+            package.writestr(zipfile.ZipInfo(name, date_time=when), data, zipfile.ZIP_DEFLATED)
+    return output.getvalue()
+
+
+def clean_xml(data: bytes) -> bytes:
+    root = etree.fromstring(data)
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        namespace = etree.QName(element).namespace
+        if namespace not in ODF_NAMESPACES:
+            element.getparent().remove(element)
+            continue
+        for attribute in list(element.attrib):
+            if etree.QName(attribute).namespace not in ODF_NAMESPACES or attribute in ODF_1_3_ONLY:
+                del element.attrib[attribute]
+    root.set(f"{{{NS['office']}}}version", ODF_VERSION)
+    etree.cleanup_namespaces(root, top_nsmap={k: v for k, v in root.nsmap.items() if v in ODF_NAMESPACES})
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def manifest(parts: list[str]) -> bytes:
+    entries = "".join(f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type="text/xml"/>'
+                      for name in parts)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<manifest:manifest xmlns:manifest="{NS["manifest"]}" manifest:version="{ODF_VERSION}">'
+        '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
+        'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        f"{entries}</manifest:manifest>"
+    ).encode()
