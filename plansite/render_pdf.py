@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import re
 from pathlib import Path
 
 import pikepdf
@@ -21,6 +22,7 @@ from weasyprint import CSS, HTML
 
 from . import model as m
 from .errors import Problem
+from .languages import CHINESE
 
 FONT_FILES = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -28,6 +30,9 @@ FONT_FILES = (
 )
 FONT_NAME = "Noto Sans CJK TC"
 PDF_LANGUAGES = {"zh-Hant-TW": "zh-TW", "en": "en"}
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+"""In a Chinese PDF, a text run with a Latin word and no Chinese (one line of a wrapped English
+name) is English."""
 
 
 class PdfError(Exception):
@@ -60,8 +65,10 @@ class _Collect(logging.Handler):
 
 
 def finish(pdf: bytes, lang: str) -> bytes:
-    """Add /Scope to every TH and dc:language to the XMP; save with a content-derived /ID."""
+    """Add /Scope to every TH, /Lang to every text span in the other language, and dc:language
+    to the XMP; save with a content-derived /ID."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
+        mark_span_languages(document, lang)
         for element in structure(document.Root.StructTreeRoot):
             if element.get("/S") == "/TH":
                 group = element.get("/P", {}).get("/P", {})
@@ -76,6 +83,73 @@ def finish(pdf: bytes, lang: str) -> bytes:
         output = io.BytesIO()
         document.save(output, deterministic_id=True)
     return output.getvalue()
+
+
+def mark_span_languages(document: pikepdf.Pdf, lang: str) -> None:
+    """WeasyPrint tags every text run as a /Span but drops the HTML's lang on inline elements.
+    Read each span's text back (marked content through the fonts' ToUnicode maps) and give the
+    spans in the document's other language their /Lang, by the rule the HTML uses."""
+    texts = marked_texts(document)
+    english = lang == "en"
+    for element in structure(document.Root.StructTreeRoot):
+        if element.get("/S") != "/Span" or "/Pg" not in element:
+            continue
+        kids = element.get("/K")
+        mcids = [k for k in (kids if isinstance(kids, pikepdf.Array) else [kids]) if isinstance(k, int)]
+        text = "".join(texts.get((element.Pg.objgen, mcid), "") for mcid in mcids)
+        if english and CHINESE.search(text):
+            element.Lang = pikepdf.String("zh-TW")
+        elif not english and LATIN_WORD.search(text) and not CHINESE.search(text):
+            element.Lang = pikepdf.String("en")
+
+
+def marked_texts(document: pikepdf.Pdf) -> dict[tuple, str]:
+    """(page, MCID) → the text shown inside that marked content."""
+    texts: dict[tuple, str] = {}
+    for page in document.pages:
+        maps = {str(name): unicode_map(font) for name, font in page.Resources.get("/Font", {}).items()}
+        marks: list[int | None] = []
+        font: dict[int, str] = {}
+        for operands, operator in pikepdf.parse_content_stream(page):
+            name = str(operator)
+            if name == "BDC":
+                properties = operands[1] if len(operands) > 1 else None
+                marks.append(int(properties.MCID) if isinstance(properties, pikepdf.Dictionary)
+                             and "/MCID" in properties else None)
+            elif name == "BMC":
+                marks.append(None)
+            elif name == "EMC" and marks:
+                marks.pop()
+            elif name == "Tf":
+                font = maps.get(str(operands[0]), {})
+            elif name in ("Tj", "TJ") and marks and marks[-1] is not None:
+                strings = operands[0] if name == "TJ" else [operands[0]]
+                shown = "".join(decode(bytes(part), font) for part in strings if isinstance(part, pikepdf.String))
+                key = (page.obj.objgen, marks[-1])
+                texts[key] = texts.get(key, "") + shown
+    return texts
+
+
+def unicode_map(font) -> dict[int, str]:
+    """A font's ToUnicode CMap as code → text (its bfchar and bfrange entries)."""
+    stream = font.get("/ToUnicode")
+    if stream is None:
+        return {}
+    cmap = stream.read_bytes().decode("latin-1")
+    mapping: dict[int, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.DOTALL):
+        for source, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            mapping[int(source, 16)] = bytes.fromhex(target).decode("utf-16-be", "replace")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.DOTALL):
+        for first, last, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            for offset, code in enumerate(range(int(first, 16), int(last, 16) + 1)):
+                mapping[code] = chr(int(target, 16) + offset)
+    return mapping
+
+
+def decode(data: bytes, font: dict[int, str]) -> str:
+    """Two-byte (Identity-H) character codes → text."""
+    return "".join(font.get(int.from_bytes(data[i : i + 2], "big"), "") for i in range(0, len(data) - 1, 2))
 
 
 def structure(node):
@@ -123,11 +197,28 @@ def uncovered_characters(plan: m.Plan, extra: str = "") -> list[Problem]:
 
 
 def texts(plan: m.Plan):
-    """(line, text) of everything the PDF prints from the plan."""
+    """(line, text) of everything the PDF prints from the plan, each at its own line."""
     yield 1, f"{plan.title}{plan.agency.zh}{plan.agency.en}{plan.issued_ref or ''}"
     for basis in plan.basis:
         yield basis.loc.line, basis.authority + basis.title + (basis.ref or "")
     for item in m.items(plan):
-        yield item.loc.line, m.own_text(item)
-        if isinstance(item, m.Action) and item.deadline:
-            yield item.loc.line, item.deadline.text
+        yield item.loc.line, m.numbered(item.number, m.plain_text(item.title)) if not isinstance(
+            item, m.Action) else (item.number or "")
+        if isinstance(item, m.Section):
+            yield from block_texts(b for b in item.blocks if not isinstance(b, m.ActionTable))
+        elif isinstance(item, m.Group):
+            yield from block_texts(item.description)
+        else:
+            yield from block_texts(item.body)
+            extra = [*item.units, *(f.value for f in item.fields), item.deadline.text if item.deadline else ""]
+            yield item.loc.line, "".join(extra)
+
+
+def block_texts(blocks):
+    for block in blocks:
+        if isinstance(block, m.Paragraph):
+            yield block.loc.line, m.plain_text(block.inlines)
+        elif isinstance(block, m.ListBlock):
+            for item in block.items:
+                yield item.loc.line, item.number or ""
+                yield from block_texts(item.blocks)

@@ -267,3 +267,50 @@ def test_download_links_name_format_language_and_size(built) -> None:
     english = html.fromstring((site / "en" / "plans" / "mof-2017" / "index.html").read_bytes())
     assert [a.text.split(" (")[0] for a in english.iter("a") if "/downloads/" in a.get("href", "")] == [
         "Download the ODF document", "Download the PDF document"]
+
+
+def span_languages(path: Path) -> list[tuple[str, str]]:
+    from plansite.render_pdf import marked_texts
+
+    with pikepdf.open(path) as pdf:
+        texts = marked_texts(pdf)
+        found = []
+        for element in structure(pdf.Root.StructTreeRoot):
+            if "/Lang" in element:
+                kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+                found.append((str(element.Lang),
+                              "".join(texts.get((element.Pg.objgen, k), "") for k in kids if isinstance(k, int))))
+        return found
+
+
+def test_pdf_spans_in_the_other_language_carry_lang(built) -> None:
+    site, plans = built
+    english = next(p for p in plans if p.id == "keelung-tax-2023" and p.lang == "en")
+    assert ("zh-TW", "(基隆市稅務局)") in span_languages(document(site, english, "pdf"))
+    chinese = next(p for p in plans if p.id == "ntbt-2016" and p.lang != "en")
+    tagged = span_languages(document(site, chinese, "pdf"))
+    assert ("en", "Web Call") in tagged and ("en", "OPEN DATA") in tagged
+    assert all(lang == "en" and not re.search(r"[\u4e00-\u9fff]", text) for lang, text in tagged)
+
+
+def test_a_character_the_pdf_font_cannot_show_is_an_error_at_its_line(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
+    lines = plan.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("行政院106年1月9日"))
+    lines[index] += " \U0001F600"
+    plan.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project)],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        f"content/plans/mof-2017.zh-Hant.md:{index + 1}: the PDF font Noto Sans CJK TC cannot show the "
+        "character '\U0001F600' (U+1F600) — replace it with a common character")
+
+
+def test_weasyprint_pdf_ua_errors_fail_the_document() -> None:
+    from plansite.render_pdf import PdfError, render_plan_pdf
+
+    with pytest.raises(PdfError):  # an image without alt text: WeasyPrint only logs it in pdf/ua mode
+        render_plan_pdf('<html lang="en"><title>x</title><body><img src="missing.png"></body></html>',
+                        PROJECT / "templates" / "print.css", "en")
