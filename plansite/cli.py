@@ -35,10 +35,17 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--output", type=Path, default=None, help="where to write the site (default: site/)")
         command.add_argument("--strict", action="store_true",
                              help="treat warnings (stale or missing translations, glossary misses) as errors")
+        command.add_argument("--no-downloads", action="store_true",
+                             help="make no ODT or PDF (quick previews; a published site needs them)")
     check = commands.add_parser("check", help="build, then check every page (pa11y-ci, Taiwan 115.11, vnu, links)")
     check.add_argument("--no-build", action="store_true", help="check the site/ already built")
     check.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)
     check.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
+    preview = commands.add_parser("serve", help="build, serve the site with live reload, rebuild on every save")
+    preview.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    preview.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    preview.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)
+    preview.add_argument("--no-downloads", action="store_true", help="make no ODT or PDF while previewing")
     commands.add_parser("status", help="print how current each plan's English translation is")
     reviewed = commands.add_parser(
         "reviewed", help="mark English translations as reviewed against the Chinese text as it is now")
@@ -51,16 +58,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             output = args.output or project / "site"
-            if not args.no_build and run_build(project, output, args.strict) != 0:
+            if not args.no_build and run_build(project, output, args.strict, not args.no_downloads) != 0:
                 return 1
             return run_check(project, output)
+        if args.command == "serve":
+            from .serve import serve  # livereload and watchfiles load only for the preview
+
+            return serve(project, args.output or project / "site", args.host, args.port, not args.no_downloads)
         if args.command == "status":
             return run_status(project)
         if args.command == "reviewed":
             if not args.ids and not args.all:
                 parser.error("name the ids to mark, or --all")
             return run_reviewed(project, args.plan, args.ids, args.all)
-        return run_build(project, args.output or project / "site", args.strict)
+        return run_build(project, args.output or project / "site", args.strict, not args.no_downloads)
     except ContentError as error:
         report(error.problems, project, args)
         return 1
@@ -71,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def run_build(project: Path, output: Path, strict: bool) -> int:
+def run_build(project: Path, output: Path, strict: bool, downloads: bool = True) -> int:
     started = time.perf_counter()
-    result = build(project, output, strict=strict)
+    result = build(project, output, strict=strict, downloads=downloads)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     seconds = time.perf_counter() - started

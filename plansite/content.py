@@ -10,6 +10,7 @@ Run ``python -m plansite.content FILE…`` to check single files and see what wa
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import subprocess
 import sys
@@ -893,6 +894,7 @@ def load_glossary(project: Path) -> tuple[m.Term, ...]:
     return tuple(terms)
 
 
+@functools.lru_cache(maxsize=4096)
 def last_changed(project: Path, *paths: Path) -> date:
     """When these files last changed: the last commit touching them, else their file times."""
     try:

@@ -7,6 +7,7 @@ turned into HTML here, with every piece of content escaped.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +23,7 @@ from markupsafe import Markup, escape
 from . import model as m
 from .config import SiteConfig
 from .dates import roc_date
-from .i18n import catalog
+from .i18n import LOCALES, catalog
 from .languages import mark_other_language
 
 
@@ -65,6 +66,15 @@ class Page:
 
 
 def environment(project: Path, lang: str) -> jinja2.Environment:
+    """The template environment for one language. Environments are reused (compiling templates
+    is the slow part of rendering): Jinja reloads a template whose file changed, and a changed
+    catalog gives a new environment."""
+    po = project / "locales" / LOCALES.get(lang, "") / "LC_MESSAGES" / "messages.po"
+    return cached_environment(project, lang, po.stat().st_mtime_ns if po.exists() else 0)
+
+
+@functools.lru_cache(maxsize=16)
+def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(project / "templates"),
         autoescape=True,

@@ -74,11 +74,15 @@ def load(project: Path) -> Loaded:
     return Loaded(config, all_editions, glossary, warnings)
 
 
-def outputs(project: Path, loaded: Loaded, files: dict[str, bytes]) -> Iterator[tuple[str, str]]:
+def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
+            plans: set[str] | None = None, listings: bool = True) -> Iterator[tuple[str, str]]:
     """Every generated page and data file as (path relative to site/, text), in both languages.
-    ``files`` are the downloads already made, so pages can state their sizes."""
+    ``files`` are the downloads already made, so pages can state their sizes. With ``plans``,
+    only those plans' pages and data are rendered, and the pages listing all plans only when
+    ``listings`` (the preview)."""
     updated = last_updated(project)
     sizes = {path: len(data) for path, data in files.items()}
+    chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
     for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
         env = environment(project, lang)
         other = "" if prefix else "en/"
@@ -86,30 +90,35 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes]) -> Iterator[
         def page(path: str, translated: bool = True, lang=lang, prefix=prefix, other=other) -> Page:
             return Page(lang, prefix + path, other + path, translated, loaded.config, updated)
 
-        yield prefix + "index.html", render_index(env, loaded.editions, page("index.html"))
-        for name, context in (("glossary", {"terms": loaded.glossary}), ("sitemap", {"editions": loaded.editions}),
-                              ("accessibility", {}), ("privacy", {}), ("open-data", {})):
+        if listings or plans is None:
+            yield prefix + "index.html", render_index(env, loaded.editions, page("index.html"))
+            yield prefix + "sitemap/index.html", render_page(env, "sitemap.html", page("sitemap/index.html"),
+                                                            editions=loaded.editions)
+        for name, context in (("glossary", {"terms": loaded.glossary}), ("accessibility", {}), ("privacy", {}),
+                              ("open-data", {})):
             path = f"{name}/index.html"
-            yield prefix + path, render_page(env, f"{name}.html", page(path), **context)
-        missing = replace(page("404.html"), anywhere=True)
-        yield prefix + "404.html", render_page(env, "404.html", missing)
-        for edition in loaded.editions:
+            if plans is None:
+                yield prefix + path, render_page(env, f"{name}.html", page(path), **context)
+        if plans is None:
+            yield prefix + "404.html", render_page(env, "404.html", replace(page("404.html"), anywhere=True))
+        for edition in chosen:
             path = f"plans/{edition.zh.id}/index.html"
             yield prefix + path, render_plan(env, edition, page(path, edition.en is not None), sizes)
-    for edition in loaded.editions:
+    for edition in chosen:
         yield f"data/plans/{edition.zh.id}.zh-Hant.json", render_plan_json(edition.zh)
         if edition.en is not None:
             yield f"data/plans/{edition.zh.id}.en.json", render_plan_json(edition.en)
 
 
-def build(project: Path, output: Path, strict: bool = False) -> BuildResult:
+def build(project: Path, output: Path, strict: bool = False, downloads: bool = True) -> BuildResult:
     """Build the whole site into ``output``; on any error the old ``output`` stays as it was.
-    With ``strict``, warnings (stale or missing translations, glossary misses) are errors."""
+    With ``strict``, warnings (stale or missing translations, glossary misses) are errors.
+    Without ``downloads`` (quick previews, benchmarks), no ODT or PDF is made."""
     recover(output.resolve())
     loaded = load(project)
     if strict and loaded.warnings:
         raise ContentError(loaded.warnings)
-    files = make_downloads(project, loaded)
+    files = make_downloads(project, loaded) if downloads else {}
     count = 0
     with staging(output) as stage:
         written = [(relative, text.encode("utf-8")) for relative, text in outputs(project, loaded, files)]

@@ -1,0 +1,355 @@
+"""Live preview: ``python build.py serve`` rebuilds what a save changed and reloads the browser.
+
+- watchfiles watches content/, templates/, locales/ and site.yml, and hands each batch of
+  changes to :class:`Preview`, which keeps the last good state in memory and re-reads only
+  the changed plan files. Pages are re-rendered only where they depend on what changed, and a
+  file is written only when its text differs, so an edit touches just that plan's pages (and
+  the indexes when a title changes).
+- ODT and PDF are remade in a background thread; until a new one is ready, the old file is
+  served, so download links always work.
+- livereload serves the site through a small WSGI app and reloads every open page right after
+  a rebuild (our watcher tells it when). While content is broken, every page shows an
+  accessible error page with the same ``path:line`` messages as the command line, and turns
+  back into the page by itself once the file is fixed.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import mimetypes
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import escape
+from tornado import ioloop
+
+from . import model as m
+from .config import CONFIG_FILE, load_config
+from .content import GLOSSARY_FILE, PLANS_DIR, load_glossary, read_plan_file
+from .errors import ContentError, Problem
+from .render_pdf import uncovered_characters
+from .site import Loaded, build, make_downloads, outputs
+from .translation import editions, status_table
+
+WATCHED = ("content", "templates", "locales", CONFIG_FILE)
+
+
+@dataclass
+class Preview:
+    """The preview's state: the last good build, and the problems of the current sources."""
+
+    project: Path
+    site: Path
+    downloads: bool = True
+    plans: dict[Path, tuple[bytes, m.Plan | None, list[Problem]]] = field(default_factory=dict)
+    """Plan file → (its bytes, its plan, its problems), so unchanged files are not read again."""
+    loaded: Loaded | None = None
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    """The downloads as last made."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    written: list[str] = field(default_factory=list)
+    """The site paths the last rebuild wrote (for tests and the console)."""
+    settings: dict[Path, tuple[bytes, object]] = field(default_factory=dict)
+    """site.yml and the glossary, read again only when their bytes change."""
+    translated: dict[str, tuple[tuple[bytes, ...], m.Edition, list[Problem]]] = field(default_factory=dict)
+    """Plan id → (its files' bytes, its edition, its warnings): the translation stage reruns per plan."""
+    environment_changed: bool = True
+    """True when templates, catalogs or settings changed: every page is rendered again."""
+    listings: dict[str, tuple] = field(default_factory=dict)
+    """Plan id → what the index and site map show of it."""
+
+    def __post_init__(self) -> None:
+        self.project, self.site = self.project.resolve(), self.site.resolve()  # as watchfiles names files
+
+    def start(self) -> None:
+        """The first, full build (downloads included)."""
+        build(self.project, self.site, downloads=self.downloads)
+        self.files = {p.relative_to(self.site).as_posix(): p.read_bytes()
+                      for p in (self.site / "downloads").glob("*") if p.is_file()}
+        self.rebuild()
+
+    def rebuild(self, saved: set[Path] | None = None) -> bool:
+        """Re-read what changed (``saved``: the files a save touched; None: check all) and
+        rewrite the pages whose text changed. True when it built."""
+        started = time.perf_counter()
+        try:
+            before = {i: self.listings.get(i) for i in self.translated}
+            loaded, changed = self.load(saved)
+            whole = self.environment_changed or self.loaded is None
+            for edition in loaded.editions:
+                if edition.zh.id in changed or edition.zh.id not in self.listings:
+                    self.listings[edition.zh.id] = listing(edition)
+            after = {i: self.listings.get(i) for i in self.translated}
+            texts = dict(outputs(self.project, loaded, self.files, None if whole else changed,
+                                 listings=before != after))
+        except ContentError as error:
+            self.problems = error.problems
+            return False
+        except jinja2.TemplateError as error:
+            from .cli import template_location
+
+            where, line = template_location(error, self.project)
+            self.problems = [Problem(where, line, f"template error: {error.message}")]
+            return False
+        self.loaded, self.problems, self.environment_changed = loaded, [], False
+        self.written = write_changed(self.site, texts)
+        print(f"rebuilt in {1000 * (time.perf_counter() - started):.0f} ms: "
+              f"{len(self.written)} page{'s' if len(self.written) != 1 else ''} changed", flush=True)
+        return True
+
+    def setting(self, path: Path, loader):
+        """A settings file, loaded again only when its bytes changed."""
+        data = path.read_bytes() if path.exists() else b""
+        known = self.settings.get(path)
+        if known is None or known[0] != data:
+            self.environment_changed = True
+            try:
+                known = (data, loader(self.project))
+            except ContentError as error:
+                known = (data, error)
+            self.settings[path] = known
+        return known[1]
+
+    def load(self, saved: set[Path] | None = None) -> tuple[Loaded, set[str]]:
+        """Like site.load, but a file is read again only when its bytes changed, and translation
+        status is worked out again only for the plans whose files changed. Also returns the ids
+        of the plans that changed."""
+        problems: list[Problem] = []
+        config = self.setting(self.project / CONFIG_FILE, load_config)
+        glossary = self.setting(self.project / GLOSSARY_FILE, load_glossary)
+        for value in (config, glossary):
+            if isinstance(value, ContentError):
+                problems += value.problems
+        plans = []
+        current = sorted((self.project / PLANS_DIR).glob("*.md"))
+        for path in current:
+            known = self.plans.get(path)
+            if known is not None and saved is not None and path not in saved:
+                problems += known[2]
+                if known[1]:
+                    plans.append(known[1])
+                continue
+            data = path.read_bytes()
+            if known is None or known[0] != data:
+                plan, found = read_plan_file(path, path.relative_to(self.project).as_posix())
+                found += uncovered_characters(plan) if plan else []
+                known = self.plans[path] = (data, plan if not found else None, found)
+            problems += known[2]
+            if known[1]:
+                plans.append(known[1])
+        for gone in set(self.plans) - set(current):
+            del self.plans[gone]
+        if problems:
+            raise ContentError(problems)
+        by_id: dict[str, list[m.Plan]] = {}
+        for plan in plans:
+            by_id.setdefault(plan.id, []).append(plan)
+        changed: set[str] = set()
+        for plan_id, pair in by_id.items():
+            key = tuple(self.plans[self.project / p.loc.path][0] for p in pair)
+            known = self.translated.get(plan_id)
+            if known is None or known[0] != key or self.environment_changed:
+                found, warnings = editions(self.project, tuple(pair), glossary)
+                self.translated[plan_id] = (key, found[0], warnings) if found else (key, None, warnings)
+                changed.add(plan_id)
+        for gone in set(self.translated) - set(by_id):
+            del self.translated[gone]
+            changed.add(gone)
+        all_editions = tuple(self.translated[i][1] for i in sorted(self.translated) if self.translated[i][1])
+        warnings = [w for i in sorted(self.translated) for w in self.translated[i][2]]
+        return Loaded(config, all_editions, glossary, warnings), changed
+
+    def remake_downloads(self) -> None:
+        """Remake the ODT and PDF files in the background; each replaces the old one when ready."""
+        with self.lock:
+            loaded = self.loaded
+            if loaded is None:
+                return
+            files = make_downloads(self.project, loaded)
+            changed = write_changed(self.site, {p: d for p, d in files.items() if self.files.get(p) != d})
+            self.files = files
+        if changed:
+            self.rebuild()  # the pages state the new sizes
+
+
+def listing(edition: m.Edition) -> tuple:
+    """What the pages listing every plan show of one: when no listing changed, they are unchanged."""
+    e = edition
+    return (e.zh.title, e.en.title if e.en else None, e.zh.agency, e.zh.year, sum(1 for _ in e.zh.actions()))
+
+
+def write_changed(site: Path, texts: dict[str, str | bytes]) -> list[str]:
+    """Write each file whose content differs, atomically; returns the paths written."""
+    written = []
+    for relative, text in texts.items():
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        target = site / relative
+        if target.exists() and target.read_bytes() == data:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_bytes(data)
+        temporary.replace(target)
+        written.append(relative)
+    return written
+
+
+# ---------------------------------------------------------------- telling the browser
+
+
+class RebuildWatcher:
+    """What livereload calls its watcher: here it only reports rebuilds, as they happen, so the
+    reload is immediate (watchfiles does the watching)."""
+
+    def __init__(self) -> None:
+        self._tasks = {"plansite": None}
+        self._changes: list = []  # livereload appends to this when it starts; nothing to do with it
+        self.filepath: str | None = None
+        self.pending = False
+        self.loop: ioloop.IOLoop | None = None
+        self.callback = None
+
+    def watch(self, *args, **kwargs) -> None:
+        pass
+
+    def start(self, callback) -> bool:
+        self.loop, self.callback = ioloop.IOLoop.current(), callback
+        return True  # livereload should not poll
+
+    def examine(self) -> tuple[str | None, None]:
+        if self.pending:
+            self.pending = False
+            return "__livereload__", None  # livereload's name for "reload now, no throttle"
+        return None, None
+
+    def rebuilt(self) -> None:
+        self.pending = True
+        if self.loop and self.callback:
+            self.loop.add_callback(self.callback)
+
+
+def watch_sources(preview: Preview, watcher: RebuildWatcher, stop: threading.Event) -> None:
+    """Rebuild on every batch of saved changes; remake downloads afterwards, in the background."""
+    from watchfiles import watch
+
+    paths = [preview.project / p for p in WATCHED if (preview.project / p).exists()]
+    for changes in watch(*paths, stop_event=stop, debounce=50, step=20):
+        sources = {Path(p) for _, p in changes}
+        if any(p.is_relative_to(preview.project / d) for p in sources for d in ("templates", "locales")):
+            preview.environment_changed = True
+        preview.rebuild({p.resolve() for p in sources})
+        watcher.rebuilt()
+        if not preview.problems and preview.downloads:
+            threading.Thread(target=lambda: (preview.remake_downloads(), watcher.rebuilt()), daemon=True).start()
+
+
+# ---------------------------------------------------------------- serving
+
+
+def application(preview: Preview):
+    """A WSGI app: files from site/, or the error page while the sources are broken."""
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        file = (preview.site / path.lstrip("/")).resolve()
+        if file.is_dir():
+            file = file / "index.html"
+        html = file.suffix == ".html" or not file.suffix
+        if preview.problems and html:
+            body = error_page(preview.problems, english=path.startswith("/en/")).encode("utf-8")
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")])
+            return [body]
+        if not file.is_relative_to(preview.site.resolve()) or not file.is_file():
+            missing = preview.site / ("en/404.html" if path.startswith("/en/") else "404.html")
+            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+            return [missing.read_bytes() if missing.exists() else b"Not found"]
+        data = file.read_bytes()
+        if file.suffix == ".html" and preview.loaded and preview.loaded.warnings:
+            data = data.replace(b"</body>", status_banner(preview).encode("utf-8") + b"</body>", 1)
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        kind += "; charset=utf-8" if kind.startswith("text/") or kind.endswith(("json", "javascript")) else ""
+        start_response("200 OK", [("Content-Type", kind), ("Cache-Control", "no-store")])
+        return [data]
+
+    return app
+
+
+def error_page(problems: list[Problem], english: bool) -> str:
+    lang = "en" if english else "zh-Hant-TW"
+    title = "The site cannot be built" if english else "網站無法建置"
+    intro = ("Fix these problems and save: this page turns back into the site by itself."
+             if english else "請修正下列問題並存檔，本頁會自動恢復成網站。")
+    items = "\n".join(f'<li><code lang="en">{escape(str(p))}</code></li>' for p in problems)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body {{ font-family: sans-serif; line-height: 1.6; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }}
+li {{ margin-bottom: 0.75em; }} code {{ white-space: pre-wrap; overflow-wrap: anywhere; }}</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<p>{intro}</p>
+<ol>
+{items}
+</ol>
+</main>
+</body>
+</html>
+"""
+
+
+def status_banner(preview: Preview) -> str:
+    """Preview only (never in site/): how many translations are stale or missing, and which."""
+    assert preview.loaded is not None
+    warnings = "\n".join(escape(str(w)) for w in preview.loaded.warnings)
+    table = escape(status_table(preview.loaded.editions))
+    return (f'<aside lang="en" style="border-top: 0.25em solid #d35400; padding: 1em; font-family: sans-serif">'
+            f'<details><summary>Preview: {len(preview.loaded.warnings)} translation or glossary warnings'
+            f'</summary><pre style="white-space: pre-wrap">{table}\n\n{warnings}</pre></details></aside>')
+
+
+def serve(project: Path, site: Path, host: str, port: int, downloads: bool = True) -> int:
+    """Build, serve with live reload until Ctrl-C, and stop cleanly."""
+    from livereload import Server
+
+    try:
+        with socket.socket() as probe:
+            probe.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            print(f"serve: port {port} on {host} is in use; stop the other server or choose another port "
+                  f"with --port, e.g. python build.py serve --port {port + 1}", file=sys.stderr)
+            return 1
+        raise
+    preview = Preview(project, site, downloads)
+    try:
+        preview.start()
+    except ContentError as error:
+        preview.problems = error.problems
+    watcher = RebuildWatcher()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_sources, args=(preview, watcher, stop), daemon=True)
+    thread.start()
+    server = Server(app=application(preview), watcher=watcher)
+    logging.getLogger("livereload").setLevel(logging.WARNING)
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)
+    print(f"Serving the preview at http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    try:
+        server.serve(port=port, host=host, open_url_delay=None, restart_delay=0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    print("Stopped.", flush=True)
+    return 0
+
