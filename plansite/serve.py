@@ -87,8 +87,8 @@ class Preview:
                 if edition.zh.id in changed or edition.zh.id not in self.listings:
                     self.listings[edition.zh.id] = listing(edition)
             after = {i: self.listings.get(i) for i in self.translated}
-            texts = dict(outputs(self.project, loaded, self.files, None if whole else changed,
-                                 listings=before != after))
+            texts: dict[str, str | bytes] = dict(outputs(self.project, loaded, self.files,
+                                                         None if whole else changed, listings=before != after))
         except ContentError as error:
             self.problems = error.problems
             return False
@@ -98,6 +98,10 @@ class Preview:
             where, line = template_location(error, self.project)
             self.problems = [Problem(where, line, f"template error: {error.message}")]
             return False
+        if whole:  # the static assets (CSS, script) may have changed too
+            assets = self.project / "templates" / "assets"
+            texts.update({f"assets/{p.relative_to(assets).as_posix()}": p.read_bytes()
+                          for p in assets.rglob("*") if p.is_file()})
         self.loaded, self.problems, self.environment_changed = loaded, [], False
         self.written = write_changed(self.site, texts)
         print(f"rebuilt in {1000 * (time.perf_counter() - started):.0f} ms: "

@@ -116,6 +116,13 @@ def test_a_template_error_is_shown_too(server) -> None:
     wait_for(lambda: "ps-plans" in fetch(base + "index.html")[1])
 
 
+def test_a_stylesheet_edit_is_served(server) -> None:
+    project, base, _ = server
+    stylesheet = project / "templates" / "assets" / "site.css"
+    stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + "\n/* preview-edit */\n", encoding="utf-8")
+    wait_for(lambda: "preview-edit" in fetch(base + "assets/site.css")[1])
+
+
 def test_ctrl_c_stops_it_cleanly(server) -> None:
     _, _, process = server
     process.send_signal(signal.SIGINT)
