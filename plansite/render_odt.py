@@ -109,7 +109,7 @@ def odf_list(block: m.ListBlock, labels: dict[str, str]) -> List:
     style = "Printed_20_Numbers" if block.items and block.items[0].number else (
         "Numbering_20_123" if block.ordered else "List_20_Bullet")
     odf = List(style=style)
-    for position, item in enumerate(block.items, start=block.start or 1):
+    for item in block.items:
         entry = ListItem()
         for index, child in enumerate(item.blocks):
             if isinstance(child, m.Paragraph):
@@ -121,7 +121,6 @@ def odf_list(block: m.ListBlock, labels: dict[str, str]) -> List:
                 entry.append(odf_list(child, labels))
         if not item.blocks:
             entry.append(Paragraph(item.number or "", style="List_20_Contents"))
-        _ = position
         odf.append(entry)
     return odf
 
@@ -140,9 +139,6 @@ def add_children(parent, table: m.ActionTable, nodes, level: int, labels: dict[s
             for block in node.description:
                 add_block(parent, block, level + 1, labels)
             add_children(parent, table, node.children, level + 1, labels)
-
-
-TABLES = iter(range(1, 1_000_000))
 
 
 def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str, str]) -> Table:

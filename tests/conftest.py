@@ -33,3 +33,42 @@ def copy_project(target: Path, plans: list[str] | None = None) -> Path:
 def project(tmp_path: Path) -> Path:
     """A copy of the whole project in a temporary folder."""
     return copy_project(tmp_path / "project")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    """The whole project, built once per test module."""
+    from plansite.site import build
+
+    project = copy_project(tmp_path_factory.mktemp("built") / "project")
+    build(project, project / "site")
+    return project / "site"
+
+
+@pytest.fixture(scope="module")
+def served(built_site: Path):
+    """The built site on 127.0.0.1, as a web server serves it (the 404 pages link from '/')."""
+    from plansite.check import serve
+
+    with serve(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright; a missing browser fails with the install command."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: run ./setup, or: sudo apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()

@@ -6,73 +6,43 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import sync_playwright
-
-from plansite.check import serve
-from plansite.site import build
-
-from .conftest import copy_project
-
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run ./setup, or: sudo apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("browser") / "project")
-    build(project, project / "site")
-    return project / "site"
 
 
-@pytest.fixture(scope="module")
-def base(site: Path):
-    """The site served on 127.0.0.1, as a web server would serve it (404 pages link from '/')."""
-    with serve(site) as url:
-        yield url
 
 
-def open_pages(browser, site: Path, base: str, width: int, **options):
+def open_pages(browser, built_site: Path, served: str, width: int, **options):
     context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False, **options)
-    for path in sorted(site.rglob("*.html")):
+    for path in sorted(built_site.rglob("*.html")):
         page = context.new_page()
-        page.goto(base + path.relative_to(site).as_posix())
-        yield path.relative_to(site), page
+        page.goto(served + path.relative_to(built_site).as_posix())
+        yield path.relative_to(built_site), page
         page.close()
     context.close()
 
 
-def test_no_horizontal_scrolling_at_320_css_px(browser, site: Path, base: str) -> None:
-    for path, page in open_pages(browser, site, base, 320):
+def test_no_horizontal_scrolling_at_320_css_px(browser, built_site: Path, served: str) -> None:
+    for path, page in open_pages(browser, built_site, served, 320):
         scroll, client = page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert scroll <= client, f"{path}: page is {scroll}px wide in a {client}px window"
 
 
-def test_narrow_tables_stack_and_keep_column_names(browser, base: str) -> None:
+def test_narrow_tables_stack_and_keep_column_names(browser, served: str) -> None:
     context = browser.new_context(viewport={"width": 320, "height": 800}, java_script_enabled=False)
     page = context.new_page()
-    page.goto(base + "plans/keelung-tax-2023/index.html")
+    page.goto(served + "plans/keelung-tax-2023/index.html")
     label = page.evaluate("getComputedStyle(document.querySelector('tbody td'), '::before').content")
     assert label == '"推動作法"'
     context.close()
 
 
-def test_line_height_and_line_length(browser, site: Path, base: str) -> None:
-    for path, page in open_pages(browser, site, base, 1280):
+def test_line_height_and_line_length(browser, built_site: Path, served: str) -> None:
+    for path, page in open_pages(browser, built_site, served, 1280):
         tight = page.evaluate("""[...document.querySelectorAll('p, li, td, th, dd')]
             .map(e => getComputedStyle(e))
             .filter(s => parseFloat(s.lineHeight) / parseFloat(s.fontSize) < 1.5).length""")

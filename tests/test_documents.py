@@ -3,7 +3,6 @@ poppler, the same headings and actions as the web page, and byte-identical rebui
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import os
@@ -254,7 +253,6 @@ def test_first_pages_render(built, tmp_path: Path) -> None:
     for png in (tmp_path / "pdf-01.png", tmp_path / "odt-01.png"):
         image = Image.open(png).convert("L")
         assert image.width > 300 and ImageStat.Stat(image).stddev[0] > 20, png  # ink on the page
-    _ = io
 
 
 def test_download_links_name_format_language_and_size(built) -> None:

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 from lxml import html
-from playwright.sync_api import sync_playwright
 
-from plansite.check import serve
 from plansite.site import build
 
 from .conftest import PROJECT, copy_project
@@ -19,27 +17,10 @@ AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 PLAN = "plans/keelung-tax-2023/index.html"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("reader") / "project")
-    build(project, project / "site")
-    return project / "site"
 
 
-@pytest.fixture(scope="module")
-def base(site: Path):
-    with serve(site) as url:
-        yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
 
 
 FOCUS = """() => {
@@ -53,15 +34,15 @@ FOCUS = """() => {
 }"""
 
 
-def test_keyboard_walk_through_a_plan_page(browser, base: str) -> None:
+def test_keyboard_walk_through_a_plan_page(browser, served: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(base + PLAN)
+    page.goto(served + PLAN)
     page.keyboard.press("Tab")
     first = page.evaluate(FOCUS)
     assert first["href"] == "#main" and first["outline"] and first["visible"]
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
-    page.goto(base + PLAN)
+    page.goto(served + PLAN)
     for _ in range(40):  # header, navigation, reading options, contents …
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS)
@@ -70,12 +51,12 @@ def test_keyboard_walk_through_a_plan_page(browser, base: str) -> None:
     page.close()
 
 
-def test_access_keys_mark_their_blocks(browser, base: str) -> None:
+def test_access_keys_mark_their_blocks(browser, served: str) -> None:
     """Headless Chromium does not act on synthetic Alt+key presses, so this checks what the
     browser acts on: each key once, on a ':::' link with a title, at the start of its block,
     and reachable by keyboard."""
     page = browser.new_page()
-    page.goto(base + PLAN)
+    page.goto(served + PLAN)
     blocks = {"U": "header", "C": "main", "Z": "footer"}
     for key, block in blocks.items():
         target = page.locator(f"[accesskey='{key}']")
@@ -89,27 +70,27 @@ def test_access_keys_mark_their_blocks(browser, base: str) -> None:
 
 
 @pytest.mark.parametrize("width", [320, 1280])
-def test_no_horizontal_scrolling_at_200_percent_text(browser, site: Path, base: str, width: int) -> None:
+def test_no_horizontal_scrolling_at_200_percent_text(browser, built_site: Path, served: str, width: int) -> None:
     context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
     page = context.new_page()
-    for path in sorted(site.rglob("*.html")):
-        page.goto(base + path.relative_to(site).as_posix())
+    for path in sorted(built_site.rglob("*.html")):
+        page.goto(served + path.relative_to(built_site).as_posix())
         page.evaluate("document.documentElement.style.fontSize = '200%'")
         scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-        assert scroll <= client, f"{path.relative_to(site)} at {width}px and 200% text: {scroll}px wide"
+        assert scroll <= client, f"{path.relative_to(built_site)} at {width}px and 200% text: {scroll}px wide"
     context.close()
 
 
-def test_reading_options_change_text_size_and_contrast_and_persist(browser, base: str) -> None:
+def test_reading_options_change_text_size_and_contrast_and_persist(browser, served: str) -> None:
     context = browser.new_context()
     page = context.new_page()
-    page.goto(base + PLAN)
+    page.goto(served + PLAN)
     assert page.locator("[data-reader]").is_visible()
     page.click("[data-size='150']")
     page.click("[data-contrast]")
     assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "24px"
     assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(0, 0, 0)"
-    page.goto(base + "en/index.html")  # another page remembers both
+    page.goto(served + "en/index.html")  # another page remembers both
     assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "24px"
     assert page.locator("[data-contrast]").get_attribute("aria-pressed") == "true"
     page.click("[data-size='100']")
@@ -119,10 +100,10 @@ def test_reading_options_change_text_size_and_contrast_and_persist(browser, base
     context.close()
 
 
-def test_without_javascript_the_reading_options_stay_hidden(browser, base: str) -> None:
+def test_without_javascript_the_reading_options_stay_hidden(browser, served: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(base + PLAN)
+    page.goto(served + PLAN)
     assert not page.locator("[data-reader]").is_visible()
     assert page.locator("h1").is_visible()
     context.close()
@@ -135,12 +116,12 @@ def axe_violations(page) -> list:
 
 
 @pytest.mark.parametrize("mode", ["light", "dark", "forced-colors", "high-contrast"])
-def test_every_colour_mode_passes_axe(browser, base: str, mode: str, tmp_path: Path) -> None:
+def test_every_colour_mode_passes_axe(browser, served: str, mode: str, tmp_path: Path) -> None:
     options = {"dark": {"color_scheme": "dark"}, "forced-colors": {"forced_colors": "active"}}.get(mode, {})
     context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
     page = context.new_page()
     for path in (PLAN, "en/" + PLAN, "index.html", "en/glossary/index.html"):
-        page.goto(base + path)
+        page.goto(served + path)
         if mode == "high-contrast":
             page.click("[data-contrast]")
             page.evaluate("localStorage.clear()")
@@ -149,9 +130,9 @@ def test_every_colour_mode_passes_axe(browser, base: str, mode: str, tmp_path: P
     context.close()
 
 
-def test_print_hides_navigation_and_controls(browser, base: str) -> None:
+def test_print_hides_navigation_and_controls(browser, served: str) -> None:
     page = browser.new_page()
-    page.goto(base + PLAN)
+    page.goto(served + PLAN)
     page.emulate_media(media="print")
     for selector in (".ps-nav", ".ps-reader", ".ps-skip", ".ps-footer__links"):
         assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none"
@@ -159,16 +140,16 @@ def test_print_hides_navigation_and_controls(browser, base: str) -> None:
     page.close()
 
 
-def test_site_map_lists_every_page_and_404_pages_help(site: Path) -> None:
+def test_site_map_lists_every_page_and_404_pages_help(built_site: Path) -> None:
     for prefix in ("", "en/"):
-        doc = html.fromstring((site / prefix / "sitemap" / "index.html").read_bytes())
-        linked = {(site / prefix / "sitemap" / a.get("href")).resolve() for a in doc.iter("a")}
-        for page in site.glob(prefix + "*/index.html"):
+        doc = html.fromstring((built_site / prefix / "sitemap" / "index.html").read_bytes())
+        linked = {(built_site / prefix / "sitemap" / a.get("href")).resolve() for a in doc.iter("a")}
+        for page in built_site.glob(prefix + "*/index.html"):
             if page.parent.name not in ("plans", "en"):
                 assert page.resolve() in linked, page
-        for plan in (site / prefix / "plans").glob("*/index.html"):
+        for plan in (built_site / prefix / "plans").glob("*/index.html"):
             assert plan.resolve() in linked
-        missing = html.fromstring((site / prefix / "404.html").read_bytes())
+        missing = html.fromstring((built_site / prefix / "404.html").read_bytes())
         assert missing.get("lang") == ("en" if prefix else "zh-Hant-TW")
         assert {a.get("href") for a in missing.iter("a")} >= {f"/{prefix}index.html", f"/{prefix}sitemap/index.html"}
 
