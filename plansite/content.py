@@ -135,7 +135,7 @@ class Metadata:
     title: str = ""
     agency: m.Agency = field(default_factory=lambda: m.Agency("", ""))
     year: int = 0
-    issued: object = None
+    issued: date | None = None
     issued_ref: str | None = None
     basis: tuple[m.Basis, ...] = ()
     classification: m.Classification = field(default_factory=lambda: m.Classification("", None, None))
@@ -306,7 +306,7 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
     check_unique_ids(sections, report)
     return m.Plan(
         id=meta.id, lang=meta.lang, title=meta.title, agency=meta.agency, year=meta.year,
-        issued=meta.issued, issued_ref=meta.issued_ref, basis=meta.basis,  # type: ignore[arg-type]
+        issued=meta.issued, issued_ref=meta.issued_ref, basis=meta.basis,
         classification=meta.classification, sections=sections,
         loc=m.Location(report.path, 1),
     )
