@@ -43,6 +43,38 @@ def render_plan_json(plan: m.Plan) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def render_catalogue(editions: tuple[m.Edition, ...], base_url: str) -> str:
+    """data/plans.json: every plan, with its titles, counts, dates and the addresses of every
+    format it is published in."""
+    plans = []
+    for edition in editions:
+        zh, en = edition.zh, edition.en
+        languages = [("zh-Hant", "", zh), *([("en", "en/", en)] if en else [])]
+        plans.append({
+            "id": zh.id,
+            "agency": {"zh": zh.agency.zh, "en": zh.agency.en},
+            "year": zh.year,
+            "year_ad": zh.year_ad,
+            "title": {"zh": zh.title, "en": en.title if en else None},
+            "actions": sum(1 for _ in zh.actions()),
+            "modified": iso(edition.source_updated),
+            "classification": {"service": zh.classification.service, "theme": zh.classification.theme,
+                               "cake": zh.classification.cake},
+            "urls": {
+                tag: {
+                    "page": f"{base_url}{prefix}plans/{zh.id}/",
+                    "odt": f"{base_url}downloads/{zh.id}.{tag}.odt",
+                    "pdf": f"{base_url}downloads/{zh.id}.{tag}.pdf",
+                    "json": f"{base_url}data/plans/{zh.id}.{tag}.json",
+                    "csv": f"{base_url}data/plans/{zh.id}.{tag}.csv",
+                }
+                for tag, prefix, _ in languages
+            },
+        })
+    return json.dumps({"schema": f"{base_url}data/plan.schema.json", "plans": plans},
+                      ensure_ascii=False, indent=2) + "\n"
+
+
 def section_data(section: m.Section) -> dict:
     return {
         "id": section.id,

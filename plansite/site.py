@@ -27,13 +27,15 @@ from .config import SiteConfig, load_config
 from .content import GLOSSARY_FILE, PLANS_DIR, last_changed, load_glossary, load_plans
 from .errors import ContentError, Problem
 from .i18n import catalog
+from .render_csv import HEADERS, render_plan_csv
 from .render_html import Page, environment, render_index, render_page, render_plan, render_print
-from .render_json import render_plan_json
+from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
 from .render_pdf import FONT_FILES, PdfError, render_plan_pdf, uncovered_characters
 from .translation import ENGLISH, editions
 
 CHINESE = "zh-Hant-TW"
+SCHEMA = Path(__file__).parent / "data" / "plan.schema.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +83,10 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
     only those plans' pages and data are rendered, and the pages listing all plans only when
     ``listings`` (the preview)."""
     updated = last_updated(project)
-    sizes = {path: len(data) for path, data in files.items()}
     chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
+    data = open_data(loaded, chosen, everything=plans is None)
+    sizes = {path: len(content) for path, content in files.items()}
+    sizes |= {path: len(text.encode("utf-8")) for path, text in data.items()}
     for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
         env = environment(project, lang)
         other = "" if prefix else "en/"
@@ -95,7 +99,8 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
             yield prefix + "sitemap/index.html", render_page(env, "sitemap.html", page("sitemap/index.html"),
                                                             editions=loaded.editions)
         for name, context in (("glossary", {"terms": loaded.glossary}), ("accessibility", {}), ("privacy", {}),
-                              ("open-data", {})):
+                              ("open-data", {}), ("data", {"datasets": datasets(loaded, sizes),
+                                                            "csv_columns": csv_columns(project, lang)})):
             path = f"{name}/index.html"
             if plans is None:
                 yield prefix + path, render_page(env, f"{name}.html", page(path), **context)
@@ -104,10 +109,47 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
         for edition in chosen:
             path = f"plans/{edition.zh.id}/index.html"
             yield prefix + path, render_plan(env, edition, page(path, edition.en is not None), sizes)
+    yield from data.items()
+
+
+def open_data(loaded: Loaded, chosen: list[m.Edition], everything: bool) -> dict[str, str]:
+    """The datasets: each plan as JSON and CSV per language, the catalogue and the schema."""
+    data: dict[str, str] = {}
     for edition in chosen:
-        yield f"data/plans/{edition.zh.id}.zh-Hant.json", render_plan_json(edition.zh)
-        if edition.en is not None:
-            yield f"data/plans/{edition.zh.id}.en.json", render_plan_json(edition.en)
+        for plan in (edition.zh, edition.en):
+            if plan is not None:
+                tag = "en" if plan.lang == ENGLISH else "zh-Hant"
+                data[f"data/plans/{plan.id}.{tag}.json"] = render_plan_json(plan)
+                data[f"data/plans/{plan.id}.{tag}.csv"] = render_plan_csv(plan)
+    if everything or chosen:
+        data["data/plans.json"] = render_catalogue(loaded.editions, loaded.config.base_url)
+        data["data/plan.schema.json"] = SCHEMA.read_text(encoding="utf-8")
+    return data
+
+
+def csv_columns(project: Path, lang: str) -> list[tuple[str, str]]:
+    """The CSV header of this language, each column with what it holds."""
+    _ = catalog(project, lang).gettext
+    meanings = (_("the plan's id"), _("the action's id (its anchor on the plan's page)"),
+                _("the action's number as printed"), _("the groups the action belongs to, outermost first"),
+                _("the action's text"), _("the deadline as printed"),
+                _("the first day of the period the deadline names (YYYY-MM-DD), if it names one"),
+                _("the last day of that period"), _("the responsible units"))
+    return list(zip(HEADERS[lang], meanings, strict=True))
+
+
+def datasets(loaded: Loaded, sizes: dict[str, int]) -> list[tuple[str, str, str, int]]:
+    """(what, path, format, size) of every dataset, for the data page."""
+    rows = [("catalogue", "data/plans.json", "JSON", sizes.get("data/plans.json", 0)),
+            ("schema", "data/plan.schema.json", "JSON Schema", sizes.get("data/plan.schema.json", 0))]
+    for edition in loaded.editions:
+        for plan in (edition.zh, edition.en):
+            if plan is not None:
+                tag = "en" if plan.lang == ENGLISH else "zh-Hant"
+                for kind in ("json", "csv"):
+                    path = f"data/plans/{plan.id}.{tag}.{kind}"
+                    rows.append((plan.title, path, kind.upper(), sizes.get(path, 0)))
+    return rows
 
 
 def build(project: Path, output: Path, strict: bool = False, downloads: bool = True) -> BuildResult:
