@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, Report
+from .model import Classification
 from .yamlnode import Node, read_yaml
 
 CONFIG_FILE = "site.yml"
@@ -55,6 +56,8 @@ class SiteConfig:
     publisher: Publisher
     badge: Badge | None
     """Shown at the bottom of the home page once the site is certified; None by default."""
+    classification: Classification
+    """The site's own Category.Service/Theme/Cake codes, for pages that are not a plan."""
 
 
 def load_config(project: Path) -> SiteConfig:
@@ -73,7 +76,7 @@ def load_config(project: Path) -> SiteConfig:
 
 
 def read_config(root: Node, project: Path) -> SiteConfig | None:
-    keys = root.keys(("base_url", "site_name", "publisher"), ("accessibility_badge",))
+    keys = root.keys(("base_url", "site_name", "publisher"), ("accessibility_badge", "classification"))
     if keys is None or not all(k in keys for k in ("base_url", "site_name", "publisher")):
         return None
     base_url = keys["base_url"].text() or ""
@@ -96,6 +99,8 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
             privacy_url=web_address(publisher["privacy_url"]) if "privacy_url" in publisher else None,
         ),
         badge=read_badge(keys["accessibility_badge"], project) if "accessibility_badge" in keys else None,
+        classification=(read_classification(keys["classification"]) if "classification" in keys
+                        else Classification("I00", None, None)),
     )
 
 
@@ -115,6 +120,12 @@ def web_address(node: Node) -> str | None:
     if value and not value.startswith(("https://", "http://")):
         node.fail(f"'{node.name}' must be a web address, not '{value}'", "write it starting with https://")
     return value
+
+
+def read_classification(node: Node) -> Classification:
+    from .content import read_classification as read  # the same codes and checks as a plan's
+
+    return read(node)
 
 
 def bilingual(node: Node) -> Bilingual:

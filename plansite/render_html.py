@@ -8,6 +8,7 @@ turned into HTML here, with every piece of content escaped.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -60,6 +61,15 @@ class Page:
     def other_lang(self) -> str:
         return "zh-Hant-TW" if self.english else "en"
 
+    @property
+    def url(self) -> str:
+        """The page's public address (directory style), as search engines should know it."""
+        return self.config.base_url + self.path.removesuffix("index.html")
+
+    @property
+    def counterpart_url(self) -> str:
+        return self.config.base_url + self.counterpart.removesuffix("index.html")
+
     def text(self, value) -> str:
         """The page language's half of a bilingual setting (site name, address …)."""
         return value.en if self.english else value.zh
@@ -91,7 +101,8 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=lambda text: inlines(m.spans(text), mark),
                        long_date=roc_date if lang != "en" else english_date)
-    env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered)
+    env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
+                       page_metadata=page_metadata)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
         list_block=lambda x: isinstance(x, m.ListBlock),
@@ -119,6 +130,57 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         action_count=sum(1 for _ in plan.actions()),
         downloads=[(kind, path, file_size(sizes[path], page.lang)) for kind, path in downloads if path in sizes],
     ))
+
+
+def page_metadata(page: Page, plan: m.Plan | None, title: str) -> dict:
+    """The government 詮釋資料 (DC.* and Category.*) of a page, its canonical address, and the
+    schema.org JSON-LD of a plan page: what search engines and government portals read."""
+    config = page.config
+    english = page.english
+    publisher = config.publisher.name.en if english else config.publisher.name.zh
+    url = page.url
+    subject = "Service quality improvement plans" if english else "提升服務品質計畫"
+    tags = {
+        "DC.Title": title,
+        "DC.Creator": (plan.agency.en if english else plan.agency.zh) if plan else publisher,
+        "DC.Subject": subject,
+        "DC.Description": plan.title if plan else (config.site_name.en if english else config.site_name.zh),
+        "DC.Contributor": publisher,
+        "DC.Type": "text",
+        "DC.Format": "text/html",
+        "DC.Source": url,
+        "DC.Language": "en" if english else "zh-TW",
+        "DC.coverage.t.min": f"{plan.year_ad}-01-01" if plan else "",
+        "DC.coverage.t.max": f"{plan.year_ad}-12-31" if plan else "",
+        "DC.Publisher": publisher,
+        "DC.Date": page.updated.isoformat(),
+        "DC.Identifier": plan.id if plan else page.path,
+        "DC.Relation": page.counterpart_url,
+        "DC.Rights": "Open Government Data License, version 1.0" if english else "政府資料開放授權條款－第1版",
+        "Category.Theme": (plan.classification.theme if plan else None) or config.classification.theme or "",
+        "Category.Cake": (plan.classification.cake if plan else None) or config.classification.cake or "",
+        "Category.Service": (plan.classification.service if plan else None) or config.classification.service,
+        "Keywords": ", ".join(k for k in (subject, plan.agency.en if plan and english else
+                                          (plan.agency.zh if plan else ""), str(plan.year_ad) if plan else "") if k),
+    }
+    linked_data = None
+    if plan:
+        facts = {
+            "@context": "https://schema.org",
+            "@type": "CreativeWork",
+            "name": plan.title,
+            "inLanguage": plan.lang,
+            "url": url,
+            "temporalCoverage": str(plan.year_ad),
+            "datePublished": plan.issued.isoformat() if plan.issued else None,
+            "dateModified": page.updated.isoformat(),
+            "author": {"@type": "GovernmentOrganization", "name": plan.agency.en if english else plan.agency.zh},
+            "publisher": {"@type": "GovernmentOrganization", "name": publisher},
+            "license": config.base_url + ("en/" if english else "") + "open-data/",
+        }
+        linked_data = json.dumps({k: v for k, v in facts.items() if v is not None},
+                                 ensure_ascii=False).replace("</", "<\\/")
+    return {"tags": tags, "canonical": url, "linked_data": linked_data}
 
 
 def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> str:

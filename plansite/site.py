@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from .content import GLOSSARY_FILE, PLANS_DIR, last_changed, load_glossary, load
 from .errors import ContentError, Problem
 from .i18n import catalog
 from .render_csv import HEADERS, render_plan_csv
+from .render_feeds import render_feed, render_robots, render_sitemap
 from .render_html import Page, environment, render_index, render_page, render_plan, render_print
 from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
@@ -110,6 +112,11 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
             path = f"plans/{edition.zh.id}/index.html"
             yield prefix + path, render_plan(env, edition, page(path, edition.en is not None), sizes)
     yield from data.items()
+    if plans is None:
+        yield "sitemap.xml", render_sitemap(loaded.editions, loaded.config, updated)
+        yield "robots.txt", render_robots(loaded.config)
+        for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+            yield prefix + "feed.xml", render_feed(loaded.editions, loaded.config, lang, updated)
 
 
 def open_data(loaded: Loaded, chosen: list[m.Edition], everything: bool) -> dict[str, str]:
@@ -289,7 +296,9 @@ def make_downloads(project: Path, loaded: Loaded) -> dict[str, bytes]:
             todo.append(job)
     if todo:
         workers = min(len(todo), os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        # fork is fastest, but forking a process that runs other threads (the preview) can deadlock
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
             for job, data in zip(todo, pool.map(make_download, todo), strict=True):
                 files[job.path] = data
                 temporary = cache / f"{job.key}.tmp-{os.getpid()}"

@@ -33,7 +33,7 @@ def fetch(url: str) -> tuple[int, str]:
         return error.code, html.unescape(error.read().decode("utf-8", "replace"))
 
 
-def wait_for(check, seconds: float = 30):
+def wait_for(check, seconds: float = 90):
     deadline = time.time() + seconds
     while time.time() < deadline:
         result = check()

@@ -1,0 +1,64 @@
+"""Files for machines: sitemap.xml (with hreflang alternates), robots.txt, and an Atom feed per
+language announcing new and updated plans. Pure functions of the model and configuration."""
+
+from __future__ import annotations
+
+from datetime import date
+from xml.sax.saxutils import escape, quoteattr
+
+from . import model as m
+from .config import SiteConfig
+
+PAGES = ("index.html", "glossary/index.html", "sitemap/index.html", "data/index.html",
+         "accessibility/index.html", "privacy/index.html", "open-data/index.html")
+"""The site's own pages, in each language (plans come on top)."""
+
+
+def render_sitemap(editions: tuple[m.Edition, ...], config: SiteConfig, updated: date) -> str:
+    """Every page of both languages; a page with a real translation names it as its alternate."""
+    base = config.base_url
+    pages = [(path, True) for path in PAGES]
+    pages += [(f"plans/{e.zh.id}/index.html", e.en is not None) for e in editions]
+    entries = []
+    for path, translated in pages:
+        for own, other, lang, other_lang in (("", "en/", "zh-Hant-TW", "en"), ("en/", "", "en", "zh-Hant-TW")):
+            url = base + own + path.removesuffix("index.html")
+            links = ""
+            if translated:
+                links = "".join(
+                    f'\n    <xhtml:link rel="alternate" hreflang="{code}" href={quoteattr(base + prefix + path.removesuffix("index.html"))}/>'
+                    for code, prefix in ((lang, own), (other_lang, other)))
+            entries.append(f"  <url>\n    <loc>{escape(url)}</loc>\n    <lastmod>{updated.isoformat()}</lastmod>"
+                           f"{links}\n  </url>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n' + "\n".join(entries) + "\n</urlset>\n")
+
+
+def render_robots(config: SiteConfig) -> str:
+    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n"
+
+
+def render_feed(editions: tuple[m.Edition, ...], config: SiteConfig, lang: str, updated: date) -> str:
+    """An Atom feed of the plans in one language, newest change first."""
+    english = lang == "en"
+    prefix = "en/" if english else ""
+    base = config.base_url
+    site_name = config.site_name.en if english else config.site_name.zh
+    publisher = config.publisher.name.en if english else config.publisher.name.zh
+    entries = []
+    for edition in sorted(editions, key=lambda e: (e.source_updated, e.zh.id), reverse=True):
+        plan = edition.en if english and edition.en else edition.zh
+        url = f"{base}{prefix}plans/{plan.id}/"
+        agency = plan.agency.en if english else plan.agency.zh
+        entries.append(
+            f"  <entry>\n    <title>{escape(plan.title)}</title>\n    <link href={quoteattr(url)}/>\n"
+            f"    <id>{escape(url)}</id>\n    <updated>{edition.source_updated.isoformat()}T00:00:00Z</updated>\n"
+            f"    <author><name>{escape(agency)}</name></author>\n"
+            f"    <summary>{escape(f'{agency}, {plan.year_ad}')}</summary>\n  </entry>")
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
+            f'xml:lang="{"en" if english else "zh-Hant-TW"}">\n'
+            f"  <title>{escape(site_name)}</title>\n  <id>{escape(base + prefix + 'feed.xml')}</id>\n"
+            f'  <link rel="self" href={quoteattr(base + prefix + "feed.xml")}/>\n'
+            f"  <link href={quoteattr(base + prefix)}/>\n  <updated>{updated.isoformat()}T00:00:00Z</updated>\n"
+            f"  <author><name>{escape(publisher)}</name></author>\n" + "\n".join(entries) + "\n</feed>\n")
