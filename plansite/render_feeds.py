@@ -9,7 +9,8 @@ from xml.sax.saxutils import escape, quoteattr
 from . import model as m
 from .config import SiteConfig
 
-PAGES = ("index.html", "glossary/index.html", "sitemap/index.html", "data/index.html",
+PAGES = ("index.html", "glossary/index.html", "sitemap/index.html", "data/index.html", "units/index.html",
+         "deadlines/index.html",
          "accessibility/index.html", "privacy/index.html", "open-data/index.html")
 """The site's own pages, in each language (plans come on top)."""
 

@@ -102,7 +102,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        spans=lambda text: inlines(m.spans(text), mark),
                        long_date=roc_date if lang != "en" else english_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
-                       page_metadata=page_metadata)
+                       page_metadata=page_metadata, action_summary=action_summary)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
         list_block=lambda x: isinstance(x, m.ListBlock),
@@ -181,6 +181,35 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str) -> dict:
         linked_data = json.dumps({k: v for k, v in facts.items() if v is not None},
                                  ensure_ascii=False).replace("</", "<\\/")
     return {"tags": tags, "canonical": url, "linked_data": linked_data}
+
+
+def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:
+    """What no single plan shows: every responsible unit with its actions across plans, and
+    actions by kind of deadline and in time order. On English pages, translated plans speak
+    English; the others are shown in Chinese (and marked so)."""
+    units: dict[str, list] = {}
+    kinds: dict[str, list] = {}
+    dated = []
+    for edition in editions:
+        plan = edition.en if english and edition.en else edition.zh
+        for groups, action in plan.actions():
+            entry = (plan, groups, action)
+            for unit in action.units:
+                units.setdefault(unit, []).append(entry)
+            if action.deadline:
+                kinds.setdefault(action.deadline.kind, []).append(entry)
+                if action.deadline.end:
+                    dated.append(entry)
+    dated.sort(key=lambda e: (e[2].deadline.end, e[2].deadline.start, e[0].id, e[2].id))
+    order = ["ongoing", "as-needed", "recurring", "date", "month", "range", "unknown"]
+    return {"units": sorted(units.items(), key=lambda kv: (-len(kv[1]), kv[0])),
+            "kinds": [(k, kinds[k]) for k in order if k in kinds], "dated": dated}
+
+
+def action_summary(action: m.Action, limit: int = 60) -> str:
+    """The start of an action's text, for lists that point into a plan."""
+    text = m.blocks_text(action.body).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> str:

@@ -30,7 +30,7 @@ from .errors import ContentError, Problem
 from .i18n import catalog
 from .render_csv import HEADERS, render_plan_csv
 from .render_feeds import render_feed, render_robots, render_sitemap
-from .render_html import Page, environment, render_index, render_page, render_plan, render_print
+from .render_html import Page, cross_plan, environment, render_index, render_page, render_plan, render_print
 from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
 from .render_pdf import FONT_FILES, PdfError, render_plan_pdf, uncovered_characters
@@ -102,7 +102,9 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
                                                             editions=loaded.editions)
         for name, context in (("glossary", {"terms": loaded.glossary}), ("accessibility", {}), ("privacy", {}),
                               ("open-data", {}), ("data", {"datasets": datasets(loaded, sizes),
-                                                            "csv_columns": csv_columns(project, lang)})):
+                                                            "csv_columns": csv_columns(project, lang)}),
+                              ("units", cross_plan(loaded.editions, lang == ENGLISH)),
+                              ("deadlines", cross_plan(loaded.editions, lang == ENGLISH))):
             path = f"{name}/index.html"
             if plans is None:
                 yield prefix + path, render_page(env, f"{name}.html", page(path), **context)
