@@ -8,10 +8,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from . import model as m
 from .config import SiteConfig
+from .render_html import SITE_PAGES
 
-PAGES = ("index.html", "glossary/index.html", "sitemap/index.html", "data/index.html", "units/index.html",
-         "deadlines/index.html",
-         "accessibility/index.html", "privacy/index.html", "open-data/index.html")
+PAGES = ("index.html", *(f"{name}/index.html" for name, _ in SITE_PAGES))
 """The site's own pages, in each language (plans come on top)."""
 
 

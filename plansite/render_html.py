@@ -28,6 +28,25 @@ from .i18n import LOCALES, catalog
 from .languages import mark_other_language
 
 
+def N_(message: str) -> str:
+    """Marks a string for the catalogs; it is translated where it is shown."""
+    return message
+
+
+SITE_PAGES = (
+    ("glossary", N_("Glossary")),
+    ("accessibility", N_("Accessibility statement")),
+    ("privacy", N_("Privacy and information security policy")),
+    ("units", N_("Responsible units")),
+    ("deadlines", N_("Deadlines")),
+    ("data", N_("Datasets")),
+    ("open-data", N_("Open data declaration")),
+    ("sitemap", N_("Site map")),
+)
+"""The site's own pages (each at NAME/index.html in both languages), in the order the footer
+and the site map list them; templates/NAME.html renders each."""
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """What every page template needs besides its own content."""
@@ -102,7 +121,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        spans=lambda text: inlines(m.spans(text), mark),
                        long_date=roc_date if lang != "en" else english_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
-                       page_metadata=page_metadata, action_summary=action_summary)
+                       page_metadata=page_metadata, action_summary=action_summary, site_pages=SITE_PAGES)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
         list_block=lambda x: isinstance(x, m.ListBlock),

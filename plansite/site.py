@@ -30,7 +30,16 @@ from .errors import ContentError, Problem
 from .i18n import catalog
 from .render_csv import HEADERS, render_plan_csv
 from .render_feeds import render_feed, render_robots, render_sitemap
-from .render_html import Page, cross_plan, environment, render_index, render_page, render_plan, render_print
+from .render_html import (
+    SITE_PAGES,
+    Page,
+    cross_plan,
+    environment,
+    render_index,
+    render_page,
+    render_plan,
+    render_print,
+)
 from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
 from .render_pdf import FONT_FILES, PdfError, render_plan_pdf, uncovered_characters
@@ -100,14 +109,14 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
             yield prefix + "index.html", render_index(env, loaded.editions, page("index.html"))
             yield prefix + "sitemap/index.html", render_page(env, "sitemap.html", page("sitemap/index.html"),
                                                             editions=loaded.editions)
-        for name, context in (("glossary", {"terms": loaded.glossary}), ("accessibility", {}), ("privacy", {}),
-                              ("open-data", {}), ("data", {"datasets": datasets(loaded, sizes),
-                                                            "csv_columns": csv_columns(project, lang)}),
-                              ("units", cross_plan(loaded.editions, lang == ENGLISH)),
-                              ("deadlines", cross_plan(loaded.editions, lang == ENGLISH))):
+        pages = {"glossary": {"terms": loaded.glossary},
+                 "data": {"datasets": datasets(loaded, sizes), "csv_columns": csv_columns(project, lang)},
+                 "units": cross_plan(loaded.editions, lang == ENGLISH),
+                 "deadlines": cross_plan(loaded.editions, lang == ENGLISH)}
+        for name, _ in SITE_PAGES:
             path = f"{name}/index.html"
-            if plans is None:
-                yield prefix + path, render_page(env, f"{name}.html", page(path), **context)
+            if plans is None and name != "sitemap":  # the site map lists plans: rendered above
+                yield prefix + path, render_page(env, f"{name}.html", page(path), **pages.get(name, {}))
         if plans is None:
             yield prefix + "404.html", render_page(env, "404.html", replace(page("404.html"), anywhere=True))
         for edition in chosen:
