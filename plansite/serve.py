@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,9 @@ class Preview:
     files: dict[str, bytes] = field(default_factory=dict)
     """The downloads as last made."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    """Held while downloads are being remade."""
+    building: threading.RLock = field(default_factory=threading.RLock)
+    """Held for a rebuild: the watcher and the download thread never rebuild at once."""
     written: list[str] = field(default_factory=list)
     """The site paths the last rebuild wrote (for tests and the console)."""
     settings: dict[Path, tuple[bytes, object]] = field(default_factory=dict)
@@ -77,7 +81,18 @@ class Preview:
 
     def rebuild(self, saved: set[Path] | None = None) -> bool:
         """Re-read what changed (``saved``: the files a save touched; None: check all) and
-        rewrite the pages whose text changed. True when it built."""
+        rewrite the pages whose text changed. True when it built. An unexpected error (a bug)
+        is shown on the error page like a content problem: the preview keeps running."""
+        with self.building:
+            try:
+                return self._rebuild(saved)
+            except Exception as error:  # noqa: BLE001 - the preview must outlive its own bugs
+                traceback.print_exc()
+                self.problems = [Problem("plansite", 1, f"internal error: {error!r}",
+                                         "this is a bug in plansite; the error is printed where serve runs")]
+                return False
+
+    def _rebuild(self, saved: set[Path] | None) -> bool:
         started = time.perf_counter()
         try:
             before = {i: self.listings.get(i) for i in self.translated}

@@ -33,6 +33,10 @@ def fetch(url: str) -> tuple[int, str]:
         return error.code, html.unescape(error.read().decode("utf-8", "replace"))
 
 
+LOG: list[Path] = []
+"""The running server's output file, shown when a wait times out."""
+
+
 def wait_for(check, seconds: float = 90):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -40,22 +44,25 @@ def wait_for(check, seconds: float = 90):
         if result:
             return result
         time.sleep(0.05)
-    raise AssertionError("timed out")
+    output = LOG[-1].read_text(errors="replace")[-3000:] if LOG else ""
+    raise AssertionError(f"timed out; the server said:\n{output}")
 
 
 @pytest.fixture
 def server(tmp_path: Path):
     project = copy_project(tmp_path / "project", plans=["mof-2017", "kaohsiung-finance-2024"])
     port = free_port()
+    log = tmp_path / "serve.log"  # a file, not a pipe: an unread pipe that fills up blocks the server
+    LOG.append(log)
     process = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(project), "serve",
-                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                "--port", str(port)], stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}/"
 
     def up():
         try:
             return fetch(base + "index.html")[0] == 200
         except OSError:
-            assert process.poll() is None, process.stdout.read()
+            assert process.poll() is None, log.read_text(errors="replace")
             return False
 
     wait_for(up, 120)
@@ -127,7 +134,7 @@ def test_ctrl_c_stops_it_cleanly(server) -> None:
     _, _, process = server
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0
-    assert process.stdout.read().rstrip().endswith("Stopped.")
+    assert LOG[-1].read_text().rstrip().endswith("Stopped.")
 
 
 def test_a_port_in_use_is_a_clear_message(tmp_path: Path) -> None:
