@@ -26,7 +26,8 @@ def make_corpus(count: int, target: Path) -> Path:
     shutil.copy(PROJECT / "site.yml", target / "site.yml")
     plans = target / "content" / "plans"
     plans.mkdir(parents=True)
-    shutil.copy(PROJECT / "content" / "glossary.yml", target / "content" / "glossary.yml")
+    for name in ("glossary.yml", "frameworks.yml"):
+        shutil.copy(PROJECT / "content" / name, target / "content" / name)
     seeds = sorted({p.name.split(".")[0] for p in (PROJECT / "content" / "plans").glob("*.md")})
     for number in range(count):
         seed = seeds[number % len(seeds)]

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -39,6 +39,7 @@ ATTRIBUTES = re.compile(r"\s*\{((?:#[^}\s]*)?(?:\s*src=[^}\s]*)?)\}\s*$")
 """A trailing '{#id}', '{src=fingerprint}' or '{#id src=fingerprint}'."""
 FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
 GLOSSARY_FILE = Path("content") / "glossary.yml"
+FRAMEWORKS_FILE = Path("content") / "frameworks.yml"
 RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta"}
 """Ids the page templates use themselves; an explicit id may not take them."""
 
@@ -61,12 +62,13 @@ LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 KEYS = {  # language → (required, optional) metadata keys
     "zh-Hant": (("id", "lang", "title", "agency", "year", "classification"),
-                ("issued", "issued_ref", "basis", "tables")),
+                ("issued", "issued_ref", "basis", "tables", "framework")),
     "en": (("id", "lang", "title"), ("basis", "tables")),
 }
 FROM_CHINESE = {
-    key: "remove it: an English file takes the agency, year, dates and classification from the Chinese file"
-    for key in ("agency", "year", "issued", "issued_ref", "classification")
+    key: "remove it: an English file takes the agency, year, dates, classification and framework "
+         "from the Chinese file"
+    for key in ("agency", "year", "issued", "issued_ref", "classification", "framework")
 }
 SERVICE_CODES = {"100", "200", "300", "400", "500", "600", "700", "800", "900"} | {
     f"{letter}00" for letter in "ABCDEFGHI"
@@ -141,6 +143,7 @@ class Metadata:
     classification: m.Classification = field(default_factory=lambda: m.Classification("", None, None))
     tables: dict[str, tuple[m.TableColumns, int]] = field(default_factory=dict)
     """Declared tables: name → (columns, line of the declaration)."""
+    framework: m.Mapping | None = None
 
 
 def split_front_matter(text: str, report: Report) -> tuple[str, int, str, int] | None:
@@ -199,7 +202,23 @@ def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metada
         meta.classification = read_classification(keys["classification"])
     if "tables" in keys:
         meta.tables = read_tables(keys["tables"])
+    if "framework" in keys:
+        meta.framework = read_mapping(keys["framework"], path)
     return meta
+
+
+def read_mapping(node: Node, path: str) -> m.Mapping:
+    """``framework:`` — which measure each action group counts for (checked against the
+    plan's groups and content/frameworks.yml by :func:`check_mappings`)."""
+    keys = node.keys(("id",), ("groups", "unmapped", "note")) or {}
+    groups, unmapped = ((tuple((group, value.text() or "", value.line) for group, value in keys[name].pairs())
+                         if name in keys else ()) for name in ("groups", "unmapped"))
+    note = keys["note"].text() if "note" in keys else None
+    if not groups and note is None and keys:
+        node.fail("'framework' maps no group and gives no note",
+                  "map groups under 'groups:' (group id: measure id), or say why not under 'note:'")
+    return m.Mapping(keys["id"].text() or "" if "id" in keys else "", groups, unmapped, note,
+                     m.Location(path, node.line))
 
 
 def read_basis(node: Node, path: str, file_lang: str) -> m.Basis:
@@ -308,7 +327,7 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
         id=meta.id, lang=meta.lang, title=meta.title, agency=meta.agency, year=meta.year,
         issued=meta.issued, issued_ref=meta.issued_ref, basis=meta.basis,
         classification=meta.classification, sections=sections,
-        loc=m.Location(report.path, 1),
+        loc=m.Location(report.path, 1), framework=meta.framework,
     )
 
 
@@ -892,6 +911,83 @@ def load_glossary(project: Path) -> tuple[m.Term, ...]:
     if report.problems:
         raise ContentError(report.problems)
     return tuple(terms)
+
+
+def load_frameworks(project: Path) -> tuple[m.Framework, ...]:
+    """Read ``content/frameworks.yml``; raise ContentError listing its problems."""
+    path = project / FRAMEWORKS_FILE
+    if not path.is_file():
+        return ()
+    report = Report(FRAMEWORKS_FILE.as_posix())
+    root = read_yaml(path.read_text(encoding="utf-8-sig"), report)
+    frameworks: list[m.Framework] = []
+    for entry in root.items() if root else []:
+        keys = entry.keys(("id", "name", "source", "measures"))
+        if keys is None or len(keys) < 4:
+            continue
+        name, source = (keys[k].keys(("zh", "en")) or {} for k in ("name", "source"))
+        measures = []
+        for item in keys["measures"].items():
+            fields = item.keys(("id", "zh", "en")) or {}
+            if len(fields) == 3:
+                measures.append(m.Measure(*(fields[k].text() or "" for k in ("id", "zh", "en"))))
+        ids = [measure.id for measure in measures]
+        if len(set(ids)) != len(ids):
+            keys["measures"].fail("two measures have the same id", "give every measure its own id")
+        frameworks.append(m.Framework(
+            keys["id"].text() or "", *(d[k].text() or "" if k in d else "" for d in (name, source) for k in ("zh", "en")),
+            tuple(measures), m.Location(report.path, entry.line)))
+    ids = [f.id for f in frameworks]
+    if len(set(ids)) != len(ids):
+        report.fail(1, "two frameworks have the same id", "give every framework its own id")
+    if report.problems:
+        raise ContentError(report.problems)
+    return tuple(frameworks)
+
+
+def check_mappings(plans: tuple[m.Plan, ...], frameworks: tuple[m.Framework, ...]) -> list[Problem]:
+    """Every plan's ``framework:`` names a known framework, its groups and its measures, and
+    counts each action exactly once (mapped, or in a group said to be unmapped)."""
+    known = {f.id: f for f in frameworks}
+    problems = []
+    for plan in plans:
+        mapping = plan.framework
+        if mapping is None:
+            continue
+        where = mapping.loc
+
+        def fail(message: str, hint: str, where=where) -> None:
+            problems.append(Problem(where.path, where.line, message, hint))
+
+        framework = known.get(mapping.framework)
+        if framework is None:
+            fail(f"there is no framework '{mapping.framework}'",
+                 f"use one of {', '.join(known) or '(none)'} from {FRAMEWORKS_FILE.as_posix()}")
+            continue
+        groups = {g.id for g in plan.groups()}
+        measures = {measure.id for measure in framework.measures}
+        for group, measure, line in mapping.groups:
+            if group not in groups:
+                fail(f"the plan has no group '{group}'", "use a group id from the plan's page (e.g. main-2)",
+                     replace(where, line=line))
+            if measure not in measures:
+                fail(f"'{framework.id}' has no measure '{measure}'", f"use one of {', '.join(sorted(measures))}",
+                     replace(where, line=line))
+        for group, _, line in mapping.unmapped:
+            if group not in groups:
+                fail(f"the plan has no group '{group}'", "use a group id from the plan's page (e.g. main-2)",
+                     replace(where, line=line))
+        counted = {g for g, _, _ in mapping.groups} | {g for g, _, _ in mapping.unmapped}
+        if not mapping.groups:
+            continue
+        for ancestors, action in plan.actions():
+            hits = [g.id for g in ancestors if g.id in counted]
+            if len(hits) != 1:
+                fail(f"action {action.id} ({action.loc.path}:{action.loc.line}) is "
+                     + ("in no mapped group" if not hits else f"in two mapped groups ({', '.join(hits)})"),
+                     "map or list under 'unmapped:' exactly one group that holds it")
+                break
+    return problems
 
 
 @functools.lru_cache(maxsize=4096)

@@ -290,6 +290,43 @@ class Classification:
 
 
 @dataclass(frozen=True, slots=True)
+class Mapping:
+    """How a plan's action groups map onto the measures of a framework (front matter
+    ``framework:``), so that plans can be compared measure by measure."""
+
+    framework: str
+    """The framework's id in content/frameworks.yml."""
+    groups: tuple[tuple[str, str, int], ...]
+    """(group id, measure id, line): every action under the group counts for the measure."""
+    unmapped: tuple[tuple[str, str, int], ...]
+    """(group id, why it maps onto no measure, line)."""
+    note: str | None
+    """Said on the comparison page, e.g. why a plan has no groups to map."""
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    id: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Framework:
+    """A set of measures plans are organised by (the six measures of 政府服務躍升方案 …)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    source_zh: str
+    """Where the measures are defined, in words."""
+    source_en: str
+    measures: tuple[Measure, ...]
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """One plan in one language."""
 
@@ -305,6 +342,7 @@ class Plan:
     classification: Classification
     sections: tuple[Section, ...]
     loc: Location
+    framework: Mapping | None = None
 
     @property
     def year_ad(self) -> int:

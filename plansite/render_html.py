@@ -34,9 +34,11 @@ def N_(message: str) -> str:
 
 
 SITE_PAGES = (
+    ("search", N_("Search")),
     ("glossary", N_("Glossary")),
     ("accessibility", N_("Accessibility statement")),
     ("privacy", N_("Privacy and information security policy")),
+    ("framework", N_("Plans by measure")),
     ("units", N_("Responsible units")),
     ("deadlines", N_("Deadlines")),
     ("data", N_("Datasets")),
@@ -69,8 +71,13 @@ class Page:
     def root(self) -> str:
         """The path from this page back to the site root ('', '../', '../../' …, or '/' for 404)."""
         if self.anywhere:
-            return urlsplit(self.config.base_url).path or "/"
+            return self.base_path
         return "../" * self.path.count("/")
+
+    @property
+    def base_path(self) -> str:
+        """The site root's path on its server ('/' unless the site lives in a folder)."""
+        return urlsplit(self.config.base_url).path or "/"
 
     @property
     def english(self) -> bool:
@@ -223,6 +230,33 @@ def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:
     order = ["ongoing", "as-needed", "recurring", "date", "month", "range", "unknown"]
     return {"units": sorted(units.items(), key=lambda kv: (-len(kv[1]), kv[0])),
             "kinds": [(k, kinds[k]) for k in order if k in kinds], "dated": dated}
+
+
+def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framework, ...], english: bool) -> list:
+    """Per framework: the plans mapped onto it, each with its action count per measure (and
+    the groups behind each count, to link to), the groups it leaves out and why, and the
+    plans that map nothing, with their note. Plans that name no framework come last."""
+    views = []
+    for framework in frameworks:
+        rows, notes = [], []
+        for edition in editions:
+            plan = edition.en if english and edition.en else edition.zh
+            mapping = edition.zh.framework
+            if mapping is None or mapping.framework != framework.id:
+                continue
+            if not mapping.groups:
+                notes.append((plan, mapping.note))
+                continue
+            groups = {g.id: g for g in plan.groups()}
+            counts = {g.id: sum(1 for _ in m.walk_actions(g.children, ())) for g in groups.values()}
+            cells = [(measure, [(groups[g], counts[g]) for g, mid, _ in mapping.groups if mid == measure.id])
+                     for measure in framework.measures]
+            left_out = [(groups[g], counts[g], why) for g, why, _ in mapping.unmapped]
+            rows.append((plan, cells, left_out, mapping.note))
+        views.append({"framework": framework, "rows": rows, "notes": notes})
+    unmapped = [edition.en if english and edition.en else edition.zh
+                for edition in editions if edition.zh.framework is None]
+    return {"views": views, "unmapped": unmapped}
 
 
 def action_summary(action: m.Action, limit: int = 60) -> str:

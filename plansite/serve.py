@@ -5,8 +5,8 @@
   the changed plan files. Pages are re-rendered only where they depend on what changed, and a
   file is written only when its text differs, so an edit touches just that plan's pages (and
   the indexes when a title changes).
-- ODT and PDF are remade in a background thread; until a new one is ready, the old file is
-  served, so download links always work.
+- ODT, PDF and the search index are remade in a background thread; until a new one is ready,
+  the old one is served, so download links and search always work.
 - livereload serves the site through a small WSGI app and reloads every open page right after
   a rebuild (our watcher tells it when). While content is broken, every page shows an
   accessible error page with the same ``path:line`` messages as the command line, and turns
@@ -32,9 +32,18 @@ from tornado import ioloop
 
 from . import model as m
 from .config import CONFIG_FILE, load_config
-from .content import GLOSSARY_FILE, PLANS_DIR, load_glossary, read_plan_file
+from .content import (
+    FRAMEWORKS_FILE,
+    GLOSSARY_FILE,
+    PLANS_DIR,
+    check_mappings,
+    load_frameworks,
+    load_glossary,
+    read_plan_file,
+)
 from .errors import ContentError, Problem
 from .render_pdf import uncovered_characters
+from .search import index_site
 from .site import Loaded, build, make_downloads, outputs
 from .translation import editions, status_table
 
@@ -143,7 +152,8 @@ class Preview:
         problems: list[Problem] = []
         config = self.setting(self.project / CONFIG_FILE, load_config)
         glossary = self.setting(self.project / GLOSSARY_FILE, load_glossary)
-        for value in (config, glossary):
+        frameworks = self.setting(self.project / FRAMEWORKS_FILE, load_frameworks)
+        for value in (config, glossary, frameworks):
             if isinstance(value, ContentError):
                 problems += value.problems
         plans = []
@@ -165,6 +175,7 @@ class Preview:
                 plans.append(known[1])
         for gone in set(self.plans) - set(current):
             del self.plans[gone]
+        problems += check_mappings(tuple(plans), frameworks) if not problems else []
         if problems:
             raise ContentError(problems)
         by_id: dict[str, list[m.Plan]] = {}
@@ -183,19 +194,24 @@ class Preview:
             changed.add(gone)
         all_editions = tuple(self.translated[i][1] for i in sorted(self.translated) if self.translated[i][1])
         warnings = [w for i in sorted(self.translated) for w in self.translated[i][2]]
-        return Loaded(config, all_editions, glossary, warnings), changed
+        return Loaded(config, all_editions, glossary, warnings, frameworks), changed
 
     def remake_downloads(self) -> None:
-        """Remake the ODT and PDF files in the background; each replaces the old one when ready."""
+        """Remake the ODT and PDF files and the search index in the background; each replaces
+        the old one when ready."""
         with self.lock:
             loaded = self.loaded
             if loaded is None:
                 return
-            files = make_downloads(self.project, loaded)
-            changed = write_changed(self.site, {p: d for p, d in files.items() if self.files.get(p) != d})
-            self.files = files
+            changed = []
+            if self.downloads:
+                files = make_downloads(self.project, loaded)
+                changed = write_changed(self.site, {p: d for p, d in files.items() if self.files.get(p) != d})
+                self.files = files
         if changed:
             self.rebuild()  # the pages state the new sizes
+        with self.lock:
+            index_site(self.site, loaded.glossary)
 
 
 def listing(edition: m.Edition) -> tuple:
@@ -265,7 +281,7 @@ def watch_sources(preview: Preview, watcher: RebuildWatcher, stop: threading.Eve
             preview.environment_changed = True
         preview.rebuild({p.resolve() for p in sources})
         watcher.rebuilt()
-        if not preview.problems and preview.downloads:
+        if not preview.problems:
             threading.Thread(target=lambda: (preview.remake_downloads(), watcher.rebuilt()), daemon=True).start()
 
 

@@ -25,7 +25,16 @@ import weasyprint
 
 from . import model as m
 from .config import SiteConfig, load_config
-from .content import GLOSSARY_FILE, PLANS_DIR, last_changed, load_glossary, load_plans
+from .content import (
+    FRAMEWORKS_FILE,
+    GLOSSARY_FILE,
+    PLANS_DIR,
+    check_mappings,
+    last_changed,
+    load_frameworks,
+    load_glossary,
+    load_plans,
+)
 from .errors import ContentError, Problem
 from .i18n import catalog
 from .render_csv import HEADERS, render_plan_csv
@@ -35,6 +44,7 @@ from .render_html import (
     Page,
     cross_plan,
     environment,
+    framework_view,
     render_index,
     render_page,
     render_plan,
@@ -43,6 +53,7 @@ from .render_html import (
 from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
 from .render_pdf import FONT_FILES, PdfError, render_plan_pdf, uncovered_characters
+from .search import BUNDLE, index_site
 from .translation import ENGLISH, editions
 
 CHINESE = "zh-Hant-TW"
@@ -58,6 +69,7 @@ class Loaded:
     glossary: tuple[m.Term, ...]
     warnings: list[Problem]
     """Problems that publish anyway unless the build is strict (stale translations …)."""
+    frameworks: tuple[m.Framework, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +84,22 @@ def load(project: Path) -> Loaded:
     """Configuration, plans in both languages and glossary, or ContentError listing every problem."""
     problems: list[Problem] = []
     results = []
-    for loader in (load_config, load_plans, load_glossary):
+    for loader in (load_config, load_plans, load_glossary, load_frameworks):
         try:
             results.append(loader(project))
         except ContentError as error:
             problems += error.problems
     if problems:
         raise ContentError(problems)
-    config, plans, glossary = results
+    config, plans, glossary, frameworks = results
+    problems = check_mappings(plans, frameworks)
+    if problems:
+        raise ContentError(problems)
     all_editions, warnings = editions(project, plans, glossary)
     unprintable = [p for e in all_editions for plan in (e.zh, e.en) if plan for p in uncovered_characters(plan)]
     if unprintable:
         raise ContentError(unprintable)
-    return Loaded(config, all_editions, glossary, warnings)
+    return Loaded(config, all_editions, glossary, warnings, frameworks)
 
 
 def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
@@ -112,6 +127,7 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
         pages = {"glossary": {"terms": loaded.glossary},
                  "data": {"datasets": datasets(loaded, sizes), "csv_columns": csv_columns(project, lang)},
                  "units": cross_plan(loaded.editions, lang == ENGLISH),
+                 "framework": framework_view(loaded.editions, loaded.frameworks, lang == ENGLISH),
                  "deadlines": cross_plan(loaded.editions, lang == ENGLISH)}
         for name, _ in SITE_PAGES:
             path = f"{name}/index.html"
@@ -190,7 +206,9 @@ def build(project: Path, output: Path, strict: bool = False, downloads: bool = T
         shutil.copytree(project / "templates" / "assets", stage / "assets")
         if loaded.config.badge:
             shutil.copy(project / loaded.config.badge.image, stage / "assets" / badge_name(loaded.config.badge))
-        count += sum(1 for p in (stage / "assets").rglob("*") if p.is_file())
+        index_site(stage, loaded.glossary, {path: data.decode("utf-8") for path, data in written
+                                            if path.endswith(".html")})
+        count += sum(1 for folder in ("assets", BUNDLE) for p in (stage / folder).rglob("*") if p.is_file())
     return BuildResult(loaded.editions, count, loaded.warnings)
 
 
@@ -227,7 +245,7 @@ def recover(output: Path) -> None:
 
 def last_updated(project: Path) -> date:
     """The date of the newest content change, shown as 'last updated'."""
-    return last_changed(project, PLANS_DIR, GLOSSARY_FILE, Path("site.yml"))
+    return last_changed(project, PLANS_DIR, GLOSSARY_FILE, FRAMEWORKS_FILE, Path("site.yml"))
 
 
 # ---------------------------------------------------------------- downloads (ODT and PDF)

@@ -193,7 +193,8 @@ def complete(zh: m.Plan, en: m.Plan, project: Path, report: Report) -> m.Plan:
         for section in en.sections
     )
     return replace(en, agency=zh.agency, year=zh.year, issued=zh.issued, issued_ref=zh.issued_ref,
-                   classification=zh.classification, basis=basis, sections=sections)
+                   classification=zh.classification, basis=basis, sections=sections,
+                   framework=zh.framework)
 
 
 def english_children(nodes, actions: dict[str, m.Action], words) -> tuple:

@@ -82,6 +82,14 @@ class Node:
             for i, item in enumerate(self.node.value)
         ]
 
+    def pairs(self) -> list[tuple[str, Node]]:
+        """A mapping with free keys (ids), as (key, value) in written order."""
+        if not isinstance(self.node, yaml.MappingNode):
+            self.fail(f"'{self.name}' must be a set of 'key: value' lines", _example(self.name))
+            return []
+        return [(str(k.value), Node(v, self.report, self.offset, _join(self.name, str(k.value))))
+                for k, v in self.node.value]
+
     # -- scalars
 
     def text(self) -> str | None:

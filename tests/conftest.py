@@ -22,7 +22,8 @@ def copy_project(target: Path, plans: list[str] | None = None) -> Path:
         shutil.copytree(PROJECT / name, target / name)
     shutil.copy(PROJECT / "site.yml", target / "site.yml")
     (target / "content" / "plans").mkdir(parents=True)
-    shutil.copy(PROJECT / "content" / "glossary.yml", target / "content" / "glossary.yml")
+    for name in ("glossary.yml", "frameworks.yml"):
+        shutil.copy(PROJECT / "content" / name, target / "content" / name)
     for path in sorted((PROJECT / "content" / "plans").glob("*.md")):
         if plans is None or path.name.split(".")[0] in plans:
             shutil.copy(path, target / "content" / "plans" / path.name)

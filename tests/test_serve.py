@@ -89,10 +89,12 @@ def test_an_edit_is_served_and_only_its_plan_is_rewritten(server) -> None:
     wait_for(lambda: "（預覽測試）" in fetch(page)[1])
     pdf = "downloads/mof-2017.zh-Hant.pdf"
     wait_for(lambda: site_times(site).get(pdf) != before[pdf], 120)  # the PDF is remade in the background
+    index = "pagefind/pagefind-entry.json"
+    wait_for(lambda: site_times(site).get(index) != before[index])  # and then the search index
     time.sleep(1)
     changed = {path for path, stamp in site_times(site).items() if before.get(path) != stamp}
     assert "plans/mof-2017/index.html" in changed and pdf in changed
-    assert all("mof-2017" in path for path in changed), sorted(changed)
+    assert all("mof-2017" in path or path.startswith("pagefind/") for path in changed), sorted(changed)
     assert fetch(base + "downloads/mof-2017.zh-Hant.odt")[0] == 200
 
 

@@ -145,7 +145,7 @@ def test_english_metadata_that_belongs_to_the_chinese_file_is_an_error(tmp_path:
     _, problems = read_plan_file(path, path.name)
     assert [str(p) for p in problems] == [
         ("example-tax-2024.en.md:4: 'year' does not belong here — remove it: an English file takes the "
-        "agency, year, dates and classification from the Chinese file")]
+        "agency, year, dates, classification and framework from the Chinese file")]
 
 
 def test_english_deadlines_are_not_written_except_notes(tmp_path: Path) -> None:

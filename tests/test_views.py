@@ -39,3 +39,49 @@ def test_deadlines_page_counts_kinds_and_orders_dates(built_site: Path) -> None:
         keys = [(link.split("/plans/")[1].split("/")[0], link.split("#")[1]) for link in links]
         by_key = {(a["plan"], a["id"]): a["deadline"]["end"] for a in actions}
         assert [by_key[k] for k in keys] == ends
+
+
+def test_framework_page_compares_agencies_measure_by_measure(built_site: Path) -> None:
+    """Every count is the number of actions in the linked groups, each plan's counts add up
+    to its actions (less those said to count for no measure), in both languages."""
+    for prefix, tag in (("", "zh-Hant"), ("en/", "en")):
+        plans = {plan["id"]: plan for plan in plans_data(built_site, tag)}
+        page = html.fromstring((built_site / prefix / "framework" / "index.html").read_bytes())
+        tables = page.findall(".//table")
+        assert len(tables) == 3  # the six measures, and the 2018 and 2016 award dimensions
+        upgrade = tables[0]
+        assert len(upgrade.xpath(".//thead/th | .//thead/tr/th")) == 7  # plan + six measures
+        rows = {row.xpath("th//a/@href")[0].split("/")[2]: row for row in upgrade.xpath(".//tbody/tr")}
+        assert set(rows) == {"kaohsiung-finance-2024", "keelung-tax-2023"}
+        for table in tables:
+            for row in table.xpath(".//tbody/tr"):
+                plan = plans[row.xpath("th//a/@href")[0].split("/")[2]]
+                total = 0
+                for link in row.xpath("td//a"):
+                    group = link.get("href").split("#")[1]
+                    count = sum(1 for a in plan["actions"] if group in a["group_ids"])
+                    assert link.text_content().split()[0] == str(count), (plan["id"], group)
+                    total += count
+                unmapped = 1 if plan["id"] == "kaohsiung-finance-2024" else 0
+                assert total == len(plan["actions"]) - unmapped, plan["id"]
+        text = page.text_content()
+        assert ("Ministry of Finance" if prefix else "財政部") in text  # the plan that defines the measures
+
+
+def test_a_wrong_framework_mapping_is_reported_at_its_line(project: Path) -> None:
+    from plansite.content import check_mappings, load_frameworks, load_plans
+
+    path = project / "content" / "plans" / "kaohsiung-finance-2024.zh-Hant.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('    main-7: "6"\n', '    main-7: "9"\n    main-99: "1"\n'), encoding="utf-8")
+    line = text.split("\n").index('    main-7: "6"') + 1
+    problems = check_mappings(load_plans(project), load_frameworks(project))
+    messages = sorted((p.path, p.line, p.message) for p in problems)
+    where = "content/plans/kaohsiung-finance-2024.zh-Hant.md"
+    assert messages == sorted([
+        (where, line, "'service-upgrade' has no measure '9'"),
+        (where, line + 1, "the plan has no group 'main-99'"),
+    ])
+    path.write_text(text.replace('    main-7: "6"\n', ""), encoding="utf-8")
+    problems = check_mappings(load_plans(project), load_frameworks(project))
+    assert [p.message.split(" (")[0] for p in problems] == ["action main-7-1-a1"]

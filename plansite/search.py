@@ -1,0 +1,101 @@
+"""Search stage: a Pagefind index of the built pages, one per language.
+
+The search page (templates/assets/search.js) looks Chinese words up character by character
+and keeps the pages that contain each word as typed, because Pagefind's build-time and
+browser-side word splitting disagree. What Pagefind cannot know is added to the text it
+indexes, never to the published pages: 臺 and 台 are one character to a reader, and a glossary
+term should find a page written with the term's other forms (國發會 and 國家發展委員會) or its
+other-language rendering (線上申辦 and "online application"). Only pages whose ``<main>`` carries ``data-pagefind-body`` are indexed: the plans
+and the site's own statements, not the views that repeat the plans' text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pagefind_bin_extended import get_executable
+
+from . import model as m
+from .errors import ContentError, Problem
+
+BUNDLE = "pagefind"
+"""The folder in site/ that holds the index and Pagefind's scripts."""
+MARKER = "data-pagefind-body"
+FOLDED = str.maketrans("臺台", "台臺")
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+HINTS = "⁂"
+"""Starts the hints in the indexed text, so the search page never quotes them."""
+
+
+def searchable(text: str) -> bool:
+    """True for a page that belongs in the index."""
+    return MARKER in text
+
+
+def page_text(page: str) -> str:
+    """The readable text of a page's main content (our own markup, so tags are simple)."""
+    start, end = page.find("<main"), page.rfind("</main>")
+    return html.unescape(re.sub(r"<[^>]+>", " ", page[start:end]))
+
+
+def hints(text: str, english: bool, glossary: tuple[m.Term, ...]) -> list[str]:
+    """The words a page should also be found by.
+
+    - Every Chinese character of the page on its own, in both spellings of 臺/台: Pagefind
+      finds a word only from its start, so 口 inside its word 窗口 is found only this way;
+      the search page looks Chinese words up by their characters, then checks the text.
+    - The other forms of every glossary term the page uses, Chinese and English.
+    """
+    words: set[str] = set()
+    if not english:
+        words.update(HAN.findall(text))
+        words.update(char.translate(FOLDED) for char in {"臺", "台"} & words)
+    lowered = text.lower()
+    for term in glossary:
+        if english and term.en.lower() in lowered:
+            words.update(term.zh)
+        elif not english and any(form in text for form in term.zh):
+            words.update((*term.zh, term.en))
+    return sorted(words)
+
+
+def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
+    """The page as the indexer reads it: the hints appended to the main content."""
+    english = '<html lang="en"' in page
+    extra = hints(page_text(page), english, glossary)
+    if not extra:
+        return page
+    end = page.rfind("</main>")
+    return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
+
+
+def index_site(site: Path, glossary: tuple[m.Term, ...], pages: dict[str, str] | None = None) -> int:
+    """Write the search bundle into ``site/pagefind``; return how many pages it indexes.
+    ``pages`` (path in site/ → HTML) saves reading back what the build just wrote. Pagefind's
+    command line reads a copy of the pages with the hints added (its Python API answers one
+    page per tenth of a second, far too slow for a national portal's thousands of pages)."""
+    if pages is None:
+        pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")
+                 if not p.relative_to(site).as_posix().startswith(BUNDLE + "/")}
+    chosen = {path: text for path, text in pages.items() if searchable(text)}
+    with tempfile.TemporaryDirectory(prefix="plansite-search-") as copy:
+        for path, text in chosen.items():
+            target = Path(copy, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(with_hints(text, glossary), encoding="utf-8")
+        try:
+            command = [str(get_executable()), "--site", copy, "--output-path", str(site / BUNDLE), "--silent"]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+        except OSError as error:
+            raise ContentError([Problem("pagefind", 1, f"Pagefind cannot run: {error}", REINSTALL)]) from None
+    if done.returncode:
+        output = (done.stderr or done.stdout).strip()
+        raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}", REINSTALL)])
+    return len(chosen)
+
+
+REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"
