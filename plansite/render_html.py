@@ -33,6 +33,13 @@ def N_(message: str) -> str:
     return message
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+"""Every page loads only the site's own files: no third party, no inline script or style. Search
+needs 'wasm-unsafe-eval' for Pagefind's WebAssembly. (JSON-LD is data, never run, so allowed.)"""
+
 SITE_PAGES = (
     ("search", N_("Search")),
     ("glossary", N_("Glossary")),
@@ -128,7 +135,8 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        spans=lambda text: inlines(m.spans(text), mark),
                        long_date=roc_date if lang != "en" else english_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
-                       page_metadata=page_metadata, action_summary=action_summary, site_pages=SITE_PAGES)
+                       page_metadata=page_metadata, action_summary=action_summary, site_pages=SITE_PAGES,
+                       content_security_policy=CONTENT_SECURITY_POLICY)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
         list_block=lambda x: isinstance(x, m.ListBlock),

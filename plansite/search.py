@@ -12,6 +12,7 @@ and the site's own statements, not the views that repeat the plans' text.
 from __future__ import annotations
 
 import html
+import json
 import re
 import subprocess
 import tempfile
@@ -95,7 +96,16 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], pages: dict[str, str] |
     if done.returncode:
         output = (done.stderr or done.stdout).strip()
         raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}", REINSTALL)])
+    steady_entry(site / BUNDLE / "pagefind-entry.json")
     return len(chosen)
+
+
+def steady_entry(path: Path) -> None:
+    """Pagefind lists the languages in its entry file in a different order each run; sorted,
+    two builds of the same site are byte-identical."""
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    entry["languages"] = dict(sorted(entry["languages"].items()))
+    path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"

@@ -217,7 +217,7 @@ def staging(output: Path) -> Iterator[Path]:
     """A fresh folder beside ``output``; swapped in on success, removed on failure."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-", dir=output.parent))
+    stage = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-{os.getpid()}-", dir=output.parent))
     try:
         yield stage
         os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is world-readable
@@ -234,13 +234,28 @@ def staging(output: Path) -> Iterator[Path]:
 
 
 def recover(output: Path) -> None:
-    """Put the previous site back if a build was killed between the two renames of a swap."""
+    """Tidy up after a build that was killed: remove its half-written folder, and put the
+    previous site back if it died between the two renames of a swap."""
+    for stale in output.parent.glob(f"{output.name}.tmp-*"):
+        if not running(stale.name.removeprefix(f"{output.name}.tmp-").split("-")[0]):
+            shutil.rmtree(stale, ignore_errors=True)
     if output.exists():
         return
     kept = sorted(output.parent.glob(f"{output.name}.old-*/{output.name}"), key=lambda p: p.stat().st_mtime)
     if kept:
         os.rename(kept[-1], output)
         shutil.rmtree(kept[-1].parent)
+
+
+def running(pid: str) -> bool:
+    """True while the process that made a staging folder still runs (another build)."""
+    try:
+        os.kill(int(pid), 0)
+    except PermissionError:
+        return True  # someone else's process
+    except (ValueError, ProcessLookupError):
+        return False  # gone (or a folder from before staging folders carried a pid)
+    return True
 
 
 def last_updated(project: Path) -> date:

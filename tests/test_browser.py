@@ -59,3 +59,25 @@ def test_stylesheet_uses_only_relative_font_sizes() -> None:
     assert sizes
     for size in sizes:
         assert re.fullmatch(r"[\d.]+(rem|em|%)|inherit|smaller|larger", size.strip()), size
+
+
+def test_every_page_keeps_to_its_content_security_policy(browser, built_site: Path, served: str) -> None:
+    """With JavaScript on (reading options, search), no page loads or runs anything its own
+    policy forbids, and every page declares one that allows only the site itself."""
+    context = browser.new_context()
+    context.add_init_script("""window.__violations = [];
+        document.addEventListener('securitypolicyviolation',
+            e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));""")
+    pages = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*.html")
+                   if not p.relative_to(built_site).as_posix().startswith("pagefind/"))
+    for path in [*pages, "search/index.html?q=服務", "en/search/index.html?q=service"]:
+        page = context.new_page()
+        page.goto(served + path)
+        policy = page.get_attribute("meta[http-equiv=Content-Security-Policy]", "content")
+        assert policy and "default-src 'self'" in policy and "unsafe-inline" not in policy, path
+        if "?q=" in path:
+            page.locator("[data-results][data-done=true]").wait_for(state="attached")
+            assert page.locator("[data-list] li").count() > 0, f"{path}: search found nothing under the policy"
+        assert page.evaluate("window.__violations") == [], path
+        page.close()
+    context.close()

@@ -1,5 +1,5 @@
 """The downloads: strict ODF 1.2 opened by LibreOffice, tagged PDF/UA-1 read with pikepdf and
-poppler, the same headings and actions as the web page, and byte-identical rebuilds."""
+poppler, the same headings and actions as the web page, and byte-identical rebuilds of the whole site."""
 
 from __future__ import annotations
 
@@ -222,17 +222,23 @@ def test_web_page_odt_and_pdf_say_the_same(built) -> None:
         assert web_actions == [a.id for _, a in plan.actions()]
 
 
-def test_two_builds_give_byte_identical_documents(tmp_path: Path) -> None:
+def test_two_builds_give_byte_identical_sites(tmp_path: Path) -> None:
+    """Two clean builds of the same sources, in different folders and with no shared cache,
+    give the same site/ byte for byte: pages, data, search index, ODT and PDF."""
     outputs = []
     for run in ("first", "second"):
         project = copy_project(tmp_path / run, plans=["mof-2017", "kaohsiung-finance-2024"])
         env = os.environ | {"PLANSITE_CACHE": str(tmp_path / f"cache-{run}")}  # no shared cache
         subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project)], check=True,
                        env=env, capture_output=True, timeout=600)
-        outputs.append({p.name: p.read_bytes() for p in sorted((project / "site" / "downloads").iterdir())})
-    assert list(outputs[0]) == list(outputs[1]) and len(outputs[0]) == 8
-    for name in outputs[0]:
-        assert outputs[0][name] == outputs[1][name], name
+        site = project / "site"
+        outputs.append({p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
+                        if p.is_file()})
+    assert list(outputs[0]) == list(outputs[1])
+    assert sum(name.startswith("downloads/") for name in outputs[0]) == 8
+    assert any(name.startswith("pagefind/index/") for name in outputs[0])
+    different = [name for name in outputs[0] if outputs[0][name] != outputs[1][name]]
+    assert different == []
 
 
 def test_first_pages_render(built, tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def search(browser, served):
         page.goto(served + ("en/" if lang == "en" else "") + "search/index.html?" + urlencode({"q": query}))
         region = page.locator("[data-results]")
         while True:
-            page.wait_for_function("document.querySelector('[data-results]').hasAttribute('data-done')")
+            page.locator("[data-results][data-done]").wait_for(state="attached")
             if region.get_attribute("data-done") == "true":
                 break
             page.evaluate("document.querySelector('[data-results]').removeAttribute('data-done')")
@@ -162,7 +162,7 @@ def test_the_search_page_finds_and_announces_results(browser, served):
     page.get_by_label("搜尋字詞").fill("線上申辦")
     page.keyboard.press("Enter")
     status = page.get_by_role("status")
-    page.wait_for_function("document.querySelector('[data-results]').dataset.done === 'true'")
+    page.locator("[data-results][data-done=true]").wait_for(state="attached")
     results = page.locator("[data-list] li")
     assert results.count() == 6, "the five plans and the glossary"
     assert status.inner_text().startswith("找到 6 個網頁"), status.inner_text()
@@ -174,7 +174,7 @@ def test_the_search_page_finds_and_announces_results(browser, served):
 def test_a_query_that_finds_nothing_says_so(browser, served):
     page = browser.new_page()
     page.goto(served + "en/search/index.html?q=zyzzyva")
-    page.wait_for_function("document.querySelector('[data-results]').dataset.done === 'true'")
+    page.locator("[data-results][data-done=true]").wait_for(state="attached")
     assert page.get_by_role("status").inner_text().startswith("No page found")
     page.close()
 

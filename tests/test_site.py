@@ -6,8 +6,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -232,3 +235,28 @@ def test_a_build_killed_mid_swap_gets_the_previous_site_back(project: Path) -> N
     assert run_cli(project).returncode == 1
     assert tree_digest(project / "site") == before
     assert not kept.exists()
+
+
+@pytest.mark.parametrize(("options", "moment"), [(["--no-downloads"], 1.2), ([], 4.0)])
+def test_a_build_killed_at_any_moment_loses_nothing(project: Path, tmp_path: Path, options, moment) -> None:
+    """SIGKILL while pages are rendered and indexed (a build without downloads, 1.2 s in) and
+    while the PDFs are being made (4 s in, with no cached downloads): the published site stays
+    exactly as it was, and the next build succeeds and publishes the change."""
+    assert run_cli(project).returncode == 0
+    before = tree_digest(project / "site")
+    plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", "推動以民為本服務（中斷測試）", 1),
+                    encoding="utf-8")
+    env = os.environ | {"PLANSITE_CACHE": str(tmp_path / "empty-cache")}
+    build = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(project), *options],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(moment)
+    assert build.poll() is None, "the build ended before it could be killed"
+    os.killpg(build.pid, signal.SIGKILL)  # the build and its PDF workers, with no chance to tidy up
+    build.wait()
+    assert tree_digest(project / "site") == before
+    done = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project)],
+                          check=False, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "（中斷測試）" in (project / "site" / "plans" / "mof-2017" / "index.html").read_text(encoding="utf-8")
+    assert not list(project.glob("site.tmp-*")), "the killed build's half-written folder is left behind"
