@@ -59,6 +59,8 @@ UNIT_SEPARATOR = re.compile(r"\s*[、/／，,;；]\s*")
 ENGLISH_UNIT_SEPARATOR = re.compile(r"\s*[;；]\s*")
 FIELD_LINE = re.compile(r"^\s*(?P<label>[^：:]{1,40}?)\s*[：:]\s*(?P<value>.*?)\s*$")
 LINK_SCHEMES = ("http://", "https://", "mailto:")
+MAX_PLAN_BYTES = 2_000_000
+"""The largest plan file read (the real plans are 20–60 KB); a bigger one is surely a mistake."""
 
 KEYS = {  # language → (required, optional) metadata keys
     "zh-Hant": (("id", "lang", "title", "agency", "year", "classification"),
@@ -75,6 +77,9 @@ SERVICE_CODES = {"100", "200", "300", "400", "500", "600", "700", "800", "900"} 
 }
 
 MARKDOWN = MarkdownIt("commonmark", {"html": False}).use(container_plugin, "actions")
+# markdown-it quietly leaves javascript:, data: and vbscript: links as plain text; let every
+# link through, so the reader can say which link is refused and why (only web and mail links)
+MARKDOWN.validateLink = lambda url: True
 
 
 def load_plans(project: Path) -> tuple[m.Plan, ...]:
@@ -82,13 +87,25 @@ def load_plans(project: Path) -> tuple[m.Plan, ...]:
     problems: list[Problem] = []
     plans: list[m.Plan] = []
     for path in sorted((project / PLANS_DIR).glob("*.md")):
-        plan, found = read_plan_file(path, path.relative_to(project).as_posix())
+        shown = path.relative_to(project).as_posix()
+        if (outside := linked_from_outside(project, path)) is not None:
+            problems.append(outside)
+            continue
+        plan, found = read_plan_file(path, shown)
         problems += found
         if plan:
             plans.append(plan)
     if problems:
         raise ContentError(problems)
     return tuple(plans)
+
+
+def linked_from_outside(project: Path, path: Path) -> Problem | None:
+    """A plan file that is a link to a file elsewhere (a build must read only content/)."""
+    if path.resolve().is_relative_to((project / PLANS_DIR).resolve()):
+        return None
+    return Problem(path.relative_to(project).as_posix(), 1, "the file is a link to a file outside content/plans/",
+                   "copy the plan into content/plans/ instead of linking to it")
 
 
 def read_plan_file(path: Path, shown_as: str) -> tuple[m.Plan | None, list[Problem]]:
@@ -101,6 +118,11 @@ def read_plan_file(path: Path, shown_as: str) -> tuple[m.Plan | None, list[Probl
             f"the file name '{path.name}' is not of the form ID.LANG.md",
             "name plan files like keelung-tax-2023.zh-Hant.md (id in a-z, 0-9 and -)",
         )
+        return None, report.problems
+    size = path.stat().st_size
+    if size > MAX_PLAN_BYTES:
+        report.fail(1, f"the file is {size / 1_000_000:.1f} MB; a plan file may be at most "
+                       f"{MAX_PLAN_BYTES // 1_000_000} MB", "check it is the right file, or split the plan")
         return None, report.problems
     text = decode(path.read_bytes(), report)
     if text is None:

@@ -1,8 +1,8 @@
 """CSV renderer: a plan's actions as one spreadsheet row each (open data).
 
 UTF-8 with a byte-order mark, so spreadsheet programs (Excel included) read the Chinese text
-correctly, CRLF line ends, and a header row in the file's own language. A pure function of
-the model.
+correctly, CRLF line ends, and a header row in the file's own language. No cell can act as a
+spreadsheet formula. A pure function of the model.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def render_plan_csv(plan: m.Plan) -> str:
     writer.writerow(HEADERS["en" if english else "zh-Hant-TW"])
     for groups, action in plan.actions():
         deadline = action.deadline
-        writer.writerow([
+        writer.writerow([cell(value) for value in (
             plan.id,
             action.id,
             action.number or "",
@@ -37,5 +37,12 @@ def render_plan_csv(plan: m.Plan) -> str:
             deadline.start.isoformat() if deadline and deadline.start else "",
             deadline.end.isoformat() if deadline and deadline.end else "",
             ("; " if english else "、").join(action.units),
-        ])
+        )])
     return "\ufeff" + out.getvalue()
+
+
+def cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or carriage
+    return) would be taken as a formula, so it gets a leading apostrophe, which spreadsheets
+    hide (the OWASP advice against CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -37,6 +37,7 @@ from .content import (
     GLOSSARY_FILE,
     PLANS_DIR,
     check_mappings,
+    linked_from_outside,
     load_frameworks,
     load_glossary,
     read_plan_file,
@@ -164,6 +165,9 @@ class Preview:
                 problems += known[2]
                 if known[1]:
                     plans.append(known[1])
+                continue
+            if (outside := linked_from_outside(self.project, path)) is not None:
+                problems.append(outside)
                 continue
             data = path.read_bytes()
             if known is None or known[0] != data:
@@ -347,9 +351,10 @@ def status_banner(preview: Preview) -> str:
     assert preview.loaded is not None
     warnings = "\n".join(escape(str(w)) for w in preview.loaded.warnings)
     table = escape(status_table(preview.loaded.editions))
-    return (f'<aside lang="en" style="border-top: 0.25em solid #d35400; padding: 1em; font-family: sans-serif">'
+    # styled by site.css (.ps-preview): the pages' Content-Security-Policy forbids inline styles
+    return (f'<aside class="ps-preview" lang="en">'
             f'<details><summary>Preview: {len(preview.loaded.warnings)} translation or glossary warnings'
-            f'</summary><pre style="white-space: pre-wrap">{table}\n\n{warnings}</pre></details></aside>')
+            f'</summary><pre>{table}\n\n{warnings}</pre></details></aside>')
 
 
 def serve(project: Path, site: Path, host: str, port: int, downloads: bool = True) -> int:

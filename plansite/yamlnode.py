@@ -42,7 +42,8 @@ class Node:
         """The mapping's values by key; unknown and missing keys are reported.
         ``misplaced`` names keys that are known elsewhere but not here, with the reason."""
         if not isinstance(self.node, yaml.MappingNode):
-            self.fail(f"'{self.name}' must be a set of 'key: value' lines", _example(self.name))
+            what = f"'{self.name}'" if self.name else "the metadata"
+            self.fail(f"{what} must be a set of 'key: value' lines", _example(self.name))
             return None
         known = required + optional
         found: dict[str, Node] = {}
@@ -141,6 +142,11 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
             "quote values that start with a special character",
         )
         return None
+    except yaml.reader.ReaderError as error:  # a control character YAML does not allow
+        line = text[: error.position].count("\n") + 1 + offset
+        report.fail(line, f"the metadata contains a character YAML does not allow (U+{error.character if isinstance(error.character, int) else ord(error.character):04X})",
+                    "delete it; it is invisible in most editors")
+        return None
     if node is None:
         report.fail(first_line, "the metadata is empty", "write the keys described in docs/format.md")
         return None
@@ -152,4 +158,6 @@ def _join(parent: str, key: str) -> str:
 
 
 def _example(name: str) -> str:
+    if not name:  # the front matter itself
+        return "write one 'key: value' line for each of id, lang, title …; see docs/format.md"
     return f"write '{name}:' and, on the lines below, indented 'key: value' lines"
