@@ -177,3 +177,26 @@ def test_roman_numerals_are_numbers(tmp_path: Path) -> None:
     plan = read(tmp_path, FRONT.split("tables:")[0] + "---\n\n# I. Basis\n\nText.\n\n# II. Goals\n\n- A. First\n- B. Second\n")
     assert [(s.number, m.plain_text(s.title)) for s in plan.sections] == [("I.", "Basis"), ("II.", "Goals")]
     assert [i.number for i in plan.sections[1].blocks[0].items] == ["A.", "B."]
+
+
+def test_last_changed_comes_from_one_reading_of_git_history(tmp_path: Path) -> None:
+    import subprocess
+    from datetime import date
+
+    from plansite.content import commit_dates, last_changed
+
+    def commit(name: str, day: str) -> None:
+        (tmp_path / "content" / name).write_text(day, encoding="utf-8")
+        subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", day],
+                       cwd=tmp_path, check=True, env={"GIT_COMMITTER_DATE": f"{day}T12:00:00+00:00", "PATH": "/usr/bin:/bin"})
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "content").mkdir()
+    commit("a.md", "2020-01-02")
+    commit("b.md", "2021-03-04")
+    commit("a.md", "2022-05-06")
+    assert last_changed(tmp_path, Path("content/b.md")) == date(2021, 3, 4)
+    assert last_changed(tmp_path, Path("content/a.md")) == date(2022, 5, 6)
+    assert last_changed(tmp_path, Path("content")) == date(2022, 5, 6)
+    assert set(commit_dates(tmp_path)) == {"content/a.md", "content/b.md"}
