@@ -14,7 +14,6 @@ from pathlib import Path
 
 import jinja2
 
-from .check import ToolMissing, run_checks, write_reports
 from .content import PLANS_DIR
 from .errors import ContentError, Problem
 from .site import build, load
@@ -87,6 +86,9 @@ def run_build(project: Path, output: Path, strict: bool, downloads: bool = True)
     result = build(project, output, strict=strict, downloads=downloads)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
+    if result.unchanged:
+        print(f"Nothing changed since the last build: {shown(output, project)}/ is up to date.")
+        return 0
     seconds = time.perf_counter() - started
     translated = sum(1 for e in result.editions if e.en)
     actions = sum(sum(1 for _ in e.zh.actions()) for e in result.editions)
@@ -99,6 +101,8 @@ def run_build(project: Path, output: Path, strict: bool, downloads: bool = True)
 
 
 def run_check(project: Path, site: Path) -> int:
+    from .check import ToolMissing, run_checks, write_reports  # the checkers load only when checking
+
     if not (site / "index.html").is_file():
         print(f"{shown(site, project)}/ has no site to check: run python build.py first", file=sys.stderr)
         return 1

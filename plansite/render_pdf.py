@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pikepdf
 from fontTools.ttLib import TTCollection
-from weasyprint import CSS, HTML
 
 from . import model as m
 from .errors import Problem
@@ -46,6 +45,8 @@ def render_plan_pdf(print_html: str, stylesheet: Path, lang: str) -> bytes:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
+        from weasyprint import CSS, HTML  # half a second to import: only when a PDF is made
+
         pdf = HTML(string=print_html, base_url=str(stylesheet.parent)).write_pdf(
             stylesheets=[CSS(filename=str(stylesheet))], pdf_variant="pdf/ua-1")
     finally:

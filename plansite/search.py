@@ -74,20 +74,21 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
     return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
 
 
-def index_site(site: Path, glossary: tuple[m.Term, ...], pages: dict[str, str] | None = None) -> int:
+def index_site(site: Path, glossary: tuple[m.Term, ...]) -> int:
     """Write the search bundle into ``site/pagefind``; return how many pages it indexes.
-    ``pages`` (path in site/ → HTML) saves reading back what the build just wrote. Pagefind's
-    command line reads a copy of the pages with the hints added (its Python API answers one
-    page per tenth of a second, far too slow for a national portal's thousands of pages)."""
-    if pages is None:
-        pages = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")
-                 if not p.relative_to(site).as_posix().startswith(BUNDLE + "/")}
-    chosen = {path: text for path, text in pages.items() if searchable(text)}
+    Pagefind's command line reads a copy of the pages with the hints added, made one page at
+    a time (its Python API answers one page per tenth of a second, far too slow for a
+    national portal's thousands of pages)."""
+    count = 0
     with tempfile.TemporaryDirectory(prefix="plansite-search-") as copy:
-        for path, text in chosen.items():
-            target = Path(copy, path)
+        for path in sorted(site.rglob("*.html")):
+            relative = path.relative_to(site)
+            if relative.parts[0] == BUNDLE or not searchable(text := path.read_text(encoding="utf-8")):
+                continue
+            target = Path(copy, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(with_hints(text, glossary), encoding="utf-8")
+            count += 1
         try:
             command = [str(get_executable()), "--site", copy, "--output-path", str(site / BUNDLE), "--silent"]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -97,7 +98,10 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], pages: dict[str, str] |
         output = (done.stderr or done.stdout).strip()
         raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}", REINSTALL)])
     steady_entry(site / BUNDLE / "pagefind-entry.json")
-    return len(chosen)
+    return count
+
+
+REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"
 
 
 def steady_entry(path: Path) -> None:

@@ -7,9 +7,12 @@ were written, so a failed or interrupted build leaves the published site exactly
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -17,11 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from importlib.metadata import version
 from pathlib import Path
-
-import odfdo
-import pikepdf
-import weasyprint
 
 from . import model as m
 from .config import SiteConfig, load_config
@@ -30,6 +30,7 @@ from .content import (
     GLOSSARY_FILE,
     PLANS_DIR,
     check_mappings,
+    commit_dates,
     last_changed,
     load_frameworks,
     load_glossary,
@@ -77,7 +78,10 @@ class BuildResult:
     editions: tuple[m.Edition, ...]
     files: int
     """How many files were written."""
-    warnings: list[Problem]
+    warnings: list
+    """The warnings (problems; as text when the build was skipped)."""
+    unchanged: bool = False
+    """True when nothing the site depends on changed since the last build, so none was made."""
 
 
 def load(project: Path) -> Loaded:
@@ -110,9 +114,10 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
     ``listings`` (the preview)."""
     updated = last_updated(project)
     chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
-    data = open_data(loaded, chosen, everything=plans is None)
     sizes = {path: len(content) for path, content in files.items()}
-    sizes |= {path: len(text.encode("utf-8")) for path, text in data.items()}
+    for path, text in open_data(loaded, chosen, everything=plans is None):  # first: pages state their sizes
+        sizes[path] = len(text.encode("utf-8"))
+        yield path, text
     for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
         env = environment(project, lang)
         other = "" if prefix else "en/"
@@ -138,7 +143,6 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
         for edition in chosen:
             path = f"plans/{edition.zh.id}/index.html"
             yield prefix + path, render_plan(env, edition, page(path, edition.en is not None), sizes)
-    yield from data.items()
     if plans is None:
         yield "sitemap.xml", render_sitemap(loaded.editions, loaded.config, updated)
         yield "robots.txt", render_robots(loaded.config)
@@ -146,19 +150,17 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
             yield prefix + "feed.xml", render_feed(loaded.editions, loaded.config, lang, updated)
 
 
-def open_data(loaded: Loaded, chosen: list[m.Edition], everything: bool) -> dict[str, str]:
+def open_data(loaded: Loaded, chosen: list[m.Edition], everything: bool) -> Iterator[tuple[str, str]]:
     """The datasets: each plan as JSON and CSV per language, the catalogue and the schema."""
-    data: dict[str, str] = {}
     for edition in chosen:
         for plan in (edition.zh, edition.en):
             if plan is not None:
                 tag = "en" if plan.lang == ENGLISH else "zh-Hant"
-                data[f"data/plans/{plan.id}.{tag}.json"] = render_plan_json(plan)
-                data[f"data/plans/{plan.id}.{tag}.csv"] = render_plan_csv(plan)
+                yield f"data/plans/{plan.id}.{tag}.json", render_plan_json(plan)
+                yield f"data/plans/{plan.id}.{tag}.csv", render_plan_csv(plan)
     if everything or chosen:
-        data["data/plans.json"] = render_catalogue(loaded.editions, loaded.config.base_url)
-        data["data/plan.schema.json"] = SCHEMA.read_text(encoding="utf-8")
-    return data
+        yield "data/plans.json", render_catalogue(loaded.editions, loaded.config.base_url)
+        yield "data/plan.schema.json", SCHEMA.read_text(encoding="utf-8")
 
 
 def csv_columns(project: Path, lang: str) -> list[tuple[str, str]]:
@@ -191,14 +193,18 @@ def build(project: Path, output: Path, strict: bool = False, downloads: bool = T
     With ``strict``, warnings (stale or missing translations, glossary misses) are errors.
     Without ``downloads`` (quick previews, benchmarks), no ODT or PDF is made."""
     recover(output.resolve())
+    stamp = Stamp(project, output, strict, downloads)
+    if stamp.unchanged():
+        return BuildResult((), 0, stamp.warnings(), unchanged=True)
     loaded = load(project)
     if strict and loaded.warnings:
         raise ContentError(loaded.warnings)
     files = make_downloads(project, loaded) if downloads else {}
     count = 0
     with staging(output) as stage:
-        written = [(relative, text.encode("utf-8")) for relative, text in outputs(project, loaded, files)]
-        for relative, data in [*written, *files.items()]:
+        # each output is written as soon as it is made: a thousand plans' pages never sit in memory
+        generated = ((relative, text.encode("utf-8")) for relative, text in outputs(project, loaded, files))
+        for relative, data in itertools.chain(generated, files.items()):
             target = stage / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
@@ -206,10 +212,80 @@ def build(project: Path, output: Path, strict: bool = False, downloads: bool = T
         shutil.copytree(project / "templates" / "assets", stage / "assets")
         if loaded.config.badge:
             shutil.copy(project / loaded.config.badge.image, stage / "assets" / badge_name(loaded.config.badge))
-        index_site(stage, loaded.glossary, {path: data.decode("utf-8") for path, data in written
-                                            if path.endswith(".html")})
+        index_site(stage, loaded.glossary)
         count += sum(1 for folder in ("assets", BUNDLE) for p in (stage / folder).rglob("*") if p.is_file())
+    stamp.record(loaded.warnings)  # after the swap: the stamp describes the site as published
     return BuildResult(loaded.editions, count, loaded.warnings)
+
+
+# ---------------------------------------------------------------- skipping a build with nothing to do
+
+IGNORED = {".git", ".venv", "node_modules", ".cache", "reports", "tests", "bench", "docs", "__pycache__",
+           ".pytest_cache", ".ruff_cache", ".hypothesis"}
+"""Folders of a project that no output depends on (everything else is hashed, to be safe)."""
+
+
+@dataclass
+class Stamp:
+    """What the last build of ``output`` was made from: a hash of every input (the project's
+    files, plansite's own code, the versions of the tools, the options, the commit) and of the
+    site it wrote. When both still match, a build has nothing to do."""
+
+    project: Path
+    output: Path
+    strict: bool
+    downloads: bool
+
+    def __post_init__(self) -> None:
+        self.output = self.output.resolve()
+        folder = Path(os.environ.get("PLANSITE_CACHE") or self.project / ".cache") / "builds"
+        self.path = folder / (hashlib.sha256(str(self.output).encode()).hexdigest()[:24] + ".json")
+        self.inputs = self.digest_inputs()
+
+    def digest_inputs(self) -> str:
+        hasher = hashlib.sha256()
+        roots = [p for p in sorted(self.project.iterdir()) if p.name not in IGNORED
+                 and p.resolve() != self.output
+                 and not p.name.startswith((f"{self.output.name}.tmp-", f"{self.output.name}.old-"))]
+        code = Path(__file__).parent
+        outside_git = not commit_dates(self.project)
+        for root in [*roots, code]:
+            for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+                if path.is_file() and not IGNORED.intersection(path.parts):
+                    hasher.update(f"{path}\0".encode())
+                    hasher.update(path.read_bytes())
+                    if outside_git:  # then dates shown on pages come from file times
+                        hasher.update(str(path.stat().st_mtime_ns).encode())
+        tools = [f"{name} {version(name)}" for name in
+                 ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", "odfdo", "weasyprint", "pikepdf",
+                  "segno", "pagefind", "pagefind_bin_extended")]
+        head = sorted(commit_dates(self.project).items())
+        hasher.update(repr((sys.version, tools, head, self.strict, self.downloads, str(self.output))).encode())
+        return hasher.hexdigest()
+
+    def digest_site(self) -> str:
+        hasher = hashlib.sha256()
+        for path in sorted(self.output.rglob("*")):
+            info = path.lstat()
+            hasher.update(f"{path.relative_to(self.output)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+        return hasher.hexdigest()
+
+    def unchanged(self) -> bool:
+        try:
+            known = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return self.output.is_dir() and known.get("inputs") == self.inputs and known.get("site") == self.digest_site()
+
+    def warnings(self) -> list[str]:
+        return json.loads(self.path.read_text(encoding="utf-8")).get("warnings", [])
+
+    def record(self, warnings: list[Problem]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"inputs": self.inputs, "site": self.digest_site(), "warnings": [str(w) for w in warnings]}
+        temporary = self.path.with_suffix(f".tmp-{os.getpid()}")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, self.path)
 
 
 @contextmanager
@@ -285,7 +361,7 @@ def download_path(plan: m.Plan, kind: str) -> str:
 def download_jobs(project: Path, loaded: Loaded) -> list[Job]:
     stamp = datetime.combine(last_updated(project), datetime.min.time(), tzinfo=UTC)
     stylesheet = project / "templates" / "print.css"
-    versions = f"weasyprint {weasyprint.__version__}, pikepdf {pikepdf.__version__}, odfdo {odfdo.__version__}"
+    versions = ", ".join(f"{name} {version(name)}" for name in ("weasyprint", "pikepdf", "odfdo"))
     code = {kind: (Path(__file__).parent / f"render_{kind}.py").read_bytes() for kind in ("odt", "pdf")}
     fonts = [f"{p}:{p.stat().st_size}" for p in FONT_FILES if p.exists()]
     jobs = []

@@ -260,3 +260,44 @@ def test_a_build_killed_at_any_moment_loses_nothing(project: Path, tmp_path: Pat
     assert done.returncode == 0, done.stderr
     assert "（中斷測試）" in (project / "site" / "plans" / "mof-2017" / "index.html").read_text(encoding="utf-8")
     assert not list(project.glob("site.tmp-*")), "the killed build's half-written folder is left behind"
+
+
+INPUTS = ["content/plans/mof-2017.zh-Hant.md", "content/plans/mof-2017.en.md", "content/glossary.yml",
+          "content/frameworks.yml", "templates/plan.html", "templates/assets/site.css",
+          "locales/en/LC_MESSAGES/messages.po", "site.yml", "site/index.html"]
+
+
+@pytest.mark.parametrize("changed", INPUTS)
+def test_a_build_with_nothing_changed_is_skipped_and_any_change_rebuilds(project: Path, changed: str) -> None:
+    """The second of two identical builds does nothing; a change to any kind of input (or to
+    the published site) makes the next build a real one."""
+    site = project / "site"
+    assert not build(project, site, downloads=False).unchanged
+    before = tree_digest(site)
+    assert build(project, site, downloads=False).unchanged
+    path = project / changed
+    original = path.read_bytes()
+    path.write_bytes(original + b"\n" if not changed.startswith("site/") else b"<p>defaced</p>")
+    assert not build(project, site, downloads=False).unchanged
+    if changed.startswith("site/"):
+        assert path.read_bytes() == original and tree_digest(site) == before
+
+
+def test_one_plan_changed_changes_only_what_shows_it(project: Path) -> None:
+    """Editing one plan's text changes that plan's pages, data and downloads, the pages that
+    list every action (units, deadlines) or plan, and the search index; nothing else."""
+    site = project / "site"
+    build(project, site)
+    before = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    plan = project / "content" / "plans" / "kaohsiung-finance-2024.zh-Hant.md"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("具體規劃為民服務工作", "具體規劃為民服務工作（改）", 1), encoding="utf-8")
+    build(project, site)
+    after = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+    assert {"plans/kaohsiung-finance-2024/index.html", "data/plans/kaohsiung-finance-2024.zh-Hant.json",
+            "downloads/kaohsiung-finance-2024.zh-Hant.pdf"} <= changed
+    listings = {"units/index.html", "deadlines/index.html", "data/plans.json", "data/index.html",
+                "en/data/index.html"}
+    unexpected = {path for path in changed if "kaohsiung-finance-2024" not in path and path not in listings
+                  and not path.startswith("pagefind/")}
+    assert unexpected == set()

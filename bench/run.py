@@ -1,0 +1,113 @@
+"""The build benchmark: plansite against the floor of a Python pipeline, in one invocation.
+
+    .venv/bin/python bench/run.py               # N = 100 and 1,000
+    .venv/bin/python bench/run.py 100           # one size
+
+For each N it makes the corpus (bench/corpus.py: the real plans, both languages, under new
+ids) and times, each run as its own process so that its peak memory can be read:
+
+- the baseline: markdown-it-py + Jinja2 over the same plan files (parse, render one
+  template, write the file), on every core — the floor for a Python pipeline;
+- plansite's cold build without downloads (HTML, data, feeds, search index), and at N = 100
+  the cold build with every ODT and PDF (empty download cache);
+- a rebuild with nothing changed, and a rebuild after one plan's text changed.
+
+It prints seconds, the ratio to the baseline (cold builds) or to the cold build (rebuilds),
+the targets of issue 8, and peak memory. Nothing here is an assertion: the figures belong in
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from bench.corpus import make_corpus  # noqa: E402
+
+BASELINE = r'''
+import sys
+from multiprocessing import Pool
+from pathlib import Path
+
+import jinja2
+from markdown_it import MarkdownIt
+
+TEMPLATE = jinja2.Environment(autoescape=True).from_string(
+    "<!DOCTYPE html><html lang=\"{{ lang }}\"><head><meta charset=\"utf-8\"><title>{{ title }}</title>"
+    "</head><body><main>{{ body|safe }}</main></body></html>")
+MARKDOWN = MarkdownIt("commonmark")
+
+
+def page(path):
+    text = Path(path).read_text(encoding="utf-8")
+    _, front, body = text.split("---\n", 2)
+    title = next((line[7:] for line in front.splitlines() if line.startswith("title: ")), "")
+    html = TEMPLATE.render(lang="en" if ".en." in path else "zh-Hant-TW", title=title, body=MARKDOWN.render(body))
+    out = Path(sys.argv[2]) / (Path(path).name[:-3] + ".html")
+    out.write_text(html, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    files = sorted(str(p) for p in Path(sys.argv[1]).glob("*.md"))
+    Path(sys.argv[2]).mkdir(parents=True, exist_ok=True)
+    with Pool() as pool:
+        pool.map(page, files, chunksize=16)
+'''
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(seconds, peak resident memory in MB of the process and its children) of a command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")
+    peak = usage.ru_maxrss / 1024  # the command itself; workers are separate processes
+    return seconds, peak
+
+
+def measure(count: int, folder: Path) -> list[tuple[str, float, float, str, str]]:
+    corpus = make_corpus(count, folder / f"corpus-{count}")
+    plans = corpus / "content" / "plans"
+    env = os.environ | {"PLANSITE_CACHE": str(folder / f"cache-{count}")}
+    build = [sys.executable, str(PROJECT / "build.py"), "--project", str(corpus)]
+    rows = []
+    script = folder / "baseline.py"
+    script.write_text(BASELINE, encoding="utf-8")
+    base, base_memory = timed([sys.executable, str(script), str(plans), str(folder / f"baseline-{count}")])
+    rows.append(("baseline: markdown-it-py + Jinja2", base, base_memory, "1.00×", ""))
+    cold, memory = timed([*build, "--no-downloads"], env)
+    rows.append(("cold build, HTML (no downloads)", cold, memory, f"{cold / base:.1f}× baseline", "≤ 2×"))
+    noop, memory = timed([*build, "--no-downloads"], env)
+    rows.append(("rebuild, nothing changed", noop, memory, f"{noop / cold:.0%} of cold", "≤ 5%"))
+    edited = sorted(plans.glob("*.zh-Hant.md"))[count // 2]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("。", "。（改）", 1), encoding="utf-8")
+    one, memory = timed([*build, "--no-downloads"], env)
+    rows.append(("rebuild, one plan changed", one, memory, f"{one / cold:.0%} of cold", "≤ 2%"))
+    if count <= 100:
+        full, memory = timed(build, env | {"PLANSITE_CACHE": str(folder / f"empty-cache-{count}")})
+        rows.append(("cold build with ODT and PDF", full, memory, f"{full / base:.1f}× baseline", ""))
+    return rows
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [100, 1000]
+    with tempfile.TemporaryDirectory(prefix="plansite-bench-") as scratch:
+        for count in sizes:
+            print(f"\nN = {count:,} plans ({2 * count:,} plan files), {os.cpu_count()} cores")
+            print(f"{'':36} {'seconds':>8} {'peak MB':>8}  {'ratio':<22} target")
+            for name, seconds, memory, ratio, target in measure(count, Path(scratch)):
+                print(f"{name:36} {seconds:8.2f} {memory:8.0f}  {ratio:<22} {target}")
+
+
+if __name__ == "__main__":
+    main()
