@@ -29,7 +29,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bench.corpus import make_corpus  # noqa: E402
+from bench.corpus import make_corpus
 
 BASELINE = r'''
 import sys

@@ -11,6 +11,7 @@ and the site's own statements, not the views that repeat the plans' text.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -74,31 +75,61 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
     return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
 
 
-def index_site(site: Path, glossary: tuple[m.Term, ...]) -> int:
-    """Write the search bundle into ``site/pagefind``; return how many pages it indexes.
-    Pagefind's command line reads a copy of the pages with the hints added, made one page at
-    a time (its Python API answers one page per tenth of a second, far too slow for a
-    national portal's thousands of pages)."""
+PLANS_PER_SHARD = 150
+"""Pagefind holds a whole index in memory while it builds it (1.7 GB for 1,000 plans in two
+languages), so big sites are indexed in shards of about this many plans, one after another;
+the search page merges them."""
+
+
+def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = PLANS_PER_SHARD) -> int:
+    """Write the search bundle into ``site/pagefind`` (the site's own pages and the first
+    shard of plans, with Pagefind's scripts) and ``site/pagefind/shards/N/``, listed in
+    ``site/pagefind/shards.json``; return how many pages it indexes. Pagefind's command line
+    reads a copy of the pages with the hints added, made one page at a time (its Python API
+    answers one page per tenth of a second, far too slow for thousands of pages)."""
+    pages = [p for p in sorted(site.rglob("*.html")) if p.relative_to(site).parts[0] != BUNDLE]
+    plan_ids = sorted({plan_of(p.relative_to(site)) for p in pages} - {None})
+    shards = max(1, -(-len(plan_ids) // plans_per_shard))
     count = 0
-    with tempfile.TemporaryDirectory(prefix="plansite-search-") as copy:
-        for path in sorted(site.rglob("*.html")):
+    with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch:
+        for path in pages:
             relative = path.relative_to(site)
-            if relative.parts[0] == BUNDLE or not searchable(text := path.read_text(encoding="utf-8")):
+            if not searchable(text := path.read_text(encoding="utf-8")):
                 continue
-            target = Path(copy, relative)
+            plan = plan_of(relative)
+            target = Path(scratch, str(shard_of(plan, shards) if plan else 0), relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(with_hints(text, glossary), encoding="utf-8")
             count += 1
-        try:
-            command = [str(get_executable()), "--site", copy, "--output-path", str(site / BUNDLE), "--silent"]
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-        except OSError as error:
-            raise ContentError([Problem("pagefind", 1, f"Pagefind cannot run: {error}", REINSTALL)]) from None
+        filled = [shard for shard in range(shards) if Path(scratch, str(shard)).is_dir()]
+        for shard in filled:  # the first becomes the main bundle, with Pagefind's scripts
+            run_pagefind(Path(scratch, str(shard)), site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/"))
+    merged = [f"shards/{shard}/" for shard in filled[1:]]
+    (site / BUNDLE / "shards.json").write_text(json.dumps(merged), encoding="utf-8")
+    return count
+
+
+def plan_of(relative: Path) -> str | None:
+    """The plan a page belongs to ('plans/ID/index.html', 'en/plans/ID/index.html'), if any."""
+    parts = relative.parts[1:] if relative.parts[0] == "en" else relative.parts
+    return parts[1] if len(parts) == 3 and parts[0] == "plans" else None
+
+
+def shard_of(plan_id: str, shards: int) -> int:
+    """A plan's shard: fixed by its id, so adding a plan moves no other plan."""
+    return int(hashlib.sha256(plan_id.encode()).hexdigest(), 16) % shards
+
+
+def run_pagefind(pages: Path, bundle: Path) -> None:
+    try:
+        command = [str(get_executable()), "--site", str(pages), "--output-path", str(bundle), "--silent"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as error:
+        raise ContentError([Problem("pagefind", 1, f"Pagefind cannot run: {error}", REINSTALL)]) from None
     if done.returncode:
         output = (done.stderr or done.stdout).strip()
         raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}", REINSTALL)])
-    steady_entry(site / BUNDLE / "pagefind-entry.json")
-    return count
+    steady_entry(bundle / "pagefind-entry.json")
 
 
 REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"

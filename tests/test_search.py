@@ -8,6 +8,7 @@ their rendered text. The search must return every one of them, and only pages in
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -188,3 +189,34 @@ def test_without_javascript_the_search_page_explains_itself(browser, served):
     assert "JavaScript" in notice.inner_text()
     assert page.locator("main a[href$='sitemap/index.html']").is_visible()
     context.close()
+
+
+def test_a_sharded_index_finds_every_plan(browser, tmp_path: Path) -> None:
+    """Big sites are indexed in shards the search page merges: with two plans per shard the
+    five plans make three shards, and a search still finds every plan, at its own address."""
+    from plansite.check import serve
+    from plansite.content import load_glossary
+    from plansite.search import index_site
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    site = project / "site"
+    build(project, site, downloads=False)
+    index_site(site, load_glossary(project), plans_per_shard=2)
+    shards = json.loads((site / BUNDLE / "shards.json").read_text(encoding="utf-8"))
+    assert len(shards) == 2 and all((site / BUNDLE / shard / "pagefind-entry.json").is_file() for shard in shards)
+    plans = {p.parent.name for p in (site / "plans").glob("*/index.html")}
+    with serve(site) as url:
+        page = browser.new_page()
+        for prefix, query in (("", "服務"), ("en/", "service")):
+            page.goto(url + prefix + "search/index.html?" + urlencode({"q": query}))
+            page.locator("[data-results][data-done]").wait_for(state="attached")
+            while page.locator("[data-more]").is_visible():
+                page.evaluate("document.querySelector('[data-results]').removeAttribute('data-done')")
+                page.locator("[data-more]").click()
+                page.locator("[data-results][data-done]").wait_for(state="attached")
+            found = {urlsplit(a).path for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
+            assert {f"/{prefix}plans/{plan}/" for plan in plans} <= found, prefix
+        page.close()

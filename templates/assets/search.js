@@ -110,8 +110,17 @@
     current = search;
     try {
       if (!pagefind) {
-        pagefind = await import(form.getAttribute("data-bundle") + "pagefind.js");
-        await pagefind.options({ baseUrl: form.getAttribute("data-base") });
+        // a big site's index comes in shards (plansite/search.py): the first is the main bundle
+        // relative to this page, so the site works in any folder of its server
+        var bundle = new URL(form.getAttribute("data-bundle"), document.baseURI).href;
+        var base = new URL(form.getAttribute("data-base"), document.baseURI).pathname;
+        var loaded = await import(bundle + "pagefind.js");
+        await loaded.options({ baseUrl: base });
+        var shards = await (await fetch(bundle + "shards.json")).json();
+        for (var i = 0; i < shards.length; i += 1) {
+          await loaded.mergeIndex(bundle + shards[i], { baseUrl: base });
+        }
+        pagefind = loaded;
       }
       var found = await pagefind.search(pagefindQuery(terms));
       if (search !== current) { return; }
