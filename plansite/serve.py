@@ -274,12 +274,20 @@ class RebuildWatcher:
             self.loop.add_callback(self.callback)
 
 
-def watch_sources(preview: Preview, watcher: RebuildWatcher, stop: threading.Event) -> None:
-    """Rebuild on every batch of saved changes; remake downloads afterwards, in the background."""
+def watch_sources(preview: Preview, watcher: RebuildWatcher, stop: threading.Event,
+                  ready: threading.Event | None = None) -> None:
+    """Rebuild on every batch of saved changes; remake downloads afterwards, in the background.
+    ``ready`` is set once the watcher is watching, so no save made after that is missed."""
     from watchfiles import watch
 
     paths = [preview.project / p for p in WATCHED if (preview.project / p).exists()]
-    for changes in watch(*paths, stop_event=stop, debounce=50, step=20):
+    # with yield_on_timeout, watch() yields an empty batch every 100 ms without saves: the first
+    # one means the file system watcher is running
+    for changes in watch(*paths, stop_event=stop, debounce=50, step=20, yield_on_timeout=True, rust_timeout=100):
+        if ready is not None:
+            ready.set()
+        if not changes:
+            continue
         sources = {Path(p) for _, p in changes}
         if any(p.is_relative_to(preview.project / d) for p in sources for d in ("templates", "locales")):
             preview.environment_changed = True
@@ -377,8 +385,10 @@ def serve(project: Path, site: Path, host: str, port: int, downloads: bool = Tru
         preview.problems = error.problems
     watcher = RebuildWatcher()
     stop = threading.Event()
-    thread = threading.Thread(target=watch_sources, args=(preview, watcher, stop), daemon=True)
+    ready = threading.Event()
+    thread = threading.Thread(target=watch_sources, args=(preview, watcher, stop, ready), daemon=True)
     thread.start()
+    ready.wait(30)  # serve only once saves are watched: a save right after the first page loads counts
     server = Server(app=application(preview), watcher=watcher)
     logging.getLogger("livereload").setLevel(logging.WARNING)
     logging.getLogger("tornado.access").setLevel(logging.WARNING)
