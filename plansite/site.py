@@ -251,7 +251,7 @@ class Stamp:
         outside_git = not commit_dates(self.project)
         for root in [*roots, code]:
             for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-                if path.is_file() and not IGNORED.intersection(path.parts):
+                if path.is_file() and not IGNORED.intersection(path.relative_to(root.parent).parts):
                     hasher.update(f"{path}\0".encode())
                     hasher.update(path.read_bytes())
                     if outside_git:  # then dates shown on pages come from file times

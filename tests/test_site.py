@@ -301,3 +301,14 @@ def test_one_plan_changed_changes_only_what_shows_it(project: Path) -> None:
     unexpected = {path for path in changed if "kaohsiung-finance-2024" not in path and path not in listings
                   and not path.startswith("pagefind/")}
     assert unexpected == set()
+
+
+def test_a_project_inside_a_folder_named_like_an_ignored_one_still_sees_changes(tmp_path: Path) -> None:
+    """Only the project's own tests/, docs/ … are left out of the input hash, not a parent
+    folder that happens to share the name."""
+    project = copy_project(tmp_path / "docs" / "tests" / "project", plans=["mof-2017"])
+    site = project / "site"
+    build(project, site, downloads=False)
+    plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", "推動以民為本之服務", 1), encoding="utf-8")
+    assert not build(project, site, downloads=False).unchanged
