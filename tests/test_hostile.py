@@ -66,8 +66,8 @@ def assert_harmless(site: Path) -> None:
             assert tag != "form" or element.get("action") == "index.html", f"{where}: a form that is not search"
             if tag == "script":
                 source = element.get("src") or ""
-                assert source.endswith(OUR_SCRIPTS) or source.endswith("pagefind-component-ui.js") or \
-                    element.get("type") == "application/ld+json", f"{where}: a script that is not ours"
+                assert source.endswith(OUR_SCRIPTS) or element.get("type") == "application/ld+json", \
+                    f"{where}: a script that is not ours"
                 if element.get("type") == "application/ld+json":
                     json.loads(element.text)
             for name, value in element.attrib.items():
