@@ -6,6 +6,8 @@ Babel at build time, so there is no compiled .mo file to forget to rebuild.
 
 from __future__ import annotations
 
+import io
+from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -17,14 +19,13 @@ LOCALES = {"zh-Hant-TW": "zh_Hant_TW", "en": "en"}
 class Catalog:
     """gettext/ngettext for one language; a missing translation falls back to the English id."""
 
-    def __init__(self, path: Path | None):
+    def __init__(self, po: bytes | None):
         self.messages: dict[str, str | tuple[str, ...]] = {}
-        if path is not None:
-            with path.open("rb") as handle:
-                for message in read_po(handle):
-                    if message.id and message.string and not message.fuzzy:
-                        key = message.id[0] if isinstance(message.id, tuple) else message.id
-                        self.messages[key] = message.string
+        if po is not None:
+            for message in read_po(io.BytesIO(po)):
+                if message.id and message.string and not message.fuzzy:
+                    key = message.id[0] if isinstance(message.id, tuple) else message.id
+                    self.messages[key] = message.string
 
     def gettext(self, message: str) -> str:
         found = self.messages.get(message)
@@ -40,4 +41,13 @@ class Catalog:
 def catalog(project: Path, lang: str) -> Catalog:
     locale = LOCALES.get(lang)
     path = project / "locales" / locale / "LC_MESSAGES" / "messages.po" if locale else None
-    return Catalog(path if path and path.is_file() else None)
+    if not path or not path.is_file():
+        return Catalog(None)
+    return read_catalog(path.read_bytes())
+
+
+@lru_cache(maxsize=8)
+def read_catalog(data: bytes) -> Catalog:
+    """A catalog parsed once per content (a build asks for it once per plan); keyed by the
+    bytes themselves, so an edited catalog is always read again (the preview)."""
+    return Catalog(data)

@@ -186,11 +186,13 @@ def uncovered_characters(plan: m.Plan, extra: str = "") -> list[Problem]:
         return [Problem(plan.loc.path, 1, f"the font {FONT_NAME} is not installed, so the PDF cannot show "
                         "Chinese text", "run ./setup, or: sudo apt-get install -y fonts-noto-cjk")]
     problems: list[Problem] = []
-    reported: set[str] = set()
+    seen: set[str] = set()  # most characters recur: each is looked up in the font once
     for line, text in texts(plan):
-        for char in text + (extra if line == 1 else ""):
-            if char not in reported and ord(char) not in font and not char.isspace():
-                reported.add(char)
+        text += extra if line == 1 else ""
+        new = set(text) - seen
+        seen |= new
+        for char in sorted(new, key=text.index):
+            if ord(char) not in font and not char.isspace():
                 problems.append(Problem(plan.loc.path, line,
                                         f"the PDF font {FONT_NAME} cannot show the character '{char}' "
                                         f"(U+{ord(char):04X})", "replace it with a common character"))

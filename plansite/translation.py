@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date, format_interval
@@ -138,18 +139,19 @@ def statuses(zh: m.Plan, en: m.Plan, warnings: Report) -> dict[str, m.ItemStatus
 
 def check_glossary(zh: m.Plan, en: m.Plan, glossary: tuple[m.Term, ...], warnings: Report) -> None:
     english = {item.id: item for item in m.items(en)}
+    variants = longest_first(glossary)
     for item in m.items(zh):
         translation = english[item.id]
-        for variant, term in glossary_misses(m.own_text(item), m.own_text(translation), glossary):
+        for variant, term in glossary_misses(m.own_text(item), m.own_text(translation), variants):
             warnings.warn(translation.loc.line,
                           f"the Chinese text uses '{variant}', but the English does not say '{term.en}'",
                           f"use the glossary's term ({term.loc.path}:{term.loc.line})")
 
 
-def glossary_misses(chinese: str, english: str, glossary: tuple[m.Term, ...]) -> list[tuple[str, m.Term]]:
-    """Terms the Chinese text uses (longest first, so 納稅服務科 is not also 服務科) whose English
-    term the English text lacks."""
-    variants = sorted(((v, t) for t in glossary for v in t.zh), key=lambda pair: -len(pair[0]))
+def glossary_misses(chinese: str, english: str, variants: tuple[tuple[str, m.Term], ...]
+                    ) -> list[tuple[str, m.Term]]:
+    """Terms the Chinese text uses (``variants``: the glossary's forms, longest first, so
+    納稅服務科 is not also 服務科) whose English term the English text lacks."""
     lowered = english.lower()
     misses: list[tuple[str, m.Term]] = []
     for variant, term in variants:
@@ -158,6 +160,12 @@ def glossary_misses(chinese: str, english: str, glossary: tuple[m.Term, ...]) ->
             if term.en.lower() not in lowered and all(t is not term for _, t in misses):
                 misses.append((variant, term))
     return misses
+
+
+@lru_cache(maxsize=4)
+def longest_first(glossary: tuple[m.Term, ...]) -> tuple[tuple[str, m.Term], ...]:
+    """Every Chinese form of every term, longest first (sorted once per glossary, not per item)."""
+    return tuple(sorted(((v, t) for t in glossary for v in t.zh), key=lambda pair: -len(pair[0])))
 
 
 def check_english(path: Path, english: m.Plan) -> list[Problem]:

@@ -18,7 +18,7 @@ from plansite.dates import parse_deadline
 from plansite.errors import ContentError
 from plansite.render_html import english_date
 from plansite.site import build, load
-from plansite.translation import deadline_words, glossary_misses
+from plansite.translation import deadline_words, glossary_misses, longest_first
 
 from .conftest import PROJECT, copy_project
 from .test_format_doc import example
@@ -239,6 +239,7 @@ def glossary_line(term: str) -> int:
 def test_glossary_prefers_the_longest_term() -> None:
     terms = (m.Term(("服務科",), "Service Section", None, m.Location("g", 1)),
              m.Term(("納稅服務科",), "Taxpayer Service Section", None, m.Location("g", 2)))
+    terms = longest_first(terms)
     # 納稅服務科 is one term, not also 服務科
     assert glossary_misses("納稅服務科", "the Taxpayer Service Section", terms) == []
     assert [v for v, _ in glossary_misses("納稅服務科", "the taxpayer counter", terms)] == ["納稅服務科"]
