@@ -14,9 +14,14 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
+import shutil
 import subprocess
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
 from pathlib import Path
 
 from pagefind_bin_extended import get_executable
@@ -29,6 +34,7 @@ BUNDLE = "pagefind"
 MARKER = "data-pagefind-body"
 FOLDED = str.maketrans("臺台", "台臺")
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+PAGEFIND = f"pagefind {version('pagefind_bin_extended')}"
 HINTS = "⁂"
 """Starts the hints in the indexed text, so the search page never quotes them."""
 
@@ -81,32 +87,68 @@ languages), so big sites are indexed in shards of about this many plans, one aft
 the search page merges them."""
 
 
-def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = PLANS_PER_SHARD) -> int:
+def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = PLANS_PER_SHARD,
+               cache: Path | None = None) -> int:
     """Write the search bundle into ``site/pagefind`` (the site's own pages and the first
     shard of plans, with Pagefind's scripts) and ``site/pagefind/shards/N/``, listed in
     ``site/pagefind/shards.json``; return how many pages it indexes. Pagefind's command line
     reads a copy of the pages with the hints added, made one page at a time (its Python API
-    answers one page per tenth of a second, far too slow for thousands of pages)."""
+    answers one page per tenth of a second, far too slow for thousands of pages).
+
+    With a ``cache`` folder, a shard whose pages are byte for byte those of an earlier build
+    is copied from there instead of indexed again: editing one plan re-indexes one shard."""
     pages = [p for p in sorted(site.rglob("*.html")) if p.relative_to(site).parts[0] != BUNDLE]
     plan_ids = sorted({plan_of(p.relative_to(site)) for p in pages} - {None})
     shards = max(1, -(-len(plan_ids) // plans_per_shard))
-    count = 0
-    with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch:
-        for path in pages:
-            relative = path.relative_to(site)
-            if not searchable(text := path.read_text(encoding="utf-8")):
-                continue
-            plan = plan_of(relative)
-            target = Path(scratch, str(shard_of(plan, shards) if plan else 0), relative)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(with_hints(text, glossary), encoding="utf-8")
-            count += 1
-        filled = [shard for shard in range(shards) if Path(scratch, str(shard)).is_dir()]
-        for shard in filled:  # the first becomes the main bundle, with Pagefind's scripts
-            run_pagefind(Path(scratch, str(shard)), site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/"))
+    members: dict[int, list[Path]] = {}
+    keys: dict = {}  # shard → hash of its pages as published, the glossary, this code, Pagefind's version
+    indexer = hashlib.sha256(f"{PAGEFIND}\0{glossary!r}\0".encode() + Path(__file__).read_bytes()).hexdigest()
+    for path in pages:
+        relative = path.relative_to(site)
+        if not searchable(text := path.read_text(encoding="utf-8")):
+            continue
+        plan = plan_of(relative)
+        shard = shard_of(plan, shards) if plan else 0
+        members.setdefault(shard, []).append(relative)
+        key = keys.setdefault(shard, hashlib.sha256(indexer.encode()))
+        key.update(f"{relative.as_posix()}\0{len(text)}\0{text}".encode())
+    filled = sorted(members)
+    bundles = {shard: site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/") for shard in filled}
+    digests = {shard: keys[shard].hexdigest() + ("-main" if shard == filled[0] else "") for shard in filled}
+    # the first shard becomes the main bundle, with Pagefind's scripts; shards run two at a time
+    with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch, ThreadPoolExecutor(2) as pool:
+        jobs = [pool.submit(index_shard, site, members[shard], Path(scratch, str(shard)), bundles[shard],
+                            digests[shard], cache, glossary) for shard in filled]
+        for job in jobs:
+            job.result()
+    if cache is not None:
+        for entry in cache.glob("*"):  # shards no page of this build is in
+            if entry.name not in digests.values():
+                shutil.rmtree(entry, ignore_errors=True)
     merged = [f"shards/{shard}/" for shard in filled[1:]]
     (site / BUNDLE / "shards.json").write_text(json.dumps(merged), encoding="utf-8")
-    return count
+    return sum(len(group) for group in members.values())
+
+
+def index_shard(site: Path, pages: list[Path], scratch: Path, bundle: Path, key: str, cache: Path | None,
+                glossary: tuple[m.Term, ...]) -> None:
+    """Index one shard, or copy its index from the cache when the same pages were indexed before."""
+    kept = cache / key if cache is not None else None
+    if kept is not None and kept.is_dir():
+        shutil.copytree(kept, bundle, dirs_exist_ok=True)
+        return
+    for relative in pages:
+        target = scratch / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary), encoding="utf-8")
+    run_pagefind(scratch, bundle)
+    if kept is not None:  # copied whole, then renamed: a killed build leaves no half entry
+        partial = kept.with_name(f"{key}.tmp-{os.getpid()}-{threading.get_ident()}")
+        shutil.copytree(bundle, partial, ignore=shutil.ignore_patterns("shards"))
+        try:
+            os.rename(partial, kept)
+        except OSError:  # another build stored the same shard meanwhile
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def plan_of(relative: Path) -> str | None:
@@ -141,6 +183,3 @@ def steady_entry(path: Path) -> None:
     entry = json.loads(path.read_text(encoding="utf-8"))
     entry["languages"] = dict(sorted(entry["languages"].items()))
     path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-
-
-REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"
