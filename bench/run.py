@@ -3,14 +3,16 @@
     .venv/bin/python bench/run.py               # N = 100 and 1,000
     .venv/bin/python bench/run.py 100           # one size
 
-For each N it makes the corpus (bench/corpus.py: the real plans, both languages, under new
-ids) and times, each run as its own process so that its peak memory can be read:
+For each N it makes the corpus (bench/corpus.py: N generated plans in both languages) and
+times, each run as its own process so that its peak memory can be read:
 
 - the baseline: markdown-it-py + Jinja2 over the same plan files (parse, render one
   template, write the file), on every core — the floor for a Python pipeline;
 - plansite's cold build without downloads (HTML, data, feeds, search index), and at N = 100
   the cold build with every ODT and PDF (empty download cache);
-- a rebuild with nothing changed, and a rebuild after one plan's text changed.
+- a rebuild with nothing changed, and a rebuild after one plan's text changed;
+- the search index alone (Pagefind over the cold build's pages, no cache), to show how much
+  of the cold build it is.
 
 It prints seconds, the ratio to the baseline (cold builds) or to the cold build (rebuilds),
 the targets of issue 8, and peak memory. Nothing here is an assertion: the figures belong in
@@ -62,6 +64,23 @@ if __name__ == "__main__":
 '''
 
 
+SEARCH_ONLY = f"""
+import shutil, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, {str(PROJECT)!r})
+from plansite.content import load_glossary
+from plansite.search import BUNDLE, index_site
+project = Path(sys.argv[1])
+with tempfile.TemporaryDirectory() as scratch:
+    site = Path(scratch) / "site"
+    shutil.copytree(project / "site", site, ignore=shutil.ignore_patterns(BUNDLE, "*.json", "*.csv"))
+    glossary = load_glossary(project)
+    started = time.perf_counter()
+    index_site(site, glossary)
+    print(time.perf_counter() - started)
+"""
+
+
 def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(seconds, peak resident memory in MB of the process and its children) of a command."""
     started = time.perf_counter()
@@ -93,6 +112,9 @@ def measure(count: int, folder: Path) -> list[tuple[str, float, float, str, str]
     edited.write_text(text.replace("。", "。（改）", 1), encoding="utf-8")
     one, memory = timed([*build, "--no-downloads"], env)
     rows.append(("rebuild, one plan changed", one, memory, f"{one / cold:.0%} of cold", "≤ 2%"))
+    search = float(subprocess.run([sys.executable, "-c", SEARCH_ONLY, str(corpus)], capture_output=True,
+                                  text=True, check=True).stdout)
+    rows.append(("search index alone (Pagefind)", search, float("nan"), f"{search / base:.1f}× baseline", ""))
     if count <= 100:
         full, memory = timed(build, env | {"PLANSITE_CACHE": str(folder / f"empty-cache-{count}")})
         rows.append(("cold build with ODT and PDF", full, memory, f"{full / base:.1f}× baseline", ""))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import jinja2
 
 from .content import PLANS_DIR
 from .errors import ContentError, Problem
+from .render_html import template_location
 from .site import build, load
 from .translation import mark_reviewed, status_table
 
@@ -159,18 +159,6 @@ def args_output(args, project: Path) -> Path:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
-
-
-def template_location(error: jinja2.TemplateError, project: Path) -> tuple[str, int]:
-    """Where in a template the error is: syntax errors say so; for errors while rendering,
-    Jinja puts the template's own file and line into the traceback."""
-    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
-        return shown(Path(error.filename), project), error.lineno
-    templates = str(project / "templates")
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if frame.filename.startswith(templates):
-            return shown(Path(frame.filename), project), frame.lineno or 1
-    return "templates", 1
 
 
 def shown(path: Path, project: Path) -> str:

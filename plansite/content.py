@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -82,16 +83,20 @@ MARKDOWN = MarkdownIt("commonmark", {"html": False}).use(container_plugin, "acti
 MARKDOWN.validateLink = lambda url: True
 
 
-def load_plans(project: Path) -> tuple[m.Plan, ...]:
-    """Read every plan under ``content/plans``; raise ContentError listing all problems."""
+def load_plans(project: Path, read: Callable = lambda paths, names: map(read_plan_file, paths, names)
+               ) -> tuple[m.Plan, ...]:
+    """Read every plan under ``content/plans``; raise ContentError listing all problems.
+    ``read`` maps :func:`read_plan_file` (or a function like it) over the files and the names
+    problems give them: the build passes one that spreads the work over all cores."""
     problems: list[Problem] = []
-    plans: list[m.Plan] = []
+    paths: list[Path] = []
     for path in sorted((project / PLANS_DIR).glob("*.md")):
-        shown = path.relative_to(project).as_posix()
         if (outside := linked_from_outside(project, path)) is not None:
             problems.append(outside)
-            continue
-        plan, found = read_plan_file(path, shown)
+        else:
+            paths.append(path)
+    plans: list[m.Plan] = []
+    for plan, found in read(paths, [path.relative_to(project).as_posix() for path in paths]):
         problems += found
         if plan:
             plans.append(plan)
@@ -124,7 +129,15 @@ def read_plan_file(path: Path, shown_as: str) -> tuple[m.Plan | None, list[Probl
         report.fail(1, f"the file is {size / 1_000_000:.1f} MB; a plan file may be at most "
                        f"{MAX_PLAN_BYTES // 1_000_000} MB", "check it is the right file, or split the plan")
         return None, report.problems
-    text = decode(path.read_bytes(), report)
+    return read_plan_data(path.read_bytes(), path.name, shown_as)
+
+
+def read_plan_data(data: bytes, file_name: str, shown_as: str) -> tuple[m.Plan | None, list[Problem]]:
+    """A plan from the bytes of its file (named ``file_name``, a valid plan file name): the
+    same result as :func:`read_plan_file`, for callers that have read the file already."""
+    report = Report(shown_as)
+    name = FILE_NAME.match(file_name)
+    text = decode(data, report)
     if text is None:
         return None, report.problems
     plan = parse_plan(text, report, file_id=name["id"], file_lang=name["lang"])

@@ -37,6 +37,10 @@ class ContentError(Exception):
         self.problems = sorted(problems, key=lambda p: (p.path, p.line))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        """Rebuilt from its problems, so it crosses from a worker process intact."""
+        return ContentError, (self.problems,)
+
 
 @dataclass
 class Report:

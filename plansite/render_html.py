@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import traceback
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -240,7 +241,7 @@ def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:
             "kinds": [(k, kinds[k]) for k in order if k in kinds], "dated": dated}
 
 
-def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framework, ...], english: bool) -> list:
+def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framework, ...], english: bool) -> dict:
     """Per framework: the plans mapped onto it, each with its action count per measure (and
     the groups behind each count, to link to), the groups it leaves out and why, and the
     plans that map nothing, with their note. Plans that name no framework come last."""
@@ -344,3 +345,23 @@ def runs(children: tuple[m.Group | m.Action, ...]) -> list[m.Group | list[m.Acti
 def is_numbered(actions: list[m.Action]) -> bool:
     """A run of actions gets a 項次 column only when every action carries a number."""
     return all(action.number for action in actions)
+
+
+def template_location(error: jinja2.TemplateError, project: Path) -> tuple[str, int]:
+    """Where in a template the error is: syntax errors say so; for errors while rendering,
+    Jinja puts the template's own file and line into the traceback."""
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return as_shown(Path(error.filename), project), error.lineno
+    templates = str(project / "templates")
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.startswith(templates):
+            return as_shown(Path(frame.filename), project), frame.lineno or 1
+    return "templates", 1
+
+
+def as_shown(path: Path, project: Path) -> str:
+    """A template's path relative to the project, as problems name files."""
+    try:
+        return path.resolve().relative_to(project.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -43,6 +43,7 @@ from .content import (
     read_plan_file,
 )
 from .errors import ContentError, Problem
+from .render_html import template_location
 from .render_pdf import uncovered_characters
 from .search import index_site
 from .site import Loaded, build, make_downloads, outputs
@@ -118,8 +119,6 @@ class Preview:
             self.problems = error.problems
             return False
         except jinja2.TemplateError as error:
-            from .cli import template_location
-
             where, line = template_location(error, self.project)
             self.problems = [Problem(where, line, f"template error: {error.message}")]
             return False

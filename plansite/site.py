@@ -6,28 +6,34 @@ were written, so a failed or interrupted build leaves the published site exactly
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+import jinja2
+
 from . import model as m
 from .config import SiteConfig, load_config
 from .content import (
+    FILE_NAME,
     FRAMEWORKS_FILE,
     GLOSSARY_FILE,
+    MAX_PLAN_BYTES,
     PLANS_DIR,
     check_mappings,
     commit_dates,
@@ -35,6 +41,8 @@ from .content import (
     load_frameworks,
     load_glossary,
     load_plans,
+    read_plan_data,
+    read_plan_file,
 )
 from .errors import ContentError, Problem
 from .i18n import catalog
@@ -50,10 +58,11 @@ from .render_html import (
     render_page,
     render_plan,
     render_print,
+    template_location,
 )
 from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
-from .render_pdf import FONT_FILES, PdfError, render_plan_pdf, uncovered_characters
+from .render_pdf import FONT_FILES, PdfError, drawable, render_plan_pdf, uncovered_characters
 from .search import BUNDLE, index_site
 from .translation import ENGLISH, editions
 
@@ -71,6 +80,8 @@ class Loaded:
     warnings: list[Problem]
     """Problems that publish anyway unless the build is strict (stale translations …)."""
     frameworks: tuple[m.Framework, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
+    """A hash of each plan file read, by the path problems name it by (see PlanCache)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +96,21 @@ class BuildResult:
 
 
 def load(project: Path) -> Loaded:
-    """Configuration, plans in both languages and glossary, or ContentError listing every problem."""
+    """Configuration, plans in both languages and glossary, or ContentError listing every problem.
+    Plan files are read on all cores."""
     problems: list[Problem] = []
     results = []
-    for loader in (load_config, load_plans, load_glossary, load_frameworks):
-        try:
-            results.append(loader(project))
-        except ContentError as error:
-            problems += error.problems
+    drawable()  # read the font once, before the workers fork
+    cache = PlanCache(project)
+    with workers() as pool:
+        def read(paths: list[Path], names: list[str]) -> list[tuple[m.Plan | None, list[Problem]]]:
+            return cache.read(paths, names, pool)
+
+        for loader in (load_config, lambda project: load_plans(project, read), load_glossary, load_frameworks):
+            try:
+                results.append(loader(project))
+            except ContentError as error:
+                problems += error.problems
     if problems:
         raise ContentError(problems)
     config, plans, glossary, frameworks = results
@@ -100,10 +118,94 @@ def load(project: Path) -> Loaded:
     if problems:
         raise ContentError(problems)
     all_editions, warnings = editions(project, plans, glossary)
-    unprintable = [p for e in all_editions for plan in (e.zh, e.en) if plan for p in uncovered_characters(plan)]
-    if unprintable:
-        raise ContentError(unprintable)
-    return Loaded(config, all_editions, glossary, warnings, frameworks)
+    return Loaded(config, all_editions, glossary, warnings, frameworks, cache.sources)
+
+
+class PlanCache:
+    """Plans read by earlier builds, under a hash of the file's bytes and names and of
+    everything that reads them (plansite's code, markdown-it-py, PyYAML, Python, the PDF font):
+    a file that did not change is not parsed again, and any change to it or to its reader is a
+    miss. Files are hashed from the very bytes that are parsed, so an edit during a build
+    cannot be cached under the old file's key."""
+
+    def __init__(self, project: Path):
+        self.folder = cache_folder(project) / "plans"
+        self.sources: dict[str, str] = {}
+        """The key of every file read (by its name in problems): what its outputs depend on."""
+        code = sorted(Path(__file__).parent.glob("*.py"))
+        self.reader = digest(*(p.read_bytes() for p in code), sys.version, *font_sizes(),
+                             *(f"{n} {version(n)}" for n in ("markdown-it-py", "mdit-py-plugins", "pyyaml")))
+
+    def read(self, paths: list[Path], names: list[str], pool: ProcessPoolExecutor | None
+             ) -> list[tuple[m.Plan | None, list[Problem]]]:
+        """(plan or None, problems) of each file, in order: from the cache, or read on all cores."""
+        results: dict[int, tuple[m.Plan | None, list[Problem]]] = {}
+        todo: list[tuple[int, str, bytes]] = []
+        used: set[str] = set()
+        for index, (path, name) in enumerate(zip(paths, names, strict=True)):
+            if not FILE_NAME.match(path.name) or path.stat().st_size > MAX_PLAN_BYTES:
+                results[index] = read_plan_file(path, name)  # says what is wrong at once
+                continue
+            data = path.read_bytes()
+            key = digest(self.reader, path.name, name, data)
+            used.add(key)
+            self.sources[name] = key
+            try:
+                results[index] = pickle.loads((self.folder / f"{key}.pickle").read_bytes())
+            except Exception:  # noqa: BLE001 - missing or unreadable: read the file again
+                todo.append((index, key, data))
+        jobs = [(data, paths[index].name, names[index]) for index, _, data in todo]
+        made = pool.map(read_printable, *zip(*jobs), chunksize=8) if pool and jobs else itertools.starmap(
+            read_printable, jobs)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for (index, key, _), result in zip(todo, made, strict=True):
+            results[index] = result
+            write_atomically(self.folder / f"{key}.pickle", pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+        for entry in self.folder.glob("*.pickle"):  # plans since edited or removed
+            if entry.stem not in used:
+                entry.unlink(missing_ok=True)
+        return [results[index] for index in range(len(paths))]
+
+
+def read_printable(data: bytes, file_name: str, name: str) -> tuple[m.Plan | None, list[Problem]]:
+    """A plan file read and checked, including that the PDF's font can draw all of it (in a worker)."""
+    plan, problems = read_plan_data(data, file_name, name)
+    if plan is not None:
+        problems = uncovered_characters(plan)
+        plan = None if problems else plan
+    return plan, problems
+
+
+def cache_folder(project: Path) -> Path:
+    """Where builds keep what they may reuse: PLANSITE_CACHE, or .cache/ in the project."""
+    return Path(os.environ.get("PLANSITE_CACHE") or project / ".cache")
+
+
+def font_sizes() -> list[str]:
+    """The PDF's font files by path and size: checks and PDFs depend on the installed font."""
+    return [f"{p}:{p.stat().st_size}" for p in FONT_FILES if p.exists()]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: a killed build never leaves half a cache entry."""
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+@contextmanager
+def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterator[ProcessPoolExecutor | None]:
+    """A pool of one process per core, or None where a pool cannot help (one core) or is unsafe.
+    Workers are forked, so they start with the parent's memory (the loaded plans) without
+    copying it; forking a process that runs other threads (the preview) can deadlock, so then
+    there is no pool and the work is done in this process."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or threading.active_count() > 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("fork"),
+                             initializer=initializer, initargs=initargs) as pool:
+        yield pool
 
 
 def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
@@ -115,52 +217,88 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
     updated = last_updated(project)
     chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
     sizes = {path: len(content) for path, content in files.items()}
-    for path, text in open_data(loaded, chosen, everything=plans is None):  # first: pages state their sizes
+    for edition in chosen:
+        for path, text in plan_outputs(project, loaded, edition, sizes, updated):
+            if path.startswith("data/"):  # the data page states their sizes
+                sizes[path] = len(text.encode("utf-8"))
+            yield path, text
+    if plans is None or chosen:
+        yield from catalogue(loaded, sizes)
+    yield from site_outputs(project, loaded, sizes, updated, everything=plans is None, listings=listings)
+
+
+def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[str, int],
+                 updated: date) -> Iterator[tuple[str, str]]:
+    """One plan's data (JSON and CSV per language) and its page in both languages: all that
+    depends on this plan alone. ``sizes`` need hold only its downloads."""
+    for plan in (edition.zh, edition.en):
+        if plan is not None:
+            tag = "en" if plan.lang == ENGLISH else "zh-Hant"
+            yield f"data/plans/{plan.id}.{tag}.json", render_plan_json(plan)
+            yield f"data/plans/{plan.id}.{tag}.csv", render_plan_csv(plan)
+    for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+        path = f"plans/{edition.zh.id}/index.html"
+        page = Page(lang, prefix + path, ("" if prefix else "en/") + path, edition.en is not None,
+                    loaded.config, updated)
+        yield prefix + path, render_plan(environment(project, lang), edition, page, sizes)
+
+
+def catalogue(loaded: Loaded, sizes: dict[str, int]) -> Iterator[tuple[str, str]]:
+    """The list of every plan and the schema of the plan data (their sizes go into ``sizes``)."""
+    for path, text in (("data/plans.json", render_catalogue(loaded.editions, loaded.config.base_url)),
+                       ("data/plan.schema.json", SCHEMA.read_text(encoding="utf-8"))):
         sizes[path] = len(text.encode("utf-8"))
         yield path, text
+
+
+def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: date, everything: bool = True,
+                 listings: bool = True, pages: set[str] | None = None) -> Iterator[tuple[str, str]]:
+    """The pages about all plans (home, site map, units, deadlines …), the site's other pages,
+    the feeds and the site map for search engines. Only the listings when not ``everything``
+    (the preview), and only the pages named in ``pages`` when given."""
+    def wanted(name: str) -> bool:
+        return pages is None or name in pages
+
     for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
         env = environment(project, lang)
         other = "" if prefix else "en/"
 
-        def page(path: str, translated: bool = True, lang=lang, prefix=prefix, other=other) -> Page:
-            return Page(lang, prefix + path, other + path, translated, loaded.config, updated)
+        def page(path: str, lang=lang, prefix=prefix, other=other) -> Page:
+            return Page(lang, prefix + path, other + path, True, loaded.config, updated)
 
-        if listings or plans is None:
+        if (listings or everything) and wanted("index"):
             yield prefix + "index.html", render_index(env, loaded.editions, page("index.html"))
+        if (listings or everything) and wanted("sitemap"):
             yield prefix + "sitemap/index.html", render_page(env, "sitemap.html", page("sitemap/index.html"),
                                                             editions=loaded.editions)
-        pages = {"glossary": {"terms": loaded.glossary},
-                 "data": {"datasets": datasets(loaded, sizes), "csv_columns": csv_columns(project, lang)},
-                 "units": cross_plan(loaded.editions, lang == ENGLISH),
-                 "framework": framework_view(loaded.editions, loaded.frameworks, lang == ENGLISH),
-                 "deadlines": cross_plan(loaded.editions, lang == ENGLISH)}
+        if not everything:
+            continue
         for name, _ in SITE_PAGES:
+            if name == "sitemap" or not wanted(name):  # the site map lists plans: rendered above
+                continue
             path = f"{name}/index.html"
-            if plans is None and name != "sitemap":  # the site map lists plans: rendered above
-                yield prefix + path, render_page(env, f"{name}.html", page(path), **pages.get(name, {}))
-        if plans is None:
+            values = page_values(project, loaded, sizes, name, lang == ENGLISH)
+            yield prefix + path, render_page(env, f"{name}.html", page(path), **values)
+        if wanted("404"):
             yield prefix + "404.html", render_page(env, "404.html", replace(page("404.html"), anywhere=True))
-        for edition in chosen:
-            path = f"plans/{edition.zh.id}/index.html"
-            yield prefix + path, render_plan(env, edition, page(path, edition.en is not None), sizes)
-    if plans is None:
+    if everything and wanted("feeds"):
         yield "sitemap.xml", render_sitemap(loaded.editions, loaded.config, updated)
         yield "robots.txt", render_robots(loaded.config)
         for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
             yield prefix + "feed.xml", render_feed(loaded.editions, loaded.config, lang, updated)
 
 
-def open_data(loaded: Loaded, chosen: list[m.Edition], everything: bool) -> Iterator[tuple[str, str]]:
-    """The datasets: each plan as JSON and CSV per language, the catalogue and the schema."""
-    for edition in chosen:
-        for plan in (edition.zh, edition.en):
-            if plan is not None:
-                tag = "en" if plan.lang == ENGLISH else "zh-Hant"
-                yield f"data/plans/{plan.id}.{tag}.json", render_plan_json(plan)
-                yield f"data/plans/{plan.id}.{tag}.csv", render_plan_csv(plan)
-    if everything or chosen:
-        yield "data/plans.json", render_catalogue(loaded.editions, loaded.config.base_url)
-        yield "data/plan.schema.json", SCHEMA.read_text(encoding="utf-8")
+def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str, english: bool) -> dict:
+    """What the template of one of the site's own pages is given."""
+    if name == "glossary":
+        return {"terms": loaded.glossary}
+    if name == "data":
+        return {"datasets": datasets(loaded, sizes), "csv_columns": csv_columns(project, ENGLISH if english else CHINESE)}
+    if name in ("units", "deadlines"):
+        return cross_plan(loaded.editions, english)
+    if name == "framework":
+        return framework_view(loaded.editions, loaded.frameworks, english)
+    return {}
 
 
 def csv_columns(project: Path, lang: str) -> list[tuple[str, str]]:
@@ -201,21 +339,118 @@ def build(project: Path, output: Path, strict: bool = False, downloads: bool = T
         raise ContentError(loaded.warnings)
     files = make_downloads(project, loaded) if downloads else {}
     count = 0
+    keys = plan_keys(project, output, loaded, files)
+    reused = {plan: paths for plan, (key, paths) in stamp.published().items() if keys.get(plan) == key}
+    made: dict[str, list[str]] = {}
     with staging(output) as stage:
         # each output is written as soon as it is made: a thousand plans' pages never sit in memory
-        generated = ((relative, text.encode("utf-8")) for relative, text in outputs(project, loaded, files))
-        for relative, data in itertools.chain(generated, files.items()):
+        for relative, data in itertools.chain(generated(project, loaded, files, output.resolve(), reused, made),
+                                              files.items()):
             target = stage / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            if isinstance(data, Path):
+                os.link(data, target)  # unchanged since the last build: the published file itself
+            else:
+                target.write_bytes(data)
             count += 1
         shutil.copytree(project / "templates" / "assets", stage / "assets")
         if loaded.config.badge:
             shutil.copy(project / loaded.config.badge.image, stage / "assets" / badge_name(loaded.config.badge))
-        index_site(stage, loaded.glossary)
+        index_site(stage, loaded.glossary, cache=cache_folder(project) / "search")
         count += sum(1 for folder in ("assets", BUNDLE) for p in (stage / folder).rglob("*") if p.is_file())
-    stamp.record(loaded.warnings)  # after the swap: the stamp describes the site as published
+    # after the swap: the stamp describes the site as published
+    stamp.record(loaded.warnings, {plan: (keys[plan], paths) for plan, paths in made.items() if plan in keys})
     return BuildResult(loaded.editions, count, loaded.warnings)
+
+
+def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published: Path,
+              reused: dict[str, list[str]], made: dict[str, list[str]]) -> Iterator[tuple[str, bytes | Path]]:
+    """Every generated page and data file, as :func:`outputs` makes them, but on all cores: the
+    workers render the plans' outputs and the pages about all plans side by side. The plans
+    in ``reused`` are not rendered: their files are given as paths in the ``published`` site.
+    ``made`` receives every plan's output paths."""
+    updated = last_updated(project)
+    sizes = {path: len(content) for path, content in files.items()}
+    todo = [i for i, edition in enumerate(loaded.editions) if edition.zh.id not in reused]
+    for edition in loaded.editions:
+        for path in reused.get(edition.zh.id, ()):
+            made.setdefault(edition.zh.id, []).append(path)
+            sizes[path] = (published / path).stat().st_size
+            yield path, published / path
+    state = (project, loaded, sizes, updated)
+    with workers(share, state) as pool:
+        if pool is None:
+            batches = itertools.chain((render_plan_outputs(i, state) for i in todo), [render_site_outputs(state)])
+        else:
+            listings = pool.submit(render_site_outputs)  # the longest task (units): start it first
+            batches = itertools.chain(pool.map(render_plan_outputs, todo, chunksize=4),
+                                      (listings.result() for _ in range(1)))
+        for index, batch in itertools.zip_longest(todo, batches):
+            for path, data in batch:
+                if path.startswith("data/"):  # the data page states their sizes
+                    sizes[path] = len(data)
+                if index is not None:
+                    made.setdefault(loaded.editions[index].zh.id, []).append(path)
+                yield path, data
+    for path, text in itertools.chain(catalogue(loaded, sizes),
+                                      site_outputs(project, loaded, sizes, updated, pages={"data"})):
+        yield path, text.encode("utf-8")
+
+
+def plan_keys(project: Path, output: Path, loaded: Loaded, files: dict[str, bytes]) -> dict[str, str]:
+    """Per plan, a hash of everything its pages and data depend on: its two files, the dates
+    shown, its downloads' sizes, and everything in the project that is not a plan (templates,
+    catalogs, glossary, settings), plansite's code and the tools' versions. Other plans are
+    not in it: a plan's own outputs never show them."""
+    shared = digest_project(project, output, plans=False)
+    updated = last_updated(project)
+    keys = {}
+    for edition in loaded.editions:
+        sources = [loaded.sources.get(plan.loc.path, "") if plan else "-" for plan in (edition.zh, edition.en)]
+        if "" in sources:
+            continue  # a file read without the cache: always render
+        downloads = sorted((path, len(data)) for path, data in files.items() if f"/{edition.zh.id}." in path)
+        keys[edition.zh.id] = digest(shared, *sources, edition.source_updated, updated, downloads)
+    return keys
+
+
+SHARED: tuple = ()
+"""In a worker: (project, loaded, sizes of the downloads, date last updated), inherited from the build."""
+
+EVERY_PAGE_BUT_DATA = {name for name, _ in SITE_PAGES if name != "data"} | {"index", "404", "feeds"}
+
+
+def share(*state) -> None:
+    global SHARED
+    SHARED = state
+
+
+def render_plan_outputs(index: int, state: tuple = ()) -> list[tuple[str, bytes]]:
+    """One plan's outputs, encoded: in a worker (``state`` shared), or here (``state`` given)."""
+    project, loaded, sizes, updated = state or SHARED
+    edition = loaded.editions[index]
+    with template_errors(project):
+        return [(path, text.encode("utf-8")) for path, text in plan_outputs(project, loaded, edition, sizes, updated)]
+
+
+def render_site_outputs(state: tuple = ()) -> list[tuple[str, bytes]]:
+    """The pages about all plans and the site's own, but the data page (which states the
+    sizes of every plan's data), encoded."""
+    project, loaded, sizes, updated = state or SHARED
+    with template_errors(project):
+        return [(path, text.encode("utf-8"))
+                for path, text in site_outputs(project, loaded, sizes, updated, pages=EVERY_PAGE_BUT_DATA)]
+
+
+@contextmanager
+def template_errors(project: Path) -> Iterator[None]:
+    """A template error as a problem at its line: in a worker, where the traceback that tells
+    the line is still at hand (it does not survive the way back to the build)."""
+    try:
+        yield
+    except jinja2.TemplateError as error:
+        where, line = template_location(error, project)
+        raise ContentError([Problem(where, line, f"template error: {error.message}")]) from None
 
 
 # ---------------------------------------------------------------- skipping a build with nothing to do
@@ -229,7 +464,8 @@ IGNORED = {".git", ".venv", "node_modules", ".cache", "reports", "tests", "bench
 class Stamp:
     """What the last build of ``output`` was made from: a hash of every input (the project's
     files, plansite's own code, the versions of the tools, the options, the commit) and of the
-    site it wrote. When both still match, a build has nothing to do."""
+    site it wrote. When both still match, a build has nothing to do. It also keeps each plan's
+    key (:func:`plan_keys`) and output paths, so that the next build can reuse them."""
 
     project: Path
     output: Path
@@ -238,30 +474,13 @@ class Stamp:
 
     def __post_init__(self) -> None:
         self.output = self.output.resolve()
-        folder = Path(os.environ.get("PLANSITE_CACHE") or self.project / ".cache") / "builds"
+        folder = cache_folder(self.project) / "builds"
         self.path = folder / (hashlib.sha256(str(self.output).encode()).hexdigest()[:24] + ".json")
-        self.inputs = self.digest_inputs()
-
-    def digest_inputs(self) -> str:
-        hasher = hashlib.sha256()
-        roots = [p for p in sorted(self.project.iterdir()) if p.name not in IGNORED
-                 and p.resolve() != self.output
-                 and not p.name.startswith((f"{self.output.name}.tmp-", f"{self.output.name}.old-"))]
-        code = Path(__file__).parent
-        outside_git = not commit_dates(self.project)
-        for root in [*roots, code]:
-            for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-                if path.is_file() and not IGNORED.intersection(path.relative_to(root.parent).parts):
-                    hasher.update(f"{path}\0".encode())
-                    hasher.update(path.read_bytes())
-                    if outside_git:  # then dates shown on pages come from file times
-                        hasher.update(str(path.stat().st_mtime_ns).encode())
-        tools = [f"{name} {version(name)}" for name in
-                 ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", "odfdo", "weasyprint", "pikepdf",
-                  "segno", "pagefind", "pagefind_bin_extended")]
-        head = sorted(commit_dates(self.project).items())
-        hasher.update(repr((sys.version, tools, head, self.strict, self.downloads, str(self.output))).encode())
-        return hasher.hexdigest()
+        self.inputs = digest(digest_project(self.project, self.output, plans=True), self.strict, self.downloads)
+        try:
+            self.known = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
 
     def digest_site(self) -> str:
         hasher = hashlib.sha256()
@@ -270,22 +489,59 @@ class Stamp:
             hasher.update(f"{path.relative_to(self.output)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
         return hasher.hexdigest()
 
+    @functools.cached_property
+    def intact(self) -> bool:
+        """True when the published site is exactly as the last build left it."""
+        return self.output.is_dir() and bool(self.known) and self.known.get("site") == self.digest_site()
+
     def unchanged(self) -> bool:
-        try:
-            known = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return self.output.is_dir() and known.get("inputs") == self.inputs and known.get("site") == self.digest_site()
+        return self.known.get("inputs") == self.inputs and self.intact
 
     def warnings(self) -> list[str]:
-        return json.loads(self.path.read_text(encoding="utf-8")).get("warnings", [])
+        return self.known.get("warnings", [])
 
-    def record(self, warnings: list[Problem]) -> None:
+    def published(self) -> dict[str, tuple[str, list[str]]]:
+        """Per plan, (key, output paths) as the last build published them; nothing when the
+        site was changed since (its files then cannot be trusted)."""
+        if not self.intact:
+            return {}
+        return {plan: (key, paths) for plan, (key, paths) in self.known.get("plans", {}).items()}
+
+    def record(self, warnings: list[Problem], plans: dict[str, tuple[str, list[str]]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"inputs": self.inputs, "site": self.digest_site(), "warnings": [str(w) for w in warnings]}
-        temporary = self.path.with_suffix(f".tmp-{os.getpid()}")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temporary, self.path)
+        data = {"inputs": self.inputs, "site": self.digest_site(), "warnings": [str(w) for w in warnings],
+                "plans": plans}
+        write_atomically(self.path, json.dumps(data).encode("utf-8"))
+
+
+def digest_project(project: Path, output: Path, plans: bool) -> str:
+    """A hash of the project's files (all but IGNORED folders and the site), plansite's own
+    code, the versions of the tools, Python and the commit dates; without ``plans``, of
+    everything but the plan files and their dates."""
+    output = output.resolve()
+    hasher = hashlib.sha256()
+    roots = [p for p in sorted(project.iterdir()) if p.name not in IGNORED
+             and p.resolve() != output
+             and not p.name.startswith((f"{output.name}.tmp-", f"{output.name}.old-"))]
+    code = Path(__file__).parent
+    dates = commit_dates(project)
+    plan_folder = (project / PLANS_DIR).resolve()
+    for root in [*roots, code]:
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if not path.is_file() or IGNORED.intersection(path.relative_to(root.parent).parts):
+                continue
+            if not plans and path.resolve().is_relative_to(plan_folder):
+                continue
+            hasher.update(f"{path}\0".encode())
+            hasher.update(path.read_bytes())
+            if not dates:  # outside git, dates shown on pages come from file times
+                hasher.update(str(path.stat().st_mtime_ns).encode())
+    tools = [f"{name} {version(name)}" for name in
+             ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", "odfdo", "weasyprint", "pikepdf",
+              "segno", "pagefind", "pagefind_bin_extended", "orjson")]
+    head = sorted((path, day) for path, day in dates.items() if plans or not path.startswith(f"{PLANS_DIR}/"))
+    hasher.update(repr((sys.version, tools, head, str(output))).encode())
+    return hasher.hexdigest()
 
 
 @contextmanager
@@ -363,7 +619,7 @@ def download_jobs(project: Path, loaded: Loaded) -> list[Job]:
     stylesheet = project / "templates" / "print.css"
     versions = ", ".join(f"{name} {version(name)}" for name in ("weasyprint", "pikepdf", "odfdo"))
     code = {kind: (Path(__file__).parent / f"render_{kind}.py").read_bytes() for kind in ("odt", "pdf")}
-    fonts = [f"{p}:{p.stat().st_size}" for p in FONT_FILES if p.exists()]
+    fonts = font_sizes()
     jobs = []
     for lang in (CHINESE, ENGLISH):
         env = environment(project, lang)
@@ -403,7 +659,7 @@ def digest(*parts) -> str:
 def make_downloads(project: Path, loaded: Loaded) -> dict[str, bytes]:
     """Every .odt and .pdf: from the cache when their inputs did not change, otherwise made
     in parallel on all cores (PDF is the slow part)."""
-    cache = Path(os.environ.get("PLANSITE_CACHE") or project / ".cache") / "downloads"
+    cache = cache_folder(project) / "downloads"
     cache.mkdir(parents=True, exist_ok=True)
     jobs = download_jobs(project, loaded)
     files: dict[str, bytes] = {}
@@ -421,9 +677,7 @@ def make_downloads(project: Path, loaded: Loaded) -> dict[str, bytes]:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
             for job, data in zip(todo, pool.map(make_download, todo), strict=True):
                 files[job.path] = data
-                temporary = cache / f"{job.key}.tmp-{os.getpid()}"
-                temporary.write_bytes(data)
-                os.replace(temporary, cache / f"{job.key}{Path(job.path).suffix}")
+                write_atomically(cache / f"{job.key}{Path(job.path).suffix}", data)
     return {job.path: files[job.path] for job in jobs}
 
 

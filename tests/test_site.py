@@ -312,3 +312,38 @@ def test_a_project_inside_a_folder_named_like_an_ignored_one_still_sees_changes(
     plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
     plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", "推動以民為本之服務", 1), encoding="utf-8")
     assert not build(project, site, downloads=False).unchanged
+
+
+EDITS = {  # one visible change per kind of input: (file, text in it, replacement)
+    "plan": ("content/plans/keelung-tax-2023.zh-Hant.md", "本局各科室。", "本局各科室及分局。"),
+    "translation": ("content/plans/keelung-tax-2023.en.md", "All sections and offices", "Every section and office"),
+    "glossary": ("content/glossary.yml", "en: Ministry of Finance", "en: Ministry of Finance (MOF)"),
+    "frameworks": ("content/frameworks.yml", "en: Government Service Upgrade Program measures",
+                   "en: Measures of the Government Service Upgrade Program"),
+    "template": ("templates/plan.html", "{{ plan.title }}</h1>", "{{ plan.title }} </h1>"),
+    "catalog": ("locales/zh_Hant_TW/LC_MESSAGES/messages.po", 'msgstr "完成期限"', 'msgstr "預定完成期限"'),
+    "settings": ("site.yml", "base_url: https://plans.example.org/", "base_url: https://plans.example.gov.tw/"),
+}
+
+
+@pytest.mark.parametrize("kind", EDITS)
+def test_reused_outputs_are_never_stale(tmp_path: Path, kind: str, monkeypatch) -> None:
+    """A rebuild reuses the outputs of plans whose inputs did not change; after a change to
+    any kind of input it publishes exactly what a clean build of the same inputs publishes."""
+    project = copy_project(tmp_path / "project", plans=["keelung-tax-2023", "mof-2017"])
+    site = project / "site"
+    build(project, site, downloads=False)
+    before = tree_digest(site)
+    name, old, new = EDITS[kind]
+    path = project / name
+    assert old in path.read_text(encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    build(project, site, downloads=False)
+    assert tree_digest(site) != before, "the edit must show somewhere, or this test proves nothing"
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "fresh-cache"))
+    build(project, tmp_path / "clean", downloads=False)
+    rebuilt = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    clean = {p.relative_to(tmp_path / "clean").as_posix(): p.read_bytes()
+             for p in (tmp_path / "clean").rglob("*") if p.is_file()}
+    assert rebuilt.keys() == clean.keys()
+    assert [p for p in rebuilt if rebuilt[p] != clean[p]] == []
