@@ -252,14 +252,18 @@ def catalogue(loaded: Loaded, sizes: dict[str, int]) -> Iterator[tuple[str, str]
 
 
 def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: date, everything: bool = True,
-                 listings: bool = True, pages: set[str] | None = None) -> Iterator[tuple[str, str]]:
+                 listings: bool = True, pages: set[str] | None = None, langs: tuple[str, ...] = (CHINESE, ENGLISH)
+                 ) -> Iterator[tuple[str, str]]:
     """The pages about all plans (home, site map, units, deadlines …), the site's other pages,
     the feeds and the site map for search engines. Only the listings when not ``everything``
-    (the preview), and only the pages named in ``pages`` when given."""
+    (the preview), and only the pages named in ``pages`` (in the languages ``langs``) when
+    given; the site-wide files (sitemap.xml, robots.txt) go with Chinese."""
     def wanted(name: str) -> bool:
         return pages is None or name in pages
 
     for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+        if lang not in langs:
+            continue
         env = environment(project, lang)
         other = "" if prefix else "en/"
 
@@ -282,10 +286,12 @@ def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: 
         if wanted("404"):
             yield prefix + "404.html", render_page(env, "404.html", replace(page("404.html"), anywhere=True))
     if everything and wanted("feeds"):
-        yield "sitemap.xml", render_sitemap(loaded.editions, loaded.config, updated)
-        yield "robots.txt", render_robots(loaded.config)
+        if CHINESE in langs:
+            yield "sitemap.xml", render_sitemap(loaded.editions, loaded.config, updated)
+            yield "robots.txt", render_robots(loaded.config)
         for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
-            yield prefix + "feed.xml", render_feed(loaded.editions, loaded.config, lang, updated)
+            if lang in langs:
+                yield prefix + "feed.xml", render_feed(loaded.editions, loaded.config, lang, updated)
 
 
 def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str, english: bool) -> dict:
@@ -380,11 +386,12 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
     state = (project, loaded, sizes, updated)
     with workers(share, state) as pool:
         if pool is None:
-            batches = itertools.chain((render_plan_outputs(i, state) for i in todo), [render_site_outputs(state)])
-        else:
-            listings = pool.submit(render_site_outputs)  # the longest task (units): start it first
+            batches = itertools.chain((render_plan_outputs(i, state) for i in todo),
+                                      (render_site_outputs(task, state) for task in range(len(SITE_TASKS))))
+        else:  # the pages about all plans are the longest tasks: they start first
+            listings = [pool.submit(render_site_outputs, task) for task in range(len(SITE_TASKS))]
             batches = itertools.chain(pool.map(render_plan_outputs, todo, chunksize=4),
-                                      (listings.result() for _ in range(1)))
+                                      (task.result() for task in listings))
         for index, batch in itertools.zip_longest(todo, batches):
             for path, data in batch:
                 if path.startswith("data/"):  # the data page states their sizes
@@ -418,6 +425,10 @@ SHARED: tuple = ()
 """In a worker: (project, loaded, sizes of the downloads, date last updated), inherited from the build."""
 
 EVERY_PAGE_BUT_DATA = {name for name, _ in SITE_PAGES if name != "data"} | {"index", "404", "feeds"}
+SITE_TASKS = (({"units"}, (CHINESE,)), ({"units"}, (ENGLISH,)),
+              (EVERY_PAGE_BUT_DATA - {"units"}, (CHINESE, ENGLISH)))
+"""The pages about all plans and the site's own but the data page, in tasks for the workers:
+the units pages list every action and take longest, so each language is a task of its own."""
 
 
 def share(*state) -> None:
@@ -433,13 +444,14 @@ def render_plan_outputs(index: int, state: tuple = ()) -> list[tuple[str, bytes]
         return [(path, text.encode("utf-8")) for path, text in plan_outputs(project, loaded, edition, sizes, updated)]
 
 
-def render_site_outputs(state: tuple = ()) -> list[tuple[str, bytes]]:
-    """The pages about all plans and the site's own, but the data page (which states the
-    sizes of every plan's data), encoded."""
+def render_site_outputs(task: int, state: tuple = ()) -> list[tuple[str, bytes]]:
+    """One of SITE_TASKS, encoded (the data page, which states the sizes of every plan's data,
+    is made last, by the build itself)."""
     project, loaded, sizes, updated = state or SHARED
+    pages, langs = SITE_TASKS[task]
     with template_errors(project):
         return [(path, text.encode("utf-8"))
-                for path, text in site_outputs(project, loaded, sizes, updated, pages=EVERY_PAGE_BUT_DATA)]
+                for path, text in site_outputs(project, loaded, sizes, updated, pages=pages, langs=langs)]
 
 
 @contextmanager
