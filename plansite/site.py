@@ -33,6 +33,7 @@ from .content import (
     FILE_NAME,
     FRAMEWORKS_FILE,
     GLOSSARY_FILE,
+    LANGUAGES,
     MAX_PLAN_BYTES,
     PLANS_DIR,
     check_mappings,
@@ -143,7 +144,8 @@ class PlanCache:
         todo: list[tuple[int, str, bytes]] = []
         used: set[str] = set()
         for index, (path, name) in enumerate(zip(paths, names, strict=True)):
-            if not FILE_NAME.match(path.name) or path.stat().st_size > MAX_PLAN_BYTES:
+            named = FILE_NAME.match(path.name)
+            if not named or named["lang"] not in LANGUAGES or path.stat().st_size > MAX_PLAN_BYTES:
                 results[index] = read_plan_file(path, name)  # says what is wrong at once
                 continue
             data = path.read_bytes()
@@ -354,8 +356,11 @@ def build(project: Path, output: Path, strict: bool = False, downloads: bool = T
                                               files.items()):
             target = stage / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, Path):
-                os.link(data, target)  # unchanged since the last build: the published file itself
+            if isinstance(data, Path):  # unchanged since the last build: the published file itself
+                try:
+                    os.link(data, target)
+                except OSError:  # a file system without hard links
+                    shutil.copy2(data, target)
             else:
                 target.write_bytes(data)
             count += 1
