@@ -46,7 +46,7 @@ from .errors import ContentError, Problem
 from .render_html import template_location
 from .render_pdf import uncovered_characters
 from .search import index_site
-from .site import Loaded, build, make_downloads, outputs
+from .site import Loaded, build, cache_folder, make_downloads, outputs
 from .translation import editions, status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)
@@ -79,6 +79,8 @@ class Preview:
     """True when templates, catalogs or settings changed: every page is rendered again."""
     listings: dict[str, tuple] = field(default_factory=dict)
     """Plan id → what the index and site map show of it."""
+    saves: int = 0
+    """How many saves the watcher has seen: the search index waits for them to stop."""
 
     def __post_init__(self) -> None:
         self.project, self.site = self.project.resolve(), self.site.resolve()  # as watchfiles names files
@@ -199,9 +201,11 @@ class Preview:
         warnings = [w for i in sorted(self.translated) for w in self.translated[i][2]]
         return Loaded(config, all_editions, glossary, warnings, frameworks), changed
 
-    def remake_downloads(self) -> None:
+    def remake_downloads(self, save: int | None = None) -> None:
         """Remake the ODT and PDF files and the search index in the background; each replaces
-        the old one when ready."""
+        the old one when ready. After a save (number ``save``), the index waits until saves
+        stop for SEARCH_DELAY seconds: indexing while an author saves again and again would
+        only slow the pages they are waiting for."""
         with self.lock:
             loaded = self.loaded
             if loaded is None:
@@ -213,8 +217,16 @@ class Preview:
                 self.files = files
         if changed:
             self.rebuild()  # the pages state the new sizes
-        with self.lock:
-            index_site(self.site, loaded.glossary)
+        if save is not None:
+            time.sleep(SEARCH_DELAY)
+            if save != self.saves:
+                return  # a later save's thread indexes the newer pages
+        with self.lock:  # with the build's cache, only the shards whose pages changed are indexed again
+            index_site(self.site, loaded.glossary, cache=cache_folder(self.project) / "search")
+
+
+SEARCH_DELAY = 1.0
+"""Seconds without a save before the preview indexes the site for search again."""
 
 
 def listing(edition: m.Edition) -> tuple:
@@ -290,10 +302,12 @@ def watch_sources(preview: Preview, watcher: RebuildWatcher, stop: threading.Eve
         sources = {Path(p) for _, p in changes}
         if any(p.is_relative_to(preview.project / d) for p in sources for d in ("templates", "locales")):
             preview.environment_changed = True
+        preview.saves += 1
         preview.rebuild({p.resolve() for p in sources})
         watcher.rebuilt()
         if not preview.problems:
-            threading.Thread(target=lambda: (preview.remake_downloads(), watcher.rebuilt()), daemon=True).start()
+            threading.Thread(target=lambda save=preview.saves: (preview.remake_downloads(save), watcher.rebuilt()),
+                             daemon=True).start()
 
 
 # ---------------------------------------------------------------- serving
