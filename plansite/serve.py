@@ -230,9 +230,11 @@ SEARCH_DELAY = 1.0
 
 
 def listing(edition: m.Edition) -> tuple:
-    """What the pages listing every plan show of one: when no listing changed, they are unchanged."""
+    """What the pages and data listing every plan (the index, the site map, data/plans.json)
+    show of one: when no listing changed, they are unchanged."""
     e = edition
-    return (e.zh.title, e.en.title if e.en else None, e.zh.agency, e.zh.year, sum(1 for _ in e.zh.actions()))
+    return (e.zh.title, e.en.title if e.en else None, e.zh.agency, e.zh.year, sum(1 for _ in e.zh.actions()),
+            e.zh.classification, e.source_updated)
 
 
 def write_changed(site: Path, texts: dict[str, str | bytes]) -> list[str]:

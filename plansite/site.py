@@ -214,8 +214,8 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
             plans: set[str] | None = None, listings: bool = True) -> Iterator[tuple[str, str]]:
     """Every generated page and data file as (path relative to site/, text), in both languages.
     ``files`` are the downloads already made, so pages can state their sizes. With ``plans``,
-    only those plans' pages and data are rendered, and the pages listing all plans only when
-    ``listings`` (the preview)."""
+    only those plans' pages and data are rendered, and the pages and data listing all plans
+    only when ``listings`` (the preview)."""
     updated = last_updated(project)
     chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
     sizes = {path: len(content) for path, content in files.items()}
@@ -224,7 +224,7 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
             if path.startswith("data/"):  # the data page states their sizes
                 sizes[path] = len(text.encode("utf-8"))
             yield path, text
-    if plans is None or chosen:
+    if plans is None or (chosen and listings):
         yield from catalogue(loaded, sizes)
     yield from site_outputs(project, loaded, sizes, updated, everything=plans is None, listings=listings)
 
