@@ -135,8 +135,11 @@ def index_shard(site: Path, pages: list[Path], scratch: Path, bundle: Path, key:
     """Index one shard, or copy its index from the cache when the same pages were indexed before."""
     kept = cache / key if cache is not None else None
     if kept is not None and kept.is_dir():
-        shutil.copytree(kept, bundle, dirs_exist_ok=True)
-        return
+        try:
+            shutil.copytree(kept, bundle, dirs_exist_ok=True)
+            return
+        except OSError:  # removed meanwhile by another build's pruning: index the pages instead
+            pass
     for relative in pages:
         target = scratch / relative
         target.parent.mkdir(parents=True, exist_ok=True)
