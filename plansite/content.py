@@ -114,35 +114,42 @@ def linked_from_outside(project: Path, path: Path) -> Problem | None:
 
 
 def read_plan_file(path: Path, shown_as: str) -> tuple[m.Plan | None, list[Problem]]:
-    """Read one plan file; returns the plan (None if it has problems) and its problems."""
+    """Read one plan file; returns the plan (None if it has problems) and its problems.
+    A file too big to be a plan is refused before it is read."""
     report = Report(shown_as)
-    name = FILE_NAME.match(path.name)
-    if not name or name["lang"] not in LANGUAGES:
-        report.fail(
-            1,
-            f"the file name '{path.name}' is not of the form ID.LANG.md",
-            "name plan files like keelung-tax-2023.zh-Hant.md (id in a-z, 0-9 and -)",
-        )
-        return None, report.problems
-    size = path.stat().st_size
-    if size > MAX_PLAN_BYTES:
-        report.fail(1, f"the file is {size / 1_000_000:.1f} MB; a plan file may be at most "
-                       f"{MAX_PLAN_BYTES // 1_000_000} MB", "check it is the right file, or split the plan")
-        return None, report.problems
-    return read_plan_data(path.read_bytes(), path.name, shown_as)
+    if named(path.name, report) and small_enough(path.stat().st_size, report):
+        return read_plan_data(path.read_bytes(), path.name, shown_as)
+    return None, report.problems
 
 
 def read_plan_data(data: bytes, file_name: str, shown_as: str) -> tuple[m.Plan | None, list[Problem]]:
-    """A plan from the bytes of its file (named ``file_name``, a valid plan file name): the
-    same result as :func:`read_plan_file`, for callers that have read the file already."""
+    """A plan from the bytes of its file, named ``file_name``: the same result as
+    :func:`read_plan_file`, for callers that have read the file already."""
     report = Report(shown_as)
-    name = FILE_NAME.match(file_name)
-    text = decode(data, report)
-    if text is None:
+    name = named(file_name, report)
+    if not name or not small_enough(len(data), report) or (text := decode(data, report)) is None:
         return None, report.problems
     plan = parse_plan(text, report, file_id=name["id"], file_lang=name["lang"])
     problems = sorted(report.problems, key=lambda p: p.line)
     return (None if problems else plan), problems
+
+
+def named(file_name: str, report: Report) -> re.Match | None:
+    """The id and language in a plan file's name, or None (reported) for a name not ID.LANG.md."""
+    name = FILE_NAME.match(file_name)
+    if name and name["lang"] in LANGUAGES:
+        return name
+    report.fail(1, f"the file name '{file_name}' is not of the form ID.LANG.md",
+                "name plan files like keelung-tax-2023.zh-Hant.md (id in a-z, 0-9 and -)")
+    return None
+
+
+def small_enough(size: int, report: Report) -> bool:
+    if size <= MAX_PLAN_BYTES:
+        return True
+    report.fail(1, f"the file is {size / 1_000_000:.1f} MB; a plan file may be at most "
+                   f"{MAX_PLAN_BYTES // 1_000_000} MB", "check it is the right file, or split the plan")
+    return False
 
 
 def decode(data: bytes, report: Report) -> str | None:

@@ -40,13 +40,11 @@ from .content import (
     linked_from_outside,
     load_frameworks,
     load_glossary,
-    read_plan_file,
 )
 from .errors import ContentError, Problem
 from .render_html import template_location
-from .render_pdf import uncovered_characters
 from .search import index_site
-from .site import Loaded, build, cache_folder, make_downloads, outputs
+from .site import Loaded, build, cache_folder, make_downloads, outputs, read_printable
 from .translation import editions, status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)
@@ -172,9 +170,8 @@ class Preview:
                 continue
             data = path.read_bytes()
             if known is None or known[0] != data:
-                plan, found = read_plan_file(path, path.relative_to(self.project).as_posix())
-                found += uncovered_characters(plan) if plan else []
-                known = self.plans[path] = (data, plan if not found else None, found)
+                plan, found = read_printable(data, path.name, path.relative_to(self.project).as_posix())
+                known = self.plans[path] = (data, plan, found)
             problems += known[2]
             if known[1]:
                 plans.append(known[1])

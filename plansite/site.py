@@ -30,10 +30,8 @@ import jinja2
 from . import model as m
 from .config import SiteConfig, load_config
 from .content import (
-    FILE_NAME,
     FRAMEWORKS_FILE,
     GLOSSARY_FILE,
-    LANGUAGES,
     MAX_PLAN_BYTES,
     PLANS_DIR,
     check_mappings,
@@ -144,9 +142,8 @@ class PlanCache:
         todo: list[tuple[int, str, bytes]] = []
         used: set[str] = set()
         for index, (path, name) in enumerate(zip(paths, names, strict=True)):
-            named = FILE_NAME.match(path.name)
-            if not named or named["lang"] not in LANGUAGES or path.stat().st_size > MAX_PLAN_BYTES:
-                results[index] = read_plan_file(path, name)  # says what is wrong at once
+            if path.stat().st_size > MAX_PLAN_BYTES:
+                results[index] = read_plan_file(path, name)  # refused unread
                 continue
             data = path.read_bytes()
             key = digest(self.reader, path.name, name, data)
