@@ -11,13 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-import jinja2
-
-from .content import PLANS_DIR
 from .errors import ContentError, Problem
-from .render_html import template_location
-from .site import build, load
-from .translation import mark_reviewed, status_table
+from .project import PLANS_DIR
+from .publish import Stamp, recover
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -74,21 +70,22 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as error:
         report(error.problems, project, args)
         return 1
-    except jinja2.TemplateError as error:
-        where, line = template_location(error, project)
-        print(f"{where}:{line}: template error: {error.message}", file=sys.stderr)
-        print(f"{shown(args_output(args, project), project)} was not changed.", file=sys.stderr)
-        return 1
 
 
 def run_build(project: Path, output: Path, strict: bool, downloads: bool = True) -> int:
     started = time.perf_counter()
-    result = build(project, output, strict=strict, downloads=downloads)
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    if result.unchanged:
+    recover(output.resolve())
+    stamp = Stamp(project, output, strict, downloads)
+    if stamp.unchanged():
+        for warning in stamp.warnings():
+            print(warning, file=sys.stderr)
         print(f"Nothing changed since the last build: {shown(output, project)}/ is up to date.")
         return 0
+    from .site import build  # the renderers load only when there is something to build
+
+    result = build(project, output, strict=strict, downloads=downloads, stamp=stamp)
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     seconds = time.perf_counter() - started
     translated = sum(1 for e in result.editions if e.en)
     actions = sum(sum(1 for _ in e.zh.actions()) for e in result.editions)
@@ -125,6 +122,9 @@ def run_check(project: Path, site: Path) -> int:
 
 
 def run_status(project: Path) -> int:
+    from .site import load
+    from .translation import status_table
+
     loaded = load(project)
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
@@ -133,6 +133,9 @@ def run_status(project: Path) -> int:
 
 
 def run_reviewed(project: Path, plan_id: str, ids: list[str], everything: bool) -> int:
+    from .site import load
+    from .translation import mark_reviewed
+
     loaded = load(project)
     edition = next((e for e in loaded.editions if e.zh.id == plan_id), None)
     if edition is None or edition.en is None:

@@ -11,9 +11,8 @@ from pathlib import Path
 
 from .errors import ContentError, Report
 from .model import Classification
+from .project import CONFIG_FILE
 from .yamlnode import Node, read_yaml
-
-CONFIG_FILE = "site.yml"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,14 +10,12 @@ Run ``python -m plansite.content FILE…`` to check single files and see what wa
 from __future__ import annotations
 
 import difflib
-import functools
 import re
-import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -28,9 +26,9 @@ from mdit_py_plugins.container import container_plugin
 from . import model as m
 from .dates import DEADLINE_FORMS, parse_deadline
 from .errors import ContentError, Problem, Report
+from .project import FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
 from .yamlnode import Node, read_yaml
 
-PLANS_DIR = Path("content") / "plans"
 LANGUAGES = {"zh-Hant": "zh-Hant-TW", "en": "en"}
 """File-name language tag → the ``lang`` the file must declare."""
 
@@ -39,8 +37,6 @@ ID = re.compile(r"^[a-z][a-z0-9-]*$")
 ATTRIBUTES = re.compile(r"\s*\{((?:#[^}\s]*)?(?:\s*src=[^}\s]*)?)\}\s*$")
 """A trailing '{#id}', '{src=fingerprint}' or '{#id src=fingerprint}'."""
 FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
-GLOSSARY_FILE = Path("content") / "glossary.yml"
-FRAMEWORKS_FILE = Path("content") / "frameworks.yml"
 RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta"}
 """Ids the page templates use themselves; an explicit id may not take them."""
 
@@ -1030,38 +1026,3 @@ def check_mappings(plans: tuple[m.Plan, ...], frameworks: tuple[m.Framework, ...
                      "map or list under 'unmapped:' exactly one group that holds it")
                 break
     return problems
-
-
-@functools.lru_cache(maxsize=4096)
-def last_changed(project: Path, *paths: Path) -> date:
-    """When these files (or folders) last changed: their last commit, else their file times."""
-    dates = commit_dates(project)
-    if dates:
-        wanted = [p.as_posix() for p in paths]
-        found = [dates[w] for w in wanted if w in dates]
-        folders = tuple(w + "/" for w in wanted)
-        found += [day for name, day in dates.items() if name.startswith(folders)]
-        if found:
-            return max(found)
-    files = [f for p in paths for f in ((project / p).rglob("*") if (project / p).is_dir() else [project / p])]
-    newest = max((f.stat().st_mtime for f in files if f.is_file()), default=0)
-    return datetime.fromtimestamp(newest, tz=UTC).date()
-
-
-@functools.lru_cache(maxsize=16)
-def commit_dates(project: Path) -> dict[str, date]:
-    """Every committed file's last commit date, by path relative to the project, from one
-    ``git log`` (one per file took a minute for a thousand plans); empty outside git."""
-    try:
-        log = subprocess.run(["git", "log", "--relative", "--name-only", "--format=%x00%cI", "--", "."],
-                             cwd=project, capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return {}
-    dates: dict[str, date] = {}
-    day = None
-    for line in log.splitlines():
-        if line.startswith("\0"):
-            day = datetime.fromisoformat(line[1:]).date()
-        elif line and day is not None:
-            dates.setdefault(line, day)
-    return dates

@@ -31,20 +31,19 @@ from markupsafe import escape
 from tornado import ioloop
 
 from . import model as m
-from .config import CONFIG_FILE, load_config
+from .config import load_config
 from .content import (
-    FRAMEWORKS_FILE,
-    GLOSSARY_FILE,
-    PLANS_DIR,
     check_mappings,
     linked_from_outside,
     load_frameworks,
     load_glossary,
 )
 from .errors import ContentError, Problem
+from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
+from .publish import cache_folder
 from .render_html import template_location
 from .search import index_site
-from .site import Loaded, build, cache_folder, make_downloads, outputs, read_printable
+from .site import Loaded, build, make_downloads, outputs, read_printable
 from .translation import editions, status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)

@@ -18,9 +18,10 @@ from pathlib import Path
 from babel.dates import format_date, format_interval
 
 from . import model as m
-from .content import ATTRIBUTES, GLOSSARY_FILE, PLANS_DIR, last_changed, load_glossary, read_plan_file
+from .content import ATTRIBUTES, load_glossary, read_plan_file
 from .errors import ContentError, Problem, Report
 from .i18n import catalog
+from .project import GLOSSARY_FILE, PLANS_DIR, last_changed
 
 ENGLISH = "en"
 

@@ -183,7 +183,7 @@ def test_last_changed_comes_from_one_reading_of_git_history(tmp_path: Path) -> N
     import subprocess
     from datetime import date
 
-    from plansite.content import commit_dates, last_changed
+    from plansite.project import commit_dates, last_changed
 
     def commit(name: str, day: str) -> None:
         (tmp_path / "content" / name).write_text(day, encoding="utf-8")

@@ -283,6 +283,26 @@ def test_a_build_with_nothing_changed_is_skipped_and_any_change_rebuilds(project
         assert path.read_bytes() == original and tree_digest(site) == before
 
 
+NO_OP = """
+import sys
+from plansite.cli import main
+status = main(["--project", sys.argv[1], "--no-downloads"])
+heavy = sorted(name for name in sys.modules if name.split(".")[0] in {"jinja2", "markdown_it", "yaml", "weasyprint"}
+               or name in {"plansite.site", "plansite.content", "plansite.render_html"})
+print(status, heavy)
+"""
+
+
+def test_a_build_with_nothing_to_do_answers_before_loading_the_renderers(project: Path) -> None:
+    """The stamp is checked with the standard library alone: importing the parsers and
+    renderers took most of a no-op build's time."""
+    assert run_cli(project, "--no-downloads").returncode == 0
+    again = subprocess.run([sys.executable, "-c", NO_OP, str(project)], cwd=PROJECT, check=True,
+                           capture_output=True, text=True, timeout=120)
+    assert "Nothing changed since the last build" in again.stdout
+    assert again.stdout.splitlines()[-1] == "0 []"
+
+
 def test_one_plan_changed_changes_only_what_shows_it(project: Path) -> None:
     """Editing one plan's text changes that plan's pages, data and downloads, the pages that
     list every action (units, deadlines) or plan, and the search index; nothing else."""
