@@ -81,10 +81,11 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
     return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
 
 
-PLANS_PER_SHARD = 150
+PLANS_PER_SHARD = 50
 """Pagefind holds a whole index in memory while it builds it (1.7 GB for 1,000 plans in two
-languages), so big sites are indexed in shards of about this many plans, one after another;
-the search page merges them."""
+languages), and takes about 45 ms per plan in both languages, so big sites are indexed in
+shards of about this many plans: editing one plan re-indexes one shard (about 2 s), and at
+1,000 plans the search page merges twenty indexes."""
 
 
 def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = PLANS_PER_SHARD,

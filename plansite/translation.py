@@ -223,6 +223,7 @@ def deadline_words(project: Path):
     """A function wording a deadline in English: 'Ongoing', 'By December 2018', 'May 1 – 31, 2016'."""
     _ = catalog(project, ENGLISH).gettext
 
+    @lru_cache(maxsize=4096)  # plans repeat a few deadlines thousands of times; Babel is slow
     def words(deadline: m.Deadline) -> str:
         if deadline.kind == "ongoing":
             return _("Ongoing")
