@@ -3,8 +3,9 @@ gives the same files.
 
     .venv/bin/python bench/corpus.py 1000 /tmp/corpus-1000
 
-Each plan is new: its own agency, year, sections and an action tree of one to three group
-levels holding 40 to 120 actions (the seed plans' range), drawn with a seeded random generator.
+Each plan is new: an agency (one of the seed plans' five), a year, sections and an action tree
+of one to three group levels holding 40 to 120 actions (the seed plans' range), drawn with a
+seeded random generator.
 The words are real: every action, group title and paragraph is taken, with its English
 translation, from the project's plans, so the text has the seeds' vocabulary, sentence lengths
 and mix of Chinese and numbers, and each English file carries the right ``{src=…}``
