@@ -57,8 +57,9 @@ IGNORED = {".git", ".venv", "node_modules", ".cache", "reports", "tests", "bench
 class Stamp:
     """What the last build of ``output`` was made from: a hash of every input (the project's
     files, plansite's own code, the versions of the tools, the options, the commit) and of the
-    site it wrote. When both still match, a build has nothing to do. It also keeps each plan's
-    key (:func:`plan_keys`) and output paths, so that the next build can reuse them."""
+    site it wrote. When both still match, a build has nothing to do. It also keeps the key and
+    output paths of each output group (a plan's pages and data, an agency's units pages: see
+    ``site.group_keys``), so that the next build can reuse them."""
 
     project: Path
     output: Path
@@ -94,16 +95,16 @@ class Stamp:
         return self.known.get("warnings", [])
 
     def published(self) -> dict[str, tuple[str, list[str]]]:
-        """Per plan, (key, output paths) as the last build published them; nothing when the
-        site was changed since (its files then cannot be trusted)."""
+        """Per output group, (key, output paths) as the last build published them; nothing
+        when the site was changed since (its files then cannot be trusted)."""
         if not self.intact:
             return {}
-        return {plan: (key, paths) for plan, (key, paths) in self.known.get("plans", {}).items()}
+        return {name: (key, paths) for name, (key, paths) in self.known.get("groups", {}).items()}
 
-    def record(self, warnings: list[Problem], plans: dict[str, tuple[str, list[str]]]) -> None:
+    def record(self, warnings: list[Problem], groups: dict[str, tuple[str, list[str]]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"inputs": self.inputs, "site": self.digest_site(), "warnings": [str(w) for w in warnings],
-                "plans": plans}
+                "groups": groups}
         write_atomically(self.path, json.dumps(data).encode("utf-8"))
 
 

@@ -219,26 +219,73 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str) -> dict:
 
 
 def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:
-    """What no single plan shows: every responsible unit with its actions across plans, and
-    actions by kind of deadline and in time order. On English pages, translated plans speak
-    English; the others are shown in Chinese (and marked so)."""
-    units: dict[str, list] = {}
+    """What no single plan shows: actions by kind of deadline and in time order. On English
+    pages, translated plans speak English; the others are shown in Chinese (and marked so)."""
     kinds: dict[str, list] = {}
     dated = []
     for edition in editions:
         plan = edition.en if english and edition.en else edition.zh
         for groups, action in plan.actions():
             entry = (plan, groups, action)
-            for unit in action.units:
-                units.setdefault(unit, []).append(entry)
             if action.deadline:
                 kinds.setdefault(action.deadline.kind, []).append(entry)
                 if action.deadline.end:
                     dated.append(entry)
     dated.sort(key=lambda e: (e[2].deadline.end, e[2].deadline.start, e[0].id, e[2].id))
     order = ["ongoing", "as-needed", "recurring", "date", "month", "range", "unknown"]
-    return {"units": sorted(units.items(), key=lambda kv: (-len(kv[1]), kv[0])),
-            "kinds": [(k, kinds[k]) for k in order if k in kinds], "dated": dated}
+    return {"kinds": [(k, kinds[k]) for k in order if k in kinds], "dated": dated}
+
+
+def agencies(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]]:
+    """Every agency's plans, by the agency's address on the units pages (its English name as
+    letters and digits, e.g. 'keelung-city-tax-bureau'), in the order of the Chinese names.
+    Units belong to their agency: the 服務科 of two bureaus are two units, so each agency has
+    a units page of its own (and a national site's thousands of actions are not one page)."""
+    by_name: dict[str, list[m.Edition]] = {}
+    for edition in editions:
+        by_name.setdefault(edition.zh.agency.zh, []).append(edition)
+    found: dict[str, tuple[m.Edition, ...]] = {}
+    for name in sorted(by_name):
+        base = re.sub(r"[^a-z0-9]+", "-", by_name[name][0].zh.agency.en.lower()).strip("-") or "agency"
+        slug, count = base, 1
+        while slug in found:  # two agencies with one English name
+            count += 1
+            slug = f"{base}-{count}"
+        found[slug] = tuple(by_name[name])
+    return found
+
+
+def unit_view(editions: tuple[m.Edition, ...], english: bool) -> list[tuple[str, list]]:
+    """Every unit these plans name as responsible, with its actions (plan, groups, action):
+    most actions first. Plans speak the page's language where they are translated."""
+    units: dict[str, list] = {}
+    for edition in editions:
+        plan = edition.en if english and edition.en else edition.zh
+        for groups, action in plan.actions():
+            for unit in action.units:
+                units.setdefault(unit, []).append((plan, groups, action))
+    return sorted(units.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def units_index(editions: tuple[m.Edition, ...], english: bool) -> dict:
+    """The units page: every agency, with its plans, its action count and its units (each
+    with its action count), linking to the agency's own units page."""
+    rows = []
+    for slug, group in agencies(editions).items():
+        agency = group[0].zh.agency
+        units = [(unit, len(entries)) for unit, entries in unit_view(group, english)]
+        rows.append({"slug": slug, "name": agency.en if english else agency.zh, "plans": len(group),
+                     "actions": sum(1 for e in group for _ in e.zh.actions()), "units": units})
+    if english:
+        rows.sort(key=lambda row: row["name"].lower())
+    return {"agencies": rows}
+
+
+def render_agency_units(env: jinja2.Environment, group: tuple[m.Edition, ...], page: Page) -> str:
+    """One agency's units page: each of its units with its actions in every plan of the agency."""
+    agency = group[0].zh.agency
+    return tidy(env.get_template("agency_units.html").render(
+        page=page, agency=agency.en if page.english else agency.zh, units=unit_view(group, page.english)))
 
 
 def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framework, ...], english: bool) -> dict:

@@ -43,14 +43,17 @@ from .render_feeds import render_feed, render_robots, render_sitemap
 from .render_html import (
     SITE_PAGES,
     Page,
+    agencies,
     cross_plan,
     environment,
     framework_view,
+    render_agency_units,
     render_index,
     render_page,
     render_plan,
     render_print,
     template_location,
+    units_index,
 )
 from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
@@ -198,14 +201,31 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
     updated = last_updated(project)
     chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
     sizes = {path: len(content) for path, content in files.items()}
-    for edition in chosen:
-        for path, text in plan_outputs(project, loaded, edition, sizes, updated):
-            if path.startswith("data/"):  # the data page states their sizes
-                sizes[path] = len(text.encode("utf-8"))
-            yield path, text
+    for name, group in output_groups(loaded).items():
+        if plans is None or any(e.zh.id in plans for e in group):
+            for path, text in group_outputs(project, loaded, name, group, sizes, updated):
+                if path.startswith("data/"):  # the data page states their sizes
+                    sizes[path] = len(text.encode("utf-8"))
+                yield path, text
     if plans is None or (chosen and listings):
         yield from catalogue(loaded, sizes)
     yield from site_outputs(project, loaded, sizes, updated, everything=plans is None, listings=listings)
+
+
+def output_groups(loaded: Loaded) -> dict[str, tuple[m.Edition, ...]]:
+    """The outputs that depend on one or a few plans, by name, with those plans: each plan's
+    pages and data (named by its id), and each agency's units pages ('units/SLUG'). A build
+    reuses a group's files while its plans did not change."""
+    groups = {f"units/{slug}": group for slug, group in agencies(loaded.editions).items()}  # longest first
+    groups.update((edition.zh.id, (edition,)) for edition in loaded.editions)
+    return groups
+
+
+def group_outputs(project: Path, loaded: Loaded, name: str, group: tuple[m.Edition, ...], sizes: dict[str, int],
+                  updated: date) -> Iterator[tuple[str, str]]:
+    if name.startswith("units/"):
+        return agency_outputs(project, loaded, name.removeprefix("units/"), group, updated)
+    return plan_outputs(project, loaded, group[0], sizes, updated)
 
 
 def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[str, int],
@@ -222,6 +242,15 @@ def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[
         page = Page(lang, prefix + path, ("" if prefix else "en/") + path, edition.en is not None,
                     loaded.config, updated)
         yield prefix + path, render_plan(environment(project, lang), edition, page, sizes)
+
+
+def agency_outputs(project: Path, loaded: Loaded, slug: str, group: tuple[m.Edition, ...],
+                   updated: date) -> Iterator[tuple[str, str]]:
+    """One agency's units page in both languages: it depends on the agency's plans alone."""
+    for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+        path = f"units/{slug}/index.html"
+        page = Page(lang, prefix + path, ("" if prefix else "en/") + path, True, loaded.config, updated)
+        yield prefix + path, render_agency_units(environment(project, lang), group, page)
 
 
 def catalogue(loaded: Loaded, sizes: dict[str, int]) -> Iterator[tuple[str, str]]:
@@ -281,7 +310,9 @@ def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str,
         return {"terms": loaded.glossary}
     if name == "data":
         return {"datasets": datasets(loaded, sizes), "csv_columns": csv_columns(project, ENGLISH if english else CHINESE)}
-    if name in ("units", "deadlines"):
+    if name == "units":
+        return units_index(loaded.editions, english)
+    if name == "deadlines":
         return cross_plan(loaded.editions, english)
     if name == "framework":
         return framework_view(loaded.editions, loaded.frameworks, english)
@@ -334,8 +365,8 @@ def make_site(project: Path, output: Path, strict: bool, downloads: bool, stamp:
         raise ContentError(loaded.warnings)
     files = make_downloads(project, loaded) if downloads else {}
     count = 0
-    keys = plan_keys(project, output, loaded, files)
-    reused = {plan: paths for plan, (key, paths) in stamp.published().items() if keys.get(plan) == key}
+    keys = group_keys(project, output, loaded, files)
+    reused = {name: paths for name, (key, paths) in stamp.published().items() if keys.get(name) == key}
     made: dict[str, list[str]] = {}
     with staging(output) as stage:
         # each output is written as soon as it is made: a thousand plans' pages never sit in memory
@@ -357,71 +388,73 @@ def make_site(project: Path, output: Path, strict: bool, downloads: bool, stamp:
         index_site(stage, loaded.glossary, cache=cache_folder(project) / "search")
         count += sum(1 for folder in ("assets", BUNDLE) for p in (stage / folder).rglob("*") if p.is_file())
     # after the swap: the stamp describes the site as published
-    stamp.record(loaded.warnings, {plan: (keys[plan], paths) for plan, paths in made.items() if plan in keys})
+    stamp.record(loaded.warnings, {name: (keys[name], paths) for name, paths in made.items() if name in keys})
     return BuildResult(loaded.editions, count, loaded.warnings)
 
 
 def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published: Path,
               reused: dict[str, list[str]], made: dict[str, list[str]]) -> Iterator[tuple[str, bytes | Path]]:
     """Every generated page and data file, as :func:`outputs` makes them, but on all cores: the
-    workers render the plans' outputs and the pages about all plans side by side. The plans
-    in ``reused`` are not rendered: their files are given as paths in the ``published`` site.
-    ``made`` receives every plan's output paths."""
+    workers render the output groups (plans, agencies' units pages) and the pages about all
+    plans side by side. The groups in ``reused`` are not rendered: their files are given as
+    paths in the ``published`` site. ``made`` receives every group's output paths."""
     updated = last_updated(project)
     sizes = {path: len(content) for path, content in files.items()}
-    todo = [i for i, edition in enumerate(loaded.editions) if edition.zh.id not in reused]
-    for edition in loaded.editions:
-        for path in reused.get(edition.zh.id, ()):
-            made.setdefault(edition.zh.id, []).append(path)
+    groups = output_groups(loaded)
+    todo = [name for name in groups if name not in reused]
+    for name in groups:
+        for path in reused.get(name, ()):
+            made.setdefault(name, []).append(path)
             sizes[path] = (published / path).stat().st_size
             yield path, published / path
-    state = (project, loaded, sizes, updated)
+    state = (project, loaded, groups, sizes, updated)
     with workers(share, state) as pool:
         if pool is None:
-            batches = itertools.chain((render_plan_outputs(i, state) for i in todo),
+            batches = itertools.chain((render_group_outputs(name, state) for name in todo),
                                       (render_site_outputs(task, state) for task in range(len(SITE_TASKS))))
         else:  # the pages about all plans are the longest tasks: they start first
             listings = [pool.submit(render_site_outputs, task) for task in range(len(SITE_TASKS))]
-            batches = itertools.chain(pool.map(render_plan_outputs, todo, chunksize=4),
+            batches = itertools.chain(pool.map(render_group_outputs, todo, chunksize=4),
                                       (task.result() for task in listings))
-        for index, batch in itertools.zip_longest(todo, batches):
+        for name, batch in itertools.zip_longest(todo, batches):
             for path, data in batch:
                 if path.startswith("data/"):  # the data page states their sizes
                     sizes[path] = len(data)
-                if index is not None:
-                    made.setdefault(loaded.editions[index].zh.id, []).append(path)
+                if name is not None:
+                    made.setdefault(name, []).append(path)
                 yield path, data
     for path, text in itertools.chain(catalogue(loaded, sizes),
                                       site_outputs(project, loaded, sizes, updated, pages={"data"})):
         yield path, text.encode("utf-8")
 
 
-def plan_keys(project: Path, output: Path, loaded: Loaded, files: dict[str, bytes]) -> dict[str, str]:
-    """Per plan, a hash of everything its pages and data depend on: its two files, the dates
-    shown, its downloads' sizes, and everything in the project that is not a plan (templates,
-    catalogs, glossary, settings), plansite's code and the tools' versions. Other plans are
-    not in it: a plan's own outputs never show them."""
+def group_keys(project: Path, output: Path, loaded: Loaded, files: dict[str, bytes]) -> dict[str, str]:
+    """Per output group, a hash of everything its files depend on: its plans' files, the dates
+    shown, their downloads' sizes, and everything in the project that is not a plan
+    (templates, catalogs, glossary, settings), plansite's code and the tools' versions. Other
+    plans are not in it: a group's files never show them."""
     shared = digest_project(project, output, plans=False)
     updated = last_updated(project)
     keys = {}
-    for edition in loaded.editions:
-        sources = [loaded.sources.get(plan.loc.path, "") if plan else "-" for plan in (edition.zh, edition.en)]
-        if "" in sources:
-            continue  # a file read without the cache: always render
-        downloads = sorted((path, len(data)) for path, data in files.items() if f"/{edition.zh.id}." in path)
-        keys[edition.zh.id] = digest(shared, *sources, edition.source_updated, updated, downloads)
+    for name, group in output_groups(loaded).items():
+        parts = []
+        for edition in group:
+            sources = [loaded.sources.get(plan.loc.path, "") if plan else "-" for plan in (edition.zh, edition.en)]
+            downloads = sorted((path, len(data)) for path, data in files.items() if f"/{edition.zh.id}." in path)
+            parts.append((edition.zh.id, *sources, edition.source_updated, downloads))
+        if all("" not in part for part in parts):  # a file read without the cache is always rendered
+            keys[name] = digest(shared, name, updated, *parts)
     return keys
 
 
 SHARED: tuple = ()
-"""In a worker: (project, loaded, sizes of the downloads, date last updated), inherited from the build."""
+"""In a worker: (project, loaded, output groups, sizes of the downloads, date last updated),
+inherited from the build."""
 
 EVERY_PAGE_BUT_DATA = {name for name, _ in SITE_PAGES if name != "data"} | {"index", "404", "feeds"}
-SITE_TASKS = (({"units"}, (CHINESE,)), ({"units"}, (ENGLISH,)),
-              (EVERY_PAGE_BUT_DATA - {"units"}, (CHINESE,)), (EVERY_PAGE_BUT_DATA - {"units"}, (ENGLISH,)))
-"""The pages about all plans and the site's own but the data page, in tasks for the workers,
-longest first: the units pages list every action (5 s each at 1,000 plans), and the rest
-take 1 to 3 s per language."""
+SITE_TASKS = ((EVERY_PAGE_BUT_DATA, (CHINESE,)), (EVERY_PAGE_BUT_DATA, (ENGLISH,)))
+"""The pages about all plans and the site's own but the data page, in a task per language for
+the workers."""
 
 
 def share(*state) -> None:
@@ -429,18 +462,18 @@ def share(*state) -> None:
     SHARED = state
 
 
-def render_plan_outputs(index: int, state: tuple = ()) -> list[tuple[str, bytes]]:
-    """One plan's outputs, encoded: in a worker (``state`` shared), or here (``state`` given)."""
-    project, loaded, sizes, updated = state or SHARED
-    edition = loaded.editions[index]
+def render_group_outputs(name: str, state: tuple = ()) -> list[tuple[str, bytes]]:
+    """One output group's files, encoded: in a worker (``state`` shared), or here (``state`` given)."""
+    project, loaded, groups, sizes, updated = state or SHARED
     with template_errors(project):
-        return [(path, text.encode("utf-8")) for path, text in plan_outputs(project, loaded, edition, sizes, updated)]
+        return [(path, text.encode("utf-8"))
+                for path, text in group_outputs(project, loaded, name, groups[name], sizes, updated)]
 
 
 def render_site_outputs(task: int, state: tuple = ()) -> list[tuple[str, bytes]]:
     """One of SITE_TASKS, encoded (the data page, which states the sizes of every plan's data,
     is made last, by the build itself)."""
-    project, loaded, sizes, updated = state or SHARED
+    project, loaded, _, sizes, updated = state or SHARED
     pages, langs = SITE_TASKS[task]
     with template_errors(project):
         return [(path, text.encode("utf-8"))

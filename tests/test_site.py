@@ -304,8 +304,9 @@ def test_a_build_with_nothing_to_do_answers_before_loading_the_renderers(project
 
 
 def test_one_plan_changed_changes_only_what_shows_it(project: Path) -> None:
-    """Editing one plan's text changes that plan's pages, data and downloads, the pages that
-    list every action (units, deadlines) or plan, and the search index; nothing else."""
+    """Editing one plan's text changes that plan's pages, data and downloads, its agency's
+    units pages, the pages that list every plan or action (units, deadlines), and the search
+    index; nothing else."""
     site = project / "site"
     build(project, site)
     before = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
@@ -316,8 +317,9 @@ def test_one_plan_changed_changes_only_what_shows_it(project: Path) -> None:
     changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
     assert {"plans/kaohsiung-finance-2024/index.html", "data/plans/kaohsiung-finance-2024.zh-Hant.json",
             "downloads/kaohsiung-finance-2024.zh-Hant.pdf"} <= changed
+    agency = "units/finance-bureau-kaohsiung-city-government/index.html"  # the other agencies' pages stay
     listings = {"units/index.html", "deadlines/index.html", "data/plans.json", "data/index.html",
-                "en/data/index.html"}
+                "en/data/index.html", agency, f"en/{agency}"}
     unexpected = {path for path in changed if "kaohsiung-finance-2024" not in path and path not in listings
                   and not path.startswith("pagefind/")}
     assert unexpected == set()
@@ -336,6 +338,7 @@ def test_a_project_inside_a_folder_named_like_an_ignored_one_still_sees_changes(
 
 EDITS = {  # one visible change per kind of input: (file, text in it, replacement)
     "plan": ("content/plans/keelung-tax-2023.zh-Hant.md", "本局各科室。", "本局各科室及分局。"),
+    "units": ("content/plans/keelung-tax-2023.zh-Hant.md", "承辦單位：財稅資訊科、各單位", "承辦單位：資訊科、各單位"),
     "translation": ("content/plans/keelung-tax-2023.en.md", "All sections and offices", "Every section and office"),
     "glossary": ("content/glossary.yml", "en: Ministry of Finance", "en: Ministry of Finance (MOF)"),
     "frameworks": ("content/frameworks.yml", "en: Government Service Upgrade Program measures",

@@ -12,18 +12,27 @@ def plans_data(site: Path, tag: str) -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((site / "data" / "plans").glob(f"*.{tag}.json"))]
 
 
-def test_units_page_lists_every_unit_with_all_its_actions(built_site: Path) -> None:
-    expected: dict[str, set[str]] = {}
+def test_units_pages_list_every_unit_of_each_agency_with_all_its_actions(built_site: Path) -> None:
+    """The units page lists the agencies; each agency's page lists its units (the 服務科 of two
+    bureaus are two units), each with every action naming it, most actions first."""
+    expected: dict[str, dict[str, set[str]]] = {}
     for plan in plans_data(built_site, "zh-Hant"):
+        units = expected.setdefault(plan["agency"]["zh"], {})
         for action in plan["actions"]:
             for unit in action["units"]:
-                expected.setdefault(unit, set()).add(f"../plans/{plan['id']}/index.html#{action['id']}")
-    page = html.fromstring((built_site / "units" / "index.html").read_bytes())
-    sections = page.xpath("//nav/section")
-    found = {s.findtext("h2"): {a.get("href") for a in s.iter("a")} for s in sections}
+                units.setdefault(unit, set()).add(f"../../plans/{plan['id']}/index.html#{action['id']}")
+    index = html.fromstring((built_site / "units" / "index.html").read_bytes())
+    found = {}
+    for heading in index.xpath("//main//section/h2"):
+        link = heading.find("a").get("href")
+        assert link.endswith("/index.html") and "/" not in link.removesuffix("/index.html")
+        assert (built_site / "en" / "units" / link).is_file()
+        page = html.fromstring((built_site / "units" / link).read_bytes())
+        sections = page.xpath("//nav/section")
+        found[heading.text_content()] = {s.findtext("h2"): {a.get("href") for a in s.iter("a")} for s in sections}
+        sizes = [len(s.findall(".//li")) for s in sections]
+        assert sizes == sorted(sizes, reverse=True)  # most actions first
     assert found == expected
-    sizes = [len(s.findall(".//li")) for s in sections]
-    assert sizes == sorted(sizes, reverse=True)  # most actions first
 
 
 def test_deadlines_page_counts_kinds_and_orders_dates(built_site: Path) -> None:
