@@ -3,9 +3,10 @@ gives the same files.
 
     .venv/bin/python bench/corpus.py 1000 /tmp/corpus-1000
 
-Each plan is new: an agency (one of the seed plans' five), a year, sections and an action tree
-of one to three group levels holding 40 to 120 actions (the seed plans' range), drawn with a
-seeded random generator.
+Each plan is new: sections and an action tree of one to three group levels holding 40 to 120
+actions (the seed plans' range), drawn with a seeded random generator. As on a national site,
+every agency has a plan a year: four plans in a row are one agency's (N / 4 agencies, the seed
+plans' five numbered as samples).
 The words are real: every action, group title and paragraph is taken, with its English
 translation, from the project's plans, so the text has the seeds' vocabulary, sentence lengths
 and mix of Chinese and numbers, and each English file carries the right ``{src=…}``
@@ -132,12 +133,26 @@ def action_tree(rng: random.Random, seeds: Seeds) -> list[Node]:
     return split(actions, 0)
 
 
+PLANS_PER_AGENCY = 4
+
+
+def agency_of(number: int, seeds: Seeds) -> tuple[Pair, int]:
+    """(agency, ROC year) of plan ``number``: a national site holds many agencies with a plan a
+    year each, so every PLANS_PER_AGENCY plans in a row are one agency's consecutive years.
+    Agencies are the seeds' five, numbered as samples beyond the first five."""
+    index, year = divmod(number, PLANS_PER_AGENCY)
+    seed = seeds.agencies[index % len(seeds.agencies)]
+    sample = index // len(seeds.agencies)
+    if sample:
+        seed = Pair(f"{seed.zh}（樣本{sample}）", f"{seed.en} (sample {sample})")
+    return seed, 111 + year
+
+
 def plan_files(number: int, seeds: Seeds) -> tuple[str, str, str]:
     """(id, Chinese Markdown, English Markdown) of generated plan ``number``."""
     rng = random.Random(number)
     plan_id = f"plan-{number:04d}"
-    agency = rng.choice(seeds.agencies)
-    year = rng.randint(105, 114)
+    agency, year = agency_of(number, seeds)
     tree = action_tree(rng, seeds)
     depth = tree_depth(tree)
     prose = {key: rng.sample(pairs, min(len(pairs), rng.randint(1, 3))) for key, pairs in seeds.paragraphs.items()}
