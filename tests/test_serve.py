@@ -94,8 +94,23 @@ def test_an_edit_is_served_and_only_its_plan_is_rewritten(server) -> None:
     time.sleep(1)
     changed = {path for path, stamp in site_times(site).items() if before.get(path) != stamp}
     assert "plans/mof-2017/index.html" in changed and pdf in changed
-    assert all("mof-2017" in path or path.startswith("pagefind/") for path in changed), sorted(changed)
+    views = ("pagefind/", "units/ministry-of-finance/", "en/units/ministry-of-finance/", "deadlines/", "en/deadlines/")
+    assert all("mof-2017" in path or path.startswith(views) for path in changed), sorted(changed)
     assert fetch(base + "downloads/mof-2017.zh-Hant.odt")[0] == 200
+
+
+def test_the_views_of_every_plan_catch_up_in_the_background(server) -> None:
+    """The agency's units page is rewritten with its plan; the index of units, which shows
+    every agency, once saves stop (with the search index)."""
+    project, base, _ = server
+    source = project / "content" / "plans" / "kaohsiung-finance-2024.zh-Hant.md"
+    text = source.read_text(encoding="utf-8")
+    assert "菸酒管理科" in text and "菸酒管理股" not in text
+    source.write_text(text.replace("菸酒管理科", "菸酒管理股"), encoding="utf-8")
+    agency = base + "units/finance-bureau-kaohsiung-city-government/index.html"
+    wait_for(lambda: "菸酒管理股" in fetch(agency)[1])
+    wait_for(lambda: "菸酒管理股" in fetch(base + "units/index.html")[1])
+    assert "菸酒管理科" not in fetch(base + "units/index.html")[1]
 
 
 def test_broken_content_shows_the_error_page_and_recovers(server) -> None:
