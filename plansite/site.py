@@ -59,7 +59,7 @@ from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
 from .render_pdf import FONT_FILES, PdfError, drawable, render_plan_pdf, uncovered_characters
 from .search import BUNDLE, index_site
-from .translation import ENGLISH, editions
+from .translation import ENGLISH, PairCheck, check_pair, editions
 
 CHINESE = "zh-Hant-TW"
 SCHEMA = Path(__file__).parent / "data" / "plan.schema.json"
@@ -111,7 +111,9 @@ def load(project: Path) -> Loaded:
     problems = check_mappings(plans, frameworks)
     if problems:
         raise ContentError(problems)
-    all_editions, warnings = editions(project, plans, glossary)
+    checks = CheckCache(project, cache.sources, glossary)
+    all_editions, warnings = editions(project, plans, glossary, checks.check)
+    checks.prune()
     return Loaded(config, all_editions, glossary, warnings, frameworks, cache.sources)
 
 
@@ -161,6 +163,39 @@ class PlanCache:
             if entry.stem not in used:
                 entry.unlink(missing_ok=True)
         return [results[index] for index in range(len(paths))]
+
+
+class CheckCache:
+    """Translation checks made by earlier builds (:func:`translation.check_pair`: structure,
+    status of every item, glossary), under a hash of both plan files' cache keys (which cover
+    plansite's code) and of the glossary: a rebuild checks only the pairs whose files changed."""
+
+    def __init__(self, project: Path, sources: dict[str, str], glossary: tuple[m.Term, ...]):
+        self.folder = cache_folder(project) / "checks"
+        self.sources = sources
+        self.glossary = digest(repr(glossary))
+        self.used: set[str] = set()
+
+    def check(self, zh: m.Plan, en: m.Plan, glossary: tuple[m.Term, ...]) -> PairCheck:
+        files = (self.sources.get(zh.loc.path), self.sources.get(en.loc.path))
+        if None in files:  # read without the cache
+            return check_pair(zh, en, glossary)
+        key = digest(*files, self.glossary)
+        self.used.add(key)
+        entry = self.folder / f"{key}.pickle"
+        try:
+            return pickle.loads(entry.read_bytes())
+        except Exception:  # noqa: BLE001 - missing or unreadable: check again
+            found = check_pair(zh, en, glossary)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomically(entry, pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
+            return found
+
+    def prune(self) -> None:
+        """Remove the checks of pairs no longer read (edited or removed)."""
+        for entry in self.folder.glob("*.pickle"):
+            if entry.stem not in self.used:
+                entry.unlink(missing_ok=True)
 
 
 def read_printable(data: bytes, file_name: str, name: str) -> tuple[m.Plan | None, list[Problem]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -31,10 +32,17 @@ def fingerprint(item: m.Section | m.Group | m.Action) -> str:
     return hashlib.sha256(m.own_text(item).encode("utf-8")).hexdigest()[:8]
 
 
-def editions(project: Path, plans: tuple[m.Plan, ...], glossary: tuple[m.Term, ...]
+PairCheck = tuple[list[Problem], list[Problem], dict[str, m.ItemStatus]]
+"""What checking a translation against its original finds: errors, warnings, and each item's status."""
+
+
+def editions(project: Path, plans: tuple[m.Plan, ...], glossary: tuple[m.Term, ...],
+             check: Callable[[m.Plan, m.Plan, tuple[m.Term, ...]], PairCheck] | None = None
              ) -> tuple[tuple[m.Edition, ...], list[Problem]]:
     """Every Chinese plan with its English edition, and the warnings about translations.
-    Raises ContentError when an English file does not line up with its Chinese original."""
+    Raises ContentError when an English file does not line up with its Chinese original.
+    ``check`` is :func:`check_pair`, or a function that answers the same (the build's cache)."""
+    check = check or check_pair
     chinese = {p.id: p for p in plans if p.lang != ENGLISH}
     english = {p.id: p for p in plans if p.lang == ENGLISH}
     errors: list[Problem] = []
@@ -53,15 +61,26 @@ def editions(project: Path, plans: tuple[m.Plan, ...], glossary: tuple[m.Term, .
                 f"add {PLANS_DIR.as_posix()}/{plan_id}.en.md (docs/format.md, 'English translations')")
             out.append(m.Edition(zh, None, {}, updated))
             continue
-        report = Report(en.loc.path, errors)
-        if not align(zh, en, report):
-            continue
-        status = statuses(zh, en, Report(en.loc.path, warnings))
-        check_glossary(zh, en, glossary, Report(en.loc.path, warnings))
-        out.append(m.Edition(zh, complete(zh, en, project, report), status, updated))
+        found, warned, status = check(zh, en, glossary)
+        errors += found
+        if not found:
+            warnings += warned
+            out.append(m.Edition(zh, complete(zh, en, project), status, updated))
     if errors:
         raise ContentError(errors)
     return tuple(out), warnings
+
+
+def check_pair(zh: m.Plan, en: m.Plan, glossary: tuple[m.Term, ...]) -> PairCheck:
+    """Check an English plan against its Chinese original: its structure (errors), and how
+    current each item is and whether it uses the glossary's terms (warnings)."""
+    errors = Report(en.loc.path)
+    if not align(zh, en, errors):
+        return errors.problems, [], {}
+    warnings = Report(en.loc.path)
+    status = statuses(zh, en, warnings)
+    check_glossary(zh, en, glossary, warnings)
+    return [], warnings.problems, status
 
 
 def align(zh: m.Plan, en: m.Plan, report: Report) -> bool:
@@ -187,7 +206,7 @@ def check_english(path: Path, english: m.Plan) -> list[Problem]:
 # ---------------------------------------------------------------- the complete English plan
 
 
-def complete(zh: m.Plan, en: m.Plan, project: Path, report: Report) -> m.Plan:
+def complete(zh: m.Plan, en: m.Plan, project: Path) -> m.Plan:
     """The English plan with the Chinese plan's metadata, and deadlines worded in English."""
     basis = tuple(
         replace(original, authority=translated.authority, title=translated.title, loc=translated.loc)

@@ -370,3 +370,22 @@ def test_reused_outputs_are_never_stale(tmp_path: Path, kind: str, monkeypatch) 
              for p in (tmp_path / "clean").rglob("*") if p.is_file()}
     assert rebuilt.keys() == clean.keys()
     assert [p for p in rebuilt if rebuilt[p] != clean[p]] == []
+
+
+def test_translation_checks_are_redone_when_the_glossary_or_a_file_changes(tmp_path: Path) -> None:
+    """A rebuild takes each pair's translation checks from the cache only while both files and
+    the glossary are as they were: a new glossary term, or a new stale item, is reported."""
+    project = copy_project(tmp_path / "project", plans=["keelung-tax-2023"])
+    site = project / "site"
+
+    def warnings() -> list[str]:
+        return [w.message for w in build(project, site, downloads=False).warnings]
+
+    first = warnings()
+    glossary = project / "content" / "glossary.yml"
+    glossary.write_text(glossary.read_text(encoding="utf-8") + "- zh: 網站\n  en: web portalx\n", encoding="utf-8")
+    missed = [w for w in warnings() if w not in first]
+    assert missed and all("'網站'" in w and "web portalx" in w for w in missed)
+    plan = project / "content" / "plans" / "keelung-tax-2023.zh-Hant.md"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("本局各科室。", "本局各科室及分局。", 1), encoding="utf-8")
+    assert any("was reviewed against an older Chinese text" in w for w in warnings())
