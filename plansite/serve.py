@@ -3,11 +3,11 @@
 - watchfiles watches content/, templates/, locales/ and site.yml, and hands each batch of
   changes to :class:`Preview`, which keeps the last good state in memory and re-reads only
   the changed plan files. Pages are re-rendered only where they depend on what changed, and a
-  file is written only when its text differs, so an edit touches just that plan's pages, its
-  agency's units pages (and the indexes when a title changes).
-- ODT, PDF, the views of every plan's actions (units, deadlines, framework) and the search
-  index are remade in a background thread; until a new one is ready, the old one is served,
-  so download links and search always work.
+  file is written only when its text differs, so an edit touches just that plan's pages (and
+  the indexes when a title changes).
+- ODT, PDF, the views of many plans' actions (the agency's units pages, the units index,
+  deadlines, framework) and the search index are remade in a background thread; until a new
+  one is ready, the old one is served, so download links and search always work.
 - livereload serves the site through a small WSGI app and reloads every open page right after
   a rebuild (our watcher tells it when). While content is broken, every page shows an
   accessible error page with the same ``path:line`` messages as the command line, and turns
@@ -40,11 +40,11 @@ from .content import (
     load_glossary,
 )
 from .errors import ContentError, Problem
-from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR, last_updated
+from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
 from .publish import cache_folder
 from .render_html import template_location
 from .search import index_site
-from .site import Loaded, build, make_downloads, outputs, read_printable, site_outputs
+from .site import Loaded, build, make_downloads, outputs, read_printable, view_outputs
 from .translation import editions, status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)
@@ -79,8 +79,10 @@ class Preview:
     """Plan id → what the index and site map show of it."""
     saves: int = 0
     """How many saves the watcher has seen: the search index waits for them to stop."""
-    views_stale: bool = False
-    """True when a plan changed since the CROSS_PLAN_VIEWS were last written."""
+    views_stale: set[str] = field(default_factory=set)
+    """The agencies (by Chinese name) whose plans changed since the pages showing many plans'
+    actions (site.view_outputs) were last written: at a thousand plans those take seconds, so
+    they are brought up to date in the background, with the search index."""
 
     def __post_init__(self) -> None:
         self.project, self.site = self.project.resolve(), self.site.resolve()  # as watchfiles names files
@@ -117,7 +119,8 @@ class Preview:
             after = {i: self.listings.get(i) for i in self.translated}
             texts: dict[str, str | bytes] = dict(outputs(self.project, loaded, self.files,
                                                          None if whole else changed, listings=before != after))
-            self.views_stale = self.views_stale or (bool(changed) and not whole)
+            if not whole:  # the views of many plans' actions take seconds: they follow in the background
+                self.views_stale |= {known[2].zh for i in changed for known in (before.get(i), after.get(i)) if known}
         except ContentError as error:
             self.problems = error.problems
             return False
@@ -223,19 +226,14 @@ class Preview:
                 return  # a later save's thread indexes the newer pages
         with self.building:  # the views of the plans as they are now, never older ones
             if self.views_stale and self.loaded is not None and not self.problems:
-                write_changed(self.site, dict(site_outputs(self.project, self.loaded, {}, last_updated(self.project),
-                                                           pages=CROSS_PLAN_VIEWS)))
-                self.views_stale = False
+                write_changed(self.site, dict(view_outputs(self.project, self.loaded, self.views_stale)))
+                self.views_stale = set()
         with self.lock:  # with the build's cache, only the shards whose pages changed are indexed again
             index_site(self.site, loaded.glossary, cache=cache_folder(self.project) / "search")
 
 
 SEARCH_DELAY = 1.0
 """Seconds without a save before the preview indexes the site for search again."""
-
-CROSS_PLAN_VIEWS = {"units", "deadlines", "framework"}
-"""The pages that show every plan's actions: at a thousand plans they take seconds, so after
-a save they are brought up to date in the background, with the search index."""
 
 
 def listing(edition: m.Edition) -> tuple:

@@ -232,12 +232,13 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
     """Every generated page and data file as (path relative to site/, text), in both languages.
     ``files`` are the downloads already made, so pages can state their sizes. With ``plans``,
     only those plans' pages and data are rendered, and the pages and data listing all plans
-    only when ``listings`` (the preview)."""
+    only when ``listings`` (the preview, which leaves the views of their actions to
+    :func:`view_outputs`, in the background)."""
     updated = last_updated(project)
     chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
     sizes = {path: len(content) for path, content in files.items()}
     for name, group in output_groups(loaded).items():
-        if plans is None or any(e.zh.id in plans for e in group):
+        if plans is None or (len(group) == 1 and group[0].zh.id in plans and not name.startswith("units/")):
             for path, text in group_outputs(project, loaded, name, group, sizes, updated):
                 if path.startswith("data/"):  # the data page states their sizes
                     sizes[path] = len(text.encode("utf-8"))
@@ -258,9 +259,25 @@ def output_groups(loaded: Loaded) -> dict[str, tuple[m.Edition, ...]]:
 
 def group_outputs(project: Path, loaded: Loaded, name: str, group: tuple[m.Edition, ...], sizes: dict[str, int],
                   updated: date) -> Iterator[tuple[str, str]]:
+    """The files of one output group (see :func:`output_groups`)."""
     if name.startswith("units/"):
         return agency_outputs(project, loaded, name.removeprefix("units/"), group, updated)
     return plan_outputs(project, loaded, group[0], sizes, updated)
+
+
+VIEWS = {"units", "deadlines", "framework"}
+"""The site's pages that show every plan's actions (with the agencies' units pages)."""
+
+
+def view_outputs(project: Path, loaded: Loaded, agency_names: set[str]) -> Iterator[tuple[str, str]]:
+    """The pages that show the actions of many plans, after plans of the agencies named (in
+    Chinese) changed: those agencies' units pages and the VIEWS, in both languages (for the
+    preview, in the background)."""
+    updated = last_updated(project)
+    for name, group in output_groups(loaded).items():
+        if name.startswith("units/") and group[0].zh.agency.zh in agency_names:
+            yield from group_outputs(project, loaded, name, group, {}, updated)
+    yield from site_outputs(project, loaded, {}, updated, pages=VIEWS)
 
 
 def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[str, int],
