@@ -255,6 +255,12 @@ def agencies(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]
     return found
 
 
+def unit_pages(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]]:
+    """The agencies that have a units page: those whose plans name responsible units."""
+    return {slug: group for slug, group in agencies(editions).items()
+            if any(action.units for edition in group for _, action in edition.zh.actions())}
+
+
 def unit_view(editions: tuple[m.Edition, ...], english: bool) -> list[tuple[str, list]]:
     """Every unit these plans name as responsible, with its actions (plan, groups, action):
     most actions first. Plans speak the page's language where they are translated."""
@@ -269,7 +275,7 @@ def unit_view(editions: tuple[m.Edition, ...], english: bool) -> list[tuple[str,
 
 def units_index(editions: tuple[m.Edition, ...], english: bool) -> dict:
     """The units page: every agency, with its plans, its action count and its units (each
-    with its action count), linking to the agency's own units page."""
+    with its action count), linking to the agency's own units page (when it names units)."""
     rows = []
     for slug, group in agencies(editions).items():
         agency = group[0].zh.agency

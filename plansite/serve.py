@@ -120,7 +120,8 @@ class Preview:
             texts: dict[str, str | bytes] = dict(outputs(self.project, loaded, self.files,
                                                          None if whole else changed, listings=before != after))
             if not whole:  # the views of many plans' actions take seconds: they follow in the background
-                self.views_stale |= {known[2].zh for i in changed for known in (before.get(i), after.get(i)) if known}
+                agencies = {shown[AGENCY].zh for i in changed for shown in (before.get(i), after.get(i)) if shown}
+                self.views_stale |= agencies  # the agency a plan had, and has now
         except ContentError as error:
             self.problems = error.problems
             return False
@@ -234,6 +235,10 @@ class Preview:
 
 SEARCH_DELAY = 1.0
 """Seconds without a save before the preview indexes the site for search again."""
+
+
+AGENCY = 2
+"""Where the agency is in a :func:`listing`."""
 
 
 def listing(edition: m.Edition) -> tuple:

@@ -43,7 +43,6 @@ from .render_feeds import render_feed, render_robots, render_sitemap
 from .render_html import (
     SITE_PAGES,
     Page,
-    agencies,
     cross_plan,
     environment,
     framework_view,
@@ -53,6 +52,7 @@ from .render_html import (
     render_plan,
     render_print,
     template_location,
+    unit_pages,
     units_index,
 )
 from .render_json import render_catalogue, render_plan_json
@@ -252,7 +252,7 @@ def output_groups(loaded: Loaded) -> dict[str, tuple[m.Edition, ...]]:
     """The outputs that depend on one or a few plans, by name, with those plans: each plan's
     pages and data (named by its id), and each agency's units pages ('units/SLUG'). A build
     reuses a group's files while its plans did not change."""
-    groups = {f"units/{slug}": group for slug, group in agencies(loaded.editions).items()}  # longest first
+    groups = {f"units/{slug}": group for slug, group in unit_pages(loaded.editions).items()}  # longest first
     groups.update((edition.zh.id, (edition,)) for edition in loaded.editions)
     return groups
 

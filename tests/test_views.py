@@ -24,6 +24,9 @@ def test_units_pages_list_every_unit_of_each_agency_with_all_its_actions(built_s
     index = html.fromstring((built_site / "units" / "index.html").read_bytes())
     found = {}
     for heading in index.xpath("//main//section/h2"):
+        if heading.find("a") is None:  # an agency whose plans name no units has no page
+            assert expected.pop(heading.text_content()) == {}
+            continue
         link = heading.find("a").get("href")
         assert link.endswith("/index.html") and "/" not in link.removesuffix("/index.html")
         assert (built_site / "en" / "units" / link).is_file()
