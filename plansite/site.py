@@ -238,7 +238,7 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
     chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
     sizes = {path: len(content) for path, content in files.items()}
     for name, group in output_groups(loaded).items():
-        if plans is None or (len(group) == 1 and group[0].zh.id in plans and not name.startswith("units/")):
+        if plans is None or name in plans:  # a plan's group is named by its id; agencies' by units/SLUG
             for path, text in group_outputs(project, loaded, name, group, sizes, updated):
                 if path.startswith("data/"):  # the data page states their sizes
                     sizes[path] = len(text.encode("utf-8"))
