@@ -277,11 +277,13 @@ def units_index(editions: tuple[m.Edition, ...], english: bool) -> dict:
     """The units page: every agency, with its plans, its action count and its units (each
     with its action count), linking to the agency's own units page (when it names units)."""
     rows = []
+    pages = unit_pages(editions)
     for slug, group in agencies(editions).items():
         agency = group[0].zh.agency
         units = [(unit, len(entries)) for unit, entries in unit_view(group, english)]
         rows.append({"slug": slug, "name": agency.en if english else agency.zh, "plans": len(group),
-                     "actions": sum(1 for e in group for _ in e.zh.actions()), "units": units})
+                     "actions": sum(1 for e in group for _ in e.zh.actions()), "units": units,
+                     "page": slug in pages})
     if english:
         rows.sort(key=lambda row: row["name"].lower())
     return {"agencies": rows}
