@@ -10,10 +10,12 @@ the plan, because WeasyPrint would otherwise drop such a character silently.
 
 from __future__ import annotations
 
-import functools
+import hashlib
 import io
 import logging
+import pickle
 import re
+from importlib.metadata import version
 from pathlib import Path
 
 import pikepdf
@@ -22,6 +24,7 @@ from fontTools.ttLib import TTCollection
 from . import model as m
 from .errors import Problem
 from .languages import CHINESE
+from .publish import write_atomically
 
 FONT_FILES = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -165,9 +168,32 @@ def structure(node):
 # ---------------------------------------------------------------- every character drawable
 
 
-@functools.cache
-def drawable() -> frozenset[int]:
-    """The code points the embedded font (Noto Sans CJK TC, regular and bold) can draw."""
+DRAWABLE: list[frozenset[int]] = []
+"""The font's code points, once read (see :func:`drawable`)."""
+
+
+def drawable(cache: Path | None = None) -> frozenset[int]:
+    """The code points the embedded font (Noto Sans CJK TC, regular and bold) can draw. Reading
+    the fonts' character maps takes over half a second, so with a ``cache`` folder the set is
+    kept there under the font files' paths and sizes and fontTools' version."""
+    if not DRAWABLE:
+        key = hashlib.sha256(repr([(str(p), p.stat().st_size) for p in FONT_FILES if p.exists()]
+                                  + [version("fonttools")]).encode()).hexdigest()[:32]
+        entry = cache / f"font-{key}.pickle" if cache else None
+        try:
+            points = pickle.loads(entry.read_bytes()) if entry else None
+        except (OSError, pickle.UnpicklingError, EOFError):  # not kept yet
+            points = None
+        if points is None:
+            points = font_points()
+            if entry:
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(entry, pickle.dumps(points, pickle.HIGHEST_PROTOCOL))
+        DRAWABLE.append(points)
+    return DRAWABLE[0]
+
+
+def font_points() -> frozenset[int]:
     points: set[int] = set()
     for path in FONT_FILES:
         if not path.exists():

@@ -6,6 +6,7 @@ were written, so a failed or interrupted build leaves the published site exactly
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import os
@@ -152,7 +153,7 @@ class PlanCache:
                 todo.append((index, key, data))
         jobs = [(data, paths[index].name, names[index]) for index, _, data in todo]
         if jobs:
-            drawable()  # read the font once, before the workers fork (only when a file needs checking)
+            drawable(self.folder.parent)  # once, before the workers fork (only when a file needs checking)
         made = pool.map(read_printable, *zip(*jobs), chunksize=8) if pool and jobs else itertools.starmap(
             read_printable, jobs)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -415,9 +416,10 @@ def make_site(project: Path, output: Path, strict: bool, downloads: bool, stamp:
     loaded = load(project)
     if strict and loaded.warnings:
         raise ContentError(loaded.warnings)
-    files = make_downloads(project, loaded) if downloads else {}
+    shared = digest_project(project, output, plans=False)
+    files = make_downloads(project, loaded, shared) if downloads else {}
     count = 0
-    keys = group_keys(project, output, loaded, files)
+    keys = group_keys(project, loaded, files, shared)
     reused = {name: paths for name, (key, paths) in stamp.published().items() if keys.get(name) == key}
     made: dict[str, list[str]] = {}
     with staging(output) as stage:
@@ -480,12 +482,12 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
         yield path, text.encode("utf-8")
 
 
-def group_keys(project: Path, output: Path, loaded: Loaded, files: dict[str, bytes]) -> dict[str, str]:
+def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: str) -> dict[str, str]:
     """Per output group, a hash of everything its files depend on: its plans' files, the dates
     shown, their downloads' sizes, and everything in the project that is not a plan
     (templates, catalogs, glossary, settings), plansite's code and the tools' versions. Other
-    plans are not in it: a group's files never show them."""
-    shared = digest_project(project, output, plans=False)
+    plans are not in it: a group's files never show them. ``shared`` is the hash of the rest
+    (``publish.digest_project`` without the plans)."""
     updated = last_updated(project)
     keys = {}
     for name, group in output_groups(loaded).items():
@@ -562,28 +564,42 @@ def download_path(plan: m.Plan, kind: str) -> str:
     return f"downloads/{plan.id}.{'en' if plan.lang == ENGLISH else 'zh-Hant'}.{kind}"
 
 
-def download_jobs(project: Path, loaded: Loaded) -> list[Job]:
+def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
+                  ) -> list[tuple[str, str | None, Callable[[], Job]]]:
+    """Every download as (path, inputs key, a function making its job). The job's own key is a
+    hash of what the file is made from (the print HTML, the ODT's model), so making it means
+    rendering; the inputs key, a hash of the files the job is made from (``shared``: everything
+    in the project but the plans, with plansite's code and the tools' versions; and the plan's
+    two files), costs nothing, so a rebuild looks each download up by it first. Without
+    ``shared`` (or for a file read without the cache) there is no inputs key."""
     stamp = datetime.combine(last_updated(project), datetime.min.time(), tzinfo=UTC)
     stylesheet = project / "templates" / "print.css"
     versions = ", ".join(f"{name} {version(name)}" for name in ("weasyprint", "pikepdf", "odfdo"))
     code = {kind: (Path(__file__).parent / f"render_{kind}.py").read_bytes() for kind in ("odt", "pdf")}
     fonts = font_sizes()
+
+    def odt(plan: m.Plan, lang: str) -> Job:
+        payload = (plan, document_labels(project, environment(project, lang), plan), stamp)
+        return Job(download_path(plan, "odt"), "odt", payload, digest("odt", repr(payload), versions, code["odt"]))
+
+    def pdf(plan: m.Plan, lang: str) -> Job:
+        page = Page(lang, f"plans/{plan.id}/index.html", "", False, loaded.config, stamp.date())
+        html = render_print(environment(project, lang), plan, page, stamp)
+        return Job(download_path(plan, "pdf"), "pdf", (html, stylesheet, lang),
+                   digest("pdf", html, stylesheet.read_bytes(), versions, code["pdf"], *fonts))
+
     jobs = []
     for lang in (CHINESE, ENGLISH):
-        env = environment(project, lang)
         for edition in loaded.editions:
             plan = edition.en if lang == ENGLISH else edition.zh
             if plan is None:
                 continue
-            labels = document_labels(project, env, plan)
-            odt = (plan, labels, stamp)
-            jobs.append(Job(download_path(plan, "odt"), "odt", odt,
-                            digest("odt", repr(odt), versions, code["odt"])))
-            page = Page(lang, f"plans/{plan.id}/index.html", "", False, loaded.config, stamp.date())
-            html = render_print(env, plan, page, stamp)
-            pdf = (html, stylesheet, lang)
-            jobs.append(Job(download_path(plan, "pdf"), "pdf", pdf,
-                            digest("pdf", html, stylesheet.read_bytes(), versions, code["pdf"], *fonts)))
+            files = [loaded.sources.get(p.loc.path) if p else "-" for p in (edition.zh, edition.en)]
+            for kind, make in (("odt", odt), ("pdf", pdf)):
+                path = download_path(plan, kind)
+                inputs = digest(shared, path, *files, stamp.isoformat(), edition.source_updated.isoformat()) if (
+                    shared and None not in files) else None
+                jobs.append((path, inputs, functools.partial(make, plan, lang)))
     return jobs
 
 
@@ -596,20 +612,31 @@ def document_labels(project: Path, env, plan: m.Plan) -> dict[str, str]:
     return words
 
 
-def make_downloads(project: Path, loaded: Loaded) -> dict[str, bytes]:
+def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> dict[str, bytes]:
     """Every .odt and .pdf: from the cache when their inputs did not change, otherwise made
-    in parallel on all cores (PDF is the slow part)."""
+    in parallel on all cores (PDF is the slow part). The cache has two levels: a download's
+    inputs key (see :func:`download_jobs`) names its job's key, and the job's key names the
+    file. So a rebuild finds unchanged plans' files without rendering their print HTML (at a
+    thousand plans that was 20 s), and an edit that leaves the print HTML as it was (a web
+    template, another plan's translation) still reuses the file once that HTML is rendered."""
     cache = cache_folder(project) / "downloads"
-    cache.mkdir(parents=True, exist_ok=True)
-    jobs = download_jobs(project, loaded)
+    known = cache / "inputs"
+    known.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
     todo = []
-    for job in jobs:
-        cached = cache / f"{job.key}{Path(job.path).suffix}"
-        if cached.exists():
-            files[job.path] = cached.read_bytes()
-        else:
-            todo.append(job)
+    jobs = download_jobs(project, loaded, shared)
+    for path, inputs, make_job in jobs:
+        entry = known / f"{inputs}.key" if inputs else None
+        data = cached_download(cache, path, entry.read_text(encoding="ascii") if entry and entry.exists() else None)
+        if data is None:
+            job = make_job()
+            if entry:
+                write_atomically(entry, job.key.encode("ascii"))
+            data = cached_download(cache, path, job.key)
+            if data is None:
+                todo.append(job)
+        if data is not None:
+            files[path] = data
     if todo:
         workers = min(len(todo), os.cpu_count() or 1)
         # fork is fastest, but forking a process that runs other threads (the preview) can deadlock
@@ -618,7 +645,15 @@ def make_downloads(project: Path, loaded: Loaded) -> dict[str, bytes]:
             for job, data in zip(todo, pool.map(make_download, todo), strict=True):
                 files[job.path] = data
                 write_atomically(cache / f"{job.key}{Path(job.path).suffix}", data)
-    return {job.path: files[job.path] for job in jobs}
+    return {path: files[path] for path, _, _ in jobs}
+
+
+def cached_download(cache: Path, path: str, key: str | None) -> bytes | None:
+    """The cached file of the download at ``path`` whose job has this key, if it was made."""
+    try:
+        return (cache / f"{key}{Path(path).suffix}").read_bytes() if key else None
+    except OSError:
+        return None
 
 
 def make_download(job: Job) -> bytes:

@@ -318,3 +318,34 @@ def test_weasyprint_pdf_ua_errors_fail_the_document() -> None:
     with pytest.raises(PdfError):  # an image without alt text: WeasyPrint only logs it in pdf/ua mode
         render_plan_pdf('<html lang="en"><title>x</title><body><img src="missing.png"></body></html>',
                         PROJECT / "templates" / "print.css", "en")
+
+
+def test_downloads_from_the_cache_are_never_stale(tmp_path: Path, monkeypatch) -> None:
+    """A rebuild finds unchanged downloads by their inputs without rendering them again; a plan
+    edit remakes exactly what a clean build makes, and an edit that leaves the printed text as
+    it was (a web page's template) renders the print HTML but reuses every file."""
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "cache"))
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    site = project / "site"
+
+    def cached_files() -> set[str]:
+        return {p.name for p in (tmp_path / "cache" / "downloads").iterdir() if p.is_file()}
+
+    build(project, site)
+    first = cached_files()
+    assert len(first) == 4
+    template = project / "templates" / "plan.html"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "{{ plan.title }}</h1>", "{{ plan.title }} </h1>", 1), encoding="utf-8")
+    build(project, site)
+    assert cached_files() == first, "the print HTML did not change, so no file is made again"
+    plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", "推動以民為本之服務", 1),
+                    encoding="utf-8")
+    build(project, site)
+    remade = cached_files() - first
+    assert {name.rsplit(".", 1)[1] for name in remade} == {"odt", "pdf"}
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "fresh-cache"))
+    build(project, tmp_path / "clean")
+    for path in sorted((tmp_path / "clean" / "downloads").iterdir()):
+        assert (site / "downloads" / path.name).read_bytes() == path.read_bytes(), path.name
