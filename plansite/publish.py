@@ -77,11 +77,16 @@ class Stamp:
             self.known = {}
 
     def digest_site(self) -> str:
-        hasher = hashlib.sha256()
-        for path in sorted(self.output.rglob("*")):
-            info = path.lstat()
-            hasher.update(f"{path.relative_to(self.output)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-        return hasher.hexdigest()
+        """A hash of every file's and folder's path, size and time in the published site (with
+        os.walk: pathlib took half a second for a thousand plans' twelve thousand files)."""
+        root = str(self.output)
+        lines = []
+        for folder, folders, names in os.walk(root):
+            for name in folders + names:
+                path = os.path.join(folder, name)
+                info = os.lstat(path)
+                lines.append(f"{path[len(root) + 1:]}\0{info.st_size}\0{info.st_mtime_ns}\n")
+        return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
 
     @functools.cached_property
     def intact(self) -> bool:
