@@ -475,18 +475,36 @@ def _quick_pickling(cls: type) -> None:
     """Give a frozen, slotted dataclass a pickled state that is the tuple of its fields.
     Models are pickled into the build's cache and across worker processes; the state that
     dataclasses give slotted classes looks the fields up again for every object, which made
-    loading a thousand cached plans a quarter slower."""
+    loading a thousand cached plans a quarter slower. Restoring sets each slot through its
+    descriptor (as frozen dataclasses' own __init__ may not): a third quicker than setting
+    attributes by name."""
     names = tuple(f.name for f in fields(cls))
-    assign = object.__setattr__
+    setters = tuple(getattr(cls, name).__set__ for name in names)
 
     def state(self) -> tuple:
         return tuple([getattr(self, name) for name in names])
 
     def restore(self, values: tuple) -> None:
-        for name, value in zip(names, values, strict=True):
-            assign(self, name, value)
+        for set_slot, value in zip(setters, values):  # our own state: always one value per field
+            set_slot(self, value)
 
     cls.__getstate__, cls.__setstate__ = state, restore
+    FIELD_NAMES[cls] = names
+
+
+FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def evolve(node, **changes):
+    """A copy of a model node with some fields changed, like dataclasses.replace but without
+    its checks, which the model does not need (it has no __post_init__ and no init=False
+    fields): completing a thousand English plans made 186,000 copies, 3 s with replace."""
+    copy = object.__new__(type(node))
+    copy.__setstate__(tuple([changes.pop(name) if name in changes else value
+                             for name, value in zip(FIELD_NAMES[type(node)], node.__getstate__())]))
+    if changes:
+        raise TypeError(f"{type(node).__name__} has no fields {sorted(changes)}")
+    return copy
 
 
 for _model in [v for v in globals().values() if isinstance(v, type) and is_dataclass(v) and v.__module__ == __name__]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -209,18 +208,18 @@ def check_english(path: Path, english: m.Plan) -> list[Problem]:
 def complete(zh: m.Plan, en: m.Plan, project: Path) -> m.Plan:
     """The English plan with the Chinese plan's metadata, and deadlines worded in English."""
     basis = tuple(
-        replace(original, authority=translated.authority, title=translated.title, loc=translated.loc)
+        m.evolve(original, authority=translated.authority, title=translated.title, loc=translated.loc)
         for original, translated in zip(zh.basis, en.basis or zh.basis, strict=False)
     ) if en.basis else ()
     actions = {action.id: action for _, action in zh.actions()}
     words = deadline_words(project)
     sections = tuple(
-        replace(section, blocks=tuple(
-            replace(b, children=english_children(b.children, actions, words)) if isinstance(b, m.ActionTable)
+        m.evolve(section, blocks=tuple(
+            m.evolve(b, children=english_children(b.children, actions, words)) if isinstance(b, m.ActionTable)
             else b for b in section.blocks))
         for section in en.sections
     )
-    return replace(en, agency=zh.agency, year=zh.year, issued=zh.issued, issued_ref=zh.issued_ref,
+    return m.evolve(en, agency=zh.agency, year=zh.year, issued=zh.issued, issued_ref=zh.issued_ref,
                    classification=zh.classification, basis=basis, sections=sections,
                    framework=zh.framework)
 
@@ -229,12 +228,12 @@ def english_children(nodes, actions: dict[str, m.Action], words) -> tuple:
     out = []
     for node in nodes:
         if isinstance(node, m.Group):
-            out.append(replace(node, children=english_children(node.children, actions, words)))
+            out.append(m.evolve(node, children=english_children(node.children, actions, words)))
         else:
             original = actions[node.id].deadline
             note = node.deadline.text if node.deadline else None
-            deadline = None if original is None else replace(original, text=note or words(original))
-            out.append(replace(node, deadline=deadline))
+            deadline = None if original is None else m.evolve(original, text=note or words(original))
+            out.append(m.evolve(node, deadline=deadline))
     return tuple(out)
 
 
