@@ -41,10 +41,10 @@ from .content import (
 )
 from .errors import ContentError, Problem
 from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
-from .publish import cache_folder
+from .publish import Stamp, cache_folder, digest_project
 from .render_html import template_location
 from .search import index_site
-from .site import Loaded, build, make_downloads, outputs, read_printable, view_outputs
+from .site import CheckCache, Loaded, PlanCache, build, make_downloads, outputs, view_outputs
 from .translation import editions, status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)
@@ -86,12 +86,24 @@ class Preview:
 
     def __post_init__(self) -> None:
         self.project, self.site = self.project.resolve(), self.site.resolve()  # as watchfiles names files
+        self.cache = PlanCache(self.project)
 
     def start(self) -> None:
-        """The first, full build (downloads included)."""
+        """The first, full build (downloads included), then the preview's own state. When no
+        file changed since that build, its site is what the preview would render, so nothing is
+        rendered again: at a thousand plans that took over a minute before the first page."""
         build(self.project, self.site, downloads=self.downloads)
         self.files = {p.relative_to(self.site).as_posix(): p.read_bytes()
                       for p in (self.site / "downloads").glob("*") if p.is_file()}
+        with self.building:
+            try:
+                loaded, _ = self.load()
+            except ContentError:  # changed since the build: the rebuild shows the problems
+                loaded = None
+            if loaded is not None and Stamp(self.project, self.site, False, self.downloads).unchanged():
+                self.listings = {edition.zh.id: listing(edition) for edition in loaded.editions}
+                self.loaded, self.problems, self.environment_changed = loaded, [], False
+                return
         self.rebuild()
 
     def rebuild(self, saved: set[Path] | None = None) -> bool:
@@ -163,25 +175,30 @@ class Preview:
         for value in (config, glossary, frameworks):
             if isinstance(value, ContentError):
                 problems += value.problems
-        plans = []
         current = sorted((self.project / PLANS_DIR).glob("*.md"))
+        unread: list[tuple[Path, bytes]] = []
         for path in current:
             known = self.plans.get(path)
             if known is not None and saved is not None and path not in saved:
-                problems += known[2]
-                if known[1]:
-                    plans.append(known[1])
                 continue
             if (outside := linked_from_outside(self.project, path)) is not None:
                 problems.append(outside)
+                self.plans.pop(path, None)
                 continue
             data = path.read_bytes()
             if known is None or known[0] != data:
-                plan, found = read_printable(data, path.name, path.relative_to(self.project).as_posix())
-                known = self.plans[path] = (data, plan, found)
-            problems += known[2]
-            if known[1]:
-                plans.append(known[1])
+                unread.append((path, data))
+        # through the build's cache: the first load of a thousand plans reads them in a second
+        read = self.cache.read([path for path, _ in unread],
+                               [path.relative_to(self.project).as_posix() for path, _ in unread], None)
+        for (path, data), (plan, found) in zip(unread, read, strict=True):
+            self.plans[path] = (data, plan, found)
+        plans = []
+        for path in current:
+            if (known := self.plans.get(path)) is not None:
+                problems += known[2]
+                if known[1]:
+                    plans.append(known[1])
         for gone in set(self.plans) - set(current):
             del self.plans[gone]
         problems += check_mappings(tuple(plans), frameworks) if not problems else []
@@ -191,11 +208,12 @@ class Preview:
         for plan in plans:
             by_id.setdefault(plan.id, []).append(plan)
         changed: set[str] = set()
+        checks = CheckCache(self.project, self.cache.sources, glossary)
         for plan_id, pair in by_id.items():
             key = tuple(self.plans[self.project / p.loc.path][0] for p in pair)
             known = self.translated.get(plan_id)
             if known is None or known[0] != key or self.environment_changed:
-                found, warnings = editions(self.project, tuple(pair), glossary)
+                found, warnings = editions(self.project, tuple(pair), glossary, checks.check)
                 self.translated[plan_id] = (key, found[0], warnings) if found else (key, None, warnings)
                 changed.add(plan_id)
         for gone in set(self.translated) - set(by_id):
@@ -203,7 +221,7 @@ class Preview:
             changed.add(gone)
         all_editions = tuple(self.translated[i][1] for i in sorted(self.translated) if self.translated[i][1])
         warnings = [w for i in sorted(self.translated) for w in self.translated[i][2]]
-        return Loaded(config, all_editions, glossary, warnings, frameworks), changed
+        return Loaded(config, all_editions, glossary, warnings, frameworks, dict(self.cache.sources)), changed
 
     def remake_downloads(self, save: int | None = None) -> None:
         """Remake the ODT and PDF files and the search index in the background; each replaces
@@ -215,8 +233,8 @@ class Preview:
             if loaded is None:
                 return
             changed = []
-            if self.downloads:
-                files = make_downloads(self.project, loaded)
+            if self.downloads:  # looked up by their inputs: only the edited plans' are rendered
+                files = make_downloads(self.project, loaded, digest_project(self.project, self.site, plans=False))
                 changed = write_changed(self.site, {p: d for p, d in files.items() if self.files.get(p) != d})
                 self.files = files
         if changed:

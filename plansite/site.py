@@ -109,6 +109,7 @@ def load(project: Path) -> Loaded:
                 problems += error.problems
     if problems:
         raise ContentError(problems)
+    cache.prune()
     config, plans, glossary, frameworks = results
     problems = check_mappings(plans, frameworks)
     if problems:
@@ -148,6 +149,7 @@ class PlanCache:
         self.folder = cache_folder(project) / "plans"
         self.sources: dict[str, str] = {}
         """The key of every file read (by its name in problems): what its outputs depend on."""
+        self.used: set[str] = set()
         code = sorted(Path(__file__).parent.glob("*.py"))
         self.reader = digest(*(p.read_bytes() for p in code), sys.version, *font_sizes(),
                              *(f"{n} {version(n)}" for n in ("markdown-it-py", "mdit-py-plugins", "pyyaml")))
@@ -181,10 +183,14 @@ class PlanCache:
             for (index, key, _), pickled in zip(todo, made, strict=True):
                 write_atomically(self.folder / f"{key}.pickle", pickled)
                 results[index] = pickle.loads(pickled)
-        for entry in self.folder.glob("*.pickle"):  # plans since edited or removed
-            if entry.stem not in used:
-                entry.unlink(missing_ok=True)
+        self.used |= used
         return [results[index] for index in range(len(paths))]
+
+    def prune(self) -> None:
+        """Remove the plans no read asked for (files since edited or removed)."""
+        for entry in self.folder.glob("*.pickle"):
+            if entry.stem not in self.used:
+                entry.unlink(missing_ok=True)
 
 
 class CheckCache:

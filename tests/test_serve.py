@@ -76,6 +76,19 @@ def site_times(site: Path) -> dict[str, int]:
     return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
 
 
+def test_the_preview_starts_from_the_build_without_rendering_it_again(server) -> None:
+    """The site the first build published is what the preview would render, so the preview
+    starts from it (at a thousand plans, rendering it again took a minute); the first edit
+    then renders just its plan."""
+    project, base, _ = server
+    assert "rebuilt in" not in LOG[-1].read_text(errors="replace")
+    source = project / "content" / "plans" / "kaohsiung-finance-2024.zh-Hant.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("評獎實施計畫」。", "評獎實施計畫」。（開機測試）", 1), encoding="utf-8")
+    wait_for(lambda: "（開機測試）" in fetch(base + "plans/kaohsiung-finance-2024/index.html")[1])
+    assert "rebuilt in" in LOG[-1].read_text(errors="replace")
+
+
 def test_an_edit_is_served_and_only_its_plan_is_rewritten(server) -> None:
     project, base, _ = server
     page = base + "plans/mof-2017/index.html"
