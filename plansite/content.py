@@ -103,8 +103,8 @@ def load_plans(project: Path, read: Callable = lambda paths, names: map(read_pla
 
 def linked_from_outside(project: Path, path: Path) -> Problem | None:
     """A plan file that is a link to a file elsewhere (a build must read only content/)."""
-    if path.resolve().is_relative_to((project / PLANS_DIR).resolve()):
-        return None
+    if not path.is_symlink() or path.resolve().is_relative_to((project / PLANS_DIR).resolve()):
+        return None  # a file that is no link lies where it is found: in content/plans/
     return Problem(path.relative_to(project).as_posix(), 1, "the file is a link to a file outside content/plans/",
                    "copy the plan into content/plans/ instead of linking to it")
 

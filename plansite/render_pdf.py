@@ -211,9 +211,12 @@ def uncovered_characters(plan: m.Plan, extra: str = "") -> list[Problem]:
     if not font:
         return [Problem(plan.loc.path, 1, f"the font {FONT_NAME} is not installed, so the PDF cannot show "
                         "Chinese text", "run ./setup, or: sudo apt-get install -y fonts-noto-cjk")]
+    lines = list(texts(plan))
+    if all(ord(char) in font or char.isspace() for char in set(extra).union(*(text for _, text in lines))):
+        return []  # the usual case, told at once: every character of the plan is in the font
     problems: list[Problem] = []
     seen: set[str] = set()  # most characters recur: each is looked up in the font once
-    for line, text in texts(plan):
+    for line, text in lines:
         text += extra if line == 1 else ""
         new = set(text) - seen
         seen |= new
