@@ -12,7 +12,9 @@ times, each run as its own process so that its peak memory can be read:
   the cold build with every ODT and PDF (empty download cache);
 - a rebuild with nothing changed, and a rebuild after one plan's text changed;
 - the search index alone (Pagefind over the cold build's pages, no cache), to show how much
-  of the cold build it is.
+  of the cold build it is; and hard-linking every file of the built site into a fresh
+  folder, the least any rebuild that publishes atomically must do;
+- at N = 100, a rebuild with the downloads after one plan changed.
 
 It prints seconds, the ratio to the baseline (cold builds) or to the cold build (rebuilds),
 the targets of issue 8, and peak memory. Nothing here is an assertion: the figures belong in
@@ -81,6 +83,21 @@ with tempfile.TemporaryDirectory() as scratch:
 """
 
 
+LINK_ONLY = """
+import os, sys, time
+site, target = sys.argv[1], sys.argv[2]
+started = time.perf_counter()
+for folder, _, names in os.walk(site):
+    made = os.path.join(target, os.path.relpath(folder, site))
+    os.makedirs(made, exist_ok=True)
+    for name in names:
+        os.link(os.path.join(folder, name), os.path.join(made, name))
+print(time.perf_counter() - started)
+"""
+"""What any rebuild that publishes a fresh folder costs at least: every file of the site linked
+into it (plansite links the unchanged ones, and swaps the folder in only when all are there)."""
+
+
 def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(seconds, peak resident memory in MB of the process and its children) of a command."""
     started = time.perf_counter()
@@ -115,9 +132,16 @@ def measure(count: int, folder: Path) -> list[tuple[str, float, float, str, str]
     search = float(subprocess.run([sys.executable, "-c", SEARCH_ONLY, str(corpus)], capture_output=True,
                                   text=True, check=True).stdout)
     rows.append(("search index alone (Pagefind)", search, float("nan"), f"{search / base:.1f}× baseline", ""))
+    linked = float(subprocess.run([sys.executable, "-c", LINK_ONLY, str(corpus / "site"), str(folder / f"linked-{count}")],
+                                  capture_output=True, text=True, check=True).stdout)
+    rows.append(("floor: hard-link the site's files", linked, float("nan"), f"{linked / cold:.0%} of cold", ""))
     if count <= 100:
-        full, memory = timed(build, env | {"PLANSITE_CACHE": str(folder / f"empty-cache-{count}")})
+        downloads = env | {"PLANSITE_CACHE": str(folder / f"empty-cache-{count}")}
+        full, memory = timed(build, downloads)
         rows.append(("cold build with ODT and PDF", full, memory, f"{full / base:.1f}× baseline", ""))
+        edited.write_text(text.replace("。", "。（再改）", 1), encoding="utf-8")
+        again, memory = timed(build, downloads)
+        rows.append(("  then one plan changed", again, memory, f"{again / full:.0%} of that cold", ""))
     return rows
 
 
