@@ -44,7 +44,7 @@ from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
 from .publish import Stamp, cache_folder, digest_project
 from .render_html import template_location
 from .search import index_site
-from .site import CheckCache, Loaded, PlanCache, build, make_downloads, outputs, view_outputs
+from .site import CheckCache, Loaded, PlanCache, build, lasting_objects, make_downloads, outputs, view_outputs
 from .translation import editions, status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)
@@ -86,7 +86,7 @@ class Preview:
 
     def __post_init__(self) -> None:
         self.project, self.site = self.project.resolve(), self.site.resolve()  # as watchfiles names files
-        self.cache = PlanCache(self.project)
+        self.cache = PlanCache(self.project, freeze=False)  # the first load freezes (see start)
 
     def start(self) -> None:
         """The first, full build (downloads included), then the preview's own state. When no
@@ -95,7 +95,7 @@ class Preview:
         build(self.project, self.site, downloads=self.downloads)
         self.files = {p.relative_to(self.site).as_posix(): p.read_bytes()
                       for p in (self.site / "downloads").glob("*") if p.is_file()}
-        with self.building:
+        with self.building, lasting_objects():  # the plans as built last until they are edited
             try:
                 loaded, _ = self.load()
             except ContentError:  # changed since the build: the rebuild shows the problems

@@ -122,18 +122,20 @@ def load(project: Path) -> Loaded:
 
 
 @contextmanager
-def lasting_objects() -> Iterator[None]:
+def lasting_objects(freeze: bool = True) -> Iterator[None]:
     """Make objects that last as long as the build (plans loaded from the cache, English plans
     completed) without Python's cyclic garbage collector, then move them out of its sight
     (gc.freeze): it would otherwise scan a million of them again and again as they pile up,
     which was more than half of loading a thousand cached plans. Models form no reference
-    cycles, so nothing is left uncollected."""
+    cycles, so nothing is left uncollected. A long-running process (the preview) does not
+    ``freeze`` after every small read: what is frozen is never collected again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
 
@@ -145,8 +147,11 @@ class PlanCache:
     miss. Files are hashed from the very bytes that are parsed, so an edit during a build
     cannot be cached under the old file's key."""
 
-    def __init__(self, project: Path):
+    def __init__(self, project: Path, freeze: bool = True):
         self.folder = cache_folder(project) / "plans"
+        self.freeze = freeze
+        """Whether the plans read are frozen out of the garbage collector's sight (see
+        :func:`lasting_objects`)."""
         self.sources: dict[str, str] = {}
         """The key of every file read (by its name in problems): what its outputs depend on."""
         self.used: set[str] = set()
@@ -160,7 +165,7 @@ class PlanCache:
         results: dict[int, tuple[m.Plan | None, list[Problem]]] = {}
         todo: list[tuple[int, str, bytes]] = []
         used: set[str] = set()
-        with lasting_objects():  # before the workers fork: they collect as usual
+        with lasting_objects(self.freeze):  # before the workers fork: they collect as usual
             for index, (path, name) in enumerate(zip(paths, names, strict=True)):
                 if path.stat().st_size > MAX_PLAN_BYTES:
                     results[index] = read_plan_file(path, name)  # refused unread
@@ -179,7 +184,7 @@ class PlanCache:
         made = pool.map(read_pickled, *zip(*jobs), chunksize=8) if pool and jobs else itertools.starmap(
             read_pickled, jobs)
         self.folder.mkdir(parents=True, exist_ok=True)
-        with lasting_objects():
+        with lasting_objects(self.freeze):
             for (index, key, _), pickled in zip(todo, made, strict=True):
                 write_atomically(self.folder / f"{key}.pickle", pickled)
                 results[index] = pickle.loads(pickled)
