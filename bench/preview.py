@@ -2,6 +2,8 @@
 
 For the five-plan site and a synthetic 1,000-plan site (bench/corpus.py), in the same run:
 - full: a cold ``python build.py --no-downloads`` of the whole site (the baseline);
+- start: the time from launching ``serve --no-downloads`` (on the site that build just
+  published) to its first page served;
 - preview: ``serve --no-downloads`` runs in a subprocess; each round edits one plan's
   paragraph, and the time until the served page shows the edit is measured over HTTP.
 
@@ -42,13 +44,14 @@ def fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def measure(project: Path, plan: str, rounds: int) -> tuple[float, list[float]]:
+def measure(project: Path, plan: str, rounds: int) -> tuple[float, float, list[float]]:
     python = sys.executable
     started = time.perf_counter()
     subprocess.run([python, str(PROJECT / "build.py"), "--project", str(project), "--no-downloads"],
                    check=True, capture_output=True)
     full = time.perf_counter() - started
     port = free_port()
+    launched = time.perf_counter()
     server = subprocess.Popen([python, str(PROJECT / "build.py"), "--project", str(project), "serve",
                                "--no-downloads", "--port", str(port)], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
@@ -65,6 +68,7 @@ def measure(project: Path, plan: str, rounds: int) -> tuple[float, list[float]]:
                 if time.time() > deadline or server.poll() is not None:
                     raise RuntimeError("serve did not start") from None
                 time.sleep(0.2)
+        start = time.perf_counter() - launched
         source = project / "content" / "plans" / f"{plan}.zh-Hant.md"
         original = source.read_text(encoding="utf-8")
         anchor = next(line for line in original.splitlines() if line and not line.startswith(("#", "-", " ", "---"))
@@ -82,7 +86,7 @@ def measure(project: Path, plan: str, rounds: int) -> tuple[float, list[float]]:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return full, latencies
+    return full, start, latencies
 
 
 def main() -> int:
@@ -96,11 +100,12 @@ def main() -> int:
         for path in (PROJECT / "content" / "plans").glob("*.md"):
             shutil.copy(path, small / "content" / "plans" / path.name)
         large = make_corpus(args.large, scratch / "large")
-        print(f"{'site':<14} {'full rebuild':>13} {'median save→served':>19} {'worst':>8} {'median/full':>12}")
+        print(f"{'site':<14} {'full rebuild':>13} {'start':>7} {'median save→served':>19} {'worst':>8} "
+              f"{'median/full':>12}")
         for name, project, plan in (("5 plans", small, "mof-2017"), (f"{args.large} plans", large, "plan-0003")):
-            full, latencies = measure(project, plan, args.rounds)
+            full, start, latencies = measure(project, plan, args.rounds)
             median = statistics.median(latencies)
-            print(f"{name:<14} {full:>12.2f}s {1000 * median:>17.0f}ms {1000 * max(latencies):>6.0f}ms "
+            print(f"{name:<14} {full:>12.2f}s {start:>6.2f}s {1000 * median:>17.0f}ms {1000 * max(latencies):>6.0f}ms "
                   f"{median / full:>11.1%}")
     finally:
         shutil.rmtree(scratch)

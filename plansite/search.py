@@ -83,9 +83,9 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
 
 PLANS_PER_SHARD = 50
 """Pagefind holds a whole index in memory while it builds it (1.7 GB for 1,000 plans in two
-languages), and takes about 45 ms per plan in both languages, so big sites are indexed in
-shards of about this many plans: editing one plan re-indexes one shard (about 2 s), and at
-1,000 plans the search page merges twenty indexes."""
+languages), and takes about 26 ms per plan in both languages (on 1.5 cores), so big sites
+are indexed in shards of about this many plans: editing one plan re-indexes one shard (about
+1.4 s), and at 1,000 plans the search page merges twenty indexes."""
 
 
 def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = PLANS_PER_SHARD,

@@ -42,10 +42,20 @@ from .content import (
 from .errors import ContentError, Problem
 from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
 from .publish import Stamp, cache_folder, digest_project
-from .render_html import template_location
+from .render_html import environment, template_location
 from .search import index_site
-from .site import CheckCache, Loaded, PlanCache, build, lasting_objects, make_downloads, outputs, view_outputs
-from .translation import editions, status_table
+from .site import (
+    CHINESE,
+    CheckCache,
+    Loaded,
+    PlanCache,
+    build,
+    lasting_objects,
+    make_downloads,
+    outputs,
+    view_outputs,
+)
+from .translation import ENGLISH, editions, status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)
 
@@ -103,6 +113,10 @@ class Preview:
             if loaded is not None and Stamp(self.project, self.site, False, self.downloads).unchanged():
                 self.listings = {edition.zh.id: listing(edition) for edition in loaded.editions}
                 self.loaded, self.problems, self.environment_changed = loaded, [], False
+                for lang in (CHINESE, ENGLISH):  # compiled now, so the first save is as quick as the next
+                    env = environment(self.project, lang)
+                    for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+                        env.get_template(name)
                 return
         self.rebuild()
 
