@@ -612,8 +612,9 @@ def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
     """Every download as (path, inputs key, a function making its job). The job's own key is a
     hash of what the file is made from (the print HTML, the ODT's model), so making it means
     rendering; the inputs key, a hash of the files the job is made from (``shared``: everything
-    in the project but the plans, with plansite's code and the tools' versions; and the plan's
-    two files), costs nothing, so a rebuild looks each download up by it first. Without
+    in the project but the plans, with plansite's code and the tools' versions; the plan's two
+    files, its dates and the font files), costs nothing, so a rebuild looks each download up by
+    it first. Without
     ``shared`` (or for a file read without the cache) there is no inputs key."""
     stamp = datetime.combine(last_updated(project), datetime.min.time(), tzinfo=UTC)
     stylesheet = project / "templates" / "print.css"
@@ -640,7 +641,7 @@ def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
             files = [loaded.sources.get(p.loc.path) if p else "-" for p in (edition.zh, edition.en)]
             for kind, make in (("odt", odt), ("pdf", pdf)):
                 path = download_path(plan, kind)
-                inputs = digest(shared, path, *files, stamp.isoformat(), edition.source_updated.isoformat()) if (
+                inputs = digest(shared, path, *files, stamp.isoformat(), edition.source_updated.isoformat(), *fonts) if (
                     shared and None not in files) else None
                 jobs.append((path, inputs, functools.partial(make, plan, lang)))
     return jobs
