@@ -10,7 +10,6 @@ the plan, because WeasyPrint would otherwise drop such a character silently.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import pickle
@@ -24,7 +23,7 @@ from fontTools.ttLib import TTCollection
 from . import model as m
 from .errors import Problem
 from .languages import CHINESE
-from .publish import write_atomically
+from .publish import digest, write_atomically
 
 FONT_FILES = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -177,8 +176,7 @@ def drawable(cache: Path | None = None) -> frozenset[int]:
     the fonts' character maps takes over half a second, so with a ``cache`` folder the set is
     kept there under the font files' paths and sizes and fontTools' version."""
     if not DRAWABLE:
-        key = hashlib.sha256(repr([(str(p), p.stat().st_size) for p in FONT_FILES if p.exists()]
-                                  + [version("fonttools")]).encode()).hexdigest()[:32]
+        key = digest(*font_sizes(), version("fonttools"))
         entry = cache / f"font-{key}.pickle" if cache else None
         try:
             points = pickle.loads(entry.read_bytes()) if entry else None
@@ -191,6 +189,11 @@ def drawable(cache: Path | None = None) -> frozenset[int]:
                 write_atomically(entry, pickle.dumps(points, pickle.HIGHEST_PROTOCOL))
         DRAWABLE.append(points)
     return DRAWABLE[0]
+
+
+def font_sizes() -> list[str]:
+    """The PDF's font files by path and size: checks and PDFs depend on the installed font."""
+    return [f"{p}:{p.stat().st_size}" for p in FONT_FILES if p.exists()]
 
 
 def font_points() -> frozenset[int]:

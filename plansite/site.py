@@ -59,7 +59,7 @@ from .render_html import (
 )
 from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
-from .render_pdf import FONT_FILES, PdfError, drawable, render_plan_pdf, uncovered_characters
+from .render_pdf import PdfError, drawable, font_sizes, render_plan_pdf, uncovered_characters
 from .search import BUNDLE, index_site
 from .translation import ENGLISH, PairCheck, check_pair, editions
 
@@ -244,11 +244,6 @@ def read_pickled(data: bytes, file_name: str, name: str) -> bytes:
     """:func:`read_printable`, pickled as the cache keeps it (in a worker): the build stores
     the very bytes the worker sends, instead of unpickling and pickling the plan again."""
     return pickle.dumps(read_printable(data, file_name, name), pickle.HIGHEST_PROTOCOL)
-
-
-def font_sizes() -> list[str]:
-    """The PDF's font files by path and size: checks and PDFs depend on the installed font."""
-    return [f"{p}:{p.stat().st_size}" for p in FONT_FILES if p.exists()]
 
 
 @contextmanager
