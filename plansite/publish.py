@@ -39,6 +39,19 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+def prune(folder: Path, suffixes: tuple[str, ...], used: set[str]) -> None:
+    """Remove a cache folder's entries (files ending in one of ``suffixes``) whose names are
+    not in ``used``, and the half-written entries of builds that were killed. Another build's
+    entry being written is left alone."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        name, _, pid = entry.name.partition(".tmp-")
+        killed = pid and not running(pid)
+        if killed or (not pid and name.endswith(suffixes) and name not in used):
+            entry.unlink(missing_ok=True)
+
+
 def digest(*parts) -> str:
     hasher = hashlib.sha256()
     for part in parts:
@@ -179,7 +192,7 @@ def recover(output: Path) -> None:
 
 
 def running(pid: str) -> bool:
-    """True while the process that made a staging folder still runs (another build)."""
+    """True while the process that made a staging folder or a cache entry still runs (another build)."""
     try:
         os.kill(int(pid), 0)
     except PermissionError:

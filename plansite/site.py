@@ -39,7 +39,7 @@ from .content import (
 from .errors import ContentError, Problem
 from .i18n import catalog
 from .project import last_updated
-from .publish import Stamp, cache_folder, digest, digest_project, recover, staging, write_atomically
+from .publish import Stamp, cache_folder, digest, digest_project, prune, recover, staging, write_atomically
 from .render_csv import HEADERS, render_plan_csv
 from .render_feeds import render_feed, render_robots, render_sitemap
 from .render_html import (
@@ -193,9 +193,7 @@ class PlanCache:
 
     def prune(self) -> None:
         """Remove the plans no read asked for (files since edited or removed)."""
-        for entry in self.folder.glob("*.pickle"):
-            if entry.stem not in self.used:
-                entry.unlink(missing_ok=True)
+        prune(self.folder, (".pickle",), {f"{key}.pickle" for key in self.used})
 
 
 class CheckCache:
@@ -226,9 +224,7 @@ class CheckCache:
 
     def prune(self) -> None:
         """Remove the checks of pairs no longer read (edited or removed)."""
-        for entry in self.folder.glob("*.pickle"):
-            if entry.stem not in self.used:
-                entry.unlink(missing_ok=True)
+        prune(self.folder, (".pickle",), {f"{key}.pickle" for key in self.used})
 
 
 def read_printable(data: bytes, file_name: str, name: str) -> tuple[m.Plan | None, list[Problem]]:
@@ -657,23 +653,31 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
     inputs key (see :func:`download_jobs`) names its job's key, and the job's key names the
     file. So a rebuild finds unchanged plans' files without rendering their print HTML (at a
     thousand plans that was 20 s), and an edit that leaves the print HTML as it was (a web
-    template, another plan's translation) still reuses the file once that HTML is rendered."""
+    template, another plan's translation) still reuses the file once that HTML is rendered.
+    What this build did not use is removed once all are made, so the cache holds one site's
+    downloads, not every version of every plan ever built."""
     cache = cache_folder(project) / "downloads"
     known = cache / "inputs"
     known.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
+    used: set[str] = set()  # the names of the cache's files this build reads or writes
     todo = []
     jobs = download_jobs(project, loaded, shared)
     for path, inputs, make_job in jobs:
         entry = known / f"{inputs}.key" if inputs else None
-        data = cached_download(cache, path, entry.read_text(encoding="ascii") if entry and entry.exists() else None)
+        key = read_key(entry) if entry else None
+        data = cached_download(cache, path, key)
         if data is None:
             job = make_job()
+            key = job.key
             if entry:
-                write_atomically(entry, job.key.encode("ascii"))
-            data = cached_download(cache, path, job.key)
+                write_atomically(entry, key.encode("ascii"))
+            data = cached_download(cache, path, key)
             if data is None:
                 todo.append(job)
+        if entry:
+            used.add(entry.name)
+        used.add(f"{key}{Path(path).suffix}")
         if data is not None:
             files[path] = data
     if todo:
@@ -684,7 +688,17 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
             for job, data in zip(todo, pool.map(make_download, todo), strict=True):
                 files[job.path] = data
                 write_atomically(cache / f"{job.key}{Path(job.path).suffix}", data)
+    prune(cache, (".odt", ".pdf"), used)
+    prune(known, (".key",), used)
     return {path: files[path] for path, _, _ in jobs}
+
+
+def read_key(entry: Path) -> str | None:
+    """The job key an inputs entry names, if there is one."""
+    try:
+        return entry.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def cached_download(cache: Path, path: str, key: str | None) -> bytes | None:

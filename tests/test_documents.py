@@ -345,6 +345,8 @@ def test_downloads_from_the_cache_are_never_stale(tmp_path: Path, monkeypatch) -
     build(project, site)
     remade = cached_files() - first
     assert {name.rsplit(".", 1)[1] for name in remade} == {"odt", "pdf"}
+    assert len(cached_files()) == 4, "the files of the plan as it was are removed from the cache"
+    assert len(list((tmp_path / "cache" / "downloads" / "inputs").iterdir())) == 4
     monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "fresh-cache"))
     build(project, tmp_path / "clean")
     for path in sorted((tmp_path / "clean" / "downloads").iterdir()):

@@ -389,3 +389,17 @@ def test_translation_checks_are_redone_when_the_glossary_or_a_file_changes(tmp_p
     plan = project / "content" / "plans" / "keelung-tax-2023.zh-Hant.md"
     plan.write_text(plan.read_text(encoding="utf-8").replace("本局各科室。", "本局各科室及分局。", 1), encoding="utf-8")
     assert any("was reviewed against an older Chinese text" in w for w in warnings())
+
+
+def test_cache_pruning_removes_what_no_build_uses_but_not_another_builds_entry(tmp_path: Path) -> None:
+    """Entries this build did not use go, and so do the half-written ones of killed builds; an
+    entry another build is writing right now (its process runs) stays, or its rename would fail."""
+    from plansite.publish import prune
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    names = ["used.pdf", "old.pdf", "notes.txt", f"new.pdf.tmp-{dead}", f"new.pdf.tmp-{os.getpid()}"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    prune(tmp_path, (".odt", ".pdf"), {"used.pdf"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["used.pdf", "notes.txt", f"new.pdf.tmp-{os.getpid()}"])
