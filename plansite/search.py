@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
@@ -39,9 +40,9 @@ HINTS = "⁂"
 """Starts the hints in the indexed text, so the search page never quotes them."""
 
 
-def searchable(text: str) -> bool:
-    """True for a page that belongs in the index."""
-    return MARKER in text
+def searchable(page: bytes) -> bool:
+    """True for a page (its UTF-8 bytes) that belongs in the index."""
+    return MARKER.encode() in page
 
 
 def page_text(page: str) -> str:
@@ -98,21 +99,23 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
 
     With a ``cache`` folder, a shard whose pages are byte for byte those of an earlier build
     is copied from there instead of indexed again: editing one plan re-indexes one shard."""
-    pages = [p for p in sorted(site.rglob("*.html")) if p.relative_to(site).parts[0] != BUNDLE]
-    plan_ids = sorted({plan_of(p.relative_to(site)) for p in pages} - {None})
+    pages = sorted(html_pages(site))
+    plan_ids = sorted({plan_of(Path(p)) for p in pages} - {None})
     shards = max(1, -(-len(plan_ids) // plans_per_shard))
     members: dict[int, list[Path]] = {}
     keys: dict = {}  # shard → hash of its pages as published, the glossary, this code, Pagefind's version
     indexer = hashlib.sha256(f"{PAGEFIND}\0{glossary!r}\0".encode() + Path(__file__).read_bytes()).hexdigest()
-    for path in pages:
-        relative = path.relative_to(site)
-        if not searchable(text := path.read_text(encoding="utf-8")):
+    for page in pages:  # read as bytes: decoding a thousand plans' pages only to hash them took 0.3 s
+        with open(os.path.join(site, page), "rb") as file:
+            data = file.read()
+        if not searchable(data):
             continue
+        relative = Path(page)
         plan = plan_of(relative)
         shard = shard_of(plan, shards) if plan else 0
         members.setdefault(shard, []).append(relative)
         key = keys.setdefault(shard, hashlib.sha256(indexer.encode()))
-        key.update(f"{relative.as_posix()}\0{len(text)}\0{text}".encode())
+        key.update(f"{relative.as_posix()}\0{len(data)}\0".encode() + data)
     filled = sorted(members)
     bundles = {shard: site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/") for shard in filled}
     digests = {shard: keys[shard].hexdigest() + ("-main" if shard == filled[0] else "") for shard in filled}
@@ -137,7 +140,8 @@ def index_shard(site: Path, pages: list[Path], scratch: Path, bundle: Path, key:
     kept = cache / key if cache is not None else None
     if kept is not None and kept.is_dir():
         try:
-            shutil.copytree(kept, bundle, dirs_exist_ok=True)
+            # copied, not linked: a hand edit of the published file must not reach the cache
+            shutil.copytree(kept, bundle, copy_function=shutil.copyfile, dirs_exist_ok=True)
             return
         except OSError:  # removed meanwhile by another build's pruning: index the pages instead
             pass
@@ -153,6 +157,17 @@ def index_shard(site: Path, pages: list[Path], scratch: Path, bundle: Path, key:
             os.rename(partial, kept)
         except OSError:  # another build stored the same shard meanwhile
             shutil.rmtree(partial, ignore_errors=True)
+
+
+def html_pages(site: Path) -> Iterator[str]:
+    """The site's pages as paths relative to it ('/'-separated), but Pagefind's own."""
+    for folder, subfolders, files in os.walk(site):
+        if folder == str(site) and BUNDLE in subfolders:
+            subfolders.remove(BUNDLE)
+        relative = os.path.relpath(folder, site).replace(os.sep, "/")
+        for name in files:
+            if name.endswith(".html"):
+                yield name if relative == "." else f"{relative}/{name}"
 
 
 def plan_of(relative: Path) -> str | None:
