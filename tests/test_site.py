@@ -345,6 +345,9 @@ EDITS = {  # one visible change per kind of input: (file, text in it, replacemen
                    "en: Measures of the Government Service Upgrade Program"),
     "template": ("templates/plan.html", "{{ plan.title }}</h1>", "{{ plan.title }} </h1>"),
     "catalog": ("locales/zh_Hant_TW/LC_MESSAGES/messages.po", 'msgstr "完成期限"', 'msgstr "預定完成期限"'),
+    # the words of the English plans' deadlines, which the completed English plans hold
+    "deadline words": ("locales/en/LC_MESSAGES/messages.po", 'msgid "Ongoing"\nmsgstr "Ongoing"',
+                       'msgid "Ongoing"\nmsgstr "Continuing"'),
     "settings": ("site.yml", "base_url: https://plans.example.org/", "base_url: https://plans.example.gov.tw/"),
 }
 
