@@ -82,11 +82,13 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
     return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
 
 
-PLANS_PER_SHARD = 50
-"""Pagefind holds a whole index in memory while it builds it (1.7 GB for 1,000 plans in two
-languages), and takes about 26 ms per plan in both languages (on 1.5 cores), so big sites
-are indexed in shards of about this many plans: editing one plan re-indexes one shard (about
-1.4 s), and at 1,000 plans the search page merges twenty indexes."""
+PLANS_PER_SHARD = 250
+"""Pagefind holds a whole index in memory while it builds it (1.75 GB for 1,000 plans in two
+languages), so big sites are indexed in shards of about this many plans (590 MB and 7 s
+each), and editing one plan re-indexes its shard. Readers pay for every shard: the search
+page merges them all before its first query, and on a phone (Lighthouse's mobile throttling)
+the first search of a 1,000-plan site took 16 s with twenty shards of 50 plans, 7 s with
+four of 250, and 6 s with one index (bench/search.py; docs/performance.md)."""
 
 
 def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = PLANS_PER_SHARD,
