@@ -29,6 +29,7 @@ from pagefind_bin_extended import get_executable
 
 from . import model as m
 from .errors import ContentError, Problem
+from .publish import running
 
 BUNDLE = "pagefind"
 """The folder in site/ that holds the index and Pagefind's scripts."""
@@ -84,11 +85,12 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
 
 PLANS_PER_SHARD = 250
 """Pagefind holds a whole index in memory while it builds it (1.75 GB for 1,000 plans in two
-languages), so big sites are indexed in shards of about this many plans (590 MB and 7 s
-each), and editing one plan re-indexes its shard. Readers pay for every shard: the search
-page merges them all before its first query, and on a phone (Lighthouse's mobile throttling)
-the first search of a 1,000-plan site took 16 s with twenty shards of 50 plans, 7 s with
-four of 250, and 6 s with one index (bench/search.py; docs/performance.md)."""
+languages), so big sites are indexed in shards of about this many plans (the Chinese half
+of one takes 0.45 GB and 5 s to index), and editing one plan re-indexes its shard. Readers
+pay for every shard: the search page merges them all before its first query, and on a phone
+(Lighthouse's mobile throttling) the first search of a 1,000-plan site took 16 s with twenty
+shards of 50 plans, 7 s with four of 250, and 6 s with one index (bench/search.py;
+docs/performance.md)."""
 
 
 def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = PLANS_PER_SHARD,
@@ -99,13 +101,17 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
     reads a copy of the pages with the hints added, made one page at a time (its Python API
     answers one page per tenth of a second, far too slow for thousands of pages).
 
-    With a ``cache`` folder, a shard whose pages are byte for byte those of an earlier build
-    is copied from there instead of indexed again: editing one plan re-indexes one shard."""
+    Each language of a shard is indexed by a Pagefind run of its own, two at a time: Pagefind
+    keeps every language's files apart (``zh-hant-tw_…``, ``en_…``), so a shard's bundle is
+    the union of its languages' outputs with their entries merged, as one run over both would
+    write it. Editing a plan re-indexes its shard's two languages side by side, or one when
+    only one page changed. With a ``cache`` folder, a language of a shard whose pages are byte
+    for byte those of an earlier build is copied from there instead of indexed again."""
     pages = sorted(html_pages(site))
     plan_ids = sorted({plan_of(Path(p)) for p in pages} - {None})
     shards = max(1, -(-len(plan_ids) // plans_per_shard))
-    members: dict[int, list[Path]] = {}
-    keys: dict = {}  # shard → hash of its pages as published, the glossary, this code, Pagefind's version
+    parts: dict[tuple[int, str], list[Path]] = {}  # (shard, language) → its pages
+    keys: dict = {}  # part → hash of its pages as published, the glossary, this code, Pagefind's version
     indexer = hashlib.sha256(f"{PAGEFIND}\0{glossary!r}\0".encode() + Path(__file__).read_bytes()).hexdigest()
     for page in pages:  # read as bytes: decoding a thousand plans' pages only to hash them took 0.3 s
         with open(os.path.join(site, page), "rb") as file:
@@ -114,51 +120,77 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
             continue
         relative = Path(page)
         plan = plan_of(relative)
-        shard = shard_of(plan, shards) if plan else 0
-        members.setdefault(shard, []).append(relative)
-        key = keys.setdefault(shard, hashlib.sha256(indexer.encode()))
+        part = (shard_of(plan, shards) if plan else 0, "en" if relative.parts[0] == "en" else "zh")
+        parts.setdefault(part, []).append(relative)
+        key = keys.setdefault(part, hashlib.sha256(indexer.encode()))
         key.update(f"{relative.as_posix()}\0{len(data)}\0".encode() + data)
-    filled = sorted(members)
-    bundles = {shard: site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/") for shard in filled}
-    digests = {shard: keys[shard].hexdigest() + ("-main" if shard == filled[0] else "") for shard in filled}
-    # the first shard becomes the main bundle, with Pagefind's scripts; shards run two at a time
+    digests = {part: keys[part].hexdigest() for part in parts}
+    filled = sorted({shard for shard, _ in parts})
     with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch, ThreadPoolExecutor(2) as pool:
-        jobs = [pool.submit(index_shard, site, members[shard], Path(scratch, str(shard)), bundles[shard],
-                            digests[shard], cache, glossary) for shard in filled]
-        for job in jobs:
-            job.result()
+        jobs = {part: pool.submit(index_part, site, parts[part], Path(scratch, digests[part]), digests[part], cache,
+                                  glossary) for part in sorted(parts)}
+        outputs = {part: job.result() for part, job in jobs.items()}
+        for shard in filled:  # the first shard becomes the main bundle, with Pagefind's scripts
+            bundle = site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/")
+            mine = [part for part in sorted(parts) if part[0] == shard]
+            try:
+                assemble([outputs[part] for part in mine], bundle)
+            except OSError:  # a cached index removed meanwhile by another build: index the pages
+                assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"), digests[part],
+                                     None, glossary) for part in mine], bundle)
     if cache is not None:
-        for entry in cache.glob("*"):  # shards no page of this build is in
-            if entry.name not in digests.values():
-                shutil.rmtree(entry, ignore_errors=True)
+        prune_indexes(cache, set(digests.values()))
     merged = [f"shards/{shard}/" for shard in filled[1:]]
     (site / BUNDLE / "shards.json").write_text(json.dumps(merged), encoding="utf-8")
-    return sum(len(group) for group in members.values())
+    return sum(len(group) for group in parts.values())
 
 
-def index_shard(site: Path, pages: list[Path], scratch: Path, bundle: Path, key: str, cache: Path | None,
-                glossary: tuple[m.Term, ...]) -> None:
-    """Index one shard, or copy its index from the cache when the same pages were indexed before."""
+def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Path | None,
+               glossary: tuple[m.Term, ...]) -> Path:
+    """The folder holding Pagefind's output for these pages (one language of a shard): the
+    cache's entry when the same pages were indexed before, else a new index in ``scratch``."""
     kept = cache / key if cache is not None else None
-    if kept is not None and kept.is_dir():
-        try:
-            # copied, not linked: a hand edit of the published file must not reach the cache
-            shutil.copytree(kept, bundle, copy_function=shutil.copyfile, dirs_exist_ok=True)
-            return
-        except OSError:  # removed meanwhile by another build's pruning: index the pages instead
-            pass
+    if kept is not None and (kept / ENTRY).is_file():
+        return kept
     for relative in pages:
-        target = scratch / relative
+        target = scratch / "pages" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary), encoding="utf-8")
-    run_pagefind(scratch, bundle)
+    output = scratch / "index"
+    run_pagefind(scratch / "pages", output)
     if kept is not None:  # copied whole, then renamed: a killed build leaves no half entry
         partial = kept.with_name(f"{key}.tmp-{os.getpid()}-{threading.get_ident()}")
-        shutil.copytree(bundle, partial, ignore=shutil.ignore_patterns("shards"))
+        shutil.copytree(output, partial)
         try:
             os.rename(partial, kept)
-        except OSError:  # another build stored the same shard meanwhile
+        except OSError:  # another build stored the same part meanwhile
             shutil.rmtree(partial, ignore_errors=True)
+    return output
+
+
+ENTRY = "pagefind-entry.json"
+
+
+def assemble(outputs: list[Path], bundle: Path) -> None:
+    """One bundle from Pagefind's outputs for the languages of a shard: their files side by
+    side (the scripts are the same in each), and one entry listing every language. Files are
+    copied, never linked: a hand edit of the published site must not reach the cache."""
+    entry: dict = {}
+    for output in outputs:
+        shutil.copytree(output, bundle, copy_function=shutil.copyfile, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(ENTRY))
+        part = json.loads((output / ENTRY).read_text(encoding="utf-8"))
+        languages = {**entry.get("languages", {}), **part["languages"]}
+        entry = {**part, "languages": dict(sorted(languages.items()))}
+    (bundle / ENTRY).write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def prune_indexes(cache: Path, used: set[str]) -> None:
+    """Remove the cached indexes no page of this build is in, and those half-copied by killed builds."""
+    for entry in cache.glob("*"):
+        name, _, owner = entry.name.partition(".tmp-")
+        if (name not in used and not owner) or (owner and not running(owner.split("-")[0])):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def html_pages(site: Path) -> Iterator[str]:
@@ -192,15 +224,6 @@ def run_pagefind(pages: Path, bundle: Path) -> None:
     if done.returncode:
         output = (done.stderr or done.stdout).strip()
         raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}", REINSTALL)])
-    steady_entry(bundle / "pagefind-entry.json")
 
 
 REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"
-
-
-def steady_entry(path: Path) -> None:
-    """Pagefind lists the languages in its entry file in a different order each run; sorted,
-    two builds of the same site are byte-identical."""
-    entry = json.loads(path.read_text(encoding="utf-8"))
-    entry["languages"] = dict(sorted(entry["languages"].items()))
-    path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -220,3 +220,37 @@ def test_a_sharded_index_finds_every_plan(browser, tmp_path: Path) -> None:
             found = {urlsplit(a).path for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
             assert {f"/{prefix}plans/{plan}/" for plan in plans} <= found, prefix
         page.close()
+
+
+def test_an_edited_page_re_indexes_only_its_shard_in_its_language(tmp_path: Path) -> None:
+    """Each language of a shard is indexed on its own and kept in the cache on its own: after
+    one English page changes, one index is made again, and the bundles put together from the
+    cache are byte for byte those of an index made without it."""
+    import shutil
+
+    from plansite.content import load_glossary
+    from plansite.search import index_site
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    build(project, project / "site", downloads=False)
+    glossary = load_glossary(project)
+    cache = tmp_path / "cache"
+
+    def indexed(name: str, cache: Path | None) -> dict[str, bytes]:
+        site = tmp_path / name
+        shutil.copytree(project / "site", site, ignore=shutil.ignore_patterns(BUNDLE))
+        index_site(site, glossary, plans_per_shard=2, cache=cache)
+        return {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / BUNDLE).rglob("*") if p.is_file()}
+
+    indexed("first", cache)
+    before = {p.name for p in cache.iterdir()}
+    assert len(before) == 6, "three shards, each in two languages"
+    page = project / "site" / "en" / "plans" / "mof-2017" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</main>", "<p>zyzzyva</p></main>", 1), encoding="utf-8")
+    from_cache = indexed("again", cache)
+    after = {p.name for p in cache.iterdir()}
+    assert len(after - before) == 1 and len(before - after) == 1
+    assert from_cache == indexed("fresh", None)
