@@ -33,6 +33,8 @@ from .publish import running
 
 BUNDLE = "pagefind"
 """The folder in site/ that holds the index and Pagefind's scripts."""
+ENTRY = "pagefind-entry.json"
+"""The file of a bundle that lists its languages."""
 MARKER = "data-pagefind-body"
 FOLDED = str.maketrans("臺台", "台臺")
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -166,9 +168,6 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
         except OSError:  # another build stored the same part meanwhile
             shutil.rmtree(partial, ignore_errors=True)
     return output
-
-
-ENTRY = "pagefind-entry.json"
 
 
 def assemble(outputs: list[Path], bundle: Path) -> None:
