@@ -40,16 +40,20 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def prune(folder: Path, suffixes: tuple[str, ...], used: set[str]) -> None:
-    """Remove a cache folder's entries (files ending in one of ``suffixes``) whose names are
-    not in ``used``, and the half-written entries of builds that were killed. Another build's
-    entry being written is left alone."""
+    """Remove a cache folder's entries (files or folders whose names end in one of
+    ``suffixes``; "" for all) whose names are not in ``used``, and the half-written entries
+    of builds that were killed (NAME.tmp-PID…). Another build's entry being written is left
+    alone."""
     if not folder.is_dir():
         return
     for entry in folder.iterdir():
-        name, _, pid = entry.name.partition(".tmp-")
-        killed = pid and not running(pid)
-        if killed or (not pid and name.endswith(suffixes) and name not in used):
-            entry.unlink(missing_ok=True)
+        name, _, owner = entry.name.partition(".tmp-")
+        killed = owner and not running(owner.split("-")[0])
+        if killed or (not owner and name.endswith(suffixes) and name not in used):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def digest(*parts) -> str:

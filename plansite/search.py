@@ -29,7 +29,7 @@ from pagefind_bin_extended import get_executable
 
 from . import model as m
 from .errors import ContentError, Problem
-from .publish import running
+from .publish import prune
 
 BUNDLE = "pagefind"
 """The folder in site/ that holds the index and Pagefind's scripts."""
@@ -141,7 +141,7 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
                 assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"), digests[part],
                                      None, glossary) for part in mine], bundle)
     if cache is not None:
-        prune_indexes(cache, set(digests.values()))
+        prune(cache, ("",), set(digests.values()))
     merged = [f"shards/{shard}/" for shard in filled[1:]]
     (site / BUNDLE / "shards.json").write_text(json.dumps(merged), encoding="utf-8")
     return sum(len(group) for group in parts.values())
@@ -182,14 +182,6 @@ def assemble(outputs: list[Path], bundle: Path) -> None:
         languages = {**entry.get("languages", {}), **part["languages"]}
         entry = {**part, "languages": dict(sorted(languages.items()))}
     (bundle / ENTRY).write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-
-
-def prune_indexes(cache: Path, used: set[str]) -> None:
-    """Remove the cached indexes no page of this build is in, and those half-copied by killed builds."""
-    for entry in cache.glob("*"):
-        name, _, owner = entry.name.partition(".tmp-")
-        if (name not in used and not owner) or (owner and not running(owner.split("-")[0])):
-            shutil.rmtree(entry, ignore_errors=True)
 
 
 def html_pages(site: Path) -> Iterator[str]:

@@ -605,8 +605,7 @@ def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
     rendering; the inputs key, a hash of the files the job is made from (``shared``: everything
     in the project but the plans, with plansite's code and the tools' versions; the plan's two
     files, its dates and the font files), costs nothing, so a rebuild looks each download up by
-    it first. Without
-    ``shared`` (or for a file read without the cache) there is no inputs key."""
+    it first. Without ``shared`` (or for a file read without the cache) there is no inputs key."""
     stamp = datetime.combine(last_updated(project), datetime.min.time(), tzinfo=UTC)
     stylesheet = project / "templates" / "print.css"
     versions = ", ".join(f"{name} {version(name)}" for name in ("weasyprint", "pikepdf", "odfdo"))

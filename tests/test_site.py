@@ -406,3 +406,10 @@ def test_cache_pruning_removes_what_no_build_uses_but_not_another_builds_entry(t
         (tmp_path / name).write_bytes(b"x")
     prune(tmp_path, (".odt", ".pdf"), {"used.pdf"})
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["used.pdf", "notes.txt", f"new.pdf.tmp-{os.getpid()}"])
+    # the search index's entries are folders, written by threads: NAME.tmp-PID-THREAD
+    shards = tmp_path / "shards"
+    for name in ["used", "old", f"new.tmp-{dead}-1", f"new.tmp-{os.getpid()}-1"]:
+        (shards / name).mkdir(parents=True)
+        (shards / name / "pagefind-entry.json").write_bytes(b"{}")
+    prune(shards, ("",), {"used"})
+    assert sorted(p.name for p in shards.iterdir()) == sorted(["used", f"new.tmp-{os.getpid()}-1"])
