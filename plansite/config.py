@@ -6,10 +6,13 @@ configuration is reported like a mistake in content: ``site.yml:LINE: … — �
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ContentError, Report
+from .inputs import TooBig, Unreadable, inside, read_setting, read_source
 from .model import Classification
 from .project import CONFIG_FILE
 from .yamlnode import Node, read_yaml
@@ -61,13 +64,12 @@ class SiteConfig:
 
 def load_config(project: Path) -> SiteConfig:
     """Read and check ``site.yml``; raise ContentError with every problem found."""
-    path = project / CONFIG_FILE
     report = Report(CONFIG_FILE)
-    if not path.is_file():
+    text = read_setting(project, CONFIG_FILE, report)
+    if text is None and not report.problems:
         report.fail(1, "the site configuration file is missing",
                     f"create {CONFIG_FILE} (see 'Site configuration' in README.md)")
-        raise ContentError(report.problems)
-    root = read_yaml(path.read_text(encoding="utf-8-sig"), report)
+    root = read_yaml(text, report) if text is not None else None
     config = read_config(root, project) if root else None
     if report.problems or config is None:
         raise ContentError(report.problems)
@@ -78,11 +80,8 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
     keys = root.keys(("base_url", "site_name", "publisher"), ("accessibility_badge", "classification"))
     if keys is None or not all(k in keys for k in ("base_url", "site_name", "publisher")):
         return None
-    base_url = keys["base_url"].text() or ""
-    if base_url and not base_url.startswith(("https://", "http://")):
-        keys["base_url"].fail(f"'base_url' must be a web address, not '{base_url}'",
-                              "write the site's public address, e.g. https://www.example.gov.tw/plans/")
-    elif base_url and not base_url.endswith("/"):
+    base_url = web_address(keys["base_url"], "write the site's public address, e.g. https://www.example.gov.tw/plans/")
+    if base_url and not base_url.endswith("/"):
         base_url += "/"
     publisher = keys["publisher"].keys(
         ("name",), ("address", "phone", "email", "office_hours", "privacy_url")) or {}
@@ -103,22 +102,77 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
     )
 
 
+IMAGES = {".png": (b"\x89PNG\r\n\x1a\n",), ".gif": (b"GIF87a", b"GIF89a"), ".jpg": (b"\xff\xd8\xff",),
+          ".jpeg": (b"\xff\xd8\xff",)}
+"""The badge's image types, by file name ending, with how such a file starts. Not SVG: a
+picture that can hold a script is no badge."""
+MAX_BADGE_BYTES = 1_000_000
+"""An 88×31 badge is a few KB."""
+BADGE_HINT = "give the path of the 88×31 image the certifier sent (PNG, GIF or JPEG), relative to the project"
+
+
 def read_badge(node: Node, project: Path) -> Badge | None:
     keys = node.keys(("href", "image", "alt"))
     if keys is None or len(keys) < 3:
         return None
     image = keys["image"].text() or ""
-    if image and not (project / image).is_file():
-        keys["image"].fail(f"the badge image '{image}' does not exist",
-                           "give the path of the 88×31 image the certifier sent, relative to the project")
+    if image and (data := project_file(keys["image"], project, "the badge image", MAX_BADGE_BYTES, BADGE_HINT)):
+        kind = Path(image).suffix.lower()
+        actual = next((suffix for suffix, starts in IMAGES.items() if data.startswith(starts)), None)
+        if actual is None:
+            keys["image"].fail(f"the badge image '{image}' is not a PNG, GIF or JPEG image", BADGE_HINT)
+        elif kind not in IMAGES or IMAGES[kind] != IMAGES[actual]:
+            keys["image"].fail(f"the badge image '{image}' is a {actual[1:].upper()} image, but its name does "
+                               f"not end in {actual}", f"rename it to end in {actual}")
     return Badge(web_address(keys["href"]) or "", Path(image), bilingual(keys["alt"]))
 
 
-def web_address(node: Node) -> str | None:
+def project_file(node: Node, project: Path, what: str, limit: int, hint: str) -> bytes | None:
+    """The bytes of the file a setting names (relative to the project), or None with the
+    problem at the setting's line: a path leading out of the project (itself or through a
+    link), no ordinary file (a pipe, a folder, a device, a dangling link), unreadable, too big."""
+    value = node.text() or ""
+    path = project / value
+    shown = f"{what} '{value}'"
+    if Path(value).is_absolute() or not inside(project, path.parent if path.is_symlink() else path):
+        node.fail(f"{shown} is outside the project", f"copy it into the project; {hint}")
+    elif not inside(project, path):
+        node.fail(f"{shown} is a link to a file outside the project", f"copy the file itself into the project; {hint}")
+    else:
+        try:
+            return read_source(path, limit)
+        except TooBig as error:
+            node.fail(f"{shown} {error.what}; it may be at most {limit // 1_000_000} MB", hint)
+        except Unreadable as error:
+            node.fail(f"{shown} {error.what}", hint if error.what == "does not exist" else error.hint)
+    return None
+
+
+NOT_IN_ADDRESSES = re.compile(r'[\s"<>\\^`{|}]')
+"""What a web address cannot hold (RFC 3986): white space, quotes, angle brackets and the like."""
+
+
+def web_address(node: Node, hint: str = "write it starting with https://") -> str | None:
+    """A web address fit for a link, the site map and robots.txt alike."""
     value = node.text()
-    if value and not value.startswith(("https://", "http://")):
-        node.fail(f"'{node.name}' must be a web address, not '{value}'", "write it starting with https://")
+    if not value:
+        return value
+    if not value.startswith(("https://", "http://")):
+        node.fail(f"'{node.name}' must be a web address, not '{value}'", hint)
+    elif found := NOT_IN_ADDRESSES.search(value):
+        shown = "a space" if found[0] == " " else "white space" if found[0].isspace() else f"'{found[0]}'"
+        node.fail(f"'{node.name}' is not a web address: it contains {shown}",
+                  "write the address as the browser's address bar shows it (a space is %20)")
+    elif not host(value):
+        node.fail(f"'{node.name}' is not a web address: it names no host", hint)
     return value
+
+
+def host(address: str) -> str | None:
+    try:
+        return urlsplit(address).hostname
+    except ValueError:  # e.g. 'https://[' (an unclosed IPv6 address)
+        return None
 
 
 def read_classification(node: Node) -> Classification:

@@ -26,6 +26,8 @@ from mdit_py_plugins.container import container_plugin
 from . import model as m
 from .dates import DEADLINE_FORMS, parse_deadline
 from .errors import ContentError, Problem, Report
+from .inputs import TooBig, Unreadable, check_characters, check_regular, inside, read_setting, read_source
+from .inputs import decode as decode_text
 from .project import FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
 from .yamlnode import Node, read_yaml
 
@@ -87,8 +89,8 @@ def load_plans(project: Path, read: Callable = lambda paths, names: map(read_pla
     problems: list[Problem] = []
     paths: list[Path] = []
     for path in sorted((project / PLANS_DIR).glob("*.md")):
-        if (outside := linked_from_outside(project, path)) is not None:
-            problems.append(outside)
+        if (refused := cannot_read(project, path)) is not None:
+            problems.append(refused)
         else:
             paths.append(path)
     plans: list[m.Plan] = []
@@ -103,18 +105,36 @@ def load_plans(project: Path, read: Callable = lambda paths, names: map(read_pla
 
 def linked_from_outside(project: Path, path: Path) -> Problem | None:
     """A plan file that is a link to a file elsewhere (a build must read only content/)."""
-    if not path.is_symlink() or path.resolve().is_relative_to((project / PLANS_DIR).resolve()):
+    if not path.is_symlink() or inside(project / PLANS_DIR, path):
         return None  # a file that is no link lies where it is found: in content/plans/
     return Problem(path.relative_to(project).as_posix(), 1, "the file is a link to a file outside content/plans/",
                    "copy the plan into content/plans/ instead of linking to it")
+
+
+def cannot_read(project: Path, path: Path) -> Problem | None:
+    """Why a file named like a plan cannot be read as one, told before anything opens it: a link
+    out of content/plans/, a named pipe (reading it would wait forever), a folder, a device, a
+    dangling link, a file this user may not read."""
+    if (outside := linked_from_outside(project, path)) is not None:
+        return outside
+    try:
+        check_regular(path)
+    except Unreadable as error:
+        return Problem(path.relative_to(project).as_posix(), 1, f"the file {error.what}", error.hint)
+    return None
 
 
 def read_plan_file(path: Path, shown_as: str) -> tuple[m.Plan | None, list[Problem]]:
     """Read one plan file; returns the plan (None if it has problems) and its problems.
     A file too big to be a plan is refused before it is read."""
     report = Report(shown_as)
-    if named(path.name, report) and small_enough(path.stat().st_size, report):
-        return read_plan_data(path.read_bytes(), path.name, shown_as)
+    if named(path.name, report):
+        try:
+            return read_plan_data(read_source(path, MAX_PLAN_BYTES), path.name, shown_as)
+        except TooBig as error:
+            small_enough(error.size, report)
+        except Unreadable as error:
+            report.fail(1, f"the file {error.what}", error.hint)
     return None, report.problems
 
 
@@ -149,18 +169,8 @@ def small_enough(size: int, report: Report) -> bool:
 
 
 def decode(data: bytes, report: Report) -> str | None:
-    """UTF-8 text with a leading BOM dropped and line endings made '\\n'."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        report.fail(line, "the file is not valid UTF-8 text", "save the file as UTF-8 in your editor")
-        return None
-    if "\x00" in text:
-        report.fail(text[: text.index("\x00")].count("\n") + 1, "the file contains a NUL character",
-                    "remove it; plan files are plain text")
-        return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """UTF-8 text with a leading BOM dropped and line endings made '\\n' (a lone CR too)."""
+    return decode_text(data, report, nul_hint="remove it; plan files are plain text")
 
 
 # ---------------------------------------------------------------- front matter
@@ -346,6 +356,8 @@ class Lst:
 
 def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Plan | None:
     """Parse a whole plan file. Problems go to ``report``; the plan is None if unreadable."""
+    if not check_characters(text, report):  # before any message could quote such a character
+        return None
     parts = split_front_matter(text, report)
     if parts is None:
         return None
@@ -925,11 +937,11 @@ if __name__ == "__main__":
 
 def load_glossary(project: Path) -> tuple[m.Term, ...]:
     """Read ``content/glossary.yml``; raise ContentError listing its problems."""
-    path = project / GLOSSARY_FILE
-    if not path.is_file():
-        return ()
     report = Report(GLOSSARY_FILE.as_posix())
-    root = read_yaml(path.read_text(encoding="utf-8-sig"), report)
+    text = read_setting(project, GLOSSARY_FILE.as_posix(), report)
+    if text is None and not report.problems:
+        return ()
+    root = read_yaml(text, report) if text is not None else None
     terms: list[m.Term] = []
     seen: dict[str, int] = {}
     for entry in root.items() if root else []:
@@ -953,11 +965,11 @@ def load_glossary(project: Path) -> tuple[m.Term, ...]:
 
 def load_frameworks(project: Path) -> tuple[m.Framework, ...]:
     """Read ``content/frameworks.yml``; raise ContentError listing its problems."""
-    path = project / FRAMEWORKS_FILE
-    if not path.is_file():
-        return ()
     report = Report(FRAMEWORKS_FILE.as_posix())
-    root = read_yaml(path.read_text(encoding="utf-8-sig"), report)
+    text = read_setting(project, FRAMEWORKS_FILE.as_posix(), report)
+    if text is None and not report.problems:
+        return ()
+    root = read_yaml(text, report) if text is not None else None
     frameworks: list[m.Framework] = []
     for entry in root.items() if root else []:
         keys = entry.keys(("id", "name", "source", "measures"))

@@ -23,6 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .errors import Problem
+from .inputs import open_regular
 from .project import PLANS_DIR, commit_dates
 
 
@@ -137,19 +138,24 @@ def digest_project(project: Path, output: Path, plans: bool) -> str:
     output = output.resolve()
     hasher = hashlib.sha256()
     roots = [p for p in sorted(project.iterdir()) if p.name not in IGNORED
-             and p.resolve() != output
+             and Path(os.path.realpath(p)) != output
              and not p.name.startswith((f"{output.name}.tmp-", f"{output.name}.old-"))]
     code = Path(__file__).parent
     dates = commit_dates(project)
     plan_folder = (project / PLANS_DIR).resolve()
     for root in [*roots, code]:
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-            if not path.is_file() or IGNORED.intersection(path.relative_to(root.parent).parts):
+            if IGNORED.intersection(path.relative_to(root.parent).parts):
                 continue
-            if not plans and path.resolve().is_relative_to(plan_folder):
+            if not plans and Path(os.path.realpath(path)).is_relative_to(plan_folder):
+                continue
+            try:  # never waits on a named pipe, nor holds a huge file in memory
+                with open_regular(path) as file:
+                    content = hashlib.file_digest(file, "sha256").digest()
+            except OSError:  # no ordinary file, or unreadable: no output is made from it (a plan is reported)
                 continue
             hasher.update(f"{path}\0".encode())
-            hasher.update(path.read_bytes())
+            hasher.update(content)
             if not dates:  # outside git, dates shown on pages come from file times
                 hasher.update(str(path.stat().st_mtime_ns).encode())
     tools = [f"{name} {version(name)}" for name in

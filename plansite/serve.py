@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import logging
 import mimetypes
+import os
 import socket
 import sys
 import threading
@@ -34,12 +35,13 @@ from tornado import ioloop
 from . import model as m
 from .config import load_config
 from .content import (
+    cannot_read,
     check_mappings,
-    linked_from_outside,
     load_frameworks,
     load_glossary,
 )
 from .errors import ContentError, Problem
+from .inputs import MAX_SETTINGS_BYTES, read_source
 from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
 from .publish import Stamp, cache_folder, digest_project
 from .render_html import environment, template_location
@@ -167,7 +169,10 @@ class Preview:
 
     def setting(self, path: Path, loader):
         """A settings file, loaded again only when its bytes changed."""
-        data = path.read_bytes() if path.exists() else b""
+        try:  # never waits: a named pipe is left for the loader to report
+            data = read_source(path, MAX_SETTINGS_BYTES)
+        except OSError as error:
+            data = repr(error).encode()
         known = self.settings.get(path)
         if known is None or known[0] != data:
             self.environment_changed = True
@@ -195,8 +200,8 @@ class Preview:
             known = self.plans.get(path)
             if known is not None and saved is not None and path not in saved:
                 continue
-            if (outside := linked_from_outside(self.project, path)) is not None:
-                problems.append(outside)
+            if (refused := cannot_read(self.project, path)) is not None:
+                problems.append(refused)
                 self.plans.pop(path, None)
                 continue
             data = path.read_bytes()
@@ -349,7 +354,7 @@ def watch_sources(preview: Preview, watcher: RebuildWatcher, stop: threading.Eve
         if any(p.is_relative_to(preview.project / d) for p in sources for d in ("templates", "locales")):
             preview.environment_changed = True
         preview.saves += 1
-        preview.rebuild({p.resolve() for p in sources})
+        preview.rebuild({Path(os.path.realpath(p)) for p in sources})  # a link loop raises nothing
         watcher.rebuilt()
         if not preview.problems:
             threading.Thread(target=lambda save=preview.saves: (preview.remake_downloads(save), watcher.rebuilt()),

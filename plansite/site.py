@@ -38,6 +38,7 @@ from .content import (
 )
 from .errors import ContentError, Problem
 from .i18n import catalog
+from .inputs import unusable_files
 from .project import last_updated
 from .publish import Stamp, cache_folder, digest, digest_project, prune, recover, staging, write_atomically
 from .render_csv import HEADERS, render_plan_csv
@@ -95,7 +96,7 @@ class BuildResult:
 def load(project: Path) -> Loaded:
     """Configuration, plans in both languages and glossary, or ContentError listing every problem.
     Plan files are read on all cores."""
-    problems: list[Problem] = []
+    problems: list[Problem] = unusable_files(project, Path("templates") / "assets")  # published as they are
     results = []
     cache = PlanCache(project)
     with workers() as pool:

@@ -8,6 +8,7 @@ suggestion) and missing keys through the file's :class:`~plansite.errors.Report`
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +16,7 @@ import yaml
 
 from .dates import parse_date
 from .errors import Report
+from .inputs import FORBIDDEN, MAX_REPORTED, offence
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,50 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
     if node is None:
         report.fail(first_line, "the metadata is empty", "write the keys described in docs/format.md")
         return None
+    if not values_fit(node, report, offset):
+        return None
     return Node(node, report, offset, "")
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def values_fit(root: yaml.Node, report: Report, offset: int) -> bool:
+    """Check every key and value before any is read, so no message ever quotes a bad one: a
+    quoted YAML string can write, with escapes ("\\x1b", "\\u202e", "\\ud800", "\\n"), characters
+    the file itself does not hold. No output can carry those (see inputs.FORBIDDEN), and every
+    setting is a single line: a line break in one could add lines to robots.txt or a feed."""
+    problems = len(report.problems)
+    seen: set[int] = set()  # an alias repeats a node: each is checked once (and a cycle ends)
+    todo: list[tuple[yaml.Node, str, bool]] = [(root, "", False)]
+    while todo and len(report.problems) - problems < MAX_REPORTED:
+        node, name, is_key = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        line = node.start_mark.line + 1 + offset
+        if isinstance(node, yaml.ScalarNode):
+            value = str(node.value)
+            if SURROGATE.search(value):  # "\\ud83d\\ude00" is one character in JSON and YAML 1.2: PyYAML
+                node.value = value = value.encode("utf-16-le", "surrogatepass").decode(  # reads two halves
+                    "utf-16-le", "surrogatepass")
+            what = "a key" if is_key else f"'{name}'" if name else "the value"
+            if FORBIDDEN.search(value):
+                for char in list(dict.fromkeys(FORBIDDEN.findall(value)))[:3]:  # each once, in order
+                    found, hint = offence(char)
+                    report.fail(line, f"{what} contains {found}", hint)
+            elif "\n" in value.strip():
+                report.fail(line, f"{what} holds a line break",
+                            "write it on one line (a '|' or '>' block, a \\n in quotes, or an empty line "
+                            "inside the value makes a line break)")
+        elif isinstance(node, yaml.MappingNode):
+            for key, child in reversed(node.value):
+                clean = isinstance(key, yaml.ScalarNode) and not FORBIDDEN.search(str(key.value)) \
+                    and "\n" not in str(key.value)
+                todo += [(child, _join(name, str(key.value)) if clean else name, False), (key, name, True)]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += [(item, f"{name}[{i + 1}]", False) for i, item in reversed(list(enumerate(node.value)))]
+    return len(report.problems) == problems
 
 
 def _join(parent: str, key: str) -> str:
