@@ -26,7 +26,16 @@ from mdit_py_plugins.container import container_plugin
 from . import model as m
 from .dates import DEADLINE_FORMS, parse_deadline
 from .errors import ContentError, Problem, Report
-from .inputs import TooBig, Unreadable, check_characters, check_regular, inside, read_setting, read_source
+from .inputs import (
+    TooBig,
+    Unreadable,
+    check_characters,
+    check_regular,
+    inside,
+    read_setting,
+    read_source,
+    shown,
+)
 from .inputs import decode as decode_text
 from .project import FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
 from .yamlnode import Node, read_yaml
@@ -114,7 +123,10 @@ def linked_from_outside(project: Path, path: Path) -> Problem | None:
 def cannot_read(project: Path, path: Path) -> Problem | None:
     """Why a file named like a plan cannot be read as one, told before anything opens it: a link
     out of content/plans/, a named pipe (reading it would wait forever), a folder, a device, a
-    dangling link, a file this user may not read."""
+    dangling link, a file this user may not read; a name no message could show as it is."""
+    if path.name != (name := shown(path.name)):
+        return Problem(shown(path.relative_to(project).as_posix()), 1,
+                       f"the file name '{name}' is not of the form ID.LANG.md", NAME_HINT)
     if (outside := linked_from_outside(project, path)) is not None:
         return outside
     try:
@@ -150,13 +162,15 @@ def read_plan_data(data: bytes, file_name: str, shown_as: str) -> tuple[m.Plan |
     return (None if problems else plan), problems
 
 
+NAME_HINT = "name plan files like keelung-tax-2023.zh-Hant.md (id in a-z, 0-9 and -)"
+
+
 def named(file_name: str, report: Report) -> re.Match | None:
     """The id and language in a plan file's name, or None (reported) for a name not ID.LANG.md."""
     name = FILE_NAME.match(file_name)
     if name and name["lang"] in LANGUAGES:
         return name
-    report.fail(1, f"the file name '{file_name}' is not of the form ID.LANG.md",
-                "name plan files like keelung-tax-2023.zh-Hant.md (id in a-z, 0-9 and -)")
+    report.fail(1, f"the file name '{shown(file_name)}' is not of the form ID.LANG.md", NAME_HINT)
     return None
 
 

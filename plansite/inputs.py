@@ -196,6 +196,21 @@ def offence(char: str) -> tuple[str, str]:
             "delete it; it is invisible in most editors, and no page, feed or document can carry it")
 
 
+NOT_IN_NAMES = re.compile(f"[\t\n{FORBIDDEN.pattern[1:-1]}]")
+"""What a file name may hold but a message should not show as it is (a surrogate stands for a
+byte that is not UTF-8)."""
+
+
+def shown(path: str) -> str:
+    """A path as a message can show it: bytes that are not UTF-8 as \\xFF, invisible characters as
+    \\uXXXX (a file name may hold anything but '/' and NUL)."""
+    def escape(match: re.Match) -> str:
+        point = ord(match[0])
+        return f"\\x{point - 0xDC00:02X}" if 0xDC80 <= point <= 0xDCFF else f"\\u{point:04X}"
+
+    return NOT_IN_NAMES.sub(escape, path)
+
+
 def check_characters(text: str, report: Report, first_line: int = 1, subject: str = "the text") -> bool:
     """Report the characters of ``text`` that no output can carry, each at its line (one problem
     per character and line, the first few only); True when there is none."""
@@ -240,14 +255,18 @@ def unusable_files(project: Path, folder: Path) -> list[Problem]:
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError as error:
-            entries = []
-            problems.append(Problem(current.relative_to(project).as_posix(), 1, f"the folder {unreadable(error).what}",
-                                    unreadable(error).hint))
+            entries, error = [], unreadable(error)
+            what = "is missing" if isinstance(error, FileNotFoundError) else error.what
+            problems.append(Problem(shown(current.relative_to(project).as_posix()), 1, f"the folder {what}",
+                                    "put back plansite's own" if what == "is missing" else error.hint))
         for entry in entries:
             path = Path(entry.path)
-            shown = path.relative_to(project).as_posix()
-            if not inside(project, path):
-                problems.append(Problem(shown, 1, "the file is a link to a file outside the project",
+            where = shown(path.relative_to(project).as_posix())
+            if where != path.relative_to(project).as_posix():
+                problems.append(Problem(where, 1, "the file name holds a character that is not text, or an invisible "
+                                        "one", "rename it: its name becomes a web address"))
+            elif not inside(project, path):
+                problems.append(Problem(where, 1, "the file is a link to a file outside the project",
                                         "copy the file itself into the project instead of linking to it"))
             elif entry.is_dir():  # after links: a link to a folder of the project is read as that folder
                 todo.append(path)
@@ -255,5 +274,5 @@ def unusable_files(project: Path, folder: Path) -> list[Problem]:
                 try:
                     check_regular(path)
                 except Unreadable as error:
-                    problems.append(Problem(shown, 1, f"the file {error.what}", error.hint))
+                    problems.append(Problem(where, 1, f"the file {error.what}", error.hint))
     return problems

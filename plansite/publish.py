@@ -154,7 +154,7 @@ def digest_project(project: Path, output: Path, plans: bool) -> str:
                     content = hashlib.file_digest(file, "sha256").digest()
             except OSError:  # no ordinary file, or unreadable: no output is made from it (a plan is reported)
                 continue
-            hasher.update(f"{path}\0".encode())
+            hasher.update(os.fsencode(path) + b"\0")  # a name need not be UTF-8
             hasher.update(content)
             if not dates:  # outside git, dates shown on pages come from file times
                 hasher.update(str(path.stat().st_mtime_ns).encode())

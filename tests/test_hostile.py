@@ -209,6 +209,25 @@ def test_a_link_out_of_the_project_is_never_published(tmp_path: Path, capsys) ->
     ]
 
 
+def test_a_file_name_that_is_no_text_is_shown_escaped(tmp_path: Path, capsys) -> None:
+    """A name may hold any byte but '/' and NUL: never a traceback, nor an escape sequence on the terminal."""
+    project = project_with(tmp_path, {})
+    plan = (HOSTILE / "raw-script.zh-Hant.md").read_bytes()
+    for folder, name in (("content/plans", b"\xff.zh-Hant.md"), ("content/plans", b"a\x1b[31mred.zh-Hant.md"),
+                         ("content/plans", b"b\nc.zh-Hant.md"), ("templates/assets", b"\xfe.css"), ("", b"\xfd")):
+        with open(os.path.join(os.fsencode(project / folder), name), "wb") as file:
+            file.write(plan)
+    status, errors = build(project, capsys, "--no-downloads")
+    named = "is not of the form ID.LANG.md — name plan files like keelung-tax-2023.zh-Hant.md (id in a-z, 0-9 and -)"
+    assert (status, errors.splitlines()) == (1, [
+        f"content/plans/\\xFF.zh-Hant.md:1: the file name '\\xFF.zh-Hant.md' {named}",
+        f"content/plans/a\\u001B[31mred.zh-Hant.md:1: the file name 'a\\u001B[31mred.zh-Hant.md' {named}",
+        f"content/plans/b\\u000Ac.zh-Hant.md:1: the file name 'b\\u000Ac.zh-Hant.md' {named}",
+        ("templates/assets/\\xFE.css:1: the file name holds a character that is not text, or an invisible one — "
+         "rename it: its name becomes a web address"),
+        "4 problems found; site was not changed."])
+
+
 def test_a_settings_file_too_big_is_refused_before_it_is_read(tmp_path: Path, capsys) -> None:
     project = project_with(tmp_path, {})
     glossary = project / "content" / "glossary.yml"
