@@ -240,12 +240,13 @@ def check_characters(text: str, report: Report, first_line: int = 1, subject: st
 
 
 def unusable_files(project: Path, folder: Path) -> list[Problem]:
-    """Everything in a folder copied into the site as it is (templates/assets/) that is not an
-    ordinary file or folder of the project: a link leading out of it (its target would be
-    published), a pipe, a device, a dangling link. Links inside the project are followed, once."""
+    """Everything in a folder the build reads or copies into the site as it is (templates/,
+    locales/) that is not an ordinary file or folder of the project: a link leading out of it
+    (its target would be read, or published), a pipe (reading it would wait forever), a device,
+    a dangling link, a name that is no text. Links inside the project are followed, once."""
     problems: list[Problem] = []
     seen: set[str] = set()
-    todo = [project / folder]
+    todo = [project / folder] if os.path.lexists(project / folder) else []
     while todo:
         current = todo.pop()
         real = os.path.realpath(current)
@@ -256,9 +257,8 @@ def unusable_files(project: Path, folder: Path) -> list[Problem]:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError as error:
             entries, error = [], unreadable(error)
-            what = "is missing" if isinstance(error, FileNotFoundError) else error.what
-            problems.append(Problem(shown(current.relative_to(project).as_posix()), 1, f"the folder {what}",
-                                    "put back plansite's own" if what == "is missing" else error.hint))
+            problems.append(Problem(shown(current.relative_to(project).as_posix()), 1, f"the folder {error.what}",
+                                    error.hint))
         for entry in entries:
             path = Path(entry.path)
             where = shown(path.relative_to(project).as_posix())

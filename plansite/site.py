@@ -96,7 +96,7 @@ class BuildResult:
 def load(project: Path) -> Loaded:
     """Configuration, plans in both languages and glossary, or ContentError listing every problem.
     Plan files are read on all cores."""
-    problems: list[Problem] = unusable_files(project, Path("templates") / "assets")  # published as they are
+    problems = [p for folder in ("templates", "locales") for p in unusable_files(project, Path(folder))]
     results = []
     cache = PlanCache(project)
     with workers() as pool:
