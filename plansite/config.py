@@ -80,7 +80,8 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
     keys = root.keys(("base_url", "site_name", "publisher"), ("accessibility_badge", "classification"))
     if keys is None or not all(k in keys for k in ("base_url", "site_name", "publisher")):
         return None
-    base_url = web_address(keys["base_url"], "write the site's public address, e.g. https://www.example.gov.tw/plans/")
+    base_url = web_address(keys["base_url"],
+                           "write the site's public address, e.g. https://www.example.gov.tw/plans/")
     if base_url and not base_url.endswith("/"):
         base_url += "/"
     publisher = keys["publisher"].keys(
@@ -116,14 +117,17 @@ def read_badge(node: Node, project: Path) -> Badge | None:
     if keys is None or len(keys) < 3:
         return None
     image = keys["image"].text() or ""
-    if image and (data := project_file(keys["image"], project, "the badge image", MAX_BADGE_BYTES, BADGE_HINT)):
+    data = None
+    if image:
+        data = project_file(keys["image"], project, "the badge image", MAX_BADGE_BYTES, BADGE_HINT)
+    if data is not None:  # an empty file too is checked (and is no image)
         kind = Path(image).suffix.lower()
         actual = next((suffix for suffix, starts in IMAGES.items() if data.startswith(starts)), None)
         if actual is None:
             keys["image"].fail(f"the badge image '{image}' is not a PNG, GIF or JPEG image", BADGE_HINT)
         elif kind not in IMAGES or IMAGES[kind] != IMAGES[actual]:
-            keys["image"].fail(f"the badge image '{image}' is a {actual[1:].upper()} image, but its name does "
-                               f"not end in {actual}", f"rename it to end in {actual}")
+            keys["image"].fail(f"the badge image '{image}' is a {actual[1:].upper()} image, but its name "
+                               f"does not end in {actual}", f"rename it to end in {actual}")
     return Badge(web_address(keys["href"]) or "", Path(image), bilingual(keys["alt"]))
 
 
@@ -137,7 +141,8 @@ def project_file(node: Node, project: Path, what: str, limit: int, hint: str) ->
     if Path(value).is_absolute() or not inside(project, path.parent if path.is_symlink() else path):
         node.fail(f"{shown} is outside the project", f"copy it into the project; {hint}")
     elif not inside(project, path):
-        node.fail(f"{shown} is a link to a file outside the project", f"copy the file itself into the project; {hint}")
+        node.fail(f"{shown} is a link to a file outside the project",
+                  f"copy the file itself into the project; {hint}")
     else:
         try:
             return read_source(path, limit)

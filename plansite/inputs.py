@@ -61,7 +61,8 @@ def check_regular(path: Path) -> None:
     except (OSError, ValueError) as error:  # ValueError: a NUL in the name
         raise unreadable(error if isinstance(error, OSError) else OSError(str(error))) from None
     if not stat.S_ISREG(info.st_mode):
-        raise Unreadable(f"is {KINDS.get(stat.S_IFMT(info.st_mode), 'not an ordinary file')}, not a file", REPLACE)
+        kind = KINDS.get(stat.S_IFMT(info.st_mode), "not an ordinary file")
+        raise Unreadable(f"is {kind}, not a file", REPLACE)
     if not os.access(path, os.R_OK, effective_ids=os.access in os.supports_effective_ids):
         raise unreadable(PermissionError())
 
@@ -74,7 +75,8 @@ def unreadable(error: OSError) -> Unreadable:
                           "let the user who builds the site read it, e.g. with chmod a+r")
     if error.errno == errno.ELOOP:
         return Unreadable("is a link that leads round in a loop", "make the link point at an existing file")
-    return Unreadable(f"cannot be read ({error.strerror or type(error).__name__})", "check the file and the disk")
+    return Unreadable(f"cannot be read ({error.strerror or type(error).__name__})",
+                      "check the file and the disk")
 
 
 @contextmanager
@@ -140,7 +142,8 @@ def read_setting(project: Path, relative: str, report: Report) -> str | None:
     return text if text is not None and check_characters(text, report) else None
 
 
-def decode(data: bytes, report: Report, nul_hint: str = "remove it; the file must be plain text") -> str | None:
+def decode(data: bytes, report: Report, nul_hint: str = "remove it; the file must be plain text"
+           ) -> str | None:
     """UTF-8 text with a leading BOM dropped and line ends made '\\n': a CR LF pair (Windows) or a
     lone CR (old Mac editors) is a line end, as in Markdown and YAML."""
     try:
@@ -160,7 +163,8 @@ def decode(data: bytes, report: Report, nul_hint: str = "remove it; the file mus
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + end) for plane in range(0, 0x110000, 0x10000)
                                           for end in (0xFFFE, 0xFFFF))
-FORBIDDEN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff{NONCHARACTERS}]")
+FORBIDDEN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff"
+                       f"{NONCHARACTERS}]")
 """Characters no input may hold: C0 and C1 controls but tab and line feed (a carriage return is
 one when a value holds it; in a file, line ends are made line feeds first), DEL, the Unicode line
 and paragraph separators (outputs disagree on whether they end a line), bidirectional embedding,
@@ -236,7 +240,7 @@ def check_characters(text: str, report: Report, first_line: int = 1, subject: st
     return False
 
 
-# ---------------------------------------------------------------- folders published as they are
+# ---------------------------------------------------------------- folders read or published as they are
 
 
 def unusable_files(project: Path, folder: Path) -> list[Problem]:
@@ -257,14 +261,14 @@ def unusable_files(project: Path, folder: Path) -> list[Problem]:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError as error:
             entries, error = [], unreadable(error)
-            problems.append(Problem(shown(current.relative_to(project).as_posix()), 1, f"the folder {error.what}",
-                                    error.hint))
+            problems.append(Problem(shown(current.relative_to(project).as_posix()), 1,
+                                    f"the folder {error.what}", error.hint))
         for entry in entries:
             path = Path(entry.path)
             where = shown(path.relative_to(project).as_posix())
             if where != path.relative_to(project).as_posix():
-                problems.append(Problem(where, 1, "the file name holds a character that is not text, or an invisible "
-                                        "one", "rename it: its name becomes a web address"))
+                problems.append(Problem(where, 1, "the file name holds a character that is not text, or an "
+                                        "invisible one", "rename it: its name becomes a web address"))
             elif not inside(project, path):
                 problems.append(Problem(where, 1, "the file is a link to a file outside the project",
                                         "copy the file itself into the project instead of linking to it"))

@@ -152,7 +152,7 @@ def digest_project(project: Path, output: Path, plans: bool) -> str:
             try:  # never waits on a named pipe, nor holds a huge file in memory
                 with open_regular(path) as file:
                     content = hashlib.file_digest(file, "sha256").digest()
-            except OSError:  # no ordinary file, or unreadable: no output is made from it (a plan is reported)
+            except OSError:  # no ordinary file, or unreadable: no output is made of it (a plan is reported)
                 continue
             hasher.update(os.fsencode(path) + b"\0")  # a name need not be UTF-8
             hasher.update(content)

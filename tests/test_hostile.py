@@ -261,6 +261,7 @@ BADGES = {  # image: (how to make it, the problem)
                 "is 2.0 MB; it may be at most 1 MB — " + BADGE_HINT),
     "page.svg": (lambda path: path.write_text("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"),
                  "is not a PNG, GIF or JPEG image — " + BADGE_HINT),
+    "empty.png": (lambda path: path.write_bytes(b""), "is not a PNG, GIF or JPEG image — " + BADGE_HINT),
     "badge.gif": (lambda path: path.write_bytes(PNG),
                   "is a PNG image, but its name does not end in .png — rename it to end in .png"),
 }
