@@ -6,8 +6,10 @@ configuration is reported like a mistake in content: ``site.yml:LINE: … — �
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from .errors import ContentError, Report
 from .model import Classification
@@ -78,12 +80,7 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
     keys = root.keys(("base_url", "site_name", "publisher"), ("accessibility_badge", "classification"))
     if keys is None or not all(k in keys for k in ("base_url", "site_name", "publisher")):
         return None
-    base_url = keys["base_url"].text() or ""
-    if base_url and not base_url.startswith(("https://", "http://")):
-        keys["base_url"].fail(f"'base_url' must be a web address, not '{base_url}'",
-                              "write the site's public address, e.g. https://www.example.gov.tw/plans/")
-    elif base_url and not base_url.endswith("/"):
-        base_url += "/"
+    base_url = site_address(keys["base_url"])
     publisher = keys["publisher"].keys(
         ("name",), ("address", "phone", "email", "office_hours", "privacy_url")) or {}
     return SiteConfig(
@@ -101,6 +98,30 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
         classification=(read_classification(keys["classification"]) if "classification" in keys
                         else Classification("I00", None, None)),
     )
+
+
+def site_address(node: Node) -> str:
+    """``base_url`` as every output can carry it (pages, sitemap.xml, robots.txt, feeds, the
+    PDF's QR code): the absolute http(s) address of a folder, ending in '/', without query,
+    fragment, spaces or quotes, in ASCII (a Chinese path percent-encoded, a Chinese host name
+    in punycode), since every page's address is this plus a path."""
+    value = node.text() or ""
+    parts = urlsplit(value)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        host = ""
+    if value and (parts.scheme not in ("https", "http") or not host or parts.query or parts.fragment
+                  or "@" in parts.netloc or re.search(r'[\s"<>\\^`{|}?#]', value)):
+        node.fail(f"'base_url' must be the web address of the site's folder, not '{value}'",
+                  "write the site's public address, e.g. https://www.example.gov.tw/plans/ "
+                  "(no spaces, no ? or #)")
+        return ""
+    if not value:
+        return ""
+    path = quote(parts.path, safe="/%!$&'()*+,;=:@-._~").rstrip("/") + "/"
+    return urlunsplit((parts.scheme, host + port, path, "", ""))
 
 
 def read_badge(node: Node, project: Path) -> Badge | None:
