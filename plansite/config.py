@@ -124,12 +124,20 @@ def site_address(node: Node) -> str:
     return urlunsplit((parts.scheme, host + port, path, "", ""))
 
 
+BADGE_IMAGES = (".png", ".gif", ".jpg", ".jpeg")
+"""The badge is published as it is: an image, never a page or an SVG that could run a script."""
+
+
 def read_badge(node: Node, project: Path) -> Badge | None:
     keys = node.keys(("href", "image", "alt"))
     if keys is None or len(keys) < 3:
         return None
     image = keys["image"].text() or ""
-    if image and not (project / image).is_file():
+    inside = (project / image).resolve().is_relative_to(project.resolve())
+    if image and not (inside and Path(image).suffix.lower() in BADGE_IMAGES):
+        keys["image"].fail(f"the badge image must be a {', '.join(BADGE_IMAGES)} file inside the project, "
+                           f"not '{image}'", "copy the image the certifier sent into the project and give its path")
+    elif image and not (project / image).is_file():
         keys["image"].fail(f"the badge image '{image}' does not exist",
                            "give the path of the 88×31 image the certifier sent, relative to the project")
     return Badge(web_address(keys["href"]) or "", Path(image), bilingual(keys["alt"]))

@@ -379,3 +379,27 @@ def test_base_url_is_an_address_every_output_can_carry(tmp_path: Path, written: 
         assert [str(p) for p in error.value.problems] == [(
             f"site.yml:1: 'base_url' must be the web address of the site's folder, not '{written}' — write the "
             "site's public address, e.g. https://www.example.gov.tw/plans/ (no spaces, no ? or #)")]
+
+
+@pytest.mark.parametrize("image", ["../secret.png", "/etc/passwd", "badge.html", "badge.svg"])
+def test_the_badge_is_an_image_from_inside_the_project(tmp_path: Path, image: str) -> None:
+    """The badge file is published as it is, so it can be no other file and no page or SVG."""
+    from plansite.config import load_config
+    from plansite.errors import ContentError
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("secret.png", "project/badge.html", "project/badge.svg"):
+        (tmp_path / name).write_bytes(b"<svg onload='alert(1)'/>")
+    (project / "site.yml").write_text(SITE_YML + f"""accessibility_badge:
+  href: https://accessibility.moda.gov.tw/
+  image: {image}
+  alt:
+    zh: 無障礙標章
+    en: Accessibility badge
+""", encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        load_config(project)
+    assert [str(p) for p in error.value.problems] == [(
+        f"site.yml:{SITE_YML.count(chr(10)) + 3}: the badge image must be a .png, .gif, .jpg, .jpeg file inside the project, not '{image}' — "
+        "copy the image the certifier sent into the project and give its path")]
