@@ -90,7 +90,7 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
             name=bilingual(publisher["name"]) if "name" in publisher else Bilingual("", ""),
             address=bilingual(publisher["address"]) if "address" in publisher else None,
             phone=publisher["phone"].text() if "phone" in publisher else None,
-            email=publisher["email"].text() if "email" in publisher else None,
+            email=mail_address(publisher["email"]) if "email" in publisher else None,
             office_hours=bilingual(publisher["office_hours"]) if "office_hours" in publisher else None,
             privacy_url=web_address(publisher["privacy_url"]) if "privacy_url" in publisher else None,
         ),
@@ -98,6 +98,10 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
         classification=(read_classification(keys["classification"]) if "classification" in keys
                         else Classification("I00", None, None)),
     )
+
+
+NOT_IN_ADDRESSES = re.compile(r'[\s"<>\\^`{|}]')
+"""Characters no web or mail address holds as they are (RFC 3986): spaces, quotes, brackets."""
 
 
 def site_address(node: Node) -> str:
@@ -112,8 +116,8 @@ def site_address(node: Node) -> str:
         host = (parts.hostname or "").encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
         host = ""
-    if value and (parts.scheme not in ("https", "http") or not host or parts.query or parts.fragment
-                  or "@" in parts.netloc or re.search(r'[\s"<>\\^`{|}?#]', value)):
+    if value and (parts.scheme not in ("https", "http") or not host or "@" in parts.netloc
+                  or NOT_IN_ADDRESSES.search(value) or re.search("[?#]", value)):
         node.fail(f"'base_url' must be the web address of the site's folder, not '{value}'",
                   "write the site's public address, e.g. https://www.example.gov.tw/plans/ "
                   "(no spaces, no ? or #)")
@@ -145,8 +149,17 @@ def read_badge(node: Node, project: Path) -> Badge | None:
 
 def web_address(node: Node) -> str | None:
     value = node.text()
-    if value and not value.startswith(("https://", "http://")):
-        node.fail(f"'{node.name}' must be a web address, not '{value}'", "write it starting with https://")
+    if value and (not value.startswith(("https://", "http://")) or NOT_IN_ADDRESSES.search(value)):
+        node.fail(f"'{node.name}' must be a web address, not '{value}'",
+                  "write it starting with https://, with no spaces or quotes")
+    return value
+
+
+def mail_address(node: Node) -> str | None:
+    """An e-mail address, as the footer's mailto: link needs it."""
+    value = node.text()
+    if value and (not re.fullmatch(r"[^@]+@[^@]+\.[^@]+", value) or NOT_IN_ADDRESSES.search(value)):
+        node.fail(f"'{node.name}' must be an e-mail address, not '{value}'", "write it as name@example.gov.tw")
     return value
 
 

@@ -403,3 +403,23 @@ def test_the_badge_is_an_image_from_inside_the_project(tmp_path: Path, image: st
     assert [str(p) for p in error.value.problems] == [(
         f"site.yml:{SITE_YML.count(chr(10)) + 3}: the badge image must be a .png, .gif, .jpg, .jpeg file inside the project, not '{image}' — "
         "copy the image the certifier sent into the project and give its path")]
+
+
+MAIL_HINT = "must be an e-mail address, not '{}' — write it as name@example.gov.tw"
+WEB_HINT = "must be a web address, not '{}' — write it starting with https://, with no spaces or quotes"
+
+
+@pytest.mark.parametrize(("setting", "written", "hint"), [
+    ("email", "webmaster at example.org", MAIL_HINT), ("email", 'a"b@example.org', MAIL_HINT),
+    ("privacy_url", "https://example.org/privacy policy", WEB_HINT), ("privacy_url", "https://x.org/<b>", WEB_HINT),
+])
+def test_addresses_in_site_yml_are_addresses(tmp_path: Path, setting: str, written: str, hint: str) -> None:
+    """The footer links to them (mailto:, href): each must be an address a link can hold."""
+    from plansite.config import load_config
+    from plansite.errors import ContentError
+
+    text = SITE_YML.replace("  email: webmaster@example.org\n", f"  {setting}: '{written}'\n")
+    (tmp_path / "site.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        load_config(tmp_path)
+    assert [str(p) for p in error.value.problems] == [f"site.yml:13: 'publisher.{setting}' " + hint.format(written)]
