@@ -196,6 +196,8 @@ def test_every_page_reads_whole_in_chromium(hostile: Path, browser) -> None:
     pages = sorted(p.relative_to(hostile).as_posix() for p in hostile.rglob("*.html")
                    if "pagefind" not in p.parts)
     assert len(pages) > 25
+    plans = {tag: json.loads((hostile / "data" / "plans" / f"hostile-2024.{tag}.json").read_text(encoding="utf-8"))
+             for tag in ("zh-Hant", "en")}
     context = browser.new_context()
     page = context.new_page()
     dialogs: list[str] = []
@@ -215,12 +217,11 @@ def test_every_page_reads_whole_in_chromium(hostile: Path, browser) -> None:
             for text in (site_name, h1, PUBLISHER_EN if english else PUBLISHER, PHONE):
                 assert squeeze(text) in body, f"{path}: {text!r} missing"
             gettext = catalog(project, "en" if english else "zh-Hant-TW").gettext
-            assert seen["links"] == [[gettext(title)] * 2 for _, title in SITE_PAGES], path
+            assert seen["links"] == [[gettext(label)] * 2 for _, label in SITE_PAGES], path
             for source, kind in seen["scripts"]:
                 assert kind == "application/ld+json" or source.endswith(("assets/reader.js", "assets/search.js")), path
+            plan = plans["en" if english else "zh-Hant"]
             if path.endswith("plans/hostile-2024/index.html"):
-                plan = json.loads((hostile / "data" / "plans" / f"hostile-2024.{'en' if english else 'zh-Hant'}.json")
-                                  .read_text(encoding="utf-8"))
                 for action in plan["actions"]:
                     assert squeeze(action["text"]) in body, f"{path}: action {action['id']} missing"
                 assert squeeze(plan["sections"][0]["blocks"][0]["text"]) in body
@@ -229,6 +230,9 @@ def test_every_page_reads_whole_in_chromium(hostile: Path, browser) -> None:
                     (h1, AGENCY_EN if english else AGENCY, PUBLISHER_EN if english else PUBLISHER)]
             else:
                 assert seen["linkedData"] == [], path
+            if path.removeprefix("en/").startswith("units/"):  # the units index and the agency's page
+                for unit in {unit for action in plan["actions"] for unit in action["units"]}:
+                    assert squeeze(unit) in body, f"{path}: unit {unit!r} missing"
         page.goto(url + "search/index.html?q=計畫")
         page.wait_for_selector("[data-results][data-done=true]", state="attached")
         found = page.eval_on_selector_all(".ps-results__title a", "links => links.map(a => a.textContent)")
