@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from .errors import ContentError, Report
 from .inputs import TooBig, Unreadable, inside, read_setting, read_source
@@ -80,10 +80,7 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
     keys = root.keys(("base_url", "site_name", "publisher"), ("accessibility_badge", "classification"))
     if keys is None or not all(k in keys for k in ("base_url", "site_name", "publisher")):
         return None
-    base_url = web_address(keys["base_url"],
-                           "write the site's public address, e.g. https://www.example.gov.tw/plans/")
-    if base_url and not base_url.endswith("/"):
-        base_url += "/"
+    base_url = site_address(keys["base_url"])
     publisher = keys["publisher"].keys(
         ("name",), ("address", "phone", "email", "office_hours", "privacy_url")) or {}
     return SiteConfig(
@@ -93,7 +90,7 @@ def read_config(root: Node, project: Path) -> SiteConfig | None:
             name=bilingual(publisher["name"]) if "name" in publisher else Bilingual("", ""),
             address=bilingual(publisher["address"]) if "address" in publisher else None,
             phone=publisher["phone"].text() if "phone" in publisher else None,
-            email=publisher["email"].text() if "email" in publisher else None,
+            email=mail_address(publisher["email"]) if "email" in publisher else None,
             office_hours=bilingual(publisher["office_hours"]) if "office_hours" in publisher else None,
             privacy_url=web_address(publisher["privacy_url"]) if "privacy_url" in publisher else None,
         ),
@@ -110,6 +107,30 @@ picture that can hold a script is no badge."""
 MAX_BADGE_BYTES = 1_000_000
 """An 88×31 badge is a few KB."""
 BADGE_HINT = "give the path of the 88×31 image the certifier sent (PNG, GIF or JPEG), relative to the project"
+
+
+def site_address(node: Node) -> str:
+    """``base_url`` as every output can carry it (pages, sitemap.xml, robots.txt, feeds, the
+    PDF's QR code): the absolute http(s) address of a folder, ending in '/', without query,
+    fragment, spaces or quotes, in ASCII (a Chinese path percent-encoded, a Chinese host name
+    in punycode), since every page's address is this plus a path."""
+    value = node.text() or ""
+    parts = urlsplit(value)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        host = ""
+    if value and (parts.scheme not in ("https", "http") or not host or "@" in parts.netloc
+                  or NOT_IN_ADDRESSES.search(value) or re.search("[?#]", value)):
+        node.fail(f"'base_url' must be the web address of the site's folder, not '{value}'",
+                  "write the site's public address, e.g. https://www.example.gov.tw/plans/ "
+                  "(no spaces, no ? or #)")
+        return ""
+    if not value:
+        return ""
+    path = quote(parts.path, safe="/%!$&'()*+,;=:@-._~").rstrip("/") + "/"
+    return urlunsplit((parts.scheme, host + port, path, "", ""))
 
 
 def read_badge(node: Node, project: Path) -> Badge | None:
@@ -170,6 +191,14 @@ def web_address(node: Node, hint: str = "write it starting with https://") -> st
                   "write the address as the browser's address bar shows it (a space is %20)")
     elif not host(value):
         node.fail(f"'{node.name}' is not a web address: it names no host", hint)
+    return value
+
+
+def mail_address(node: Node) -> str | None:
+    """An e-mail address, as the footer's mailto: link needs it."""
+    value = node.text()
+    if value and (not re.fullmatch(r"[^@]+@[^@]+\.[^@]+", value) or NOT_IN_ADDRESSES.search(value)):
+        node.fail(f"'{node.name}' must be an e-mail address, not '{value}'", "write it as name@example.gov.tw")
     return value
 
 

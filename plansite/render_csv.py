@@ -2,13 +2,16 @@
 
 UTF-8 with a byte-order mark, so spreadsheet programs (Excel included) read the Chinese text
 correctly, CRLF line ends, and a header row in the file's own language. No cell can act as a
-spreadsheet formula. A pure function of the model.
+spreadsheet formula, and numbers and dates still read as numbers and dates (docs/format.md,
+"The CSV in a spreadsheet", says what Excel and LibreOffice Calc show). A pure function of
+the model.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 from . import model as m
 
@@ -41,8 +44,24 @@ def render_plan_csv(plan: m.Plan) -> str:
     return "\ufeff" + out.getvalue()
 
 
+FORMULA_STARTS = frozenset("=+-@＝＋－＠")
+"""First characters that make a spreadsheet read a cell as a formula: Excel takes all four
+(OWASP, "CSV Injection"), LibreOffice Calc '='; their full-width forms too, as a precaution,
+since East Asian input methods type them."""
+
+PLAIN_NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?")
+"""A number a spreadsheet reads as a number, never as a formula: -5, 1,000, 2.5, -12%."""
+
+
 def cell(text: str) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or carriage
-    return) would be taken as a formula, so it gets a leading apostrophe, which spreadsheets
-    hide (the OWASP advice against CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """The cell a spreadsheet shows as the text, never runs: text that would be read as a
+    formula (its first character, or first after spaces a spreadsheet may trim, is = + - @), or
+    that starts with a tab or line break, gets a leading apostrophe, the OWASP advice against
+    CSV injection. Plain numbers such as -5 stay numbers, and a lone - (a dash for "none")
+    stays as it is: neither can run anything. Text that itself starts with an apostrophe gets
+    one too, so that a reader can always remove exactly one to get the text."""
+    if PLAIN_NUMBER.fullmatch(text.strip(" ")) or text.strip(" ") in FORMULA_STARTS:
+        return text
+    if text[:1] in ("'", "\t", "\r", "\n") or text.lstrip()[:1] in FORMULA_STARTS:
+        return "'" + text
+    return text

@@ -8,7 +8,6 @@ turned into HTML here, with every piece of content escaped.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import traceback
 from dataclasses import dataclass
@@ -127,8 +126,14 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Inline JSON (the JSON-LD) goes through |tojson, which writes < > & ' as \u003c …, so no
+    # text can close the script element or open a comment in it; Chinese stays readable.
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     strings = catalog(project, lang)
-    env.install_gettext_callables(strings.gettext, strings.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Jinja takes translations for HTML; ours are text, so a translator's " or < is escaped too.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: escape(strings.gettext(message)),
+        lambda singular, plural, n: escape(strings.ngettext(singular, plural, n)), newstyle=True)
     def mark(text: str) -> Markup:
         return mark_other_language(text, lang)
 
@@ -169,7 +174,8 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
 
 def page_metadata(page: Page, plan: m.Plan | None, title: str) -> dict:
     """The government 詮釋資料 (DC.* and Category.*) of a page, its canonical address, and the
-    schema.org JSON-LD of a plan page: what search engines and government portals read."""
+    schema.org JSON-LD of a plan page (as data: the template writes it with |tojson): what
+    search engines and government portals read."""
     config = page.config
     english = page.english
     publisher = config.publisher.name.en if english else config.publisher.name.zh
@@ -213,8 +219,7 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str) -> dict:
             "publisher": {"@type": "GovernmentOrganization", "name": publisher},
             "license": config.base_url + ("en/" if english else "") + "open-data/",
         }
-        linked_data = json.dumps({k: v for k, v in facts.items() if v is not None},
-                                 ensure_ascii=False).replace("</", "<\\/")
+        linked_data = {k: v for k, v in facts.items() if v is not None}
     return {"tags": tags, "canonical": url, "linked_data": linked_data}
 
 
