@@ -8,10 +8,11 @@
 - ODT, PDF, the views of many plans' actions (the agency's units pages, the units index,
   deadlines, framework) and the search index are remade in a background thread; until a new
   one is ready, the old one is served, so download links and search always work.
-- livereload serves the site through a small WSGI app and reloads every open page right after
-  a rebuild (our watcher tells it when). While content is broken, every page shows an
-  accessible error page with the same ``path:line`` messages as the command line, and turns
-  back into the page by itself once the file is fixed.
+- tornado serves the site, through our own handlers that treat every request as hostile (see
+  :class:`PreviewRules`), and livereload's socket reloads every open page right after a rebuild
+  (our watcher tells it when). While content is broken, every page shows an accessible error
+  page with the same ``path:line`` messages as the command line, and turns back into the page
+  by itself once the file is fixed.
 """
 
 from __future__ import annotations
@@ -313,7 +314,6 @@ class RebuildWatcher:
 
     def __init__(self) -> None:
         self._tasks = {"plansite": None}
-        self._changes: list = []  # livereload appends to this when it starts; nothing to do with it
         self.filepath: str | None = None
         self.pending = False
         self.loop: ioloop.IOLoop | None = None
@@ -581,10 +581,11 @@ def not_found_page(preview: Preview, url_path: str) -> bytes:
 
 def plain_page(status: int, reason: str) -> bytes:
     """An error's page: its status, in both languages, and nothing about this machine."""
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{status} {escape(reason)}'
-            f'</title></head>\n<body><h1>{status} {escape(reason)}</h1>\n'
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{status} {escape(reason)}</title></head>\n<body><main><h1>{status} {escape(reason)}</h1>\n'
             f'<p lang="zh-Hant-TW">預覽伺服器無法回應這個請求。</p>\n'
-            f'<p>The preview cannot answer this request.</p></body></html>\n').encode()
+            f'<p>The preview cannot answer this request.</p></main></body></html>\n').encode()
 
 
 def error_page(problems: list[Problem], english: bool) -> str:
