@@ -70,7 +70,11 @@ def launch(project: Path, folder: Path, *options: str) -> tuple[str, subprocess.
             assert process.poll() is None, log.read_text(errors="replace")
             return False
 
-    wait_for(up, 120)
+    try:
+        wait_for(up, 120)
+    except BaseException:
+        stop(process)  # a server that never answered is not left running
+        raise
     return base, process
 
 
