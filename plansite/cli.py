@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)
     check.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
     preview = commands.add_parser("serve", help="build, serve the site with live reload, rebuild on every save")
-    preview.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    # checked by serve, so that a wrong port is one line and exit status 1, like a busy one
+    preview.add_argument("--port", default="8000", help="the port (default 8000)")
     preview.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     preview.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)
     preview.add_argument("--no-downloads", action="store_true", help="make no ODT or PDF while previewing")

@@ -29,12 +29,14 @@ from pagefind_bin_extended import get_executable
 
 from . import model as m
 from .errors import ContentError, Problem
-from .publish import prune
+from .publish import prune, write_atomically
 
 BUNDLE = "pagefind"
 """The folder in site/ that holds the index and Pagefind's scripts."""
 ENTRY = "pagefind-entry.json"
 """The file of a bundle that lists its languages."""
+SHARDS = "shards.json"
+"""The file of the main bundle that lists the other shards' bundles."""
 MARKER = "data-pagefind-body"
 FOLDED = str.maketrans("臺台", "台臺")
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -143,7 +145,10 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
     if cache is not None:
         prune(cache, ("",), set(digests.values()))
     merged = [f"shards/{shard}/" for shard in filled[1:]]
-    (site / BUNDLE / "shards.json").write_text(json.dumps(merged), encoding="utf-8")
+    write_atomically(site / BUNDLE / SHARDS, json.dumps(merged).encode())
+    for folder in (site / BUNDLE / "shards").glob("*"):  # a shard no plan is in any more (the preview)
+        if f"shards/{folder.name}/" not in merged:
+            shutil.rmtree(folder, ignore_errors=True)
     return sum(len(group) for group in parts.values())
 
 
@@ -173,15 +178,30 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
 def assemble(outputs: list[Path], bundle: Path) -> None:
     """One bundle from Pagefind's outputs for the languages of a shard: their files side by
     side (the scripts are the same in each), and one entry listing every language. Files are
-    copied, never linked: a hand edit of the published site must not reach the cache."""
+    copied, never linked: a hand edit of the published site must not reach the cache. In the
+    live site of the preview, each file is replaced whole (a page being served never gets half
+    of one), and the files of the index before are removed once the new entry is in place."""
     entry: dict = {}
+    wanted = {ENTRY}
     for output in outputs:
-        shutil.copytree(output, bundle, copy_function=shutil.copyfile, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(ENTRY))
+        for source in output.rglob("*"):
+            relative = source.relative_to(output).as_posix()
+            if relative != ENTRY and source.is_file():
+                (bundle / relative).parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(bundle / relative, source.read_bytes())
+                wanted.add(relative)
         part = json.loads((output / ENTRY).read_text(encoding="utf-8"))
         languages = {**entry.get("languages", {}), **part["languages"]}
         entry = {**part, "languages": dict(sorted(languages.items()))}
-    (bundle / ENTRY).write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    write_atomically(bundle / ENTRY, json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode())
+    for folder, subfolders, files in os.walk(bundle):
+        relative = os.path.relpath(folder, bundle).replace(os.sep, "/")
+        if relative == ".":
+            subfolders[:] = [name for name in subfolders if name != "shards"]  # the other shards' bundles
+            files = [name for name in files if name != SHARDS]
+        for name in files:
+            if (name if relative == "." else f"{relative}/{name}") not in wanted:
+                os.unlink(os.path.join(folder, name))
 
 
 def html_pages(site: Path) -> Iterator[str]:

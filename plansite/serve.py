@@ -8,17 +8,21 @@
 - ODT, PDF, the views of many plans' actions (the agency's units pages, the units index,
   deadlines, framework) and the search index are remade in a background thread; until a new
   one is ready, the old one is served, so download links and search always work.
-- livereload serves the site through a small WSGI app and reloads every open page right after
-  a rebuild (our watcher tells it when). While content is broken, every page shows an
-  accessible error page with the same ``path:line`` messages as the command line, and turns
-  back into the page by itself once the file is fixed.
+- tornado serves the site, through our own handlers that treat every request as hostile (see
+  :class:`PreviewRules`), and livereload's socket reloads every open page right after a rebuild
+  (our watcher tells it when). While content is broken, every page shows an accessible error
+  page with the same ``path:line`` messages as the command line, and turns back into the page
+  by itself once the file is fixed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import hashlib
+import ipaddress
+import json
 import logging
-import mimetypes
 import os
 import socket
 import sys
@@ -27,10 +31,14 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import jinja2
+from livereload.handlers import LiveReloadHandler
 from markupsafe import escape
-from tornado import ioloop
+from tornado import ioloop, web
+from tornado.httpserver import HTTPServer
+from tornado.websocket import WebSocketHandler
 
 from . import model as m
 from .config import load_config
@@ -311,7 +319,6 @@ class RebuildWatcher:
 
     def __init__(self) -> None:
         self._tasks = {"plansite": None}
-        self._changes: list = []  # livereload appends to this when it starts; nothing to do with it
         self.filepath: str | None = None
         self.pending = False
         self.loop: ioloop.IOLoop | None = None
@@ -364,32 +371,226 @@ def watch_sources(preview: Preview, watcher: RebuildWatcher, stop: threading.Eve
 # ---------------------------------------------------------------- serving
 
 
-def application(preview: Preview):
-    """A WSGI app: files from site/, or the error page while the sources are broken."""
+HEADER_TIMEOUT = 10.0
+"""Seconds a client has to send a request's headers (or body), and that an idle connection
+stays open: a browser needs milliseconds, a client that trickles bytes (slowloris) is cut off."""
 
-    def app(environ, start_response):
-        path = environ.get("PATH_INFO", "/")
-        file = (preview.site / path.lstrip("/")).resolve()
-        if file.is_dir():
-            file = file / "index.html"
-        html = file.suffix == ".html" or not file.suffix
-        if preview.problems and html:
-            body = error_page(preview.problems, english=path.startswith("/en/")).encode("utf-8")
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")])
-            return [body]
-        if not file.is_relative_to(preview.site.resolve()) or not file.is_file():
-            missing = preview.site / ("en/404.html" if path.startswith("/en/") else "404.html")
-            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
-            return [missing.read_bytes() if missing.exists() else b"Not found"]
-        data = file.read_bytes()
-        if file.suffix == ".html" and preview.loaded and preview.loaded.warnings:
-            data = data.replace(b"</body>", status_banner(preview).encode("utf-8") + b"</body>", 1)
-        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        kind += "; charset=utf-8" if kind.startswith("text/") or kind.endswith(("json", "javascript")) else ""
-        start_response("200 OK", [("Content-Type", kind), ("Cache-Control", "no-store")])
-        return [data]
+MAX_CONNECTIONS = 100
+"""Open HTTP connections at once; more are closed at once. A browser opens about six."""
 
-    return app
+MAX_SOCKETS = 50
+"""Open live-reload connections at once (one per open page)."""
+
+RELOAD_SCRIPT = b'<script src="/livereload.js"></script>'
+"""Added to every page served: livereload.js finds the server from its own address. A file,
+not an inline script, so the pages' Content-Security-Policy ('self' only) lets it run."""
+
+METHODS = ("GET", "HEAD")
+
+
+class PreviewRules(web.RequestHandler):
+    """What every answer of the preview obeys, whichever handler gives it: only GET and HEAD,
+    only to a Host that is an address (never a name an attacker's DNS can point at us), never
+    sniffed or cached, and errors as plain pages: the details of a bug go to the terminal."""
+
+    SUPPORTED_METHODS = METHODS
+
+    def set_default_headers(self) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-store")
+        self.clear_header("Server")
+
+    def prepare(self) -> None:
+        if not served_host(self.request.host_name, self.settings["hosts"]):
+            raise web.HTTPError(400, reason="Unknown Host")
+
+    def send_error(self, status_code: int = 500, **kwargs) -> None:
+        # 403 is tornado's answer for a path outside site/ or one that is not a file: to a
+        # reader, those are simply not there
+        super().send_error(404 if status_code == 403 else status_code, **kwargs)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(METHODS))
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        if status_code == 404:
+            self.finish(not_found_page(self.settings["preview"], self.request.path))
+        else:
+            self.finish(plain_page(status_code, self._reason))
+
+
+class SiteHandler(PreviewRules, web.StaticFileHandler):
+    """The files of site/ as a web server serves them, and the error page while the sources are
+    broken. tornado's StaticFileHandler keeps requests inside site/ (also through symbolic
+    links), redirects a folder to its address with '/', serves its index.html and never lists
+    it; here each file is also read at once, so a file replaced or deleted while it is served
+    gives the old file, the new one or a 404, and the preview's additions are made to it."""
+
+    data: bytes = b""
+
+    def prepare(self) -> None:
+        super().prepare()
+        # a browser never sends the #fragment; a raw client may (the route leaves it out)
+        self.request.path = self.request.path.partition("#")[0]
+        preview: Preview = self.settings["preview"]
+        if preview.problems and is_page(self.path_args[0] if self.path_args else ""):
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            page = error_page(preview.problems, english=self.request.path.startswith("/en/"))
+            self.finish(dressed(preview, page.encode("utf-8")))
+
+    def parse_url_path(self, url_path: str) -> str:
+        if "\0" in url_path:
+            raise web.HTTPError(400)
+        parts = url_path.split("/")
+        if any(part.startswith(".") or len(part.encode("utf-8")) > 255 for part in parts):
+            raise web.HTTPError(404)  # hidden (a file being written) or a name no file can have
+        return super().parse_url_path(url_path)
+
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        found = super().validate_absolute_path(root, absolute_path)
+        if found is None:  # redirected to the folder's address
+            return None
+        try:
+            with open(found, "rb") as file:
+                data = file.read()
+        except OSError:  # gone (or no longer a file) since it was found
+            raise web.HTTPError(404) from None
+        self.data = dressed(self.settings["preview"], data) if found.endswith(".html") else data
+        return found
+
+    def get_content(self, abspath: str, start: int | None = None, end: int | None = None) -> bytes:  # type: ignore[override]
+        return self.data[start:end]
+
+    def get_content_size(self) -> int:
+        return len(self.data)
+
+    def compute_etag(self) -> str | None:
+        return f'"{hashlib.sha256(self.data).hexdigest()}"'
+
+    def should_return_304(self) -> bool:
+        # by content only: a file rewritten within the second it was fetched has the same date
+        return bool(self.request.headers.get("If-None-Match")) and self.check_etag_header()
+
+    def get_content_type(self) -> str:
+        kind = super().get_content_type()
+        if kind.startswith("text/") or kind.endswith(("json", "javascript", "xml")):
+            kind += "; charset=utf-8"
+        return kind
+
+
+class ReloadScript(PreviewRules, web.StaticFileHandler):
+    """livereload.js, from the livereload package."""
+
+
+class ReloadSocket(PreviewRules, LiveReloadHandler):
+    """livereload's WebSocket, for our own pages only (livereload accepts any site's), a
+    bounded number at once, and closed on a message that is not livereload's."""
+
+    open_sockets: ClassVar[set[ReloadSocket]] = set()
+
+    check_origin = WebSocketHandler.check_origin  # cross-site pages may not connect
+
+    def open(self, *args, **kwargs) -> None:
+        if len(ReloadSocket.open_sockets) >= MAX_SOCKETS:
+            self.close(1013, "too many pages open")
+            return
+        ReloadSocket.open_sockets.add(self)
+
+    def on_close(self) -> None:
+        ReloadSocket.open_sockets.discard(self)
+        super().on_close()
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            command = json.loads(message)
+        except ValueError:
+            command = None
+        if not isinstance(command, dict) or command.get("command") not in ("hello", "info"):
+            self.close(1003, "not a livereload message")
+            return
+        if command["command"] == "info" and not isinstance(command.get("url"), str):
+            self.close(1003, "not a livereload message")
+            return
+        super().on_message(message)
+
+
+class NotFound(PreviewRules):
+    """Any request no other handler takes (e.g. an absolute URL as the path)."""
+
+    def get(self, *args) -> None:
+        raise web.HTTPError(404)
+
+    head = get
+
+
+class PreviewServer(HTTPServer):
+    """tornado's HTTP server with a bound on open connections: it serves them all on one thread,
+    so many connections cost no threads, but each costs a file descriptor."""
+
+    def handle_stream(self, stream, address) -> None:
+        if len(self._connections) >= MAX_CONNECTIONS:
+            stream.close()
+            return
+        super().handle_stream(stream, address)
+
+
+def application(preview: Preview, hosts: frozenset[str]) -> web.Application:
+    """The preview's routes: the live-reload script and socket, and site/. Not in tornado's
+    debug mode, which would show tracebacks to the browser and restart on a code change."""
+    import livereload
+
+    script = str(Path(livereload.__file__).parent / "vendors")
+    return web.Application(
+        [(r"/livereload", ReloadSocket),
+         (r"/(livereload\.js)", ReloadScript, {"path": script}),
+         (r"/([^#]*)(?:#.*)?", SiteHandler, {"path": str(preview.site), "default_filename": "index.html"})],
+        default_handler_class=NotFound, preview=preview, hosts=hosts,
+        websocket_max_message_size=64 * 1024, websocket_ping_interval=30)
+
+
+def served_host(name: str, names: frozenset[str]) -> bool:
+    """True for a Host that is an IP address, or one of ``names`` (localhost, the --host, this
+    machine's name). A page of another site whose name an attacker's DNS points at 127.0.0.1
+    (DNS rebinding) sends its own name, and is refused."""
+    name = name.strip("[]").rstrip(".")
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return name in names
+    return True
+
+
+def is_page(url_path: str) -> bool:
+    """Whether a path names a page (x.html, a folder, or no suffix), not a file such as a PDF."""
+    name = url_path.rpartition("/")[2]
+    return not name or name.endswith(".html") or "." not in name
+
+
+def dressed(preview: Preview, page: bytes) -> bytes:
+    """A page as the preview shows it: with the live-reload script, and the translation banner."""
+    page = page.replace(b"</head>", RELOAD_SCRIPT + b"</head>", 1)
+    if preview.loaded and preview.loaded.warnings:
+        page = page.replace(b"</body>", status_banner(preview).encode("utf-8") + b"</body>", 1)
+    return page
+
+
+def not_found_page(preview: Preview, url_path: str) -> bytes:
+    """The site's own 404 page (English under /en/), or a plain one while it is not built."""
+    english = url_path.startswith("/en/")
+    try:
+        page = (preview.site / ("en/404.html" if english else "404.html")).read_bytes()
+    except OSError:
+        return plain_page(404, "Not Found")
+    return dressed(preview, page)
+
+
+def plain_page(status: int, reason: str) -> bytes:
+    """An error's page: its status, in both languages, and nothing about this machine."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{status} {escape(reason)}</title></head>\n<body><main><h1>{status} {escape(reason)}</h1>\n'
+            f'<p lang="zh-Hant-TW">預覽伺服器無法回應這個請求。</p>\n'
+            f'<p>The preview cannot answer this request.</p></main></body></html>\n').encode()
 
 
 def error_page(problems: list[Problem], english: bool) -> str:
@@ -429,19 +630,13 @@ def status_banner(preview: Preview) -> str:
             f'</summary><pre>{table}\n\n{warnings}</pre></details></aside>')
 
 
-def serve(project: Path, site: Path, host: str, port: int, downloads: bool = True) -> int:
+def serve(project: Path, site: Path, host: str, port: str | int, downloads: bool = True) -> int:
     """Build, serve with live reload until Ctrl-C, and stop cleanly."""
-    from livereload import Server
-
-    try:
-        with socket.socket() as probe:
-            probe.bind((host, port))
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            print(f"serve: port {port} on {host} is in use; stop the other server or choose another port "
-                  f"with --port, e.g. python build.py serve --port {port + 1}", file=sys.stderr)
-            return 1
-        raise
+    sockets = listen(host, port)
+    if isinstance(sockets, str):
+        print(sockets, file=sys.stderr)
+        return 1
+    port = sockets[0].getsockname()[1]
     preview = Preview(project, site, downloads)
     try:
         preview.start()
@@ -453,12 +648,24 @@ def serve(project: Path, site: Path, host: str, port: int, downloads: bool = Tru
     thread = threading.Thread(target=watch_sources, args=(preview, watcher, stop, ready), daemon=True)
     thread.start()
     ready.wait(30)  # serve only once saves are watched: a save right after the first page loads counts
-    server = Server(app=application(preview), watcher=watcher)
-    logging.getLogger("livereload").setLevel(logging.WARNING)
-    logging.getLogger("tornado.access").setLevel(logging.WARNING)
-    print(f"Serving the preview at http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    hosts = frozenset({"localhost", host.lower().strip("[]"), socket.gethostname().lower()})
+    server = PreviewServer(application(preview, hosts), idle_connection_timeout=HEADER_TIMEOUT,
+                           body_timeout=HEADER_TIMEOUT, max_header_size=64 * 1024, max_body_size=64 * 1024)
+    terminal = logging.StreamHandler()  # a bug's traceback goes here, never to the browser
+    for name, level in (("tornado", logging.ERROR), ("livereload", logging.WARNING)):
+        logging.getLogger(name).setLevel(level)
+        logging.getLogger(name).addHandler(terminal)
+
+    async def run() -> None:
+        server.add_sockets(sockets)
+        LiveReloadHandler.watcher = watcher
+        LiveReloadHandler.start_tasks()
+        await asyncio.Event().wait()
+
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Serving the preview at http://{shown}:{port}/ (Ctrl-C stops it)", flush=True)
     try:
-        server.serve(port=port, host=host, open_url_delay=None, restart_delay=0)
+        asyncio.run(run())
     except KeyboardInterrupt:
         pass
     finally:
@@ -467,3 +674,28 @@ def serve(project: Path, site: Path, host: str, port: int, downloads: bool = Tru
     print("Stopped.", flush=True)
     return 0
 
+
+def listen(host: str, port: str | int) -> list[socket.socket] | str:
+    """The listening sockets, bound before the first build so that no other program can take the
+    port meanwhile; or the one line that says why they cannot be."""
+    from tornado.netutil import bind_sockets
+
+    number = int(port) if str(port).isascii() and str(port).isdigit() else 0
+    if not 1 <= number <= 65535:
+        return f"serve: --port must be a whole number from 1 to 65535, not {str(port)!r}; e.g. --port 8000"
+    if not host.strip():
+        return "serve: --host is empty; leave it out to listen on 127.0.0.1"
+    try:
+        return bind_sockets(number, address=host)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return (f"serve: port {number} on {host} is in use; stop the other server or choose another port "
+                    f"with --port, e.g. python build.py serve --port {number % 65535 + 1}")
+        if error.errno == errno.EACCES:
+            return (f"serve: port {number} needs administrator rights on this machine; choose one from 1024 "
+                    f"to 65535 with --port, e.g. python build.py serve --port 8000")
+        reason = error.strerror or str(error)
+    except ValueError as error:  # e.g. a NUL byte, or a name too long for the DNS
+        reason = str(error)
+    return (f"serve: cannot listen on {host!r} ({reason}); --host must be an address of this machine, "
+            f"e.g. 127.0.0.1 (the default)")
