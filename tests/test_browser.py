@@ -56,7 +56,9 @@ SPLIT_WORDS = """() => {
   const WORD = /\\d+(?:\\.\\d+)?\\u00a0[KM]B|[A-Za-z0-9\\u00C0-\\u024F]+(?:[.,:'\u2019~][A-Za-z0-9\\u00C0-\\u024F]+)*/g;
   const found = [], range = document.createRange();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  const block = e => { while (getComputedStyle(e).display.startsWith('inline')) e = e.parentElement; return e; };
+  // A word wider than the page's content column may break (an address on a phone); the width
+  // of its own cell is no excuse, since a table squeezing its columns is what splits words.
+  const block = e => e.closest('main, header, footer') || document.body;
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (parent.closest('.ps-visually-hidden, script, style')) continue;
