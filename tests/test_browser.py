@@ -59,6 +59,9 @@ SPLIT_WORDS = """() => {
   // A word wider than the page's content column may break (an address on a phone); the width
   // of its own cell is no excuse, since a table squeezing its columns is what splits words.
   const block = e => e.closest('main, header, footer') || document.body;
+  // text hidden for sight but kept for screen readers (a 1 px clipped box): the header row of a
+  // table shown as cards
+  const clipped = e => { for (; e; e = e.parentElement) if (e.getBoundingClientRect().width <= 1) return true; return false; };
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (parent.closest('.ps-visually-hidden, script, style')) continue;
@@ -66,7 +69,7 @@ SPLIT_WORDS = """() => {
       range.setStart(node, match.index);
       range.setEnd(node, match.index + match[0].length);
       const rects = [...range.getClientRects()].filter(r => r.width > 0);
-      if (new Set(rects.map(r => Math.round(r.top))).size < 2) continue;
+      if (new Set(rects.map(r => Math.round(r.top))).size < 2 || clipped(parent)) continue;
       const width = rects.reduce((sum, r) => sum + r.width, 0), box = block(parent), style = getComputedStyle(box);
       if (width < box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)) {
         found.push(`${match[0]} in ${box.tagName.toLowerCase()}.${box.className}`);
