@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import traceback
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -137,11 +138,17 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     def mark(text: str) -> Markup:
         return mark_other_language(text, lang)
 
+    def plan_year(plan: m.Plan) -> str:
+        """A plan's year as the page's readers count years: 113年 on Chinese pages, 2024 on English ones."""
+        return str(plan.year_ad) if lang == "en" else f"{plan.year}年"
+
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=lambda text: inlines(m.spans(text), mark),
+                       deadline=lambda text: breakable_range(inlines(m.spans(text), mark)),
                        long_date=roc_date if lang != "en" else english_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
                        page_metadata=page_metadata, action_summary=action_summary, site_pages=SITE_PAGES,
+                       plan_year=plan_year,
                        content_security_policy=CONTENT_SECURITY_POLICY)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
@@ -168,8 +175,32 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         page=page, edition=edition, plan=plan, content_lang=plan.lang,
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
+        contents_context=contents_context(plan),
         downloads=[(kind, path, file_size(sizes[path], page.lang)) for kind, path in downloads if path in sizes],
     ))
+
+
+def contents_context(plan: m.Plan) -> dict[str, str]:
+    """Where each contents entry that repeats another's words sits (its section and parent
+    groups), by id: two links both reading "Information services" must not sound the same."""
+    def label(node) -> str:
+        return m.numbered(node.number, m.plain_text(node.title))
+
+    paths: dict[str, tuple[str, str]] = {}
+
+    def walk(nodes, path: tuple[str, ...]) -> None:
+        for node in nodes:
+            if isinstance(node, m.Group):
+                paths[node.id] = (label(node), " / ".join(path))
+                walk(node.children, (*path, label(node)))
+
+    for section in plan.sections:
+        paths[section.id] = (label(section), "")
+        for table in section.blocks:
+            if isinstance(table, m.ActionTable):
+                walk(table.children, (label(section),))
+    counts = Counter(text for text, _ in paths.values())
+    return {id: where for id, (text, where) in paths.items() if counts[text] > 1 and where}
 
 
 def page_metadata(page: Page, plan: m.Plan | None, title: str) -> dict:
@@ -343,10 +374,10 @@ def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> st
 
 
 def file_size(size: int, lang: str) -> str:
-    """48 KB, 1.2 MB, as a reader sees file sizes."""
+    """48 KB, 1.2 MB, as a reader sees file sizes (a no-break space keeps number and unit together)."""
     if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} KB"
-    return format_decimal(size / 1024 / 1024, format="0.0", locale="en") + " MB"
+        return f"{max(1, round(size / 1024))}\u00a0KB"
+    return format_decimal(size / 1024 / 1024, format="0.0", locale="en") + "\u00a0MB"
 
 
 def render_page(env: jinja2.Environment, template: str, page: Page, **context) -> str:
@@ -357,6 +388,16 @@ def render_page(env: jinja2.Environment, template: str, page: Page, **context) -
 def english_date(day: date) -> str:
     """An English date as Babel writes it: May 1, 2023."""
     return format_date(day, "long", locale="en")
+
+
+RANGE_SEPARATOR = re.compile(r"(?<=\d)([~～\-–])(?=\d)(?![^<]*>)")
+"""The separator of a printed range of dates (105.5.1~105.5.31), outside any tag."""
+
+
+def breakable_range(html: Markup) -> Markup:
+    """A line may break after a range's separator, between its two dates, never inside a date:
+    browsers see 105.5.1~105.5.31 as one word, too long for a narrow deadline column."""
+    return Markup(RANGE_SEPARATOR.sub(r"\1<wbr>", str(html)))
 
 
 def tidy(page: str) -> str:

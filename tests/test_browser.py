@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -36,8 +38,64 @@ def test_narrow_tables_stack_and_keep_column_names(browser, served: str) -> None
     context = browser.new_context(viewport={"width": 320, "height": 800}, java_script_enabled=False)
     page = context.new_page()
     page.goto(served + "plans/keelung-tax-2023/index.html")
-    label = page.evaluate("getComputedStyle(document.querySelector('tbody td'), '::before').content")
-    assert label == '"推動作法"'
+    label = page.evaluate("getComputedStyle(document.querySelector('tbody th'), '::before').content")
+    assert label == '"推動作法" / ""'  # shown, with empty alternative text: the header is read already
+    context.close()
+
+
+# One page of every kind, in both languages: ntbt-2016 has the longest deadlines (date ranges),
+# the framework page the longest column headers, the data page file sizes.
+KINDS = ("index.html", "plans/ntbt-2016/index.html", "units/index.html",
+         "units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html", "deadlines/index.html",
+         "framework/index.html", "glossary/index.html", "data/index.html", "sitemap/index.html")
+EVERY_KIND = (*KINDS, *("en/" + path for path in KINDS))
+
+SPLIT_WORDS = """() => {
+  // A word (letters and digits, with the . , : ' inside numbers, dates and abbreviations) or a
+  // size (183 KB) drawn on more than one line, though it would fit on one line of its block.
+  const WORD = /\\d+(?:\\.\\d+)?\\u00a0[KM]B|[A-Za-z0-9\\u00C0-\\u024F]+(?:[.,:'\u2019~][A-Za-z0-9\\u00C0-\\u024F]+)*/g;
+  const found = [], range = document.createRange();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  // A word wider than the page's content column may break (an address on a phone); the width
+  // of its own cell is no excuse, since a table squeezing its columns is what splits words.
+  const block = e => e.closest('main, header, footer') || document.body;
+  // text hidden for sight but kept for screen readers (a 1 px clipped box): the header row of a
+  // table shown as cards
+  const clipped = e => { for (; e; e = e.parentElement) if (e.getBoundingClientRect().width <= 1) return true; return false; };
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent.closest('.ps-visually-hidden, script, style')) continue;
+    for (const match of node.data.matchAll(WORD)) {
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      if (new Set(rects.map(r => Math.round(r.top))).size < 2 || clipped(parent)) continue;
+      const width = rects.reduce((sum, r) => sum + r.width, 0), box = block(parent), style = getComputedStyle(box);
+      if (width < box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)) {
+        found.push(`${match[0]} in ${box.tagName.toLowerCase()}.${box.className}`);
+      }
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 375, 768, 1280])
+def test_words_never_split_and_captions_stay_as_wide_as_their_tables(browser, served: str, width: int) -> None:
+    """ "Ye/ar", "20/24", "participatio/n", "105.5.1~105.5/.31", "183/KB": none of these, in any
+    column, at any width; long Chinese runs still wrap (no horizontal scrolling, tested above).
+    On phones, where tables become cards, a caption stays a line above them, not a column one
+    character wide."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    for path in EVERY_KIND:
+        page.goto(served + path)
+        split = page.evaluate(SPLIT_WORDS)
+        assert split == [], f"{path} at {width}px: {len(split)} words split, e.g. {split[:5]}"
+        narrow = page.evaluate("""[...document.querySelectorAll('caption:not(.ps-visually-hidden)')]
+            .map(c => [c.textContent.trim(), c.getBoundingClientRect().width, c.parentElement.getBoundingClientRect().width])
+            .filter(([text, caption, table]) => caption < 0.9 * table)""")
+        assert narrow == [], f"{path} at {width}px: captions narrower than their tables {narrow[:3]}"
     context.close()
 
 

@@ -267,7 +267,7 @@ def test_download_links_name_format_language_and_size(built) -> None:
     links = [a for a in page.iter("a") if "/downloads/" in a.get("href", "")]
     assert [a.get("href").rsplit("/", 1)[1] for a in links] == ["mof-2017.zh-Hant.odt", "mof-2017.zh-Hant.pdf"]
     size = (site / "downloads" / "mof-2017.zh-Hant.odt").stat().st_size
-    assert links[0].text == f"下載 ODF 文件（中文，可編輯，{round(size / 1024)} KB）" == links[0].get("title")
+    assert links[0].text == f"下載 ODF 文件（中文，可編輯，{round(size / 1024)}\u00a0KB）" == links[0].get("title")
     english = html.fromstring((site / "en" / "plans" / "mof-2017" / "index.html").read_bytes())
     assert [a.text.split(" (")[0] for a in english.iter("a") if "/downloads/" in a.get("href", "")] == [
         "Download the ODF document", "Download the PDF document"]

@@ -62,7 +62,9 @@ def test_access_keys_mark_their_blocks(browser, served: str) -> None:
         target = page.locator(f"[accesskey='{key}']")
         assert target.count() == 1
         assert target.get_attribute("href") == f"#{key}" and target.get_attribute("id") == key
-        assert target.inner_text() == ":::" and target.get_attribute("title")
+        assert target.inner_text().startswith(":::") and target.get_attribute("title")
+        # the name says which block: three ":::" links to three places must not sound the same
+        assert page.get_by_role("link", name=":::" + " " + target.get_attribute("title"), exact=True).count() == 1
         assert page.evaluate(f"document.querySelector('{block}').contains(document.getElementById('{key}'))")
         target.focus()
         assert page.evaluate(FOCUS)["outline"]
@@ -109,25 +111,113 @@ def test_without_javascript_the_reading_options_stay_hidden(browser, served: str
     context.close()
 
 
+AXE_OPTIONS = """{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
+                 rules: {'label-content-name-mismatch': {enabled: true}}}"""
+"""WCAG 2.0-2.2 A and AA, with axe's check that a control's name holds its visible text
+(2.5.3 Label in Name), which axe leaves off by default."""
+
+
 def axe_violations(page) -> list:
     page.evaluate(AXE.read_text(encoding="utf-8"))  # as the test tool, not a page script: the pages' CSP stays on
-    result = page.evaluate("async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})).violations")
+    result = page.evaluate(f"async () => (await axe.run(document, {AXE_OPTIONS})).violations")
     return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result]
 
 
-@pytest.mark.parametrize("mode", ["light", "dark", "forced-colors", "high-contrast"])
+# The system's colour modes, the site's own high-contrast option (in light and dark mode, where
+# the light theme's button colours once met its yellow), and the site's largest text size.
+MODES = {"light": {}, "dark": {"color_scheme": "dark"}, "forced-colors": {"forced_colors": "active"},
+         "high-contrast": {}, "high-contrast-dark": {"color_scheme": "dark"}, "text-150": {}}
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_every_colour_mode_passes_axe(browser, served: str, mode: str, tmp_path: Path) -> None:
-    options = {"dark": {"color_scheme": "dark"}, "forced-colors": {"forced_colors": "active"}}.get(mode, {})
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **MODES[mode])
     page = context.new_page()
-    for path in (PLAN, "en/" + PLAN, "index.html", "en/glossary/index.html"):
+    page.goto(served + "index.html")
+    if mode.startswith("high-contrast"):
+        page.click("[data-contrast]")
+    if mode == "text-150":
+        page.click("[data-size='150']")
+    # the search page with results, and its "More results" button shown as after a long list
+    for path in (PLAN, "en/" + PLAN, "en/glossary/index.html", "framework/index.html", "search/index.html?q=服務"):
         page.goto(served + path)
-        if mode == "high-contrast":
-            page.click("[data-contrast]")
-            page.evaluate("localStorage.clear()")
+        if "?q=" in path:
+            page.locator("[data-results][data-done]").wait_for(state="attached")
+            page.evaluate("document.querySelector('[data-more]').hidden = false")
         page.screenshot(path=str(tmp_path / f"{mode}.png"))
         assert axe_violations(page) == [], f"{path} in {mode} mode"
     context.close()
+
+
+def test_buttons_contrast_in_the_sites_high_contrast_mode(browser, served: str) -> None:
+    """The search buttons took the light theme's white text onto high contrast's yellow (1.07:1)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(served + "search/index.html?q=服務")
+    page.click("[data-contrast]")
+    page.locator("[data-results][data-done]").wait_for(state="attached")
+    page.evaluate("document.querySelector('[data-more]').hidden = false")
+    colours = page.evaluate("""[...document.querySelectorAll('button:not([hidden])')].map(b => {
+        const s = getComputedStyle(b); return [b.textContent.trim(), s.color, s.backgroundColor]; })""")
+    for text, foreground, background in colours:
+        assert contrast(foreground, background) >= 4.5, f"{text}: {foreground} on {background}"
+    context.close()
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG's contrast ratio of two opaque rgb() colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in colour[colour.index("(") + 1:-1].split(",")[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+LINKS = """() => [...document.querySelectorAll('a[href]')].filter(a => a.getClientRects().length)
+    .map(a => [a.href, a.getAttribute('aria-label') || a.textContent.replace(/\\s+/g, ' ').trim()])"""
+
+
+@pytest.mark.parametrize("lang", ["", "en/"])
+def test_links_that_read_the_same_go_to_the_same_place(browser, served: str, lang: str) -> None:
+    """The data page's JSON and CSV links, the framework's counts, repeated contents entries
+    and the ::: access keys each name where they go (WCAG 2.4.4, 2.4.9)."""
+    page = browser.new_page()
+    for path in ("data/index.html", "framework/index.html", "plans/ntbt-2016/index.html",
+                 "units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html", "deadlines/index.html"):
+        page.goto(served + lang + path)
+        targets: dict[str, set[str]] = {}
+        for href, name in page.evaluate(LINKS):
+            targets.setdefault(name, set()).add(href)
+        same = {name: hrefs for name, hrefs in targets.items() if len(hrefs) > 1}
+        assert same == {}, f"{lang}{path}: {same}"
+    page.close()
+
+
+def test_text_size_buttons_are_named_with_their_visible_text(browser, served: str) -> None:
+    """WCAG 2.5.3: a button showing "A" is named "A …", so a voice user can say what they see."""
+    page = browser.new_page()
+    for path, words in ((PLAN, ("標準字級", "較大字級", "最大字級")),
+                        ("en/" + PLAN, ("Normal text size", "Large text size", "Largest text size"))):
+        page.goto(served + path)
+        for size, word in zip(("100", "125", "150"), words, strict=True):
+            button = page.locator(f"[data-size='{size}']")
+            assert button.get_attribute("aria-label") is None
+            name = page.get_by_role("button", name=f"A {word}", exact=True)
+            assert name.count() == 1 and name.get_attribute("data-size") == size
+    page.close()
+
+
+def test_card_labels_are_shown_but_not_read_twice(browser, served: str) -> None:
+    """At 40em and below each cell shows its column's name; screen readers already announce
+    the column header, so the shown name has empty alternative text and no cell's name holds it."""
+    page = browser.new_page(viewport={"width": 320, "height": 800})
+    page.goto(served + PLAN)
+    table = page.locator("table.ps-action-table").first
+    assert page.evaluate("getComputedStyle(document.querySelector('tbody td'), '::before').display") == "block"
+    snapshot = table.aria_snapshot()
+    assert 'cell "隨時辦理"' in snapshot and "完成期限 隨時辦理" not in snapshot
+    page.close()
 
 
 def test_print_hides_navigation_and_controls(browser, served: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from lxml import html
@@ -60,22 +61,25 @@ def test_framework_page_compares_agencies_measure_by_measure(built_site: Path) -
         plans = {plan["id"]: plan for plan in plans_data(built_site, tag)}
         page = html.fromstring((built_site / prefix / "framework" / "index.html").read_bytes())
         tables = page.findall(".//table")
-        assert len(tables) == 3  # the six measures, and the 2018 and 2016 award dimensions
+        assert len(tables) == 1  # the six measures; the 2018 and 2016 award dimensions have one plan each:
+        lists = page.xpath("//ul[contains(@class, 'ps-measures')]")  # a list each, not a one-row table
+        assert len(lists) == 2
         upgrade = tables[0]
         assert len(upgrade.xpath(".//thead/th | .//thead/tr/th")) == 7  # plan + six measures
         rows = {row.xpath("th//a/@href")[0].split("/")[2]: row for row in upgrade.xpath(".//tbody/tr")}
         assert set(rows) == {"kaohsiung-finance-2024", "keelung-tax-2023"}
-        for table in tables:
-            for row in table.xpath(".//tbody/tr"):
-                plan = plans[row.xpath("th//a/@href")[0].split("/")[2]]
-                total = 0
-                for link in row.xpath("td//a"):
-                    group = link.get("href").split("#")[1]
-                    count = sum(1 for a in plan["actions"] if group in a["group_ids"])
-                    assert link.text_content().split()[0] == str(count), (plan["id"], group)
-                    total += count
-                unmapped = 1 if plan["id"] == "kaohsiung-finance-2024" else 0
-                assert total == len(plan["actions"]) - unmapped, plan["id"]
+        views = [(row.xpath("th//a/@href")[0], row.xpath("td//a")) for row in upgrade.xpath(".//tbody/tr")]
+        views += [(ul.getprevious().xpath(".//a/@href")[0], ul.xpath(".//a")) for ul in lists]
+        for plan_link, links in views:
+            plan = plans[plan_link.split("/")[2]]
+            total = 0
+            for link in links:
+                group = link.get("href").split("#")[1]
+                count = sum(1 for a in plan["actions"] if group in a["group_ids"])
+                assert link.text_content().split()[0] == str(count), (plan["id"], group)
+                total += count
+            unmapped = 1 if plan["id"] == "kaohsiung-finance-2024" else 0
+            assert total == len(plan["actions"]) - unmapped, plan["id"]
         text = page.text_content()
         assert ("Ministry of Finance" if prefix else "財政部") in text  # the plan that defines the measures
 
@@ -97,3 +101,39 @@ def test_a_wrong_framework_mapping_is_reported_at_its_line(project: Path) -> Non
     path.write_text(text.replace('    main-7: "6"\n', ""), encoding="utf-8")
     problems = check_mappings(load_plans(project), load_frameworks(project))
     assert [p.message.split(" (")[0] for p in problems] == ["action main-7-1-a1"]
+
+
+def test_years_and_document_numbers_speak_the_pages_language(built_site: Path) -> None:
+    """Chinese pages count years as 民國 (113年), English pages as 2024, on every cross-plan
+    view; an English page never shows a bare Chinese document number or note."""
+    for path in ("units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html", "deadlines/index.html",
+                 "framework/index.html"):
+        zh = html.fromstring((built_site / path).read_bytes()).find(".//main").text_content()
+        en = html.fromstring((built_site / "en" / path).read_bytes()).find(".//main").text_content()
+        assert "105年" in zh and not re.search(r"\b(19|20)\d\d\b", zh), path
+        assert "2016" in en and "105年" not in en, path
+    page = html.fromstring((built_site / "en" / "plans" / "ntbt-2016" / "index.html").read_bytes())
+    numbers = page.xpath("//*[@id='plan-meta']//span[contains(., '字第')]")
+    assert numbers
+    for number in numbers:
+        before = number.getprevious().tail if number.getprevious() is not None else number.getparent().text
+        assert number.get("lang") == "zh-Hant-TW" and (before or "").rstrip().endswith("document no."), before
+    framework = html.fromstring((built_site / "en" / "framework" / "index.html").read_bytes())
+    for item in framework.xpath("//main//li[.//span[@lang='zh-Hant-TW']]"):
+        assert "(in Chinese)" in item.text_content(), item.text_content()
+
+
+def test_action_rows_are_headed_by_the_action_and_no_card_is_empty(built_site: Path) -> None:
+    """Moving down a column, a screen reader names the action, not "1."; the glossary has no
+    column that is empty on almost every row; no link counts 0 actions; no one-row comparison."""
+    page = html.fromstring((built_site / "plans" / "ntbt-2016" / "index.html").read_bytes())
+    for row in page.xpath("//table[contains(@class, 'ps-action-table')]/tbody/tr"):
+        (header,) = row.xpath("th[@scope='row']")
+        assert len(header.text_content().strip()) > 8, html.tostring(row, encoding="unicode")[:200]
+    for lang in ("", "en/"):
+        glossary = html.fromstring((built_site / lang / "glossary" / "index.html").read_bytes())
+        assert len(glossary.xpath("//thead/tr/th")) == 2
+        assert not [td for td in glossary.xpath("//tbody//td") if not td.text_content().strip()]
+        framework = html.fromstring((built_site / lang / "framework" / "index.html").read_bytes())
+        assert not [a for a in framework.xpath("//main//a") if re.match(r"0 (項|action)", a.text_content())]
+        assert all(len(t.xpath("tbody/tr")) > 1 for t in framework.xpath("//table"))
