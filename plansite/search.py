@@ -11,6 +11,7 @@ and the site's own statements, not the views that repeat the plans' text.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import json
@@ -19,9 +20,9 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from pagefind_bin_extended import get_executable
 
 from . import model as m
 from .errors import ContentError, Problem
-from .publish import prune
+from .publish import copy_folder, prune
 
 BUNDLE = "pagefind"
 """The folder in site/ that holds the index and Pagefind's scripts."""
@@ -128,7 +129,7 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
         key.update(f"{relative.as_posix()}\0{len(data)}\0".encode() + data)
     digests = {part: keys[part].hexdigest() for part in parts}
     filled = sorted({shard for shard, _ in parts})
-    with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch, ThreadPoolExecutor(2) as pool:
+    with scratch_folder(cache) as scratch, ThreadPoolExecutor(2) as pool:
         jobs = {part: pool.submit(index_part, site, parts[part], Path(scratch, digests[part]), digests[part], cache,
                                   glossary) for part in sorted(parts)}
         outputs = {part: job.result() for part, job in jobs.items()}
@@ -137,7 +138,7 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
             mine = [part for part in sorted(parts) if part[0] == shard]
             try:
                 assemble([outputs[part] for part in mine], bundle)
-            except OSError:  # a cached index removed meanwhile by another build: index the pages
+            except FileNotFoundError:  # a cached index removed meanwhile by another build: index the pages
                 assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"), digests[part],
                                      None, glossary) for part in mine], bundle)
     if cache is not None:
@@ -145,6 +146,24 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
     merged = [f"shards/{shard}/" for shard in filled[1:]]
     (site / BUNDLE / "shards.json").write_text(json.dumps(merged), encoding="utf-8")
     return sum(len(group) for group in parts.values())
+
+
+@contextmanager
+def scratch_folder(cache: Path | None) -> Iterator[str]:
+    """A folder for the copies of the pages Pagefind reads and for its output, removed after.
+    With a cache it is made there (NAME.tmp-PID-…), so that the folder of a build that was
+    killed is removed by the next build's pruning, and a new index moves into the cache
+    instead of being copied."""
+    if cache is None:
+        with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch:
+            yield scratch
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix=f"scratch.tmp-{os.getpid()}-", dir=cache)
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Path | None,
@@ -160,13 +179,14 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
         target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary), encoding="utf-8")
     output = scratch / "index"
     run_pagefind(scratch / "pages", output)
-    if kept is not None:  # copied whole, then renamed: a killed build leaves no half entry
-        partial = kept.with_name(f"{key}.tmp-{os.getpid()}-{threading.get_ident()}")
-        shutil.copytree(output, partial)
+    if kept is not None:  # whole, in one rename (the scratch folder is in the cache): never half an entry
         try:
-            os.rename(partial, kept)
-        except OSError:  # another build stored the same part meanwhile
-            shutil.rmtree(partial, ignore_errors=True)
+            os.rename(output, kept)
+        except OSError as error:
+            if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            return output  # another build stored the same part meanwhile
+        return kept
     return output
 
 
@@ -176,8 +196,7 @@ def assemble(outputs: list[Path], bundle: Path) -> None:
     copied, never linked: a hand edit of the published site must not reach the cache."""
     entry: dict = {}
     for output in outputs:
-        shutil.copytree(output, bundle, copy_function=shutil.copyfile, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(ENTRY))
+        copy_folder(output, bundle, skip=(ENTRY,))
         part = json.loads((output / ENTRY).read_text(encoding="utf-8"))
         languages = {**entry.get("languages", {}), **part["languages"]}
         entry = {**part, "languages": dict(sorted(languages.items()))}
@@ -207,8 +226,12 @@ def shard_of(plan_id: str, shards: int) -> int:
 
 
 def run_pagefind(pages: Path, bundle: Path) -> None:
+    """Pagefind over ``pages``. It dies with the build: setpriv (util-linux) gives it the
+    signal to die by when the build's thread that started it ends, a killed build included."""
     try:
         command = [str(get_executable()), "--site", str(pages), "--output-path", str(bundle), "--silent"]
+        if SETPRIV:
+            command = [SETPRIV, "--pdeathsig", "KILL", "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as error:
         raise ContentError([Problem("pagefind", 1, f"Pagefind cannot run: {error}", REINSTALL)]) from None
@@ -217,4 +240,5 @@ def run_pagefind(pages: Path, bundle: Path) -> None:
         raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}", REINSTALL)])
 
 
+SETPRIV = shutil.which("setpriv")
 REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"
