@@ -7,6 +7,7 @@ Commands are thin: they call the site and translation stages and turn problems i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from .errors import ContentError, MachineError, Problem, machine_error
 from .project import PLANS_DIR
-from .publish import Stamp, prepare_output, tidy_cache
+from .publish import Stamp, prepare_output
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +88,6 @@ def run_build(project: Path, output: Path, strict: bool, downloads: bool = True)
     started = time.perf_counter()
     output = prepare_output(project, output)
     stamp = Stamp(project, output, strict, downloads)
-    tidy_cache(project)
     if stamp.unchanged():
         for warning in stamp.warnings():
             print(warning, file=sys.stderr)
@@ -179,9 +179,12 @@ def plural(count: int, word: str) -> str:
 def where(path: str, project: Path) -> str:
     """The path an error names, as the user should read it: as they gave it when relative,
     relative to the project when inside it; a folder ends in '/'."""
-    folder = os.path.isdir(path)  # absolute, or as given: relative to the working folder
-    text = shown(Path(path), project) if Path(path).is_absolute() else path
-    return text + "/" if folder and not text.endswith("/") else text
+    text = path
+    if Path(path).is_absolute():  # as named, not where its symbolic links lead
+        with contextlib.suppress(ValueError):
+            text = Path(os.path.normpath(path)).relative_to(project).as_posix()
+    text = path if text == "." else text  # the project itself
+    return text + "/" if os.path.isdir(path) and not text.endswith("/") else text
 
 
 def shown(path: Path, project: Path) -> str:

@@ -120,7 +120,7 @@ def copy_folder(source: Path, target: Path, skip: tuple[str, ...] = ()) -> None:
     shutil.copytree gathers errors into one that no longer says what went wrong, and a full
     disk must be reported as one."""
     for folder, _, files in os.walk(source):
-        into = os.path.join(target, os.path.relpath(folder, source))
+        into = os.path.normpath(os.path.join(target, os.path.relpath(folder, source)))
         os.makedirs(into, exist_ok=True)
         for name in files:
             if name not in skip:
@@ -411,18 +411,28 @@ FS_IOC_GETFLAGS, IMMUTABLE, APPEND_ONLY = 0x80086601, 0x10, 0x20
 
 
 def check_removable(site: Path) -> None:
-    """Refuse, before anything is swapped, to replace a site that could not then be removed
-    (a folder that cannot be changed, an immutable file): the swap would leave it behind."""
+    """Refuse, before anything is swapped, to replace a site that could not then be removed (a
+    read-only disk, a folder that cannot be changed, an immutable file): the swap would leave it
+    behind, half removed."""
     for folder, _, files in os.walk(site):
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise MachineError(folder, "cannot be changed, so the site it is part of cannot be replaced",
-                               "give your user write permission to it (ls -ld shows its owner and mode; lsattr -d "
-                               "shows whether it is immutable), or build into another folder with --output")
+            raise MachineError(folder, *why_unchangeable(folder))
         for name in files:
             path = os.path.join(folder, name)
             if not os.access(path, os.W_OK, follow_symlinks=False) and unchangeable(path):
-                raise MachineError(path, "is immutable or append-only, so the site it is part of cannot be "
-                                   "replaced", f"remove that attribute (chattr -i -a {path}), then build again")
+                raise MachineError(path, *why_unchangeable(path))
+
+
+def why_unchangeable(path: str) -> tuple[str, str]:
+    """What keeps plansite from changing ``path``, and what to do, for an error."""
+    if os.statvfs(path).f_flag & os.ST_RDONLY:
+        return ("is on a read-only file system, so the site cannot be replaced",
+                "make it writable (mount -o remount,rw), or build into another folder with --output")
+    if unchangeable(path):
+        return ("is immutable or append-only, so the site cannot be replaced",
+                f"remove that attribute (chattr -i -a {path}), then build again")
+    return ("may not be changed by your user, so the site cannot be replaced",
+            "give your user write permission to it (ls -ld shows who may), or build elsewhere with --output")
 
 
 def unchangeable(path: str) -> bool:

@@ -171,14 +171,17 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
     """The folder holding Pagefind's output for these pages (one language of a shard): the
     cache's entry when the same pages were indexed before, else a new index in ``scratch``."""
     kept = cache / key if cache is not None else None
-    if kept is not None and (kept / ENTRY).is_file():
-        return kept
+    if kept is not None and kept.is_dir():
+        if readable(kept):
+            return kept
+        shutil.rmtree(kept, ignore_errors=True)  # written by an older plansite on a full disk: index again
     for relative in pages:
         target = scratch / "pages" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary), encoding="utf-8")
     output = scratch / "index"
     run_pagefind(scratch / "pages", output)
+    check_index(output, cache or scratch)
     if kept is not None:  # whole, in one rename (the scratch folder is in the cache): never half an entry
         try:
             os.rename(output, kept)
@@ -188,6 +191,33 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
             return output  # another build stored the same part meanwhile
         return kept
     return output
+
+
+ROOM = 64 * 1024
+"""Bytes a disk must still have free after Pagefind wrote an index there (see check_index)."""
+
+
+def check_index(output: Path, disk: Path) -> None:
+    """Pagefind (1.5.2) reports no error when it cannot write: on a full disk it exits as if
+    all went well, leaving empty or cut-short files, which would be published and cached. So
+    an index is trusted only when the disk it was written to (``disk``, named in the error)
+    still has room, no file of it is empty, and its entry file reads."""
+    stats = os.statvfs(output)
+    free = (stats.f_bfree if os.geteuid() == 0 else stats.f_bavail) * stats.f_frsize
+    if free < ROOM:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(disk))
+    if not readable(output):
+        raise ContentError([Problem("pagefind", 1, f"Pagefind wrote an unreadable index in {output}",
+                                    "check the disk, then build again; if it happens again, " + REINSTALL)])
+
+
+def readable(index: Path) -> bool:
+    """True for a Pagefind output whose entry file reads and with no empty file."""
+    try:
+        json.loads((index / ENTRY).read_text(encoding="utf-8"))
+        return all(os.path.getsize(path) > 0 for path in index.rglob("*") if path.is_file())
+    except (OSError, ValueError):
+        return False
 
 
 def assemble(outputs: list[Path], bundle: Path) -> None:

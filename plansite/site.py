@@ -461,14 +461,14 @@ def build(project: Path, output: Path, strict: bool = False, downloads: bool = T
     With ``strict``, warnings (stale or missing translations, glossary misses) are errors.
     Without ``downloads`` (quick previews, benchmarks), no ODT or PDF is made. A ``stamp``
     the caller already read (the command line, before it imported this module) is not read
-    again, and that caller checked ``output`` (:func:`publish.prepare_output`) and tidied the
-    cache. A template error is a problem at its template's line."""
+    again, and that caller checked ``output`` (:func:`publish.prepare_output`). A template
+    error is a problem at its template's line."""
     if stamp is None:
         output = prepare_output(project, output)
         stamp = Stamp(project, output, strict, downloads)
-        tidy_cache(project)
     if stamp.unchanged():
         return BuildResult((), 0, stamp.warnings(), unchanged=True)
+    tidy_cache(project)
     with template_errors(project):
         return make_site(project, output, strict, downloads, stamp)
 
