@@ -26,7 +26,7 @@ import signal
 import struct
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -210,9 +210,13 @@ class Stamp:
             return {}
         return {name: (key, paths) for name, (key, paths) in self.known.get("groups", {}).items()}
 
-    def record(self, warnings: list[Problem], groups: dict[str, tuple[str, list[str]]]) -> None:
+    def record(self, warnings: list[Problem], groups: dict[str, tuple[str, list[str]]], site: Path) -> None:
+        """Keep what this build was made from, and a hash of ``site``: the staging folder just
+        before it is swapped in (renaming it changes nothing the hash covers). Recorded before
+        the swap, a stamp that cannot be written (a full disk) fails the build with the
+        published site untouched; should the swap then fail, the stamp matches no site."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"inputs": self.inputs, "site": self.digest_site(), "warnings": [str(w) for w in warnings],
+        data = {"inputs": self.inputs, "site": digest_site(site), "warnings": [str(w) for w in warnings],
                 "groups": groups}
         write_atomically(self.path, json.dumps(data).encode("utf-8"))
 
@@ -451,12 +455,13 @@ def unchangeable(path: str) -> bool:
 
 
 @contextmanager
-def staging(output: Path) -> Iterator[Path]:
+def staging(output: Path, before_swap: Callable[[Path], None] | None = None) -> Iterator[Path]:
     """A fresh folder beside ``output`` (a site plansite may replace: see
     :func:`prepare_output`), swapped in on success, removed on failure. The folder is marked
     unfinished until everything was written; then, as the very last step before the swap, it
-    is marked complete, so a recovery never publishes less than a whole site. An error
-    writing it is reported for the path in ``output`` it was writing."""
+    is marked complete, so a recovery never publishes less than a whole site; then
+    ``before_swap`` is given it. An error writing it is reported for the path in ``output``
+    it was writing."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():
@@ -472,6 +477,8 @@ def staging(output: Path) -> Iterator[Path]:
         checkpoint("written")
         os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is world-readable
         os.rename(stage / UNFINISHED, stage / MARK)
+        if before_swap is not None:
+            before_swap(stage)
         checkpoint("marked")
         old = swap(stage, output)
     except OSError as error:
@@ -483,7 +490,8 @@ def staging(output: Path) -> Iterator[Path]:
                 setattr(error, attribute, str(output) + name[len(str(stage)):])
         raise
     finally:
-        if stage.exists():
+        # a swap cut short between its renames (Ctrl-C) leaves a whole site for the next build's recovery
+        if stage.exists() and not ((stage / MARK).exists() and not output.exists()):
             with contextlib.suppress(OSError):  # what cannot be removed now, the next build removes
                 discard(stage)
     if old is not None:

@@ -256,12 +256,15 @@ def shard_of(plan_id: str, shards: int) -> int:
 
 
 def run_pagefind(pages: Path, bundle: Path) -> None:
-    """Pagefind over ``pages``. It dies with the build: setpriv (util-linux) gives it the
-    signal to die by when the build's thread that started it ends, a killed build included."""
+    """Pagefind over ``pages``. It dies with the build: setpriv (util-linux) asks Linux to kill
+    it when the build's thread that started it ends, a killed build included; then a shell
+    runs Pagefind only if the build is still its parent (had the build died before that, no
+    one would kill it)."""
     try:
         command = [str(get_executable()), "--site", str(pages), "--output-path", str(bundle), "--silent"]
         if SETPRIV:
-            command = [SETPRIV, "--pdeathsig", "KILL", "--", *command]
+            command = [SETPRIV, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", 'test "$PPID" = "$0" && exec "$@"',
+                       str(os.getpid()), *command]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as error:
         raise ContentError([Problem("pagefind", 1, f"Pagefind cannot run: {error}", REINSTALL)]) from None

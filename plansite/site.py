@@ -483,7 +483,10 @@ def make_site(project: Path, output: Path, strict: bool, downloads: bool, stamp:
     keys = group_keys(project, loaded, files, shared)
     reused = {name: paths for name, (key, paths) in stamp.published().items() if keys.get(name) == key}
     made: dict[str, list[str]] = {}
-    with staging(output) as stage:
+    def record(stage: Path) -> None:  # the stamp describes the site as it is published
+        stamp.record(loaded.warnings, {name: (keys[name], paths) for name, paths in made.items() if name in keys}, stage)
+
+    with staging(output, before_swap=record) as stage:
         folders: set[str] = set()  # made already (a thousand plans' files are in a few thousand folders)
         # each output is written as soon as it is made: a thousand plans' pages never sit in memory
         for relative, data in itertools.chain(generated(project, loaded, files, output.resolve(), reused, made),
@@ -506,8 +509,6 @@ def make_site(project: Path, output: Path, strict: bool, downloads: bool, stamp:
             shutil.copy(project / loaded.config.badge.image, stage / "assets" / badge_name(loaded.config.badge))
         index_site(stage, loaded.glossary, cache=cache_folder(project) / "search")
         count += sum(1 for folder in ("assets", BUNDLE) for p in (stage / folder).rglob("*") if p.is_file())
-    # after the swap: the stamp describes the site as published
-    stamp.record(loaded.warnings, {name: (keys[name], paths) for name, paths in made.items() if name in keys})
     return BuildResult(loaded.editions, count, loaded.warnings)
 
 
