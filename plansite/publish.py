@@ -434,7 +434,7 @@ def why_unchangeable(path: str) -> tuple[str, str]:
                 "make it writable (mount -o remount,rw), or build into another folder with --output")
     if unchangeable(path):
         return ("is immutable or append-only, so the site cannot be replaced",
-                f"remove that attribute (chattr -i -a {path}), then build again")
+                "remove that attribute (lsattr shows it, chattr -i -a removes it), then build again")
     return ("may not be changed by your user, so the site cannot be replaced",
             "give your user write permission to it (ls -ld shows who may), or build elsewhere with --output")
 
