@@ -63,12 +63,17 @@ def checkpoint(step: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def cache_path(project: Path) -> Path:
+    """Where the cache is (PLANSITE_CACHE, or .cache/ in the project), made or not."""
+    return Path(os.environ.get("PLANSITE_CACHE") or project / ".cache")
+
+
 def cache_folder(project: Path) -> Path:
     """Where builds keep what they may reuse: PLANSITE_CACHE, or .cache/ in the project. It is
     made, and marked as plansite's, the first time; a folder holding anything else is an error
     (a cache is pruned: PLANSITE_CACHE=$HOME must not empty anyone's files)."""
     given = os.environ.get("PLANSITE_CACHE")
-    folder = Path(given or project / ".cache")
+    folder = cache_path(project)
     if (folder / CACHE_MARK).is_file():
         return folder
     where = f"PLANSITE_CACHE={folder}" if given else folder
@@ -108,7 +113,8 @@ def write_atomically(path: Path, data: bytes) -> None:
             file.write(data)
         os.replace(temporary, path)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink()
         if error.filename is None or error.filename == str(temporary):
             error.filename = str(path.parent)  # the folder is what the user can act on
         raise
@@ -289,7 +295,7 @@ def prepare_output(project: Path, output: Path, preview: bool = False) -> Path:
         if output.is_relative_to(project / name):
             raise MachineError(given, f"is inside {name}/, which the build reads",
                                "build into a folder of its own, e.g. --output site")
-    cache = Path(os.environ.get("PLANSITE_CACHE") or project / ".cache").resolve()
+    cache = cache_path(project).resolve()
     if output.is_relative_to(cache) or cache.is_relative_to(output):
         raise MachineError(given, f"overlaps the cache folder {cache}",
                            "give the site and the cache (PLANSITE_CACHE) separate folders")
@@ -316,8 +322,7 @@ def ours(output: Path, project: Path) -> bool:
     except FileNotFoundError:
         return True
     try:
-        known = json.loads((Path(os.environ.get("PLANSITE_CACHE") or project / ".cache") / "builds" /
-                            stamp_name(output)).read_text(encoding="utf-8"))
+        known = json.loads((cache_path(project) / "builds" / stamp_name(output)).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return isinstance(known, dict) and known.get("site") == digest_site(output)
