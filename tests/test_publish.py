@@ -5,6 +5,7 @@ file). Each build here is a real process, killed with SIGKILL."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -17,8 +18,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+
+from plansite.cli import main
 
 from .conftest import PROJECT, copy_project
 from .killed_builds import generation_of, publish_generation, visible
@@ -230,7 +234,7 @@ def one_line(done: subprocess.CompletedProcess, path: str, words: str, inside: b
     ("../loop", "../loop", "symbolic link"),
 ])
 def test_an_output_that_is_not_plansites_is_refused_with_nothing_touched(
-        published: Path, tmp_path: Path, output: str, shown: str, words: str) -> None:
+        published: Path, tmp_path: Path, monkeypatch, output: str, shown: str, words: str) -> None:
     """The project, a folder that holds it, the folders a build reads, a file, someone's
     folder, the cache, a symbolic link loop: one line naming it, and not a file changes."""
     project, cache = copy_built(published, tmp_path / "copy")
@@ -238,9 +242,20 @@ def test_an_output_that_is_not_plansites_is_refused_with_nothing_touched(
     (tmp_path / "copy" / "notes" / "mine.txt").write_text("mine", encoding="utf-8")
     (tmp_path / "copy" / "loop").symlink_to(tmp_path / "copy" / "loop")
     before = snapshot(tmp_path)
-    done = build_cli(project, "--output", output, cache=cache, cwd=project)
-    one_line(done, shown, words)
+    monkeypatch.chdir(project)
+    one_line(main_here(project, cache, "--output", output), shown, words)
     assert snapshot(tmp_path) == before
+
+
+def main_here(project: Path, cache: Path, *arguments: str) -> SimpleNamespace:
+    """``python build.py`` in this process (quicker than a process of its own, for a build
+    that must stop before it starts): its exit status and what it printed on stderr."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PLANSITE_CACHE", str(cache))
+        errors = io.StringIO()
+        patch.setattr(sys, "stderr", errors)
+        status = main(["--project", str(project), *arguments])
+    return SimpleNamespace(returncode=status, stderr=errors.getvalue())
 
 
 @pytest.mark.parametrize("command", [["serve", "--port", "8765"], ["check"], ["build", "--strict"]])
@@ -250,9 +265,13 @@ def test_every_command_refuses_someone_elses_folder(published: Path, tmp_path: P
     notes.mkdir()
     (notes / "mine.txt").write_text("mine", encoding="utf-8")
     before = snapshot(tmp_path)
-    env = os.environ | {"PLANSITE_CACHE": str(cache)}
-    done = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project), *command,
-                           "--output", str(notes)], env=env, capture_output=True, text=True, timeout=120, check=False)
+    if command[0] == "serve":  # were it not refused, it would serve until stopped: in a process of its own
+        env = os.environ | {"PLANSITE_CACHE": str(cache)}
+        done = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project), *command,
+                               "--output", str(notes)], env=env, capture_output=True, text=True, timeout=120,
+                              check=False)
+    else:
+        done = main_here(project, cache, *command, "--output", str(notes))
     one_line(done, f"{notes}/", "holds files plansite did not write")
     assert snapshot(tmp_path) == before
 
@@ -264,7 +283,7 @@ def test_a_cache_folder_holding_other_files_is_refused(published: Path, tmp_path
     (mine / "search").mkdir(parents=True)
     (mine / "search" / "notes.txt").write_text("mine", encoding="utf-8")
     before = snapshot(tmp_path)
-    one_line(build_cli(project, cache=mine), f"PLANSITE_CACHE={mine}", "holds files plansite did not write")
+    one_line(main_here(project, mine), f"PLANSITE_CACHE={mine}", "holds files plansite did not write")
     assert snapshot(tmp_path) == before
 
 
