@@ -177,8 +177,13 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
         shutil.rmtree(kept, ignore_errors=True)  # written by an older plansite on a full disk: index again
     for relative in pages:
         target = scratch / "pages" / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary), encoding="utf-8")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary), encoding="utf-8")
+        except OSError as error:
+            if error.filename is None:  # a full disk: the scratch folder's (in the cache), not the site's
+                error.filename = str(cache or scratch)
+            raise
     output = scratch / "index"
     run_pagefind(scratch / "pages", output)
     check_index(output, cache or scratch)

@@ -369,11 +369,12 @@ def test_a_full_disk_while_the_site_is_written(published: Path, tmp_path: Path) 
         assert os.listdir(disk) == ["site"]
 
 
-@pytest.mark.parametrize("size", ["100k", "600k"])
+@pytest.mark.parametrize("size", ["100k", "200k", "600k"])
 def test_a_full_disk_while_the_cache_is_written(published: Path, tmp_path: Path, size: str) -> None:
-    """The cache's disk fills up: at its first entry (100k), or while the search index is
-    written there (600k: Pagefind itself says nothing of a full disk). One line naming the
-    cache, the published site as it was, no half-written entry left."""
+    """The cache's disk fills up: at its first entry (100k), while the pages Pagefind reads are
+    copied there (200k), or while Pagefind writes the index there (600k: Pagefind itself says
+    nothing of a full disk). One line naming the cache, never the site; the published site as
+    it was; no half-written entry left."""
     project, _ = copy_built(published, tmp_path / "copy")
     before = files(project / "site")
     edit(project, "（滿）")
