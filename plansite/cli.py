@@ -7,13 +7,15 @@ Commands are thin: they call the site and translation stages and turn problems i
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import time
 from pathlib import Path
 
-from .errors import ContentError, Problem
+from .errors import ContentError, MachineError, Problem, machine_error
 from .project import PLANS_DIR
-from .publish import Stamp, recover
+from .publish import Stamp, prepare_output
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -60,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve  # livereload and watchfiles load only for the preview
 
-            return serve(project, args.output or project / "site", args.host, args.port, not args.no_downloads)
+            output = prepare_output(project, args.output or project / "site", preview=True)
+            return serve(project, output, args.host, args.port, not args.no_downloads)
         if args.command == "status":
             return run_status(project)
         if args.command == "reviewed":
@@ -71,11 +74,20 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as error:
         report(error.problems, project, args)
         return 1
+    except MachineError as error:
+        print(f"{where(error.path, project)}: {error.message} — {error.hint}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a full disk, a folder that may not be written, a file that may not be read
+        known = machine_error(error)
+        if known is None:
+            raise
+        print(f"{where(known.path, project)}: {known.message} — {known.hint}", file=sys.stderr)
+        return 1
 
 
 def run_build(project: Path, output: Path, strict: bool, downloads: bool = True) -> int:
     started = time.perf_counter()
-    recover(output.resolve())
+    output = prepare_output(project, output)
     stamp = Stamp(project, output, strict, downloads)
     if stamp.unchanged():
         for warning in stamp.warnings():
@@ -163,6 +175,17 @@ def args_output(args, project: Path) -> Path:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def where(path: str, project: Path) -> str:
+    """The path an error names, as the user should read it: as they gave it when relative,
+    relative to the project when inside it; a folder ends in '/'."""
+    text = path
+    if Path(path).is_absolute():  # as named, not where its symbolic links lead
+        with contextlib.suppress(ValueError):
+            text = Path(os.path.normpath(path)).relative_to(project).as_posix()
+    text = path if text == "." else text  # the project itself
+    return text + "/" if os.path.isdir(path) and not text.endswith("/") else text
 
 
 def shown(path: Path, project: Path) -> str:

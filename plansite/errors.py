@@ -7,6 +7,8 @@ all out to the command line.
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass, field
 
 
@@ -54,3 +56,42 @@ class Report:
 
     def warn(self, line: int, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, max(line, 1), message, hint, warning=True))
+
+
+class MachineError(Exception):
+    """The machine stops a build: a folder plansite may not replace, a full disk, a file it may
+    not read or write. One line, ``path: what is wrong — how to fix it``, and nothing changed."""
+
+    def __init__(self, path, message: str, hint: str):
+        self.path, self.message, self.hint = str(path), message, hint
+        super().__init__(f"{self.path}: {message} — {hint}")
+
+
+OS_FAULTS = {
+    errno.ENOSPC: ("the disk is full", "free some space on it (df -h shows how much is left), then build again"),
+    errno.EDQUOT: ("your disk quota is used up", "free some space, then build again"),
+    errno.EROFS: ("is on a read-only file system",
+                  "make it writable, or give plansite another folder (--output; PLANSITE_CACHE for the cache)"),
+    errno.EACCES: ("permission denied",
+                   "give your user access to it (ls -ld shows its owner and mode), or give plansite another folder"),
+    errno.EPERM: ("cannot be changed (operation not permitted)",
+                  "check its owner and mode (ls -ld) and whether it is immutable (lsattr -d; chattr -i undoes it)"),
+    errno.ENOTDIR: ("a part of this path is a file, not a folder", "move that file away, or use another path"),
+    errno.EISDIR: ("is a folder where plansite expects a file", "move the folder away"),
+    errno.ELOOP: ("has symbolic links that point at each other", "fix or remove the links"),
+    errno.ENAMETOOLONG: ("the path is too long", "use a shorter one"),
+    errno.EIO: ("could not be read or written (input/output error)", "check the disk (dmesg shows why)"),
+}
+"""What a failing operating-system call means to the user, by errno: only errors the machine
+causes (anything else is a bug in plansite and keeps its traceback)."""
+
+
+def machine_error(error: OSError) -> MachineError | None:
+    """The one line for an operating-system error the machine caused, or None for any other.
+    A full disk is the destination's (``filename2``, when a copy names both files)."""
+    known = OS_FAULTS.get(error.errno)
+    if known is None:
+        return None
+    target = error.filename2 if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else None
+    path = target or error.filename or "plansite"
+    return MachineError(os.fsdecode(path) if isinstance(path, bytes) else path, *known)

@@ -1,43 +1,137 @@
-"""Publishing ``site/``: the atomic swap, recovery after a killed build, and the stamp that
-lets a build with nothing to do stop at once.
+"""Publishing ``site/``: the atomic swap, recovery after a killed build, the marks that say
+which folders are plansite's, and the stamp that lets a build with nothing to do stop at once.
 
 Outputs are written into a fresh folder beside ``site/`` and swapped in only when all of them
 were written, so a failed or interrupted build leaves the published site exactly as it was.
-This module imports nothing heavy: the command line checks the stamp before it loads the
-renderers.
+plansite replaces or prunes only folders it made: a site carries a ``.plansite`` file (the
+last thing written into it before the swap), the cache a ``.plansite-cache`` file. Anything
+else in their place is an error, with nothing touched. This module imports nothing heavy:
+the command line checks the stamp before it loads the renderers.
+
+Test hook: with ``PLANSITE_TEST_KILL_AT=STEP`` a build kills itself (SIGKILL) when it reaches
+that step of the swap (see :func:`checkpoint`), so tests can kill builds at exact moments.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
+import struct
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from .errors import Problem
+from .errors import MachineError, Problem
 from .inputs import open_regular
 from .project import PLANS_DIR, commit_dates
 
+MARK = ".plansite"
+"""In a site plansite wrote, complete: renamed into place last, just before the swap."""
+UNFINISHED = ".plansite-unfinished"
+"""In a site being written, or being removed: plansite's, but never to be published."""
+MARK_TEXT = (b"This folder is a website made by plansite (python build.py). A build replaces the whole "
+             b"folder, so keep no other files in it.\n")
+CACHE_MARK = ".plansite-cache"
+CACHE_TEXT = b"This folder is plansite's cache of what builds reuse. Deleting it is always safe.\n"
+CACHE_PARTS = {"plans", "checks", "downloads", "search", "builds"}
+HASHED = re.compile(r"(font-)?[0-9a-f]{24,64}(\.(pickle|odt|pdf|key|json))?(\.tmp-[0-9-]+)?")
+"""The names in a cache from before caches were marked: hashes, and their half-written forms."""
+SOURCES = ("content", "templates", "locales", ".git")
+"""Folders of a project that builds read: an output inside one would be read as input, or lost."""
 
-def cache_folder(project: Path) -> Path:
-    """Where builds keep what they may reuse: PLANSITE_CACHE, or .cache/ in the project."""
+
+STEPS = ("written", "marked", "moved", "published", "removing", "restored")
+"""The steps of a swap a test can kill a build at: every file staged but not yet marked
+complete; marked; the old site moved away and the new one not yet in place; published, the
+old not yet removed; a site half removed (in a swap or a recovery); a recovery having put a
+site back, its leftovers not yet removed."""
+
+
+def checkpoint(step: str) -> None:
+    """Test hook: die here, as a killed build would, when PLANSITE_TEST_KILL_AT names this step."""
+    if os.environ.get("PLANSITE_TEST_KILL_AT") == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def cache_path(project: Path) -> Path:
+    """Where the cache is (PLANSITE_CACHE, or .cache/ in the project), made or not."""
     return Path(os.environ.get("PLANSITE_CACHE") or project / ".cache")
 
 
+def cache_folder(project: Path) -> Path:
+    """Where builds keep what they may reuse: PLANSITE_CACHE, or .cache/ in the project. It is
+    made, and marked as plansite's, the first time; a folder holding anything else is an error
+    (a cache is pruned: PLANSITE_CACHE=$HOME must not empty anyone's files)."""
+    given = os.environ.get("PLANSITE_CACHE")
+    folder = cache_path(project)
+    if (folder / CACHE_MARK).is_file():
+        return folder
+    where = f"PLANSITE_CACHE={folder}" if given else folder
+    fix = ("point PLANSITE_CACHE at a new or empty folder" if given else
+           "move those files away (.cache/ holds only what builds reuse; deleting it is always safe)")
+    try:
+        entries = list(folder.iterdir())
+    except FileNotFoundError:
+        entries = []
+    except NotADirectoryError:
+        raise MachineError(where, "is a file, not a folder", fix) from None
+    if entries and not all(old_cache_entry(entry) for entry in entries):
+        raise MachineError(where, f"holds files plansite did not write (it has no {CACHE_MARK} file), and "
+                           "plansite removes what it does not use from its cache", fix)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomically(folder / CACHE_MARK, CACHE_TEXT)  # adopts a cache from before caches were marked
+    return folder
+
+
+def old_cache_entry(entry: Path) -> bool:
+    """True for what a plansite from before caches were marked kept in its cache: its parts,
+    holding only files and folders named by hashes."""
+    if entry.name not in CACHE_PARTS:
+        return entry.is_file() and HASHED.fullmatch(entry.name) is not None
+    if not entry.is_dir():
+        return False
+    return all(HASHED.fullmatch(e.name) or (entry.name, e.name) == ("downloads", "inputs") and
+               all(HASHED.fullmatch(n) for n in os.listdir(e)) for e in entry.iterdir())
+
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: a killed build never leaves half a cache entry."""
+    """Write a file whole or not at all: a killed build never leaves half a cache entry, and a
+    failed write (a full disk) leaves nothing."""
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        if error.filename is None or error.filename == str(temporary):
+            error.filename = str(path.parent)  # the folder is what the user can act on
+        raise
+
+
+def copy_folder(source: Path, target: Path, skip: tuple[str, ...] = ()) -> None:
+    """Copy the files of ``source`` into ``target`` (folders made as needed, files there
+    replaced), but those named in ``skip``. It stops at the first error, as it is:
+    shutil.copytree gathers errors into one that no longer says what went wrong, and a full
+    disk must be reported as one."""
+    for folder, _, files in os.walk(source):
+        into = os.path.normpath(os.path.join(target, os.path.relpath(folder, source)))
+        os.makedirs(into, exist_ok=True)
+        for name in files:
+            if name not in skip:
+                shutil.copyfile(os.path.join(folder, name), os.path.join(into, name))
 
 
 def prune(folder: Path, suffixes: tuple[str, ...], used: set[str]) -> None:
@@ -55,6 +149,14 @@ def prune(folder: Path, suffixes: tuple[str, ...], used: set[str]) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
+
+
+def tidy_cache(project: Path) -> None:
+    """Remove what killed builds left half-written in the cache (entries, the search's scratch
+    folders): a build that finds nothing to do never prunes."""
+    folder = cache_folder(project)
+    for part in (folder, *(folder / name for name in CACHE_PARTS), folder / "downloads" / "inputs"):
+        prune(part, (), set())
 
 
 def digest(*parts) -> str:
@@ -87,7 +189,7 @@ class Stamp:
     def __post_init__(self) -> None:
         self.output = self.output.resolve()
         folder = cache_folder(self.project) / "builds"
-        self.path = folder / (hashlib.sha256(str(self.output).encode()).hexdigest()[:24] + ".json")
+        self.path = folder / stamp_name(self.output)
         self.inputs = digest(digest_project(self.project, self.output, plans=True), self.strict, self.downloads)
         try:
             self.known = json.loads(self.path.read_text(encoding="utf-8"))
@@ -95,16 +197,7 @@ class Stamp:
             self.known = {}
 
     def digest_site(self) -> str:
-        """A hash of every file's and folder's path, size and time in the published site (with
-        os.walk: pathlib took half a second for a thousand plans' twelve thousand files)."""
-        root = str(self.output)
-        lines = []
-        for folder, folders, names in os.walk(root):
-            for name in folders + names:
-                path = os.path.join(folder, name)
-                info = os.lstat(path)
-                lines.append(f"{path[len(root) + 1:]}\0{info.st_size}\0{info.st_mtime_ns}\n")
-        return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
+        return digest_site(self.output)
 
     @functools.cached_property
     def intact(self) -> bool:
@@ -124,11 +217,33 @@ class Stamp:
             return {}
         return {name: (key, paths) for name, (key, paths) in self.known.get("groups", {}).items()}
 
-    def record(self, warnings: list[Problem], groups: dict[str, tuple[str, list[str]]]) -> None:
+    def record(self, warnings: list[Problem], groups: dict[str, tuple[str, list[str]]], site: Path) -> None:
+        """Keep what this build was made from, and a hash of ``site``: the staging folder just
+        before it is swapped in (renaming it changes nothing the hash covers). Recorded before
+        the swap, a stamp that cannot be written (a full disk) fails the build with the
+        published site untouched; should the swap then fail, the stamp matches no site."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"inputs": self.inputs, "site": self.digest_site(), "warnings": [str(w) for w in warnings],
+        data = {"inputs": self.inputs, "site": digest_site(site), "warnings": [str(w) for w in warnings],
                 "groups": groups}
         write_atomically(self.path, json.dumps(data).encode("utf-8"))
+
+
+def stamp_name(output: Path) -> str:
+    """The file, in the cache's builds/, of the stamp of the site published at ``output`` (resolved)."""
+    return hashlib.sha256(str(output).encode()).hexdigest()[:24] + ".json"
+
+
+def digest_site(output: Path) -> str:
+    """A hash of every file's and folder's path, size and time in the published site (with
+    os.walk: pathlib took half a second for a thousand plans' twelve thousand files)."""
+    root = str(output)
+    lines = []
+    for folder, folders, names in os.walk(root):
+        for name in folders + names:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            lines.append(f"{path[len(root) + 1:]}\0{info.st_size}\0{info.st_mtime_ns}\n")
+    return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
 
 
 def digest_project(project: Path, output: Path, plans: bool) -> str:
@@ -166,39 +281,265 @@ def digest_project(project: Path, output: Path, plans: bool) -> str:
     return hasher.hexdigest()
 
 
-@contextmanager
-def staging(output: Path) -> Iterator[Path]:
-    """A fresh folder beside ``output``; swapped in on success, removed on failure."""
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-{os.getpid()}-", dir=output.parent))
+def prepare_output(project: Path, output: Path, preview: bool = False) -> Path:
+    """Check that a build may replace ``output`` and tidy up after builds that were killed;
+    returns the folder (symbolic links followed). A build replaces only a folder that is
+    absent, empty, or a site plansite wrote (see :func:`ours`); never the project or a folder
+    holding it, nor anything inside a folder the build reads or inside the cache. The preview
+    writes into the folder itself, so it is made and marked at once."""
+    given = output
     try:
-        yield stage
-        os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is world-readable
-        if output.exists():
-            old = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))
-            os.rename(output, old / output.name)
-            os.rename(stage, output)
-            shutil.rmtree(old)
-        else:
-            os.rename(stage, output)
+        output = output.resolve()
+    except RuntimeError:  # Python 3.11 names a loop so
+        raise MachineError(given, "is a symbolic link that leads back to itself", "fix or remove the link") from None
+    project = project.resolve()
+    if output == project or project.is_relative_to(output):
+        what = "is the project folder itself" if output == project else "holds the project"
+        raise MachineError(given, f"{what}, and a build replaces its output folder whole",
+                           "build into a folder of its own, e.g. --output site")
+    for name in SOURCES:
+        if output.is_relative_to(project / name):
+            raise MachineError(given, f"is inside {name}/, which the build reads",
+                               "build into a folder of its own, e.g. --output site")
+    cache = cache_path(project).resolve()
+    if output.is_relative_to(cache) or cache.is_relative_to(output):
+        raise MachineError(given, f"overlaps the cache folder {cache}",
+                           "give the site and the cache (PLANSITE_CACHE) separate folders")
+    if output.exists() and not output.is_dir():
+        raise MachineError(given, "is a file, not a folder", "give a folder with --output, or move the file away")
+    if not ours(output, project):
+        raise MachineError(given, f"holds files plansite did not write (it has no {MARK} file), and a build "
+                           "replaces the whole folder", "build into a new or empty folder with --output, or "
+                           "move those files away (a site from an older plansite: delete it and build again)")
+    if preview and not (output / MARK).exists():  # the preview writes into the folder: it is ours from now on
+        output.mkdir(parents=True, exist_ok=True)
+        (output / MARK).write_bytes(MARK_TEXT)
+    recover(output)
+    return output
+
+
+def ours(output: Path, project: Path) -> bool:
+    """True when a build may replace ``output``: it is absent or empty, it carries plansite's
+    mark, or it is exactly the site an older plansite (from before sites were marked) last
+    published there, as that build's stamp in the cache records it."""
+    try:
+        if (output / MARK).is_file() or not any(output.iterdir()):
+            return True
+    except FileNotFoundError:
+        return True
+    try:
+        known = json.loads((cache_path(project) / "builds" / stamp_name(output)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(known, dict) and known.get("site") == digest_site(output)
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold the lock of the folder beside which sites are swapped: one build at a time swaps or
+    recovers there. The lock dies with its process, so a killed build never leaves it held."""
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
     finally:
-        if stage.exists():
-            shutil.rmtree(stage)
+        os.close(descriptor)
+
+
+def leftovers(output: Path) -> Iterator[tuple[Path, Path]]:
+    """What builds that were killed left beside ``output``, as (folder, the site in it): their
+    staging folders (site.tmp-PID-…) and the previous sites they moved away (site.old-PID-…/site).
+    Folders of builds that still run are not listed. Folders of these names that plansite did
+    not make (they are neither empty nor carry its marks) are named on stderr, and left."""
+    try:
+        names = sorted(os.listdir(output.parent))
+    except FileNotFoundError:
+        return
+    for name in names:
+        kind, _, owner = name.removeprefix(output.name).partition("-")
+        if kind not in (".tmp", ".old") or running(owner.split("-")[0]):
+            continue
+        folder = output.parent / name
+        site = folder / output.name if kind == ".old" else folder
+        try:
+            mine = (kind == ".tmp" or os.listdir(folder) in ([], [output.name])) and (
+                not site.exists() or any((site / mark).exists() for mark in (MARK, UNFINISHED))
+                or not os.listdir(site))
+        except (NotADirectoryError, PermissionError):
+            mine = False
+        if mine:
+            yield folder, site
+        else:
+            print(f"{folder}: named like a folder plansite leaves while it builds, but not plansite's, so it "
+                  "was left as it is — move it away if you do not need it", file=sys.stderr)
 
 
 def recover(output: Path) -> None:
-    """Tidy up after a build that was killed: remove its half-written folder, and put the
-    previous site back if it died between the two renames of a swap."""
-    for stale in output.parent.glob(f"{output.name}.tmp-*"):
-        if not running(stale.name.removeprefix(f"{output.name}.tmp-").split("-")[0]):
-            shutil.rmtree(stale, ignore_errors=True)
-    if output.exists():
+    """Tidy up after builds that were killed. When ``output`` is missing (a build died between
+    the two renames of its swap), publish the newest complete site they left: a staging folder
+    that was marked complete (it was about to replace the site moved away), else the site moved
+    away; a folder is complete only when it carries the mark written last, never judged by its
+    time. Then remove everything else they left. A folder that cannot be removed is reported
+    and left for the next build."""
+    if not output.parent.is_dir():
         return
-    kept = sorted(output.parent.glob(f"{output.name}.old-*/{output.name}"), key=lambda p: p.stat().st_mtime)
-    if kept:
-        os.rename(kept[-1], output)
-        shutil.rmtree(kept[-1].parent)
+    with locked(output.parent):
+        found = list(leftovers(output))
+        if not output.exists():
+            complete = [site for _, site in sorted(found, key=lambda f: not f[0].name.startswith(f"{output.name}.tmp"))
+                        if (site / MARK).is_file()]
+            if complete:
+                os.rename(complete[0], output)
+                checkpoint("restored")
+        for folder, site in found:
+            try:
+                if site.exists():
+                    discard(site)
+                if folder != site:
+                    os.rmdir(folder)
+            except OSError as error:
+                print(f"{error.filename or folder}: left by a killed build, and it cannot be removed "
+                      f"({error.strerror}) — remove {folder} by hand", file=sys.stderr)
+
+
+def discard(site: Path) -> None:
+    """Remove a site plansite wrote, so that at every moment it is either complete or marked
+    unfinished: its mark is renamed first and removed last, so a removal cut short is never
+    taken for a site."""
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(site / MARK, site / UNFINISHED)
+    root = str(site)
+    for folder, folders, files in os.walk(root, topdown=False):
+        for name in files:
+            if folder != root or name != UNFINISHED:
+                os.unlink(os.path.join(folder, name))
+                checkpoint("removing")
+        for name in folders:
+            path = os.path.join(folder, name)
+            os.unlink(path) if os.path.islink(path) else os.rmdir(path)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(site / UNFINISHED)
+    os.rmdir(site)
+
+
+FS_IOC_GETFLAGS, IMMUTABLE, APPEND_ONLY = 0x80086601, 0x10, 0x20
+
+
+def check_removable(site: Path) -> None:
+    """Refuse, before anything is swapped, to replace a site that could not then be removed (a
+    read-only disk, a folder that cannot be changed, an immutable file): the swap would leave it
+    behind, half removed."""
+    for folder, _, files in os.walk(site):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise MachineError(folder, *why_unchangeable(folder))
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.access(path, os.W_OK, follow_symlinks=False) and unchangeable(path):
+                raise MachineError(path, *why_unchangeable(path))
+
+
+def why_unchangeable(path: str) -> tuple[str, str]:
+    """What keeps plansite from changing ``path``, and what to do, for an error."""
+    if os.statvfs(path).f_flag & os.ST_RDONLY:
+        return ("is on a read-only file system, so the site cannot be replaced",
+                "make it writable (mount -o remount,rw), or build into another folder with --output")
+    if unchangeable(path):
+        return ("is immutable or append-only, so the site cannot be replaced",
+                "remove that attribute (lsattr shows it, chattr -i -a removes it), then build again")
+    return ("may not be changed by your user, so the site cannot be replaced",
+            "give your user write permission to it (ls -ld shows who may), or build elsewhere with --output")
+
+
+def unchangeable(path: str) -> bool:
+    """True for a file marked immutable or append-only (chattr +i, +a), which no one may delete."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        flags = struct.unpack("i", fcntl.ioctl(descriptor, FS_IOC_GETFLAGS, bytes(8))[:4])[0]
+    except OSError:  # a file system without these attributes
+        return False
+    finally:
+        os.close(descriptor)
+    return bool(flags & (IMMUTABLE | APPEND_ONLY))
+
+
+@contextmanager
+def staging(output: Path, before_swap: Callable[[Path], None] | None = None) -> Iterator[Path]:
+    """A fresh folder beside ``output`` (a site plansite may replace: see
+    :func:`prepare_output`), swapped in on success, removed on failure. The folder is marked
+    unfinished until everything was written; then, as the very last step before the swap, it
+    is marked complete, so a recovery never publishes less than a whole site; then
+    ``before_swap`` is given it. An error writing it is reported for the path in ``output``
+    it was writing."""
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.exists():
+        check_removable(output)
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-{os.getpid()}-", dir=output.parent))
+    except OSError as error:
+        error.filename = str(output.parent)  # not the name of a folder that was never made
+        raise
+    try:
+        (stage / UNFINISHED).write_bytes(MARK_TEXT)
+        yield stage
+        checkpoint("written")
+        os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is world-readable
+        os.rename(stage / UNFINISHED, stage / MARK)
+        if before_swap is not None:
+            before_swap(stage)
+        checkpoint("marked")
+        old = swap(stage, output)
+    except OSError as error:
+        if error.filename is None:
+            error.filename = str(output)
+        for attribute in ("filename", "filename2"):
+            name = getattr(error, attribute)
+            if isinstance(name, str) and name.startswith(str(stage)):
+                setattr(error, attribute, str(output) + name[len(str(stage)):])
+        raise
+    finally:
+        # a swap cut short between its renames (Ctrl-C) leaves a whole site for the next build's recovery
+        if stage.exists() and not ((stage / MARK).exists() and not output.exists()):
+            with contextlib.suppress(OSError):  # what cannot be removed now, the next build removes
+                discard(stage)
+    if old is not None:
+        try:
+            discard(old / output.name)
+            os.rmdir(old)
+        except OSError as error:  # published all the same; the next build tries again
+            print(f"{error.filename or old}: the previous site could not be removed ({error.strerror}) — "
+                  f"{output} holds the new site; remove {old} by hand", file=sys.stderr)
+
+
+def swap(stage: Path, output: Path) -> Path | None:
+    """Put the complete ``stage`` in place of ``output``; returns the folder the previous site
+    was moved into (to be removed), if there was one. Should the second rename fail, the
+    previous site goes back."""
+    with locked(output.parent):
+        if not output.exists():
+            os.rename(stage, output)
+            checkpoint("published")
+            return None
+        if not (output / MARK).exists():  # a site from before sites were marked (prepare_output checked it)
+            (output / MARK).write_bytes(MARK_TEXT)
+        old = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-{os.getpid()}-", dir=output.parent))
+        try:
+            os.rename(output, old / output.name)
+        except OSError:
+            os.rmdir(old)
+            raise
+        checkpoint("moved")
+        try:
+            os.rename(stage, output)
+        except OSError:
+            os.rename(old / output.name, output)
+            os.rmdir(old)
+            raise
+    checkpoint("published")
+    return old
 
 
 def running(pid: str) -> bool:
@@ -210,4 +551,3 @@ def running(pid: str) -> bool:
     except (ValueError, ProcessLookupError):
         return False  # gone (or a folder from before staging folders carried a pid)
     return True
-

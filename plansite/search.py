@@ -11,6 +11,7 @@ and the site's own statements, not the views that repeat the plans' text.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import json
@@ -19,9 +20,9 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
         key.update(f"{relative.as_posix()}\0{len(data)}\0".encode() + data)
     digests = {part: keys[part].hexdigest() for part in parts}
     filled = sorted({shard for shard, _ in parts})
-    with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch, ThreadPoolExecutor(2) as pool:
+    with scratch_folder(cache) as scratch, ThreadPoolExecutor(2) as pool:
         jobs = {part: pool.submit(index_part, site, parts[part], Path(scratch, digests[part]), digests[part], cache,
                                   glossary) for part in sorted(parts)}
         outputs = {part: job.result() for part, job in jobs.items()}
@@ -139,7 +140,7 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
             mine = [part for part in sorted(parts) if part[0] == shard]
             try:
                 assemble([outputs[part] for part in mine], bundle)
-            except OSError:  # a cached index removed meanwhile by another build: index the pages
+            except FileNotFoundError:  # a cached index removed meanwhile by another build: index the pages
                 assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"), digests[part],
                                      None, glossary) for part in mine], bundle)
     if cache is not None:
@@ -152,27 +153,81 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
     return sum(len(group) for group in parts.values())
 
 
+@contextmanager
+def scratch_folder(cache: Path | None) -> Iterator[str]:
+    """A folder for the copies of the pages Pagefind reads and for its output, removed after.
+    With a cache it is made there (NAME.tmp-PID-…), so that the folder of a build that was
+    killed is removed by the next build's pruning, and a new index moves into the cache
+    instead of being copied."""
+    if cache is None:
+        with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch:
+            yield scratch
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix=f"scratch.tmp-{os.getpid()}-", dir=cache)
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Path | None,
                glossary: tuple[m.Term, ...]) -> Path:
     """The folder holding Pagefind's output for these pages (one language of a shard): the
     cache's entry when the same pages were indexed before, else a new index in ``scratch``."""
     kept = cache / key if cache is not None else None
-    if kept is not None and (kept / ENTRY).is_file():
-        return kept
+    if kept is not None and kept.is_dir():
+        if readable(kept):
+            return kept
+        shutil.rmtree(kept, ignore_errors=True)  # written by an older plansite on a full disk: index again
     for relative in pages:
         target = scratch / "pages" / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary), encoding="utf-8")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary), encoding="utf-8")
+        except OSError as error:
+            if error.filename is None:  # a full disk: the scratch folder's (in the cache), not the site's
+                error.filename = str(cache or scratch)
+            raise
     output = scratch / "index"
     run_pagefind(scratch / "pages", output)
-    if kept is not None:  # copied whole, then renamed: a killed build leaves no half entry
-        partial = kept.with_name(f"{key}.tmp-{os.getpid()}-{threading.get_ident()}")
-        shutil.copytree(output, partial)
+    check_index(output, cache or scratch)
+    if kept is not None:  # whole, in one rename (the scratch folder is in the cache): never half an entry
         try:
-            os.rename(partial, kept)
-        except OSError:  # another build stored the same part meanwhile
-            shutil.rmtree(partial, ignore_errors=True)
+            os.rename(output, kept)
+        except OSError as error:
+            if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            return output  # another build stored the same part meanwhile
+        return kept
     return output
+
+
+ROOM = 64 * 1024
+"""Bytes a disk must still have free after Pagefind wrote an index there (see check_index)."""
+
+
+def check_index(output: Path, disk: Path) -> None:
+    """Pagefind (1.5.2) reports no error when it cannot write: on a full disk it exits as if
+    all went well, leaving empty or cut-short files, which would be published and cached. So
+    an index is trusted only when the disk it was written to (``disk``, named in the error)
+    still has room, no file of it is empty, and its entry file reads."""
+    stats = os.statvfs(output)
+    free = (stats.f_bfree if os.geteuid() == 0 else stats.f_bavail) * stats.f_frsize
+    if free < ROOM:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(disk))
+    if not readable(output):
+        raise ContentError([Problem("pagefind", 1, f"Pagefind wrote an unreadable index in {output}",
+                                    "check the disk, then build again; if it happens again, " + REINSTALL)])
+
+
+def readable(index: Path) -> bool:
+    """True for a Pagefind output whose entry file reads and with no empty file."""
+    try:
+        json.loads((index / ENTRY).read_text(encoding="utf-8"))
+        return all(os.path.getsize(path) > 0 for path in index.rglob("*") if path.is_file())
+    except (OSError, ValueError):
+        return False
 
 
 def assemble(outputs: list[Path], bundle: Path) -> None:
@@ -227,8 +282,15 @@ def shard_of(plan_id: str, shards: int) -> int:
 
 
 def run_pagefind(pages: Path, bundle: Path) -> None:
+    """Pagefind over ``pages``. It dies with the build: setpriv (util-linux) asks Linux to kill
+    it when the build's thread that started it ends, a killed build included; then a shell
+    runs Pagefind only if the build is still its parent (had the build died before that, no
+    one would kill it)."""
     try:
         command = [str(get_executable()), "--site", str(pages), "--output-path", str(bundle), "--silent"]
+        if SETPRIV:
+            command = [SETPRIV, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", 'test "$PPID" = "$0" && exec "$@"',
+                       str(os.getpid()), *command]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as error:
         raise ContentError([Problem("pagefind", 1, f"Pagefind cannot run: {error}", REINSTALL)]) from None
@@ -237,4 +299,5 @@ def run_pagefind(pages: Path, bundle: Path) -> None:
         raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}", REINSTALL)])
 
 
+SETPRIV = shutil.which("setpriv")
 REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"

@@ -6,6 +6,7 @@ were written, so a failed or interrupted build leaves the published site exactly
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import gc
 import itertools
@@ -13,6 +14,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -40,7 +42,18 @@ from .errors import ContentError, Problem
 from .i18n import catalog
 from .inputs import unusable_files
 from .project import last_updated
-from .publish import Stamp, cache_folder, digest, digest_project, prune, recover, staging, write_atomically
+from .publish import (
+    Stamp,
+    cache_folder,
+    copy_folder,
+    digest,
+    digest_project,
+    prepare_output,
+    prune,
+    staging,
+    tidy_cache,
+    write_atomically,
+)
 from .render_csv import HEADERS, render_plan_csv
 from .render_feeds import render_feed, render_robots, render_sitemap
 from .render_html import (
@@ -254,8 +267,24 @@ def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterat
         yield None
         return
     with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("fork"),
-                             initializer=initializer, initargs=initargs) as pool:
+                             initializer=start_worker, initargs=(os.getpid(), initializer, initargs)) as pool:
         yield pool
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def start_worker(parent: int, initializer: Callable | None = None, initargs: tuple = ()) -> None:
+    """Runs first in every worker process: the worker is killed as soon as the build that
+    started it dies (Linux's parent-death signal), so a killed build leaves no workers behind;
+    then the pool's own ``initializer``."""
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the build died before the signal was asked for
+            os._exit(1)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
@@ -433,11 +462,14 @@ def build(project: Path, output: Path, strict: bool = False, downloads: bool = T
     With ``strict``, warnings (stale or missing translations, glossary misses) are errors.
     Without ``downloads`` (quick previews, benchmarks), no ODT or PDF is made. A ``stamp``
     the caller already read (the command line, before it imported this module) is not read
-    again. A template error is a problem at its template's line."""
-    recover(output.resolve())
-    stamp = stamp or Stamp(project, output, strict, downloads)
+    again, and that caller checked ``output`` (:func:`publish.prepare_output`). A template
+    error is a problem at its template's line."""
+    if stamp is None:
+        output = prepare_output(project, output)
+        stamp = Stamp(project, output, strict, downloads)
     if stamp.unchanged():
         return BuildResult((), 0, stamp.warnings(), unchanged=True)
+    tidy_cache(project)
     with template_errors(project):
         return make_site(project, output, strict, downloads, stamp)
 
@@ -452,7 +484,10 @@ def make_site(project: Path, output: Path, strict: bool, downloads: bool, stamp:
     keys = group_keys(project, loaded, files, shared)
     reused = {name: paths for name, (key, paths) in stamp.published().items() if keys.get(name) == key}
     made: dict[str, list[str]] = {}
-    with staging(output) as stage:
+    def record(stage: Path) -> None:  # the stamp describes the site as it is published
+        stamp.record(loaded.warnings, {name: (keys[name], paths) for name, paths in made.items() if name in keys}, stage)
+
+    with staging(output, before_swap=record) as stage:
         folders: set[str] = set()  # made already (a thousand plans' files are in a few thousand folders)
         # each output is written as soon as it is made: a thousand plans' pages never sit in memory
         for relative, data in itertools.chain(generated(project, loaded, files, output.resolve(), reused, made),
@@ -470,13 +505,11 @@ def make_site(project: Path, output: Path, strict: bool, downloads: bool, stamp:
                 with open(target, "wb") as out:
                     out.write(data)
             count += 1
-        shutil.copytree(project / "templates" / "assets", stage / "assets")
+        copy_folder(project / "templates" / "assets", stage / "assets")
         if loaded.config.badge:
             shutil.copy(project / loaded.config.badge.image, stage / "assets" / badge_name(loaded.config.badge))
         index_site(stage, loaded.glossary, cache=cache_folder(project) / "search")
         count += sum(1 for folder in ("assets", BUNDLE) for p in (stage / folder).rglob("*") if p.is_file())
-    # after the swap: the stamp describes the site as published
-    stamp.record(loaded.warnings, {name: (keys[name], paths) for name, paths in made.items() if name in keys})
     return BuildResult(loaded.editions, count, loaded.warnings)
 
 
@@ -684,7 +717,8 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
         workers = min(len(todo), os.cpu_count() or 1)
         # fork is fastest, but forking a process that runs other threads (the preview) can deadlock
         method = "fork" if threading.active_count() == 1 else "spawn"
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                 initializer=start_worker, initargs=(os.getpid(),)) as pool:
             for job, data in zip(todo, pool.map(make_download, todo), strict=True):
                 files[job.path] = data
                 write_atomically(cache / f"{job.key}{Path(job.path).suffix}", data)

@@ -1,0 +1,434 @@
+"""Publishing never loses anything: builds killed at every step of the swap, folders that are
+not plansite's, and a machine that fails (a full disk, an immutable folder, an unreadable
+file). Each build here is a real process, killed with SIGKILL."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from plansite.cli import main
+
+from .conftest import PROJECT, copy_project
+from .killed_builds import generation_of, publish_generation, visible
+
+SHM = Path("/dev/shm")
+
+
+def test_builds_killed_at_every_step_of_the_swap_never_lose_or_half_publish_a_site(tmp_path: Path) -> None:
+    """Builds killed at every step of the swap, in every sequence of up to three: see
+    tests/killed_builds.py. It runs in a small process of its own, in memory when it can: a
+    few hundred builds on a loaded disk took a minute."""
+    folder = Path(tempfile.mkdtemp(dir=SHM)) if os.access(SHM, os.W_OK) else tmp_path
+    try:
+        done = subprocess.run([sys.executable, "-m", "tests.killed_builds", str(folder), "3"], cwd=PROJECT,
+                              capture_output=True, text=True, timeout=300, check=False)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    assert "killed builds from" in done.stdout
+
+
+def test_the_killed_builds_of_the_issue(tmp_path: Path) -> None:
+    """One build killed while it removes the previous site, the next between its two renames:
+    the recovery publishes the newer complete site, not the half-removed older one."""
+    assert not publish_generation(tmp_path, 1)
+    assert not publish_generation(tmp_path, 2)
+    assert publish_generation(tmp_path, 3, "removing")
+    assert publish_generation(tmp_path, 4, "moved")
+    assert not (tmp_path / "site").exists()
+    assert visible(tmp_path, tmp_path.parent / f"{tmp_path.name}-scratch") == 4
+    assert not publish_generation(tmp_path, 5)
+    assert generation_of(tmp_path / "site") == 5 and sorted(os.listdir(tmp_path)) == ["site"]
+
+
+def test_folders_named_like_leftovers_but_not_plansites_are_left_alone(tmp_path: Path, capfd) -> None:
+    """A folder named site.old-… or site.tmp-… that plansite did not make (someone's backup)
+    is never removed, and never published: it is named on stderr."""
+    assert not publish_generation(tmp_path, 1)
+    backup = tmp_path / "site.old-2024" / "site"
+    backup.mkdir(parents=True)
+    (backup / "notes.txt").write_text("mine", encoding="utf-8")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    kept = tmp_path / f"site.tmp-{dead}-backup"
+    kept.mkdir()
+    (kept / "index.html").write_text("mine", encoding="utf-8")
+    (tmp_path / "site").rename(tmp_path / "gone")
+    assert not publish_generation(tmp_path, 2)
+    assert (backup / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (kept / "index.html").read_text(encoding="utf-8") == "mine"
+    assert generation_of(tmp_path / "site") == 2
+    err = capfd.readouterr().err
+    assert "site.old-2024: named like a folder plansite leaves" in err and f"{kept}: named like" in err
+
+
+def build_cli(project: Path, *options: str, cache: Path, kill_at: str | None = None,
+              **popen) -> subprocess.CompletedProcess:
+    """``python build.py`` in a process of its own, with its own cache; killed at ``kill_at``."""
+    env = {k: v for k, v in os.environ.items() if k != "PLANSITE_TEST_KILL_AT"} | {"PLANSITE_CACHE": str(cache)}
+    if kill_at:
+        env["PLANSITE_TEST_KILL_AT"] = kill_at
+    return subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project), "--no-downloads",
+                           *options], env=env, capture_output=True, text=True, timeout=300, check=False, **popen)
+
+
+def files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def edit(project: Path, text: str) -> None:
+    """A visible change to the plan, so that the next build is a real one."""
+    plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", f"推動以民為本服務{text}", 1),
+                    encoding="utf-8")
+
+
+def test_real_builds_killed_while_removing_then_between_the_renames(tmp_path: Path) -> None:
+    """The issue's sequence with real builds: one killed while it removes the previous site,
+    the next between its two renames. The next build publishes a whole site, exactly what a
+    clean build makes, and leaves nothing behind: no staging or moved-away folder, no search
+    scratch folder in the cache."""
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    cache = tmp_path / "cache"
+    assert build_cli(project, cache=cache).returncode == 0
+    first = files(project / "site")
+    for number, step in enumerate(["removing", "moved"]):
+        edit(project, f"（{number}）")
+        assert build_cli(project, cache=cache, kill_at=step).returncode == -signal.SIGKILL
+    assert not (project / "site").exists(), "killed between the renames: no site until the next build"
+    edit(project, "（最後）")
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    published = files(project / "site")
+    pages = {path for path in published if not path.startswith("pagefind/")}  # the index's names are hashes
+    assert pages == {path for path in first if not path.startswith("pagefind/")}
+    assert "（最後）" in published["plans/mof-2017/index.html"].decode()
+    assert build_cli(project, "--output", str(tmp_path / "clean"), cache=cache).returncode == 0
+    assert published == files(tmp_path / "clean")
+    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml", "templates"]
+    assert not [p for p in cache.rglob("*") if ".tmp-" in p.name], "a killed build's temporaries are left"
+
+
+def tagged(tag: str) -> dict[int, str]:
+    """The processes whose environment holds ``tag``, by id, with the name of their program."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if tag.encode() in (entry / "environ").read_bytes():
+                    found[int(entry.name)] = os.path.basename(os.readlink(entry / "exe"))
+            except OSError:  # gone meanwhile, or a kernel thread
+                pass
+    return found
+
+
+def age(pid: int) -> float:
+    """Seconds since the process started (0 once it is gone)."""
+    try:
+        ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except OSError:
+        return 0.0
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return uptime - ticks / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.parametrize("helper", ["workers", "pagefind"])
+def test_a_killed_build_leaves_no_process_running(tmp_path: Path, helper: str) -> None:
+    """SIGKILL to the build alone (not its process group), while its worker processes make the
+    PDFs, or while Pagefind indexes: they die with it, even when stopped (so they cannot just
+    finish on their own), and the next build leaves nothing of the killed one behind."""
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    cache, tag = tmp_path / "cache", f"PLANSITE_KILL_TEST={uuid.uuid4()}"
+    options = [] if helper == "workers" else ["--no-downloads"]
+    env = os.environ | {"PLANSITE_CACHE": str(cache), tag.split("=")[0]: tag.split("=")[1]}
+    build = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(project), *options],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, helpers = time.monotonic() + 120, {}
+        while not helpers and build.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            helpers = {pid: name for pid, name in tagged(tag).items() if pid != build.pid and (
+                name.startswith("pagefind") if helper == "pagefind" else "python" in name and age(pid) > 0.3)}
+        assert helpers, f"the build ended before any of its {helper} could be caught"
+        for pid in helpers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        build.kill()
+        build.wait()
+        deadline = time.monotonic() + 10
+        while tagged(tag) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert tagged(tag) == {}, f"processes of the killed build are still running: {tagged(tag)}"
+    finally:
+        for pid in tagged(tag):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml", "templates"]
+    assert not [p for p in cache.rglob("*") if ".tmp-" in p.name], "a killed build's temporaries are left"
+
+
+# ---------------------------------------------------------------- folders that are not plansite's
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """A small project with its published site and its cache (copy it: see ``copy_built``)."""
+    folder = tmp_path_factory.mktemp("published")
+    project = copy_project(folder / "project", plans=["mof-2017"])
+    done = build_cli(project, cache=folder / "cache")
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+def copy_built(published: Path, target: Path) -> tuple[Path, Path]:
+    """A copy of the published project, site and cache: (project, cache)."""
+    shutil.copytree(published, target, symlinks=True)
+    return target / "project", target / "cache"
+
+
+def snapshot(folder: Path) -> dict[str, tuple]:
+    """Every file and folder under ``folder``, with its bytes and time: anything touched shows."""
+    return {p.relative_to(folder).as_posix(): (p.is_dir() or p.read_bytes(), p.lstat().st_mtime_ns)
+            for p in folder.rglob("*") if not p.is_symlink()}
+
+
+def one_line(done: subprocess.CompletedProcess, path: str, words: str, inside: bool = False) -> None:
+    """Exit status 1 and one line, ``path: what is wrong — how to fix it``, naming ``path`` (or,
+    ``inside``, a path in that folder)."""
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    named, _, rest = lines[0].partition(": ")
+    assert named == path or inside and named.startswith(path), lines[0]
+    assert " — " in rest and words in rest, lines[0]
+
+
+@pytest.mark.parametrize(("output", "shown", "words"), [
+    (".", "./", "is the project folder itself"),
+    ("..", "../", "holds the project"),
+    ("content", "content/", "is inside content/"),
+    ("content/plans/new", "content/plans/new", "is inside content/"),
+    ("templates/site", "templates/site", "is inside templates/"),
+    ("site.yml", "site.yml", "is a file, not a folder"),
+    ("../notes", "../notes/", "holds files plansite did not write"),
+    ("../cache/site", "../cache/site", "overlaps the cache folder"),
+    ("../loop", "../loop", "symbolic link"),
+])
+def test_an_output_that_is_not_plansites_is_refused_with_nothing_touched(
+        published: Path, tmp_path: Path, monkeypatch, output: str, shown: str, words: str) -> None:
+    """The project, a folder that holds it, the folders a build reads, a file, someone's
+    folder, the cache, a symbolic link loop: one line naming it, and not a file changes."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    (tmp_path / "copy" / "notes").mkdir()
+    (tmp_path / "copy" / "notes" / "mine.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "copy" / "loop").symlink_to(tmp_path / "copy" / "loop")
+    before = snapshot(tmp_path)
+    monkeypatch.chdir(project)
+    one_line(main_here(project, cache, "--output", output), shown, words)
+    assert snapshot(tmp_path) == before
+
+
+def main_here(project: Path, cache: Path, *arguments: str) -> SimpleNamespace:
+    """``python build.py`` in this process (quicker than a process of its own, for a build
+    that must stop before it starts): its exit status and what it printed on stderr."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PLANSITE_CACHE", str(cache))
+        errors = io.StringIO()
+        patch.setattr(sys, "stderr", errors)
+        status = main(["--project", str(project), *arguments])
+    return SimpleNamespace(returncode=status, stderr=errors.getvalue())
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "8765"], ["check"], ["build", "--strict"]])
+def test_every_command_refuses_someone_elses_folder(published: Path, tmp_path: Path, command) -> None:
+    project, cache = copy_built(published, tmp_path / "copy")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("mine", encoding="utf-8")
+    before = snapshot(tmp_path)
+    if command[0] == "serve":  # were it not refused, it would serve until stopped: in a process of its own
+        env = os.environ | {"PLANSITE_CACHE": str(cache)}
+        done = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project), *command,
+                               "--output", str(notes)], env=env, capture_output=True, text=True, timeout=120,
+                              check=False)
+    else:
+        done = main_here(project, cache, *command, "--output", str(notes))
+    one_line(done, f"{notes}/", "holds files plansite did not write")
+    assert snapshot(tmp_path) == before
+
+
+def test_a_cache_folder_holding_other_files_is_refused(published: Path, tmp_path: Path) -> None:
+    """PLANSITE_CACHE pointed at someone's folder: a build would prune it."""
+    project, _ = copy_built(published, tmp_path / "copy")
+    mine = tmp_path / "home"
+    (mine / "search").mkdir(parents=True)
+    (mine / "search" / "notes.txt").write_text("mine", encoding="utf-8")
+    before = snapshot(tmp_path)
+    one_line(main_here(project, mine), f"PLANSITE_CACHE={mine}", "holds files plansite did not write")
+    assert snapshot(tmp_path) == before
+
+
+def test_an_output_through_a_symbolic_link_is_built_where_it_leads(published: Path, tmp_path: Path) -> None:
+    project, cache = copy_built(published, tmp_path / "copy")
+    (tmp_path / "www").mkdir()
+    (project / "site").rename(tmp_path / "www" / "plans")
+    (project / "site").symlink_to(tmp_path / "www" / "plans")
+    edit(project, "（連結）")
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert (project / "site").is_symlink()
+    assert "（連結）" in (tmp_path / "www" / "plans" / "plans" / "mof-2017" / "index.html").read_text(encoding="utf-8")
+    assert sorted(os.listdir(tmp_path / "www")) == ["plans"]
+    (project / "site").unlink()
+    (project / "site").symlink_to(project / "content")
+    one_line(build_cli(project, cache=cache), "site/", "is inside content/")
+
+
+def test_a_site_and_a_cache_from_before_marks_are_replaced_only_when_the_stamp_vouches(
+        published: Path, tmp_path: Path) -> None:
+    """A site an older plansite published has no mark: it is replaced when it is exactly what
+    that build's stamp in the cache records, and refused once someone changed it. A cache from
+    then is known by its layout."""
+    from plansite.publish import CACHE_MARK, MARK, digest_site, stamp_name
+
+    project, cache = copy_built(published, tmp_path / "copy")
+    site = project / "site"
+    (site / MARK).unlink()
+    (cache / CACHE_MARK).unlink()
+    stamp = cache / "builds" / stamp_name(site.resolve())
+    stamp.write_text(json.dumps({"inputs": "older", "site": digest_site(site)}), encoding="utf-8")
+    (site / "index.html").write_text("changed by hand", encoding="utf-8")
+    before = snapshot(tmp_path)
+    one_line(build_cli(project, cache=cache), "site/", "holds files plansite did not write")
+    assert snapshot(tmp_path) == before
+    stamp.write_text(json.dumps({"inputs": "older", "site": digest_site(site)}), encoding="utf-8")
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert (site / MARK).is_file() and (cache / CACHE_MARK).is_file()
+    assert (site / "index.html").read_text(encoding="utf-8") != "changed by hand"
+
+
+# ---------------------------------------------------------------- a machine that fails
+
+
+@contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[Path]:
+    """``folder`` as a disk of its own of ``size`` (a tmpfs), unmounted after."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small disk (tmpfs) needs root")
+    folder.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@contextmanager
+def immutable(path: Path) -> Iterator[None]:
+    """``path`` made immutable (chattr +i: not even root may change it), made mutable after."""
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True, check=False)
+    if done.returncode:
+        pytest.skip(f"this machine cannot make a file immutable (chattr +i {path}): {done.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_a_full_disk_while_the_site_is_written(published: Path, tmp_path: Path) -> None:
+    """The site's disk fills up while the new site is written beside the published one: one
+    line naming the file, the published site as it was, and nothing left on that disk."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    with small_disk(tmp_path / "disk", "1600k") as disk:
+        shutil.copytree(project / "site", disk / "site")  # as published there
+        before = files(disk / "site")
+        edit(project, "（滿）")
+        done = build_cli(project, "--output", str(disk / "site"), cache=cache)
+        one_line(done, f"{disk}/site/", "the disk is full", inside=True)
+        assert files(disk / "site") == before
+        assert os.listdir(disk) == ["site"]
+
+
+@pytest.mark.parametrize("size", ["100k", "200k", "600k"])
+def test_a_full_disk_while_the_cache_is_written(published: Path, tmp_path: Path, size: str) -> None:
+    """The cache's disk fills up: at its first entry (100k), while the pages Pagefind reads are
+    copied there (200k), or while Pagefind writes the index there (600k: Pagefind itself says
+    nothing of a full disk). One line naming the cache, never the site; the published site as
+    it was; no half-written entry left."""
+    project, _ = copy_built(published, tmp_path / "copy")
+    before = files(project / "site")
+    edit(project, "（滿）")
+    with small_disk(tmp_path / "disk", size) as disk:
+        done = build_cli(project, cache=disk / "cache")
+        one_line(done, f"{disk}/cache/", "the disk is full", inside=True)
+        assert not [p for p in (disk / "cache").rglob("*") if ".tmp-" in p.name]
+    assert files(project / "site") == before
+    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml", "templates"]
+
+
+@pytest.mark.parametrize("fault", ["immutable site", "immutable page", "immutable parent", "read-only disk",
+                                   "immutable cache"])
+def test_a_site_or_cache_that_cannot_be_changed(published: Path, tmp_path: Path, fault: str) -> None:
+    """site/ (or a page in it, the folder it is in, its disk, the cache) cannot be changed:
+    one line naming it and what to do, the published site as it was, nothing left behind."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    with small_disk(tmp_path / "disk", "8m") as disk:
+        parent = disk / "www"
+        site = parent / "site"
+        shutil.copytree(project / "site", site)  # as published there
+        before = files(site)
+        edit(project, "（改）")
+        if fault == "read-only disk":
+            subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+            blocked, expected, words = contextlib.nullcontext(), f"{site}/", "is on a read-only file system"
+        else:
+            path = {"immutable site": site, "immutable page": site / "plans" / "mof-2017" / "index.html",
+                    "immutable parent": parent, "immutable cache": cache / "plans"}[fault]
+            blocked, expected = immutable(path), f"{path}/" if path.is_dir() else str(path)
+            words = "immutable" if path != parent and path != cache / "plans" else "cannot be changed"
+        with blocked:
+            done = build_cli(project, "--output", str(site), cache=cache)
+        one_line(done, expected, words)
+        assert files(site) == before
+        assert os.listdir(parent) == ["site"]
+
+
+def test_an_input_file_that_cannot_be_read(tmp_path: Path) -> None:
+    """A plan the build may not read: one line naming it, nothing published. As root every file
+    can be read, so the build then runs as nobody."""
+    base = Path(tempfile.mkdtemp(dir="/tmp" if os.geteuid() == 0 else tmp_path))
+    try:
+        os.chmod(base, 0o755)
+        project = copy_project(base / "project", plans=["mof-2017"])
+        plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
+        plan.chmod(0)
+        command = [sys.executable, str(PROJECT / "build.py"), "--project", str(project), "--no-downloads"]
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "-R", "nobody:nogroup", str(base)], check=True)
+            command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
+        env = os.environ | {"PLANSITE_CACHE": str(base / "cache"), "HOME": str(base)}
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+        one_line(done, "content/plans/mof-2017.zh-Hant.md", "permission denied")
+        assert not (project / "site").exists()
+    finally:
+        shutil.rmtree(base)
