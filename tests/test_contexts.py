@@ -3,7 +3,7 @@ template, a formula or a script (or is right-to-left, astral or combining), reac
 output escaped for that output's own syntax. So it reads back exactly as written and changes
 nothing around it: every page in Chromium (h1, title, metadata, JSON-LD, the whole body), the
 search page, the feeds, sitemap and robots.txt, the JSON, the CSV opened in LibreOffice Calc,
-and the ODT's and PDF's metadata. docs/security.contexts.md lists what each context needs.
+and the ODT's and PDF's metadata. docs/security.md lists what each context needs.
 """
 
 from __future__ import annotations
