@@ -41,7 +41,7 @@ PUBLISHER_EN = "Publisher <!-- x ' \""
 ADDRESS = "臺北市 </script><b>1</b> 號"
 PHONE = "+886 2 2345 6789"
 LONG_WORD = "Ｗ" + "W" * 300
-PARAGRAPH = "請依本計畫辦理 </script> {{ 7*7 }} \u2028 \u2029 段落。"
+PARAGRAPH = "請依本計畫辦理 </script> {{ 7*7 }} 段落。"
 FORMULAS = {  # action text: what LibreOffice Calc must show (docs: "Open data in spreadsheets")
     "=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0",
     '=HYPERLINK("https://evil.example","點我")': '\'=HYPERLINK("https://evil.example","點我")',
