@@ -1,8 +1,10 @@
 """PDF renderer: the print edition of a plan → a tagged PDF/UA-1 document.
 
 WeasyPrint renders ``templates/print.html`` with ``pdf_variant="pdf/ua-1"`` (structure tree,
-marked content, catalog /Lang, DisplayDocTitle, XMP pdfuaid). pikepdf then adds what WeasyPrint
-leaves out: /Scope on every table header cell and dc:language in the XMP metadata. WeasyPrint
+marked content, catalog /Lang, DisplayDocTitle, XMP pdfuaid). pikepdf then repairs its structure
+tree (``pdf_tags.repair``: page furniture as artifacts, one element per HTML element across
+pages, list items, links) and adds what WeasyPrint leaves out: /Scope on every table header
+cell, /Lang on spans in the other language, and dc:language in the XMP metadata. WeasyPrint
 only logs PDF/UA problems, so its ERROR lines are collected and fail the build. Before any
 rendering, ``uncovered_characters`` makes sure the embedded font can draw every character of
 the plan, because WeasyPrint would otherwise drop such a character silently.
@@ -23,6 +25,7 @@ from fontTools.ttLib import TTCollection
 from . import model as m
 from .errors import Problem
 from .languages import CHINESE
+from .pdf_tags import element_numbers, repair
 from .publish import digest, write_atomically
 
 FONT_FILES = (
@@ -49,13 +52,14 @@ def render_plan_pdf(print_html: str, stylesheet: Path, lang: str) -> bytes:
     try:
         from weasyprint import CSS, HTML  # half a second to import: only when a PDF is made
 
-        pdf = HTML(string=print_html, base_url=str(stylesheet.parent)).write_pdf(
-            stylesheets=[CSS(filename=str(stylesheet))], pdf_variant="pdf/ua-1")
+        with element_numbers() as elements:
+            pdf = HTML(string=print_html, base_url=str(stylesheet.parent)).write_pdf(
+                stylesheets=[CSS(filename=str(stylesheet))], pdf_variant="pdf/ua-1")
     finally:
         logger.removeHandler(handler)
     if errors:
         raise PdfError("; ".join(errors))
-    return finish(pdf, lang)
+    return finish(pdf, lang, elements)
 
 
 class _Collect(logging.Handler):
@@ -67,10 +71,11 @@ class _Collect(logging.Handler):
         self.errors.append(record.getMessage())
 
 
-def finish(pdf: bytes, lang: str) -> bytes:
-    """Add /Scope to every TH, /Lang to every text span in the other language, and dc:language
-    to the XMP; save with a content-derived /ID."""
+def finish(pdf: bytes, lang: str, elements: dict[int, object]) -> bytes:
+    """Repair the structure tree; add /Scope to every TH, /Lang to every text span in the other
+    language, and dc:language to the XMP; save with a content-derived /ID."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
+        repair(document, elements)
         mark_span_languages(document, lang)
         for element in structure(document.Root.StructTreeRoot):
             if element.get("/S") == "/TH":

@@ -610,6 +610,7 @@ def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
     stylesheet = project / "templates" / "print.css"
     versions = ", ".join(f"{name} {version(name)}" for name in ("weasyprint", "pikepdf", "odfdo"))
     code = {kind: (Path(__file__).parent / f"render_{kind}.py").read_bytes() for kind in ("odt", "pdf")}
+    code["pdf"] += (Path(__file__).parent / "pdf_tags.py").read_bytes()
     fonts = font_sizes()
 
     def odt(plan: m.Plan, lang: str) -> Job:
