@@ -8,8 +8,9 @@ or in CSS changes that, so :func:`repair` rebuilds the tree with pikepdf:
 
 - content whose element the root cannot reach (the page's margin boxes) becomes a pagination
   artifact, in the content stream itself;
-- the pieces of one HTML element on consecutive pages become one element again (each piece
-  carries the number of its HTML element, see :func:`element_numbers`);
+- the pieces of one HTML element on consecutive pages become one element again, and so do the
+  lines of a link (each piece carries the number of its HTML element, see
+  :func:`element_numbers`);
 - a table's header row repeated on a later page becomes an artifact;
 - every list item is Lbl (its printed number, if any) + LBody; a ``dl``'s term and
   description are one item;
@@ -179,9 +180,11 @@ def _last_page(tree: _Tree, element) -> int:
 
 
 def _same_element(tree: _Tree, a, b) -> bool:
-    """Two sibling elements are pieces of one HTML element cut by a page break."""
+    """Two sibling elements are pieces of one HTML element cut by a page break, or the lines
+    of one link or span."""
     return (is_element(a) and is_element(b) and NUMBER in a and a.get(NUMBER) == b.get(NUMBER)
-            and role(a) == role(b) and _first_page(tree, b) > _last_page(tree, a) >= 0)
+            and role(a) == role(b) and (role(a) in ("Link", "Span")
+                                        or _first_page(tree, b) > _last_page(tree, a) >= 0))
 
 
 def _join_pieces(tree: _Tree, node) -> None:

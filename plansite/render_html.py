@@ -133,7 +133,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         return mark_other_language(text, lang)
 
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
-                       spans=lambda text: inlines(m.spans(text), mark),
+                       spans=lambda text: inlines(m.spans(text), mark), ranges=ranges,
                        long_date=roc_date if lang != "en" else english_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
                        page_metadata=page_metadata, action_summary=action_summary, site_pages=SITE_PAGES,
@@ -155,7 +155,8 @@ def render_index(env: jinja2.Environment, editions: tuple[m.Edition, ...], page:
 
 def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: dict[str, int]) -> str:
     """A plan's page. An English page of an untranslated plan shows the Chinese text, marked.
-    ``sizes`` are the byte sizes of the downloads, by path in the site."""
+    ``sizes`` are the byte sizes of the downloads, by path in the site (a PDF's page count
+    under 'PATH#pages')."""
     plan = edition.en if page.english and edition.en else edition.zh
     folder = "en" if plan.lang == "en" else "zh-Hant"
     downloads = [(kind, f"downloads/{plan.id}.{folder}.{kind}") for kind in ("odt", "pdf")]
@@ -163,7 +164,8 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         page=page, edition=edition, plan=plan, content_lang=plan.lang,
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
-        downloads=[(kind, path, file_size(sizes[path], page.lang)) for kind, path in downloads if path in sizes],
+        downloads=[(kind, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
+                   for kind, path in downloads if path in sizes],
     ))
 
 
@@ -382,6 +384,12 @@ def inlines(nodes: tuple[m.Inline, ...], text=escape) -> Markup:
         elif isinstance(node, m.Note):
             out.append(f'<span class="ps-note">{text(node.text)}</span>')
     return Markup("".join(out))
+
+
+def ranges(html: Markup) -> Markup:
+    """A range such as 105.5.1~105.5.31 may wrap after its '~': with no break in it, it is wider
+    than a deadline column (HTML that ``spans`` made: a '~' is never inside a tag)."""
+    return Markup(str(html).replace("~", "~<wbr>"))
 
 
 def runs(children: tuple[m.Group | m.Action, ...]) -> list[m.Group | list[m.Action]]:

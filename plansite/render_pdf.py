@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pikepdf
 from fontTools.ttLib import TTCollection
+from pikepdf.models.metadata import PdfMetadata
 
 from . import model as m
 from .errors import Problem
 from .languages import CHINESE
-from .pdf_tags import element_numbers, repair
+from .pdf_tags import content_refs, element_numbers, repair
 from .publish import digest, write_atomically
 
 FONT_FILES = (
@@ -37,6 +38,18 @@ PDF_LANGUAGES = {"zh-Hant-TW": "zh-TW", "en": "en"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 """In a Chinese PDF, a text run with a Latin word and no Chinese (one line of a wrapped English
 name) is English."""
+
+
+PAGED_TEXT = "http://ns.adobe.com/xap/1.0/t/pg/"
+"""XMP's paged-text schema: its NPages states the page count where the site can read it
+without parsing the PDF (the XMP stream is never compressed or in an object stream)."""
+PAGE_COUNT = re.compile(rb'xmpTPg:NPages(?:="|(?:\s[^>]*)?>)(\d+)')
+
+
+def page_count(pdf: bytes) -> int | None:
+    """The page count a PDF made here states in its XMP metadata."""
+    found = PAGE_COUNT.search(pdf)
+    return int(found.group(1)) if found else None
 
 
 class PdfError(Exception):
@@ -73,7 +86,7 @@ class _Collect(logging.Handler):
 
 def finish(pdf: bytes, lang: str, elements: dict[int, object]) -> bytes:
     """Repair the structure tree; add /Scope to every TH, /Lang to every text span in the other
-    language, and dc:language to the XMP; save with a content-derived /ID."""
+    language, and dc:language and the page count to the XMP; save with a content-derived /ID."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
         repair(document, elements)
         mark_span_languages(document, lang)
@@ -86,8 +99,10 @@ def finish(pdf: bytes, lang: str, elements: dict[int, object]) -> bytes:
                     attributes = pikepdf.Dictionary(O=pikepdf.Name("/Table"))
                     element.A = attributes
                 attributes.Scope = pikepdf.Name(scope)
+        PdfMetadata.register_xml_namespace(PAGED_TEXT, "xmpTPg")
         with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             meta["dc:language"] = [PDF_LANGUAGES.get(lang, lang)]
+            meta["xmpTPg:NPages"] = str(len(document.pages))
         output = io.BytesIO()
         document.save(output, deterministic_id=True)
     return output.getvalue()
@@ -102,9 +117,7 @@ def mark_span_languages(document: pikepdf.Pdf, lang: str) -> None:
     for element in structure(document.Root.StructTreeRoot):
         if element.get("/S") != "/Span" or "/Pg" not in element:
             continue
-        kids = element.get("/K")
-        mcids = [k for k in (kids if isinstance(kids, pikepdf.Array) else [kids]) if isinstance(k, int)]
-        text = "".join(texts.get((element.Pg.objgen, mcid), "") for mcid in mcids)
+        text = "".join(texts.get(ref, "") for ref in content_refs(element))
         if english and CHINESE.search(text):
             element.Lang = pikepdf.String("zh-TW")
         elif not english and LATIN_WORD.search(text) and not CHINESE.search(text):

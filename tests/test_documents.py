@@ -3,6 +3,7 @@ poppler, the same headings and actions as the web page, and byte-identical rebui
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -10,6 +11,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pikepdf
@@ -178,13 +180,189 @@ def test_pdf_fonts_are_embedded_with_unicode_maps(built) -> None:
             assert "Noto-Sans-CJK-TC" in row
 
 
-def test_pdf_text_holds_every_heading_and_action(built) -> None:
+def paragraphs(plan: m.Plan) -> list[str]:
+    """The text of every paragraph of the plan: sections, list items, groups and actions."""
+    found: list[str] = []
+
+    def walk(blocks) -> None:
+        for block in blocks:
+            if isinstance(block, m.Paragraph):
+                found.append(m.plain_text(block.inlines))
+            elif isinstance(block, m.ListBlock):
+                for item in block.items:
+                    walk(item.blocks)
+
+    for item in m.items(plan):
+        walk(item.blocks if isinstance(item, m.Section) else item.description if isinstance(
+            item, m.Group) else item.body)
+    return found
+
+
+def test_pdf_text_holds_every_heading_action_and_paragraph_unbroken(built) -> None:
+    """In reading order (pdftotext -raw), no running title or page number cuts a paragraph
+    that runs on to the next page: they are artifacts that extraction skips."""
     site, plans = built
     for plan in plans:
         text = squeeze(subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(document(site, plan, "pdf")), "-"],
                                       capture_output=True, text=True, check=True).stdout)
-        for expected in headings(plan) + action_texts(plan):
+        for expected in headings(plan) + action_texts(plan) + paragraphs(plan):
             assert squeeze(expected) in text, f"{plan.id} {plan.lang}: {expected[:40]}"
+        assert squeeze(plan.title) not in text.replace(squeeze(plan.title), "", 1), "the running title is text"
+
+
+def pdf_audit(path: Path):
+    from plansite.pdf_tags import audit
+    from plansite.render_pdf import marked_texts
+
+    with pikepdf.open(path) as pdf:
+        return audit(pdf, marked_texts(pdf)), sections_below(pdf)
+
+
+def sections_below(pdf: pikepdf.Pdf) -> Counter:
+    """Roles of the elements inside the plan's sections (not the cover's metadata list)."""
+    from plansite.pdf_tags import elements_below, role
+
+    found: Counter = Counter()
+    for element in elements_below(pdf.Root.StructTreeRoot.K[0]):
+        if role(element) == "Sect" and role(element.P) == "Document":
+            found.update(role(e) for e in elements_below(element))
+    return found
+
+
+def test_pdf_structure_follows_the_parent_tree_and_matches_the_web_page(built) -> None:
+    """Every page's marked content and every parent-tree entry lead to an element the root
+    reaches (the running title and page numbers are artifacts); no heading inside a heading;
+    every LI is [Lbl] LBody; one Table per HTML table, with its caption and rows; links are
+    Link elements with their annotations. Headings, tables and list items are counted against
+    the plan's web page."""
+    site, plans = built
+    for plan in plans:
+        found, inside = pdf_audit(document(site, plan, "pdf"))
+        assert found.problems == [], (plan.id, plan.lang, found.problems[:5])
+        page = html.fromstring((site / ("en" if plan.lang == "en" else "") / "plans" / plan.id / "index.html"
+                                ).read_bytes())
+        body = page.find_class("ps-plan__body")[0]
+        web_headings = [(int(h.tag[1]), squeeze("".join(h.itertext()))) for h in body.iter("h2", "h3", "h4", "h5", "h6")]
+        assert [(level, squeeze(text)) for level, text in found.headings] == [(1, squeeze(plan.title))] + web_headings
+        tables = body.findall(".//table")
+        assert [squeeze(t["caption"]) for t in found.tables] == [
+            squeeze("".join(t.find("caption").itertext())) for t in tables], (plan.id, plan.lang)
+        assert [t["rows"] for t in found.tables] == [len(t.findall(".//tr")) for t in tables]
+        assert inside["LI"] == len(body.findall(".//li")) == inside["LBody"], (plan.id, plan.lang)
+        assert found.roles["Link"] == 2  # the plan's address and its QR code
+
+
+def test_pdf_structure_of_links_lists_and_tables_that_cross_pages() -> None:
+    """A small document made for the cases the plans may not have: a link in running text, a
+    list item of two paragraphs, a list and a table that run over three pages."""
+    from plansite.pdf_tags import audit
+    from plansite.render_pdf import marked_texts, render_plan_pdf
+
+    rows = "".join(f"<tr><th scope='row'>{i}</th><td>Row {i}<p>more</p></td></tr>" for i in range(90))
+    items = "".join(f"<li><p>Item {i}</p><p>its second paragraph</p></li>" for i in range(60))
+    pdf = render_plan_pdf(
+        "<html lang='en'><title>Test</title><body><h1>Test</h1>"
+        "<p>See <a href='https://example.org/'>the example</a> for more.</p>"
+        f"<ul>{items}</ul><table><caption>Numbers</caption><thead><tr><th scope='col'>No.</th>"
+        f"<th scope='col'>Text</th></tr></thead><tbody>{rows}</tbody></table></body></html>",
+        PROJECT / "templates" / "print.css", "en")
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        found = audit(document, marked_texts(document))
+        assert len(document.pages) > 4
+    assert found.problems == []
+    assert [(t["caption"], t["rows"]) for t in found.tables] == [("Numbers", 91)]
+    assert len(found.tables[0]["pages"]) > 2
+    assert found.roles["L"] == 1 and found.roles["LI"] == found.roles["LBody"] == 60
+    assert found.roles["Link"] == 1 and found.roles["THead"] == 1
+
+
+def test_pdf_passes_page_validation_pdf_ua_1(built) -> None:
+    """page (page-validation on PyPI) runs veraPDF's machine-checkable PDF/UA-1 rules."""
+    from page import validate_pdf
+
+    site, plans = built
+    for plan in plans:
+        report = validate_pdf(str(document(site, plan, "pdf")), profile="ua1")
+        assert report.is_compliant, (plan.id, plan.lang, [(f.rule_id, f.message) for f in report.failures][:5])
+
+
+def vertical_rules(page: pikepdf.Page) -> list[tuple[float, float, float]]:
+    """(x, top, bottom) of every vertical line drawn on a page (WeasyPrint draws cell borders as
+    lines), in points from the top left, as poppler measures words."""
+    height = float(page.MediaBox[3])
+    matrices = [pikepdf.Matrix()]
+    start = None
+    found = []
+    for operands, operator in pikepdf.parse_content_stream(page, "q Q cm m l"):
+        name = str(operator)
+        if name == "q":
+            matrices.append(matrices[-1])
+        elif name == "Q":
+            matrices.pop()
+        elif name == "cm":
+            matrices[-1] = pikepdf.Matrix(*[float(x) for x in operands]) @ matrices[-1]
+        elif name == "m":
+            start = matrices[-1].transform((float(operands[0]), float(operands[1])))
+        elif name == "l" and start:
+            end = matrices[-1].transform((float(operands[0]), float(operands[1])))
+            if abs(start[0] - end[0]) < 0.01:
+                found.append((start[0], height - max(start[1], end[1]), height - min(start[1], end[1])))
+            start = end
+    return found
+
+
+def words(path: Path) -> list[tuple[int, str, float, float, float, float]]:
+    """(page, word, left, top, right, bottom) of every word poppler finds."""
+    xhtml = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                           check=True, timeout=120).stdout
+    ns = "{http://www.w3.org/1999/xhtml}"
+    return [(number, word.text or "", *(float(word.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")))
+            for number, page in enumerate(etree.fromstring(xhtml).iter(f"{ns}page"), start=1)
+            for word in page.iter(f"{ns}word")]
+
+
+def words_across_cell_borders(path: Path) -> list[tuple[int, str]]:
+    """Words that a table's column border runs through: text that left its cell."""
+    with pikepdf.open(path) as pdf:
+        rules = [vertical_rules(page) for page in pdf.pages]
+    return [(number, text) for number, text, left, top, right, bottom in words(path)
+            if any(left + 0.5 < x < right - 0.5 and min(end, bottom) - max(start, top) > (bottom - top) / 2
+                   for x, start, end in rules[number - 1])]
+
+
+def test_pdf_text_stays_in_its_cell(built) -> None:
+    """No word crosses a table's column border (a date range once ran over the next column)."""
+    site, plans = built
+    for plan in plans:
+        assert words_across_cell_borders(document(site, plan, "pdf")) == [], (plan.id, plan.lang)
+
+
+def test_a_table_starts_below_its_headings_when_its_header_and_first_row_fit(tmp_path: Path) -> None:
+    """The headings of a group stay with its table, and the table begins on the same page when
+    its header row and first row fit there; a row is never split."""
+    from plansite.render_pdf import render_plan_pdf
+
+    def page_of_first_row(paragraphs: int) -> tuple[int, int]:
+        rows = "".join(f"<tr><th scope='row'>{i}.</th><td><p>Measure {i}, " + "long enough to wrap. " * 12
+                       + "</p></td><td>105.5.1~105.5.31</td></tr>" for i in range(1, 30))
+        table = ("<table class='ps-table ps-action-table'><caption>Cap</caption><thead><tr>"
+                 "<th scope='col' class='ps-action-table__num'>No.</th><th scope='col'>Measures</th>"
+                 "<th scope='col' class='ps-action-table__deadline'>Deadline</th></tr></thead>"
+                 f"<tbody>{rows}</tbody></table>")
+        body = "".join(f"<p>Paragraph {i}, filling the page.</p>" for i in range(paragraphs))
+        pdf = tmp_path / "table.pdf"
+        pdf.write_bytes(render_plan_pdf(
+            f"<html lang='en'><title>T</title><body><h1>T</h1><section><h2>One</h2>{body}</section><section>"
+            f"<h2>Two</h2><section><h3><span class='ps-group__label'>Item</span> Group</h3>{table}</section>"
+            "</section></body></html>", PROJECT / "templates" / "print.css", "en"))
+        pages = [squeeze(t) for t in subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True,
+                                                    text=True, check=True).stdout.split("\f")]
+        return (next(i for i, t in enumerate(pages) if "Measure1," in t),
+                next(i for i, t in enumerate(pages) if "ItemGroup" in t))
+
+    assert page_of_first_row(10) == (0, 0)  # room for it: the table starts on page 1
+    first_row, heading = page_of_first_row(24)
+    assert first_row == heading == 1  # no room: headings and table move together
 
 
 def test_pdfua_checker_finds_no_problems(built) -> None:
@@ -268,9 +446,14 @@ def test_download_links_name_format_language_and_size(built) -> None:
     assert [a.get("href").rsplit("/", 1)[1] for a in links] == ["mof-2017.zh-Hant.odt", "mof-2017.zh-Hant.pdf"]
     size = (site / "downloads" / "mof-2017.zh-Hant.odt").stat().st_size
     assert links[0].text == f"下載 ODF 文件（中文，可編輯，{round(size / 1024)} KB）" == links[0].get("title")
+    pages = len(pikepdf.open(site / "downloads" / "mof-2017.zh-Hant.pdf").pages)
+    size = (site / "downloads" / "mof-2017.zh-Hant.pdf").stat().st_size
+    assert links[1].text == f"下載 PDF 文件（中文，{pages} 頁，{round(size / 1024)} KB）"
     english = html.fromstring((site / "en" / "plans" / "mof-2017" / "index.html").read_bytes())
-    assert [a.text.split(" (")[0] for a in english.iter("a") if "/downloads/" in a.get("href", "")] == [
-        "Download the ODF document", "Download the PDF document"]
+    texts = [a.text for a in english.iter("a") if "/downloads/" in a.get("href", "")]
+    assert [text.split(" (")[0] for text in texts] == ["Download the ODF document", "Download the PDF document"]
+    pages = len(pikepdf.open(site / "downloads" / "mof-2017.en.pdf").pages)
+    assert re.fullmatch(rf"Download the PDF document \(English, {pages} pages, \d+ KB\)", texts[1])
 
 
 def span_languages(path: Path) -> list[tuple[str, str]]:
