@@ -3,6 +3,7 @@ poppler, the same headings and actions as the web page, and byte-identical rebui
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import json
@@ -75,7 +76,7 @@ def test_odt_package_is_strict_odf_1_2(built) -> None:
         assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
         assert package.read("mimetype") == b"application/vnd.oasis.opendocument.text"
         assert sorted(package.namelist()) == sorted(
-            ["mimetype", "content.xml", "styles.xml", "meta.xml", "META-INF/manifest.xml"])
+            ["mimetype", "content.xml", "styles.xml", "meta.xml", "Pictures/qr.png", "META-INF/manifest.xml"])
         for part in ("content.xml", "styles.xml", "meta.xml"):
             root = etree.fromstring(package.read(part))
             assert root.get(f"{{{ODF}office:1.0}}version") == "1.2", part
@@ -85,7 +86,7 @@ def test_odt_package_is_strict_odf_1_2(built) -> None:
         assert manifest_schema.validate(manifest), manifest_schema.error_log.last_error
         assert manifest.get(f"{{{ODF}manifest:1.0}}version") == "1.2"
         listed = {e.get(f"{{{ODF}manifest:1.0}}full-path") for e in manifest}
-        assert listed == {"/", "content.xml", "styles.xml", "meta.xml"}
+        assert listed == {"/", "content.xml", "styles.xml", "meta.xml", "Pictures/qr.png"}
 
 
 def odt_xml(path: Path, part: str):
@@ -134,6 +135,98 @@ def test_libreoffice_opens_every_odt_with_every_heading_and_action(built, tmp_pa
         text = squeeze((tmp_path / document(site, plan, "odt").with_suffix(".txt").name).read_text("utf-8-sig"))
         for expected in headings(plan) + action_texts(plan):
             assert squeeze(expected) in text, f"{plan.id} {plan.lang}: {expected[:40]}"
+
+
+STYLE = f"{{{ODF}style:1.0}}"
+FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
+TEXT = f"{{{ODF}text:1.0}}"
+
+
+def style_size(styles, name: str) -> float:
+    element = styles.find(f".//{STYLE}style[@{STYLE}name='{name}']/{STYLE}text-properties")
+    return float(element.get(f"{FO}font-size").removesuffix("pt"))
+
+
+def test_odt_looks_like_the_agency_s_own_document(built) -> None:
+    """Chinese text in a heading is as large as its Western text (ODF sizes each script
+    apart); the title as running header and page numbers on every page; rows never split, the
+    header row repeated; each table with the web page's caption and a name saying what it
+    holds; group labels and the QR code (with its alternative text) as on the web page."""
+    site, plans = built
+    for plan in plans:
+        path = document(site, plan, "odt")
+        styles, content = odt_xml(path, "styles.xml"), odt_xml(path, "content.xml")
+        for root in (styles, content):
+            for properties in root.iter(f"{STYLE}text-properties"):
+                for western, asian in ((f"{FO}font-size", f"{STYLE}font-size-asian"),
+                                       (f"{FO}font-weight", f"{STYLE}font-weight-asian"),
+                                       (f"{STYLE}font-name", f"{STYLE}font-name-asian")):
+                    if properties.get(western):
+                        assert properties.get(asian) == properties.get(western), (plan.id, western)
+                if properties.getparent().tag != f"{STYLE}default-style":
+                    assert properties.get(f"{FO}language") is None
+        body = style_size(styles, "Text_20_body")
+        assert style_size(styles, "Title") > style_size(styles, "Heading_20_1") > style_size(
+            styles, "Heading_20_2") > style_size(styles, "Heading_20_3") > body
+        master = styles.find(f".//{STYLE}master-page")
+        assert "".join(master.find(f"{STYLE}header").itertext()) == plan.title
+        footer = master.find(f"{STYLE}footer")
+        assert footer.find(f".//{TEXT}page-number") is not None and footer.find(f".//{TEXT}page-count") is not None
+        rows = content.findall(f".//{{{ODF}table:1.0}}table-row")
+        row_style = content.find(f".//{STYLE}style[@{STYLE}name='Table_20_Row']/{STYLE}table-row-properties")
+        assert all(r.get(f"{{{ODF}table:1.0}}style-name") == "Table_20_Row" for r in rows)
+        assert not rows or row_style.get(f"{FO}keep-together") == "always"
+        page = html.fromstring((site / ("en" if plan.lang == "en" else "") / "plans" / plan.id / "index.html"
+                                ).read_bytes())
+        web = page.find_class("ps-plan__body")[0]
+        captions = ["".join(p.itertext()) for p in content.iter(f"{TEXT}p")
+                    if p.get(f"{TEXT}style-name") == "Table_20_Caption"]
+        assert [squeeze(c) for c in captions] == [squeeze("".join(t.find("caption").itertext()))
+                                                  for t in web.iter("table")]
+        names = [t.get(f"{{{ODF}table:1.0}}name") for t in content.iter(f"{{{ODF}table:1.0}}table")]
+        assert len(set(names)) == len(names) == len(captions)
+        plain = functools.partial(re.sub, r"[\s./\\*?:\[\]'_]", "")
+        assert all(plain(caption)[:6] in plain(name) for name, caption in zip(names, captions, strict=True))
+        labels = ["".join(p.itertext()) for p in content.iter(f"{TEXT}p")
+                  if p.get(f"{TEXT}style-name") == "Group_20_Label"]
+        assert labels == [label.text for label in web.find_class("ps-group__label")]
+        frame = content.find(".//{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}frame")
+        title = frame.findtext("{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}title")
+        assert plan.id in title and ("QR" in title)
+        assert "Pictures/qr.png" in zipfile.ZipFile(path).namelist()
+        for basis in plan.basis:
+            text = squeeze("".join(content.itertext()))
+            assert (basis.ref is None or squeeze(basis.ref) in text) and squeeze(basis.title) in text
+
+
+def test_libreoffice_lays_out_every_odt_with_larger_headings_and_page_numbers(built, tmp_path: Path) -> None:
+    """LibreOffice turns each ODT into PDF: every page has its number and the plan's title,
+    and each section heading is set larger than the text of the page."""
+    site, plans = built
+    files = [str(document(site, plan, "odt")) for plan in plans]
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), *files],
+                   check=True, capture_output=True, timeout=600, env=os.environ | {"HOME": str(tmp_path)})
+    ns = "{http://www.w3.org/1999/xhtml}"
+    for plan in plans:
+        pdf = tmp_path / document(site, plan, "odt").with_suffix(".pdf").name
+        xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                               check=True, timeout=120).stdout
+        pages = list(etree.fromstring(xhtml).iter(f"{ns}page"))
+        lines = [[(squeeze(" ".join(w.text or "" for w in line.iter(f"{ns}word"))),
+                   float(line.get("yMax")) - float(line.get("yMin"))) for line in page.iter(f"{ns}line")]
+                 for page in pages]
+        for number, page_lines in enumerate(lines, start=1):
+            texts = [text for text, _ in page_lines]
+            assert f"{number}/{len(pages)}" in texts, (plan.id, plan.lang, number)
+            assert squeeze(plan.title) in "".join(texts)
+        heights = sorted(height for page_lines in lines for _, height in page_lines)
+        body = heights[len(heights) // 2]
+        for section in plan.sections:
+            wanted = squeeze(m.numbered(section.number, m.plain_text(section.title)))
+            found = [height for page_lines in lines for text, height in page_lines  # its first line
+                     if len(text) >= min(8, len(wanted)) and wanted.startswith(text)]
+            assert found and found[0] > body * 1.25, (plan.id, plan.lang, wanted, found, body)
 
 
 # ---------------------------------------------------------------- PDF
