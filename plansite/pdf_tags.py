@@ -169,22 +169,13 @@ def _first_page(tree: _Tree, element) -> int:
     return tree.pages.get(element.Pg.objgen, -1) if "/Pg" in element else -1
 
 
-def _last_page(tree: _Tree, element) -> int:
-    pages = [_first_page(tree, element)]
-    for kid in kids(element):
-        if is_element(kid):
-            pages.append(_last_page(tree, kid))
-        elif isinstance(kid, pikepdf.Dictionary) and "/Pg" in kid:
-            pages.append(tree.pages.get(kid.Pg.objgen, -1))
-    return max(pages)
-
-
 def _same_element(tree: _Tree, a, b) -> bool:
-    """Two sibling elements are pieces of one HTML element cut by a page break, or the lines
-    of one link or span."""
+    """Two sibling elements are pieces of one HTML element cut by a page break (WeasyPrint
+    makes one piece per page, so a later piece starts on a later page), or the lines of one
+    link or span."""
     return (is_element(a) and is_element(b) and NUMBER in a and a.get(NUMBER) == b.get(NUMBER)
             and role(a) == role(b) and (role(a) in ("Link", "Span")
-                                        or _first_page(tree, b) > _last_page(tree, a) >= 0))
+                                        or _first_page(tree, b) > _first_page(tree, a) >= 0))
 
 
 def _join_pieces(tree: _Tree, node) -> None:
@@ -359,22 +350,24 @@ def _mark_artifacts(tree: _Tree) -> None:
     begin, end = pikepdf.Operator("BDC"), pikepdf.Operator("EMC")
     for index, mcids in tree.artifacts.items():
         page = tree.document.pages[index]
-        instructions = []
+        instructions: list = []
         open_marks: list[int] = []  # per open marked-content sequence: how many EMC close it
-        for operands, operator in pikepdf.parse_content_stream(page):
-            name = str(operator)
-            if (name == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary)
-                    and int(operands[1].get("/MCID", -1)) in mcids):
-                instructions.append(pikepdf.ContentStreamInstruction([pikepdf.Name.Artifact, PAGINATION], begin))
-                instructions.append(pikepdf.ContentStreamInstruction([pikepdf.Name.Span, SILENT], begin))
-                open_marks.append(2)
-                continue
-            if name in ("BDC", "BMC"):
+        for instruction in pikepdf.parse_content_stream(page):
+            name = str(instruction.operator)
+            if name == "BDC":
+                operands = instruction.operands
+                if (len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary)
+                        and int(operands[1].get("/MCID", -1)) in mcids):
+                    instructions.append(([pikepdf.Name.Artifact, PAGINATION], begin))
+                    instructions.append(([pikepdf.Name.Span, SILENT], begin))
+                    open_marks.append(2)
+                    continue
+                open_marks.append(1)
+            elif name == "BMC":
                 open_marks.append(1)
             elif name == "EMC" and open_marks:
-                for _ in range(open_marks.pop() - 1):
-                    instructions.append(pikepdf.ContentStreamInstruction([], end))
-            instructions.append(pikepdf.ContentStreamInstruction(operands, operator))
+                instructions.extend(([], end) for _ in range(open_marks.pop() - 1))
+            instructions.append(instruction)
         page.Contents = tree.document.make_stream(pikepdf.unparse_content_stream(instructions))
 
 
