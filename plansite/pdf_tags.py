@@ -48,7 +48,10 @@ def element_numbers() -> Iterator[dict[int, object]]:
     module-level name for every child box."""
     from weasyprint.pdf import tags  # half a second to import: only when a PDF is made
 
-    original = tags._build_box_tree
+    original = getattr(tags, "_build_box_tree", None)
+    if original is None:  # WeasyPrint 70's tree builder; requirements.txt pins that release
+        raise RuntimeError("this WeasyPrint has no weasyprint.pdf.tags._build_box_tree: plansite's PDF repair "
+                           "needs WeasyPrint 70 (run ./setup)")
     elements: dict[int, object] = {}
     numbers: dict[int, int] = {}
 
