@@ -167,7 +167,8 @@ def render_index(env: jinja2.Environment, editions: tuple[m.Edition, ...], page:
 
 def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: dict[str, int]) -> str:
     """A plan's page. An English page of an untranslated plan shows the Chinese text, marked.
-    ``sizes`` are the byte sizes of the downloads, by path in the site."""
+    ``sizes`` are the byte sizes of the downloads, by path in the site (a PDF's page count
+    under 'PATH#pages')."""
     plan = edition.en if page.english and edition.en else edition.zh
     folder = "en" if plan.lang == "en" else "zh-Hant"
     downloads = [(kind, f"downloads/{plan.id}.{folder}.{kind}") for kind in ("odt", "pdf")]
@@ -176,7 +177,8 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
         contents_context=contents_context(plan),
-        downloads=[(kind, path, file_size(sizes[path], page.lang)) for kind, path in downloads if path in sizes],
+        downloads=[(kind, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
+                   for kind, path in downloads if path in sizes],
     ))
 
 

@@ -11,11 +11,14 @@ fixed timestamps so the same plan always gives the same bytes.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import UTC, datetime
+from xml.sax.saxutils import escape, quoteattr
 
+import segno
 from lxml import etree
-from odfdo import Cell, Document, Element, Header, List, ListItem, Paragraph, Row, Span, Style, Table
+from odfdo import Cell, Document, Element, Header, Link, List, ListItem, Paragraph, Row, Span, Style, Table
 
 from . import model as m
 
@@ -53,21 +56,57 @@ def render_plan_odt(plan: m.Plan, labels: dict[str, str], stamp: datetime) -> by
     doc = Document("text")
     doc.body.clear()
     add_styles(doc)
+    add_page_furniture(doc, plan.title)
     body = doc.body
     body.append(Paragraph(plan.title, style="Title"))
+    if labels.get("url"):
+        body.append(qr_code(labels["url"], labels["qr"]))
     for label, value in metadata_lines(plan, labels):
         line = Paragraph(style="Plan_20_Metadata")
         line.append(Span(f"{label}：" if plan.lang != "en" else f"{label}: ", style="Strong"))
-        line.append_plain_text(value)
+        if value == labels.get("url"):
+            line.append(link(value, value))
+        else:
+            line.append_plain_text(value)
         body.append(line)
+    tables: list[str] = []
     for section in plan.sections:
         body.append(heading(1, section))
         for block in section.blocks:
-            add_block(body, block, 1, labels)
+            add_block(body, block, 1, labels, tables)
     set_metadata(doc, plan, stamp)
+    same_size_for_every_script(doc)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return strict_package(buffer.getvalue(), stamp)
+    pictures = {QR_PICTURE: qr_png(labels["url"])} if labels.get("url") else {}
+    return strict_package(buffer.getvalue(), stamp, pictures)
+
+
+QR_PICTURE = "Pictures/qr.png"
+
+
+def qr_png(url: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=4, border=0)
+    return buffer.getvalue()
+
+
+def qr_code(url: str, description: str) -> Paragraph:
+    """The QR code of the plan's web page, as a picture with its alternative text (svg:title),
+    linking there."""
+    paragraph = Paragraph(style="Plan_20_QR")
+    paragraph.append(Element.from_tag(
+        f'<text:a xlink:type="simple" xlink:href={quoteattr(url)}><draw:frame draw:name="QR" '
+        'text:anchor-type="as-char" svg:width="2.5cm" svg:height="2.5cm">'
+        f'<draw:image xlink:href="{QR_PICTURE}" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/>'
+        f"<svg:title>{escape(description)}</svg:title></draw:frame></text:a>"))
+    return paragraph
+
+
+def link(href: str, text: str) -> Link:
+    element = Link(href, text=text)
+    element.set_attribute("xlink:type", "simple")
+    return element
 
 
 def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]]:
@@ -78,9 +117,16 @@ def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]
     ]
     if plan.issued:
         lines.append((labels["Issued"], labels["issued"]))
-    for basis in plan.basis:
-        lines.append((labels["Basis"], f"{basis.authority}「{basis.title}」" if not english
-                      else f"{basis.authority}, “{basis.title}”"))
+    for index, basis in enumerate(plan.basis):
+        date, ref = labels.get(f"basis-date-{index}", ""), basis.ref or ""
+        if english:
+            lines.append((labels["Basis"], f"{basis.authority}, “{basis.title}”" + (f", {date}" if date else "")
+                          + (f", {ref}" if ref else "")))
+        else:
+            said = " ".join(part for part in (basis.authority, date, ref) if part)
+            lines.append((labels["Basis"], f"{said}「{basis.title}」"))
+    if labels.get("url"):
+        lines.append((labels["Web page"], labels["url"]))
     return lines
 
 
@@ -92,7 +138,7 @@ def heading(level: int, node: m.Section | m.Group) -> Header:
     return header
 
 
-def add_block(parent, block: m.Block, level: int, labels: dict[str, str]) -> None:
+def add_block(parent, block: m.Block, level: int, labels: dict[str, str], tables: list[str]) -> None:
     if isinstance(block, m.Paragraph):
         paragraph = Paragraph(style="Text_20_body")
         add_inlines(paragraph, block.inlines)
@@ -100,7 +146,7 @@ def add_block(parent, block: m.Block, level: int, labels: dict[str, str]) -> Non
     elif isinstance(block, m.ListBlock):
         parent.append(odf_list(block, labels))
     else:
-        add_children(parent, block, block.children, level, labels)
+        add_children(parent, block, block.children, level, labels, tables, [])
 
 
 def odf_list(block: m.ListBlock, labels: dict[str, str]) -> List:
@@ -125,35 +171,55 @@ def odf_list(block: m.ListBlock, labels: dict[str, str]) -> List:
     return odf
 
 
-def add_children(parent, table: m.ActionTable, nodes, level: int, labels: dict[str, str]) -> None:
+def add_children(parent, table: m.ActionTable, nodes, level: int, labels: dict[str, str], tables: list[str],
+                 path: list[m.Group]) -> None:
     run: list[m.Action] = []
     for node in (*nodes, None):
         if isinstance(node, m.Action):
             run.append(node)
             continue
         if run:
-            parent.append(action_table(table, run, labels))
+            caption = table_caption(table, path, labels)
+            tables.append(caption)
+            parent.append(Paragraph(caption, style="Table_20_Caption"))
+            parent.append(action_table(table, run, labels, table_name(caption, len(tables))))
             run = []
         if isinstance(node, m.Group):
+            if node.label:
+                parent.append(Paragraph(node.label, style="Group_20_Label"))
             parent.append(heading(level + 1, node))
             for block in node.description:
-                add_block(parent, block, level + 1, labels)
-            add_children(parent, table, node.children, level + 1, labels)
+                add_block(parent, block, level + 1, labels, tables)
+            add_children(parent, table, node.children, level + 1, labels, tables, [*path, node])
 
 
-def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str, str]) -> Table:
-    """One run of actions as a table whose header row repeats on every page."""
+def table_caption(table: m.ActionTable, path: list[m.Group], labels: dict[str, str]) -> str:
+    """The caption the web page gives the table: its groups, then the action column's label."""
+    groups = " / ".join(m.numbered(g.number, m.plain_text(g.title)) for g in path)
+    separator = ": " if labels.get("lang") == "en" else "："
+    return f"{groups}{separator}{table.columns.action}" if groups else table.columns.action
+
+
+def table_name(caption: str, number: int) -> str:
+    """A unique table name that says what the table holds (LibreOffice's Navigator lists tables
+    by name), without the characters a table name may not hold (spaces, dots, / \\ * ? : [ ] ')."""
+    return f"{number}_" + re.sub(r"[\s.\\/*?:\[\]']+", "_", caption)[:60].strip("_")
+
+
+def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str, str], name: str) -> Table:
+    """One run of actions as a table whose header row repeats on every page and whose rows
+    are never split by a page break."""
     columns = table.columns
     numbered = all(a.number for a in actions)
     heads = ([labels["No."]] if numbered else []) + [columns.action]
     heads += [c for c in (columns.deadline, columns.units) if c] + list(columns.fields)
-    grid = Table(f"{table.name}_{actions[0].id}", style="Action_20_Table")
+    grid = Table(name, style="Action_20_Table")
     widths = (["Column_20_Number"] if numbered else []) + ["Column_20_Action"]
     widths += ["Column_20_Short"] * (len(heads) - len(widths))
     for width in widths:
         grid.append(Element.from_tag(f'<table:table-column table:style-name="{width}"/>'))
     header_rows = Element.from_tag("<table:table-header-rows/>")
-    header = Row()
+    header = Row(style="Table_20_Row")
     for head in heads:
         cell = Cell(style="Table_20_Cell")
         cell.append(Paragraph(head, style="Table_20_Heading"))
@@ -161,7 +227,7 @@ def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str
     header_rows.append(header)
     grid.append(header_rows)
     for action in actions:
-        row = Row()
+        row = Row(style="Table_20_Row")
         cells: list[list] = []
         if numbered:
             cells.append([Paragraph(action.number or "", style="Table_20_Contents")])
@@ -214,10 +280,7 @@ def add_inlines(paragraph, nodes: tuple[m.Inline, ...], style: str | None = None
         elif isinstance(node, m.Emphasis):
             add_inlines(paragraph, node.children, "Emphasis")
         elif isinstance(node, m.Link):
-            link = Element.from_tag('<text:a xlink:type="simple"/>')
-            link.set_attribute("xlink:href", node.href)
-            link.append_plain_text(m.plain_text(node.children))
-            paragraph.append(link)
+            paragraph.append(link(node.href, m.plain_text(node.children)))
         elif isinstance(node, m.LineBreak):
             paragraph.append(Element.from_tag("<text:line-break/>"))
 
@@ -274,6 +337,16 @@ def add_styles(doc: Document) -> None:
         ("paragraph", "Table_20_Heading", "Table Heading", "Table_20_Contents", {"fo:font-size": "10pt", **bold},
          {}),
     ]
+    quiet = {"fo:font-size": "8pt", "fo:color": "#444444"}
+    definitions += [
+        ("paragraph", "Header", "Header", "Standard", quiet, {"fo:text-align": "center"}),
+        ("paragraph", "Footer", "Footer", "Standard", quiet, {"fo:text-align": "center"}),
+        ("paragraph", "Group_20_Label", "Group Label", "Standard", quiet,
+         {"fo:margin-top": "0.3cm", "fo:margin-bottom": "0cm", "fo:keep-with-next": "always"}),
+        ("paragraph", "Table_20_Caption", "Table Caption", "Caption", {"fo:font-size": "9pt", "fo:color": "#444444"},
+         {"fo:margin-top": "0.1cm", "fo:margin-bottom": "0.1cm", "fo:keep-with-next": "always"}),
+        ("paragraph", "Plan_20_QR", "Plan QR Code", "Standard", {}, {"fo:margin-bottom": "0.2cm"}),
+    ]
     for level, size in ((1, "16pt"), (2, "14pt"), (3, "12pt"), (4, "11pt")):
         definitions.append(("paragraph", f"Heading_20_{level}", f"Heading {level}", "Standard",
                             {"fo:font-size": size, **bold},
@@ -307,8 +380,12 @@ def add_styles(doc: Document) -> None:
         doc.insert_style(style, automatic=True)
     table_style = Style("table", name="Action_20_Table")
     table_style.append(Element.from_tag(
-        '<style:table-properties style:width="17cm" table:align="left" fo:margin-bottom="0.3cm"/>'))
+        '<style:table-properties style:width="17cm" table:align="left" fo:margin-bottom="0.3cm" '
+        'style:may-break-between-rows="true"/>'))
     doc.insert_style(table_style, automatic=True)
+    row = Style("table-row", name="Table_20_Row")  # a row is never split by a page break
+    row.append(Element.from_tag('<style:table-row-properties fo:keep-together="always"/>'))
+    doc.insert_style(row, automatic=True)
     cell = Style("table-cell", name="Table_20_Cell")
     cell.append(Element.from_tag(
         '<style:table-cell-properties fo:padding="0.1cm" fo:border="0.5pt solid #000000"/>'))
@@ -321,6 +398,49 @@ def add_styles(doc: Document) -> None:
                       f'<style:list-level-properties text:space-before="{(level - 1) * 0.6:.1f}cm" '
                       'text:min-label-width="0.6cm"/></text:list-level-style-number>' for level in range(1, 11))
             + "</text:list-style>"))
+
+
+def add_page_furniture(doc: Document, title: str) -> None:
+    """The plan's title as running header and "page / pages" as footer, on every page."""
+    styles = doc.get_part("styles.xml")
+    layout = styles.get_element("//style:page-layout")
+    for part, margin in (("header", "fo:margin-bottom"), ("footer", "fo:margin-top")):
+        for old in layout.get_elements(f"style:{part}-style"):
+            old.delete()
+        layout.append(Element.from_tag(
+            f'<style:{part}-style><style:header-footer-properties fo:min-height="0.6cm" {margin}="0.3cm"/>'
+            f"</style:{part}-style>"))
+    master = styles.get_element("//style:master-page")
+    for child in master.children:
+        child.delete()
+    master.append(Element.from_tag(
+        f'<style:header><text:p text:style-name="Header">{escape(title)}</text:p></style:header>'))
+    master.append(Element.from_tag(
+        '<style:footer><text:p text:style-name="Footer"><text:page-number text:select-page="current">1'
+        '</text:page-number> / <text:page-count>1</text:page-count></text:p></style:footer>'))
+
+
+SCRIPT_TWINS = (("fo:font-size", "style:font-size-asian", "style:font-size-complex"),
+                ("fo:font-weight", "style:font-weight-asian", "style:font-weight-complex"),
+                ("style:font-name", "style:font-name-asian", "style:font-name-complex"))
+"""ODF sets size, weight and font for Western, Asian and complex text apart: a heading set only
+in the Western size shows its Chinese at body size."""
+
+
+def same_size_for_every_script(doc: Document) -> None:
+    """Every style that sets a Western size, weight or font sets the Asian and complex ones to
+    the same; no style names a language but the default one (the template's names French)."""
+    for part in ("styles.xml", "content.xml"):
+        for properties in doc.get_part(part).get_elements("//style:text-properties"):
+            for western, asian, complex_ in SCRIPT_TWINS:
+                value = properties.get_attribute(western)
+                if value is not None:
+                    properties.set_attribute(asian, value)
+                    properties.set_attribute(complex_, value)
+            if properties.parent is not None and properties.parent.tag != "style:default-style":
+                for attribute in ("fo:language", "fo:country"):
+                    if properties.get_attribute(attribute) is not None:
+                        properties.del_attribute(attribute)
 
 
 def replace_style(doc: Document, style: Style) -> None:
@@ -363,20 +483,24 @@ def set_metadata(doc: Document, plan: m.Plan, stamp: datetime) -> None:
 # ---------------------------------------------------------------- strict ODF 1.2
 
 
-def strict_package(odt: bytes, stamp: datetime) -> bytes:
+def strict_package(odt: bytes, stamp: datetime, pictures: dict[str, bytes] | None = None) -> bytes:
     """Rewrite an .odt as strict ODF 1.2: standard parts only, vendor namespaces removed,
-    office:version 1.2 everywhere, a manifest listing exactly what is in the package, and
-    every zip entry dated ``stamp`` (mimetype first and stored, as the standard requires)."""
+    office:version 1.2 everywhere, a manifest listing exactly what is in the package (with the
+    ``pictures``, PNG files by path), and every zip entry dated ``stamp`` (mimetype first and
+    stored, as the standard requires)."""
     source = zipfile.ZipFile(io.BytesIO(odt))
-    parts = {name: clean_xml(source.read(name)) for name in PARTS}
-    parts["META-INF/manifest.xml"] = manifest(list(PARTS))
+    pictures = pictures or {}
+    parts: dict[str, bytes] = {name: clean_xml(source.read(name)) for name in PARTS}
+    parts.update(pictures)
+    parts["META-INF/manifest.xml"] = manifest(list(PARTS), list(pictures))
     when = stamp.astimezone(UTC).timetuple()[:6]
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w") as package:
         mimetype = zipfile.ZipInfo("mimetype", date_time=when)
         package.writestr(mimetype, b"application/vnd.oasis.opendocument.text", zipfile.ZIP_STORED)
         for name, data in parts.items():
-            package.writestr(zipfile.ZipInfo(name, date_time=when), data, zipfile.ZIP_DEFLATED)
+            package.writestr(zipfile.ZipInfo(name, date_time=when), data,
+                             zipfile.ZIP_STORED if name in pictures else zipfile.ZIP_DEFLATED)
     return output.getvalue()
 
 
@@ -397,9 +521,11 @@ def clean_xml(data: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def manifest(parts: list[str]) -> bytes:
+def manifest(parts: list[str], pictures: list[str] = ()) -> bytes:
     entries = "".join(f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type="text/xml"/>'
                       for name in parts)
+    entries += "".join(f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type="image/png"/>'
+                       for name in pictures)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<manifest:manifest xmlns:manifest="{NS["manifest"]}" manifest:version="{ODF_VERSION}">'

@@ -1,8 +1,10 @@
 """PDF renderer: the print edition of a plan → a tagged PDF/UA-1 document.
 
 WeasyPrint renders ``templates/print.html`` with ``pdf_variant="pdf/ua-1"`` (structure tree,
-marked content, catalog /Lang, DisplayDocTitle, XMP pdfuaid). pikepdf then adds what WeasyPrint
-leaves out: /Scope on every table header cell and dc:language in the XMP metadata. WeasyPrint
+marked content, catalog /Lang, DisplayDocTitle, XMP pdfuaid). pikepdf then repairs its structure
+tree (``pdf_tags.repair``: page furniture as artifacts, one element per HTML element across
+pages, list items, links) and adds what WeasyPrint leaves out: /Scope on every table header
+cell, /Lang on spans in the other language, and dc:language in the XMP metadata. WeasyPrint
 only logs PDF/UA problems, so its ERROR lines are collected and fail the build. Before any
 rendering, ``uncovered_characters`` makes sure the embedded font can draw every character of
 the plan, because WeasyPrint would otherwise drop such a character silently.
@@ -19,10 +21,12 @@ from pathlib import Path
 
 import pikepdf
 from fontTools.ttLib import TTCollection
+from pikepdf.models.metadata import PdfMetadata
 
 from . import model as m
 from .errors import Problem
 from .languages import CHINESE
+from .pdf_tags import content_refs, element_numbers, repair
 from .publish import digest, write_atomically
 
 FONT_FILES = (
@@ -34,6 +38,18 @@ PDF_LANGUAGES = {"zh-Hant-TW": "zh-TW", "en": "en"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 """In a Chinese PDF, a text run with a Latin word and no Chinese (one line of a wrapped English
 name) is English."""
+
+
+PAGED_TEXT = "http://ns.adobe.com/xap/1.0/t/pg/"
+"""XMP's paged-text schema: its NPages states the page count where the site can read it
+without parsing the PDF (the XMP stream is never compressed or in an object stream)."""
+PAGE_COUNT = re.compile(rb'xmpTPg:NPages(?:="|(?:\s[^>]*)?>)(\d+)')
+
+
+def page_count(pdf: bytes) -> int | None:
+    """The page count a PDF made here states in its XMP metadata."""
+    found = PAGE_COUNT.search(pdf)
+    return int(found.group(1)) if found else None
 
 
 class PdfError(Exception):
@@ -49,13 +65,14 @@ def render_plan_pdf(print_html: str, stylesheet: Path, lang: str) -> bytes:
     try:
         from weasyprint import CSS, HTML  # half a second to import: only when a PDF is made
 
-        pdf = HTML(string=print_html, base_url=str(stylesheet.parent)).write_pdf(
-            stylesheets=[CSS(filename=str(stylesheet))], pdf_variant="pdf/ua-1")
+        with element_numbers() as elements:
+            pdf = HTML(string=print_html, base_url=str(stylesheet.parent)).write_pdf(
+                stylesheets=[CSS(filename=str(stylesheet))], pdf_variant="pdf/ua-1")
     finally:
         logger.removeHandler(handler)
     if errors:
         raise PdfError("; ".join(errors))
-    return finish(pdf, lang)
+    return finish(pdf, lang, elements)
 
 
 class _Collect(logging.Handler):
@@ -67,10 +84,11 @@ class _Collect(logging.Handler):
         self.errors.append(record.getMessage())
 
 
-def finish(pdf: bytes, lang: str) -> bytes:
-    """Add /Scope to every TH, /Lang to every text span in the other language, and dc:language
-    to the XMP; save with a content-derived /ID."""
+def finish(pdf: bytes, lang: str, elements: dict[int, object]) -> bytes:
+    """Repair the structure tree; add /Scope to every TH, /Lang to every text span in the other
+    language, and dc:language and the page count to the XMP; save with a content-derived /ID."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
+        repair(document, elements)
         mark_span_languages(document, lang)
         for element in structure(document.Root.StructTreeRoot):
             if element.get("/S") == "/TH":
@@ -81,8 +99,10 @@ def finish(pdf: bytes, lang: str) -> bytes:
                     attributes = pikepdf.Dictionary(O=pikepdf.Name("/Table"))
                     element.A = attributes
                 attributes.Scope = pikepdf.Name(scope)
+        PdfMetadata.register_xml_namespace(PAGED_TEXT, "xmpTPg")
         with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             meta["dc:language"] = [PDF_LANGUAGES.get(lang, lang)]
+            meta["xmpTPg:NPages"] = str(len(document.pages))
         output = io.BytesIO()
         document.save(output, deterministic_id=True)
     return output.getvalue()
@@ -97,9 +117,7 @@ def mark_span_languages(document: pikepdf.Pdf, lang: str) -> None:
     for element in structure(document.Root.StructTreeRoot):
         if element.get("/S") != "/Span" or "/Pg" not in element:
             continue
-        kids = element.get("/K")
-        mcids = [k for k in (kids if isinstance(kids, pikepdf.Array) else [kids]) if isinstance(k, int)]
-        text = "".join(texts.get((element.Pg.objgen, mcid), "") for mcid in mcids)
+        text = "".join(texts.get(ref, "") for ref in content_refs(element))
         if english and CHINESE.search(text):
             element.Lang = pikepdf.String("zh-TW")
         elif not english and LATIN_WORD.search(text) and not CHINESE.search(text):

@@ -73,7 +73,7 @@ from .render_html import (
 )
 from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
-from .render_pdf import PdfError, drawable, font_sizes, render_plan_pdf, uncovered_characters
+from .render_pdf import PdfError, drawable, font_sizes, page_count, render_plan_pdf, uncovered_characters
 from .search import BUNDLE, index_site
 from .translation import ENGLISH, PairCheck, check_pair, editions
 
@@ -296,7 +296,7 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
     :func:`view_outputs`, in the background)."""
     updated = last_updated(project)
     chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
-    sizes = {path: len(content) for path, content in files.items()}
+    sizes = download_sizes(files)
     for name, group in output_groups(loaded).items():
         if plans is None or name in plans:  # a plan's group is named by its id; agencies' by units/SLUG
             for path, text in group_outputs(project, loaded, name, group, sizes, updated):
@@ -306,6 +306,17 @@ def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
     if plans is None or (chosen and listings):
         yield from catalogue(loaded, sizes)
     yield from site_outputs(project, loaded, sizes, updated, everything=plans is None, listings=listings)
+
+
+def download_sizes(files: dict[str, bytes]) -> dict[str, int]:
+    """The downloads' sizes in bytes by path, and each PDF's page count under 'PATH#pages': the
+    plan pages state both."""
+    sizes = {path: len(content) for path, content in files.items()}
+    for path, content in files.items():
+        pages = page_count(content) if path.endswith(".pdf") else None
+        if pages:
+            sizes[f"{path}#pages"] = pages
+    return sizes
 
 
 def output_groups(loaded: Loaded) -> dict[str, tuple[m.Edition, ...]]:
@@ -520,7 +531,7 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
     plans side by side. The groups in ``reused`` are not rendered: their files are given as
     paths in the ``published`` site. ``made`` receives every group's output paths."""
     updated = last_updated(project)
-    sizes = {path: len(content) for path, content in files.items()}
+    sizes = download_sizes(files)
     groups = output_groups(loaded)
     todo = [name for name in groups if name not in reused]
     for name in groups:
@@ -644,10 +655,12 @@ def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
     stylesheet = project / "templates" / "print.css"
     versions = ", ".join(f"{name} {version(name)}" for name in ("weasyprint", "pikepdf", "odfdo"))
     code = {kind: (Path(__file__).parent / f"render_{kind}.py").read_bytes() for kind in ("odt", "pdf")}
+    code["pdf"] += (Path(__file__).parent / "pdf_tags.py").read_bytes()
     fonts = font_sizes()
 
     def odt(plan: m.Plan, lang: str) -> Job:
-        payload = (plan, document_labels(project, environment(project, lang), plan), stamp)
+        url = f"{loaded.config.base_url}{'en/' if plan.lang == ENGLISH else ''}plans/{plan.id}/"
+        payload = (plan, document_labels(project, environment(project, lang), plan, url), stamp)
         return Job(download_path(plan, "odt"), "odt", payload, digest("odt", repr(payload), versions, code["odt"]))
 
     def pdf(plan: m.Plan, lang: str) -> Job:
@@ -671,12 +684,20 @@ def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
     return jobs
 
 
-def document_labels(project: Path, env, plan: m.Plan) -> dict[str, str]:
-    """The interface words the ODT prints, in the plan's language."""
+def document_labels(project: Path, env, plan: m.Plan, url: str | None = None) -> dict[str, str]:
+    """The interface words the ODT prints, in the plan's language, with the dates it prints and
+    the plan's web address (and its QR code's alternative text)."""
     _ = catalog(project, plan.lang).gettext
-    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.")}
+    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.", "Web page")}
+    words["lang"] = plan.lang
     words["year"] = _("ROC %(year)s (%(ad)s)") % {"year": plan.year, "ad": plan.year_ad}
     words["issued"] = env.filters["long_date"](plan.issued) if plan.issued else ""
+    for index, basis in enumerate(plan.basis):
+        if basis.date:
+            words[f"basis-date-{index}"] = env.filters["long_date"](basis.date)
+    if url:
+        words["url"] = url
+        words["qr"] = _("QR code linking to this plan on the web: %(url)s") % {"url": url}
     return words
 
 

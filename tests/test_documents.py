@@ -3,6 +3,8 @@ poppler, the same headings and actions as the web page, and byte-identical rebui
 
 from __future__ import annotations
 
+import functools
+import io
 import itertools
 import json
 import os
@@ -10,6 +12,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pikepdf
@@ -73,7 +76,7 @@ def test_odt_package_is_strict_odf_1_2(built) -> None:
         assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
         assert package.read("mimetype") == b"application/vnd.oasis.opendocument.text"
         assert sorted(package.namelist()) == sorted(
-            ["mimetype", "content.xml", "styles.xml", "meta.xml", "META-INF/manifest.xml"])
+            ["mimetype", "content.xml", "styles.xml", "meta.xml", "Pictures/qr.png", "META-INF/manifest.xml"])
         for part in ("content.xml", "styles.xml", "meta.xml"):
             root = etree.fromstring(package.read(part))
             assert root.get(f"{{{ODF}office:1.0}}version") == "1.2", part
@@ -83,7 +86,7 @@ def test_odt_package_is_strict_odf_1_2(built) -> None:
         assert manifest_schema.validate(manifest), manifest_schema.error_log.last_error
         assert manifest.get(f"{{{ODF}manifest:1.0}}version") == "1.2"
         listed = {e.get(f"{{{ODF}manifest:1.0}}full-path") for e in manifest}
-        assert listed == {"/", "content.xml", "styles.xml", "meta.xml"}
+        assert listed == {"/", "content.xml", "styles.xml", "meta.xml", "Pictures/qr.png"}
 
 
 def odt_xml(path: Path, part: str):
@@ -134,6 +137,98 @@ def test_libreoffice_opens_every_odt_with_every_heading_and_action(built, tmp_pa
             assert squeeze(expected) in text, f"{plan.id} {plan.lang}: {expected[:40]}"
 
 
+STYLE = f"{{{ODF}style:1.0}}"
+FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
+TEXT = f"{{{ODF}text:1.0}}"
+
+
+def style_size(styles, name: str) -> float:
+    element = styles.find(f".//{STYLE}style[@{STYLE}name='{name}']/{STYLE}text-properties")
+    return float(element.get(f"{FO}font-size").removesuffix("pt"))
+
+
+def test_odt_looks_like_the_agency_s_own_document(built) -> None:
+    """Chinese text in a heading is as large as its Western text (ODF sizes each script
+    apart); the title as running header and page numbers on every page; rows never split, the
+    header row repeated; each table with the web page's caption and a name saying what it
+    holds; group labels and the QR code (with its alternative text) as on the web page."""
+    site, plans = built
+    for plan in plans:
+        path = document(site, plan, "odt")
+        styles, content = odt_xml(path, "styles.xml"), odt_xml(path, "content.xml")
+        for root in (styles, content):
+            for properties in root.iter(f"{STYLE}text-properties"):
+                for western, asian in ((f"{FO}font-size", f"{STYLE}font-size-asian"),
+                                       (f"{FO}font-weight", f"{STYLE}font-weight-asian"),
+                                       (f"{STYLE}font-name", f"{STYLE}font-name-asian")):
+                    if properties.get(western):
+                        assert properties.get(asian) == properties.get(western), (plan.id, western)
+                if properties.getparent().tag != f"{STYLE}default-style":
+                    assert properties.get(f"{FO}language") is None
+        body = style_size(styles, "Text_20_body")
+        assert style_size(styles, "Title") > style_size(styles, "Heading_20_1") > style_size(
+            styles, "Heading_20_2") > style_size(styles, "Heading_20_3") > body
+        master = styles.find(f".//{STYLE}master-page")
+        assert "".join(master.find(f"{STYLE}header").itertext()) == plan.title
+        footer = master.find(f"{STYLE}footer")
+        assert footer.find(f".//{TEXT}page-number") is not None and footer.find(f".//{TEXT}page-count") is not None
+        rows = content.findall(f".//{{{ODF}table:1.0}}table-row")
+        row_style = content.find(f".//{STYLE}style[@{STYLE}name='Table_20_Row']/{STYLE}table-row-properties")
+        assert all(r.get(f"{{{ODF}table:1.0}}style-name") == "Table_20_Row" for r in rows)
+        assert not rows or row_style.get(f"{FO}keep-together") == "always"
+        page = html.fromstring((site / ("en" if plan.lang == "en" else "") / "plans" / plan.id / "index.html"
+                                ).read_bytes())
+        web = page.find_class("ps-plan__body")[0]
+        captions = ["".join(p.itertext()) for p in content.iter(f"{TEXT}p")
+                    if p.get(f"{TEXT}style-name") == "Table_20_Caption"]
+        assert [squeeze(c) for c in captions] == [squeeze("".join(t.find("caption").itertext()))
+                                                  for t in web.iter("table")]
+        names = [t.get(f"{{{ODF}table:1.0}}name") for t in content.iter(f"{{{ODF}table:1.0}}table")]
+        assert len(set(names)) == len(names) == len(captions)
+        plain = functools.partial(re.sub, r"[\s./\\*?:\[\]'_]", "")
+        assert all(plain(caption)[:6] in plain(name) for name, caption in zip(names, captions, strict=True))
+        labels = ["".join(p.itertext()) for p in content.iter(f"{TEXT}p")
+                  if p.get(f"{TEXT}style-name") == "Group_20_Label"]
+        assert labels == [label.text for label in web.find_class("ps-group__label")]
+        frame = content.find(".//{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}frame")
+        title = frame.findtext("{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}title")
+        assert plan.id in title and ("QR" in title)
+        assert "Pictures/qr.png" in zipfile.ZipFile(path).namelist()
+        for basis in plan.basis:
+            text = squeeze("".join(content.itertext()))
+            assert (basis.ref is None or squeeze(basis.ref) in text) and squeeze(basis.title) in text
+
+
+def test_libreoffice_lays_out_every_odt_with_larger_headings_and_page_numbers(built, tmp_path: Path) -> None:
+    """LibreOffice turns each ODT into PDF: every page has its number and the plan's title,
+    and each section heading is set larger than the text of the page."""
+    site, plans = built
+    files = [str(document(site, plan, "odt")) for plan in plans]
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), *files],
+                   check=True, capture_output=True, timeout=600, env=os.environ | {"HOME": str(tmp_path)})
+    ns = "{http://www.w3.org/1999/xhtml}"
+    for plan in plans:
+        pdf = tmp_path / document(site, plan, "odt").with_suffix(".pdf").name
+        xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                               check=True, timeout=120).stdout
+        pages = list(etree.fromstring(xhtml).iter(f"{ns}page"))
+        lines = [[(squeeze(" ".join(w.text or "" for w in line.iter(f"{ns}word"))),
+                   float(line.get("yMax")) - float(line.get("yMin"))) for line in page.iter(f"{ns}line")]
+                 for page in pages]
+        for number, page_lines in enumerate(lines, start=1):
+            texts = [text for text, _ in page_lines]
+            assert f"{number}/{len(pages)}" in texts, (plan.id, plan.lang, number)
+            assert squeeze(plan.title) in "".join(texts)
+        heights = sorted(height for page_lines in lines for _, height in page_lines)
+        body = heights[len(heights) // 2]
+        for section in plan.sections:
+            wanted = squeeze(m.numbered(section.number, m.plain_text(section.title)))
+            found = [height for page_lines in lines for text, height in page_lines  # its first line
+                     if len(text) >= min(8, len(wanted)) and wanted.startswith(text)]
+            assert found and found[0] > body * 1.25, (plan.id, plan.lang, wanted, found, body)
+
+
 # ---------------------------------------------------------------- PDF
 
 
@@ -178,13 +273,189 @@ def test_pdf_fonts_are_embedded_with_unicode_maps(built) -> None:
             assert "Noto-Sans-CJK-TC" in row
 
 
-def test_pdf_text_holds_every_heading_and_action(built) -> None:
+def paragraphs(plan: m.Plan) -> list[str]:
+    """The text of every paragraph of the plan: sections, list items, groups and actions."""
+    found: list[str] = []
+
+    def walk(blocks) -> None:
+        for block in blocks:
+            if isinstance(block, m.Paragraph):
+                found.append(m.plain_text(block.inlines))
+            elif isinstance(block, m.ListBlock):
+                for item in block.items:
+                    walk(item.blocks)
+
+    for item in m.items(plan):
+        walk(item.blocks if isinstance(item, m.Section) else item.description if isinstance(
+            item, m.Group) else item.body)
+    return found
+
+
+def test_pdf_text_holds_every_heading_action_and_paragraph_unbroken(built) -> None:
+    """In reading order (pdftotext -raw), no running title or page number cuts a paragraph
+    that runs on to the next page: they are artifacts that extraction skips."""
     site, plans = built
     for plan in plans:
         text = squeeze(subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(document(site, plan, "pdf")), "-"],
                                       capture_output=True, text=True, check=True).stdout)
-        for expected in headings(plan) + action_texts(plan):
+        for expected in headings(plan) + action_texts(plan) + paragraphs(plan):
             assert squeeze(expected) in text, f"{plan.id} {plan.lang}: {expected[:40]}"
+        assert squeeze(plan.title) not in text.replace(squeeze(plan.title), "", 1), "the running title is text"
+
+
+def pdf_audit(path: Path):
+    from plansite.pdf_tags import audit
+    from plansite.render_pdf import marked_texts
+
+    with pikepdf.open(path) as pdf:
+        return audit(pdf, marked_texts(pdf)), sections_below(pdf)
+
+
+def sections_below(pdf: pikepdf.Pdf) -> Counter:
+    """Roles of the elements inside the plan's sections (not the cover's metadata list)."""
+    from plansite.pdf_tags import elements_below, role
+
+    found: Counter = Counter()
+    for element in elements_below(pdf.Root.StructTreeRoot.K[0]):
+        if role(element) == "Sect" and role(element.P) == "Document":
+            found.update(role(e) for e in elements_below(element))
+    return found
+
+
+def test_pdf_structure_follows_the_parent_tree_and_matches_the_web_page(built) -> None:
+    """Every page's marked content and every parent-tree entry lead to an element the root
+    reaches (the running title and page numbers are artifacts); no heading inside a heading;
+    every LI is [Lbl] LBody; one Table per HTML table, with its caption and rows; links are
+    Link elements with their annotations. Headings, tables and list items are counted against
+    the plan's web page."""
+    site, plans = built
+    for plan in plans:
+        found, inside = pdf_audit(document(site, plan, "pdf"))
+        assert found.problems == [], (plan.id, plan.lang, found.problems[:5])
+        page = html.fromstring((site / ("en" if plan.lang == "en" else "") / "plans" / plan.id / "index.html"
+                                ).read_bytes())
+        body = page.find_class("ps-plan__body")[0]
+        web_headings = [(int(h.tag[1]), squeeze("".join(h.itertext()))) for h in body.iter("h2", "h3", "h4", "h5", "h6")]
+        assert [(level, squeeze(text)) for level, text in found.headings] == [(1, squeeze(plan.title))] + web_headings
+        tables = body.findall(".//table")
+        assert [squeeze(t["caption"]) for t in found.tables] == [
+            squeeze("".join(t.find("caption").itertext())) for t in tables], (plan.id, plan.lang)
+        assert [t["rows"] for t in found.tables] == [len(t.findall(".//tr")) for t in tables]
+        assert inside["LI"] == len(body.findall(".//li")) == inside["LBody"], (plan.id, plan.lang)
+        assert found.roles["Link"] == 2  # the plan's address and its QR code
+
+
+def test_pdf_structure_of_links_lists_and_tables_that_cross_pages() -> None:
+    """A small document made for the cases the plans may not have: a link in running text, a
+    list item of two paragraphs, a list and a table that run over three pages."""
+    from plansite.pdf_tags import audit
+    from plansite.render_pdf import marked_texts, render_plan_pdf
+
+    rows = "".join(f"<tr><th scope='row'>{i}</th><td>Row {i}<p>more</p></td></tr>" for i in range(90))
+    items = "".join(f"<li><p>Item {i}</p><p>its second paragraph</p></li>" for i in range(60))
+    pdf = render_plan_pdf(
+        "<html lang='en'><title>Test</title><body><h1>Test</h1>"
+        "<p>See <a href='https://example.org/'>the example</a> for more.</p>"
+        f"<ul>{items}</ul><table><caption>Numbers</caption><thead><tr><th scope='col'>No.</th>"
+        f"<th scope='col'>Text</th></tr></thead><tbody>{rows}</tbody></table></body></html>",
+        PROJECT / "templates" / "print.css", "en")
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        found = audit(document, marked_texts(document))
+        assert len(document.pages) > 4
+    assert found.problems == []
+    assert [(t["caption"], t["rows"]) for t in found.tables] == [("Numbers", 91)]
+    assert len(found.tables[0]["pages"]) > 2
+    assert found.roles["L"] == 1 and found.roles["LI"] == found.roles["LBody"] == 60
+    assert found.roles["Link"] == 1 and found.roles["THead"] == 1
+
+
+def test_pdf_passes_page_validation_pdf_ua_1(built) -> None:
+    """page (page-validation on PyPI) runs veraPDF's machine-checkable PDF/UA-1 rules."""
+    from page import validate_pdf
+
+    site, plans = built
+    for plan in plans:
+        report = validate_pdf(str(document(site, plan, "pdf")), profile="ua1")
+        assert report.is_compliant, (plan.id, plan.lang, [(f.rule_id, f.message) for f in report.failures][:5])
+
+
+def vertical_rules(page: pikepdf.Page) -> list[tuple[float, float, float]]:
+    """(x, top, bottom) of every vertical line drawn on a page (WeasyPrint draws cell borders as
+    lines), in points from the top left, as poppler measures words."""
+    height = float(page.MediaBox[3])
+    matrices = [pikepdf.Matrix()]
+    start = None
+    found = []
+    for operands, operator in pikepdf.parse_content_stream(page, "q Q cm m l"):
+        name = str(operator)
+        if name == "q":
+            matrices.append(matrices[-1])
+        elif name == "Q":
+            matrices.pop()
+        elif name == "cm":
+            matrices[-1] = pikepdf.Matrix(*[float(x) for x in operands]) @ matrices[-1]
+        elif name == "m":
+            start = matrices[-1].transform((float(operands[0]), float(operands[1])))
+        elif name == "l" and start:
+            end = matrices[-1].transform((float(operands[0]), float(operands[1])))
+            if abs(start[0] - end[0]) < 0.01:
+                found.append((start[0], height - max(start[1], end[1]), height - min(start[1], end[1])))
+            start = end
+    return found
+
+
+def words(path: Path) -> list[tuple[int, str, float, float, float, float]]:
+    """(page, word, left, top, right, bottom) of every word poppler finds."""
+    xhtml = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                           check=True, timeout=120).stdout
+    ns = "{http://www.w3.org/1999/xhtml}"
+    return [(number, word.text or "", *(float(word.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")))
+            for number, page in enumerate(etree.fromstring(xhtml).iter(f"{ns}page"), start=1)
+            for word in page.iter(f"{ns}word")]
+
+
+def words_across_cell_borders(path: Path) -> list[tuple[int, str]]:
+    """Words that a table's column border runs through: text that left its cell."""
+    with pikepdf.open(path) as pdf:
+        rules = [vertical_rules(page) for page in pdf.pages]
+    return [(number, text) for number, text, left, top, right, bottom in words(path)
+            if any(left + 0.5 < x < right - 0.5 and min(end, bottom) - max(start, top) > (bottom - top) / 2
+                   for x, start, end in rules[number - 1])]
+
+
+def test_pdf_text_stays_in_its_cell(built) -> None:
+    """No word crosses a table's column border (a date range once ran over the next column)."""
+    site, plans = built
+    for plan in plans:
+        assert words_across_cell_borders(document(site, plan, "pdf")) == [], (plan.id, plan.lang)
+
+
+def test_a_table_starts_below_its_headings_when_its_header_and_first_row_fit(tmp_path: Path) -> None:
+    """The headings of a group stay with its table, and the table begins on the same page when
+    its header row and first row fit there; a row is never split."""
+    from plansite.render_pdf import render_plan_pdf
+
+    def page_of_first_row(paragraphs: int) -> tuple[int, int]:
+        rows = "".join(f"<tr><th scope='row'>{i}.</th><td><p>Measure {i}, " + "long enough to wrap. " * 12
+                       + "</p></td><td>105.5.1~105.5.31</td></tr>" for i in range(1, 30))
+        table = ("<table class='ps-table ps-action-table'><caption>Cap</caption><thead><tr>"
+                 "<th scope='col' class='ps-action-table__num'>No.</th><th scope='col'>Measures</th>"
+                 "<th scope='col' class='ps-action-table__deadline'>Deadline</th></tr></thead>"
+                 f"<tbody>{rows}</tbody></table>")
+        body = "".join(f"<p>Paragraph {i}, filling the page.</p>" for i in range(paragraphs))
+        pdf = tmp_path / "table.pdf"
+        pdf.write_bytes(render_plan_pdf(
+            f"<html lang='en'><title>T</title><body><h1>T</h1><section><h2>One</h2>{body}</section><section>"
+            f"<h2>Two</h2><section><h3><span class='ps-group__label'>Item</span> Group</h3>{table}</section>"
+            "</section></body></html>", PROJECT / "templates" / "print.css", "en"))
+        pages = [squeeze(t) for t in subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True,
+                                                    text=True, check=True).stdout.split("\f")]
+        return (next(i for i, t in enumerate(pages) if "Measure1," in t),
+                next(i for i, t in enumerate(pages) if "ItemGroup" in t))
+
+    assert page_of_first_row(10) == (0, 0)  # room for it: the table starts on page 1
+    first_row, heading = page_of_first_row(24)
+    assert first_row == heading == 1  # no room: headings and table move together
 
 
 def test_pdfua_checker_finds_no_problems(built) -> None:
@@ -268,9 +539,14 @@ def test_download_links_name_format_language_and_size(built) -> None:
     assert [a.get("href").rsplit("/", 1)[1] for a in links] == ["mof-2017.zh-Hant.odt", "mof-2017.zh-Hant.pdf"]
     size = (site / "downloads" / "mof-2017.zh-Hant.odt").stat().st_size
     assert links[0].text == f"下載 ODF 文件（中文，可編輯，{round(size / 1024)}\u00a0KB）" == links[0].get("title")
+    pages = len(pikepdf.open(site / "downloads" / "mof-2017.zh-Hant.pdf").pages)
+    size = (site / "downloads" / "mof-2017.zh-Hant.pdf").stat().st_size
+    assert links[1].text == f"下載 PDF 文件（中文，{pages}\u00a0頁，{round(size / 1024)}\u00a0KB）"
     english = html.fromstring((site / "en" / "plans" / "mof-2017" / "index.html").read_bytes())
-    assert [a.text.split(" (")[0] for a in english.iter("a") if "/downloads/" in a.get("href", "")] == [
-        "Download the ODF document", "Download the PDF document"]
+    texts = [a.text for a in english.iter("a") if "/downloads/" in a.get("href", "")]
+    assert [text.split(" (")[0] for text in texts] == ["Download the ODF document", "Download the PDF document"]
+    pages = len(pikepdf.open(site / "downloads" / "mof-2017.en.pdf").pages)
+    assert re.fullmatch(rf"Download the PDF document \(English, {pages}\u00a0pages, \d+\u00a0KB\)", texts[1])
 
 
 def span_languages(path: Path) -> list[tuple[str, str]]:
