@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve  # livereload and watchfiles load only for the preview
 
-            output = prepare_output(project, args.output or project / "site", preview=True)
-            return serve(project, output, args.host, args.port, not args.no_downloads)
+            # serve checks its flags first, then that the output is plansite's (prepare_output)
+            return serve(project, args.output or project / "site", args.host, args.port, not args.no_downloads)
         if args.command == "status":
             return run_status(project)
         if args.command == "reviewed":

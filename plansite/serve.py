@@ -51,7 +51,7 @@ from .content import (
 from .errors import ContentError, Problem
 from .inputs import MAX_SETTINGS_BYTES, read_source
 from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
-from .publish import Stamp, cache_folder, digest_project
+from .publish import Stamp, cache_folder, digest_project, prepare_output
 from .render_html import environment, template_location
 from .search import index_site
 from .site import (
@@ -636,6 +636,12 @@ def serve(project: Path, site: Path, host: str, port: str | int, downloads: bool
     if isinstance(sockets, str):
         print(sockets, file=sys.stderr)
         return 1
+    try:  # a wrong flag is named before the folder: nothing is looked at before the port is ours
+        site = prepare_output(project, site, preview=True)
+    except BaseException:
+        for listening in sockets:
+            listening.close()
+        raise
     port = sockets[0].getsockname()[1]
     preview = Preview(project, site, downloads)
     try:

@@ -428,7 +428,10 @@ def test_an_input_file_that_cannot_be_read(tmp_path: Path) -> None:
             command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
         env = os.environ | {"PLANSITE_CACHE": str(base / "cache"), "HOME": str(base)}
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
-        one_line(done, "content/plans/mof-2017.zh-Hant.md", "permission denied")
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        problem, summary = done.stderr.splitlines()  # a plan's problem, at its path, as every other
+        assert problem.startswith("content/plans/mof-2017.zh-Hant.md:1: ") and "(permission denied) — " in problem
+        assert summary == "1 problem found; site was not changed."
         assert not (project / "site").exists()
     finally:
         shutil.rmtree(base)
