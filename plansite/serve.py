@@ -29,9 +29,10 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 import jinja2
 from livereload.handlers import LiveReloadHandler
@@ -419,6 +420,11 @@ class PreviewRules(web.RequestHandler):
             self.finish(plain_page(status_code, self._reason))
 
 
+WHOLE_FILE_BYTES = 16 * 1024 * 1024
+"""Files up to this size are read whole and then sent; bigger ones are streamed from the open file."""
+STREAM_PIECE = 1024 * 1024
+
+
 class SiteHandler(PreviewRules, web.StaticFileHandler):
     """The files of site/ as a web server serves them, and the error page while the sources are
     broken. tornado's StaticFileHandler keeps requests inside site/ (also through symbolic
@@ -427,6 +433,11 @@ class SiteHandler(PreviewRules, web.StaticFileHandler):
     gives the old file, the new one or a 404, and the preview's additions are made to it."""
 
     data: bytes = b""
+    file: BinaryIO | None = None
+    """A big file, open: streamed from the file it was when the request came (a file replaced
+    meanwhile is a new file; this one stays whole), never read into memory at once."""
+    size = 0
+    etag = ""
 
     def prepare(self) -> None:
         super().prepare()
@@ -451,21 +462,47 @@ class SiteHandler(PreviewRules, web.StaticFileHandler):
         if found is None:  # redirected to the folder's address
             return None
         try:
-            with open(found, "rb") as file:
-                data = file.read()
+            file = open(found, "rb")  # noqa: SIM115 (a big file stays open until on_finish)
         except OSError:  # gone (or no longer a file) since it was found
             raise web.HTTPError(404) from None
+        try:
+            info = os.fstat(file.fileno())
+            if info.st_size > WHOLE_FILE_BYTES:
+                self.file, self.size = file, info.st_size
+                self.etag = f'"{info.st_ino}-{info.st_size}-{info.st_mtime_ns}"'
+                return found
+            data = file.read()
+        except OSError:
+            raise web.HTTPError(404) from None
+        finally:
+            if self.file is not file:
+                file.close()
         self.data = dressed(self.settings["preview"], data) if found.endswith(".html") else data
+        self.size = len(self.data)
+        self.etag = f'"{hashlib.sha256(self.data).hexdigest()}"'
         return found
 
-    def get_content(self, abspath: str, start: int | None = None, end: int | None = None) -> bytes:  # type: ignore[override]
-        return self.data[start:end]
+    def get_content(self, abspath: str, start: int | None = None, end: int | None = None):  # type: ignore[override]
+        if self.file is None:
+            return self.data[start:end]
+        return self.stream(start or 0, self.size if end is None else end)
+
+    def stream(self, start: int, end: int) -> Iterator[bytes]:
+        """The big file's bytes from ``start`` to ``end``, a piece at a time."""
+        self.file.seek(start)
+        while start < end and (piece := self.file.read(min(STREAM_PIECE, end - start))):
+            start += len(piece)
+            yield piece
+
+    def on_finish(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
     def get_content_size(self) -> int:
-        return len(self.data)
+        return self.size
 
     def compute_etag(self) -> str | None:
-        return f'"{hashlib.sha256(self.data).hexdigest()}"'
+        return self.etag
 
     def should_return_304(self) -> bool:
         # by content only: a file rewritten within the second it was fetched has the same date

@@ -480,6 +480,39 @@ def test_a_file_replaced_or_deleted_while_it_is_served_is_the_old_the_new_or_404
     assert process.poll() is None
 
 
+def resident_bytes(process: subprocess.Popen) -> int:
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE).group(1)) * 1024
+
+
+def test_a_big_file_is_streamed_not_read_into_memory(hostile) -> None:
+    """A file far bigger than any page (a sparse 2 GB file) is sent a piece at a time from the
+    open file: whole, in ranges too, and without the preview holding it in memory."""
+    project, port, process = hostile
+    big = project / "site" / "big.bin"
+    size = 2 * 1024 ** 3
+    with open(big, "wb") as file:
+        file.truncate(size)
+        file.seek(size - 4)
+        file.write(b"last")
+    try:
+        before = resident_bytes(process)
+        answer = ask(port, b"/big.bin", extra=b"Range: bytes=-4\r\n")
+        assert answer.status == 206 and answer.body == b"last"
+        answer = ask(port, b"/big.bin", method=b"HEAD")
+        assert answer.status == 200 and answer.headers["content-length"] == str(size)
+        with socket.create_connection(("127.0.0.1", port), timeout=15) as connection:
+            connection.sendall(b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            received = 0
+            while received < 64 * 1024 * 1024 and (chunk := connection.recv(1 << 20)):
+                received += len(chunk)
+            assert received >= 64 * 1024 * 1024  # it flows; the client leaves half-way
+        assert resident_bytes(process) - before < 200 * 1024 * 1024
+        assert ask(port, b"/index.html").status == 200  # and the server lives on
+    finally:
+        big.unlink()
+
+
 def test_a_save_reloads_the_open_page_in_a_browser(hostile, browser) -> None:
     """The reload script is a file of the preview, so the pages' Content-Security-Policy, which
     forbids inline scripts, lets it run; and it connects to the preview's own socket."""
