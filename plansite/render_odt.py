@@ -121,7 +121,7 @@ def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]
         date, ref = labels.get(f"basis-date-{index}", ""), basis.ref or ""
         if english:
             lines.append((labels["Basis"], f"{basis.authority}, “{basis.title}”" + (f", {date}" if date else "")
-                          + (f", {ref}" if ref else "")))
+                          + (f", {labels['document no.']} {ref}" if ref else "")))  # a Chinese 字號, labelled
         else:
             said = " ".join(part for part in (basis.authority, date, ref) if part)
             lines.append((labels["Basis"], f"{said}「{basis.title}」"))

@@ -197,6 +197,8 @@ def test_odt_looks_like_the_agency_s_own_document(built) -> None:
         for basis in plan.basis:
             text = squeeze("".join(content.itertext()))
             assert (basis.ref is None or squeeze(basis.ref) in text) and squeeze(basis.title) in text
+            if basis.ref and plan.lang == "en":  # a Chinese 字號 in an English document says what it is
+                assert squeeze(f"document no. {basis.ref}") in text
 
 
 def test_libreoffice_lays_out_every_odt_with_larger_headings_and_page_numbers(built, tmp_path: Path) -> None:
