@@ -27,11 +27,13 @@ from . import model as m
 from .dates import DEADLINE_FORMS, parse_deadline
 from .errors import ContentError, Problem, Report
 from .inputs import (
+    FORBIDDEN,
     TooBig,
     Unreadable,
     check_characters,
     check_regular,
     inside,
+    offence,
     read_setting,
     read_source,
     shown,
@@ -381,7 +383,10 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
         return None
     meta = read_metadata(root, report.path, file_id, file_lang)
     reader = BodyReader(report, body_line, meta.tables, english=file_lang == "en")
-    sections = reader.sections(SyntaxTreeNode(MARKDOWN.parse(body)))
+    tokens = MARKDOWN.parse(body)
+    if not decoded_text_fits(tokens, report, body_line):
+        return None
+    sections = reader.sections(SyntaxTreeNode(tokens))
     for name, (_, line) in meta.tables.items():
         if name not in reader.used_tables:
             report.fail(line, f"the table '{name}' is declared but not used",
@@ -393,6 +398,67 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
         classification=meta.classification, sections=sections,
         loc=m.Location(report.path, 1), framework=meta.framework,
     )
+
+
+MAX_INLINE_DEPTH = 20
+"""Emphasis and links inside one another: a plan needs two or three; the syntax tree is built
+recursively, so hundreds of '*' would end in a RecursionError."""
+
+
+def decoded_text_fits(tokens: list, report: Report, first_line: int) -> bool:
+    """Check what Markdown makes of the text: a character reference (&#x0C;, &#x202E;) or a
+    backslash escape writes a character the file's bytes do not hold, so the refused characters
+    (inputs.FORBIDDEN) are looked for again in the decoded text, each at its line. Inline nesting
+    is bounded too, before the syntax tree (built recursively) is made of it."""
+    found = len(report.problems)
+    for token in tokens:
+        line = first_line + (token.map[0] if token.map else 0)
+        texts: dict[int, list[str]] = {line: [token.info, *map(str, token.attrs.values())]}
+        depth = 0
+        for child in token.children or ():
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            depth += child.nesting
+            if depth > MAX_INLINE_DEPTH:
+                report.fail(line, f"emphasis or links are nested more than {MAX_INLINE_DEPTH} deep",
+                            "remove the extra '*' or '_' marks (a plan needs two or three levels at most)")
+                return False
+            texts.setdefault(line, []).extend([child.content, child.info, *map(str, child.attrs.values())])
+        decoded = "".join(x for c in token.children or () if c.type != "code_inline"
+                          for x in (c.content, *map(str, c.attrs.values())))
+        if not refused_references(token, decoded, report, first_line):
+            continue  # each once: by the reference that wrote it
+        for at, parts in texts.items():
+            check_characters(" ".join(parts).replace("\n", " "), report, at)
+    return len(report.problems) == found
+
+
+REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+
+
+def refused_references(token, decoded: str, report: Report, first_line: int) -> bool:
+    """Report each numeric character reference in an inline token's text (outside code) that
+    writes a refused character, at its line, naming it; True when there is none. Markdown turns
+    &#0;, &#x7F; or &#xFFFF; into U+FFFD, so such a reference counts when U+FFFD appears that the
+    source did not hold."""
+    if token.type != "inline" or "&#" not in token.content:
+        return True
+    clean = True
+    replaced = "\ufffd" in decoded and "\ufffd" not in token.content
+    source = token.content
+    if any(c.type == "code_inline" for c in token.children or ()):  # a reference in code is code
+        source = CODE_SPAN.sub(lambda code: re.sub("[^\n]", " ", code[0]), source)
+    for match in REFERENCE.finditer(source):
+        point = int(match[1], 16) if match[1] else int(match[2])
+        char = chr(point) if 0 < point < 0x110000 else "\x00"
+        if not (FORBIDDEN.match(char) and (char in decoded or replaced)):
+            continue
+        what, hint = offence(char)
+        line = first_line + token.map[0] + token.content.count("\n", 0, match.start())
+        report.fail(line, f"the character reference '{match[0]}' writes {what}", hint)
+        clean = False
+    return clean
 
 
 class BodyReader:
