@@ -801,14 +801,21 @@ class TableReader:
         if self.columns.deadline in fields:
             text, at = fields.pop(self.columns.deadline)
             deadline = parse_deadline(text)
-            if self.body.english and (deadline is None or deadline.kind != "unknown"):
+            if not text:
+                pass  # reported as empty by take_fields
+            elif self.body.english and (deadline is None or deadline.kind != "unknown"):
                 self.report.fail(at, "English files give no deadlines (the English page states the Chinese "
                                  "one)", "remove the line, or write only an editorial note 〔Editor's note: …〕")
             elif deadline is None:
                 self.report.fail(at, f"unrecognised deadline '{text}'", f"write one of: {DEADLINE_FORMS}")
         units: tuple[str, ...] = ()
         if self.columns.units in fields:
-            units = split_units(fields.pop(self.columns.units)[0], english=self.body.english)
+            text, at = fields.pop(self.columns.units)
+            units = split_units(text, english=self.body.english)
+            if text and not units:  # only separators: an empty value is reported by take_fields
+                self.report.fail(at, f"'{self.columns.units}' names no unit, only separators ('{text}')",
+                                 f"write the units' names after '{self.columns.units}：', separated by "
+                                 + ("';'" if self.body.english else "'、'"))
         extra = tuple(m.Field(label, fields[label][0]) for label in self.columns.fields if label in fields)
         return m.Action(explicit or derived, number, body, deadline, units, extra, self.body.loc(line), source)
 
