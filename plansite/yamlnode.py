@@ -132,6 +132,11 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
     """Compose YAML text into a :class:`Node`; a syntax error is reported at its line."""
     offset = first_line - 1
     try:
+        deep = too_deep(text)
+        if deep is not None:  # the composer is recursive: hundreds of '[' would end in a RecursionError
+            report.fail(deep + offset, f"the metadata is nested too deeply (more than {MAX_DEPTH} levels)",
+                        "write the keys and lists described in docs/format.md; none needs more than a few levels")
+            return None
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -158,6 +163,22 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 50
+"""Lists and mappings inside one another: plansite's settings need four or five levels."""
+
+
+def too_deep(text: str) -> int | None:
+    """The line where lists and mappings nest more than :data:`MAX_DEPTH` deep, or None. Read
+    from the parser's events, which (unlike composing) uses no recursion."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark.line + 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
 
 
 def values_fit(root: yaml.Node, report: Report, offset: int) -> bool:
