@@ -422,7 +422,7 @@ def decoded_text_fits(tokens: list, report: Report, first_line: int) -> bool:
             if depth > MAX_INLINE_DEPTH:
                 report.fail(line, f"emphasis or links are nested more than {MAX_INLINE_DEPTH} deep",
                             "remove the extra '*' or '_' marks (a plan needs two or three levels at most)")
-                return False
+                break
             texts.setdefault(line, []).extend([child.content, child.info, *map(str, child.attrs.values())])
         decoded = "".join(x for c in token.children or () if c.type != "code_inline"
                           for x in (c.content, *map(str, c.attrs.values())))
