@@ -317,9 +317,7 @@ def read_tables(node: Node) -> dict[str, tuple[m.TableColumns, int]]:
     if not isinstance(node.node, yaml.MappingNode):
         node.fail("'tables' must list the tables by name", "write 'tables:' and below it '  main:' …")
         return tables
-    for key_node, value_node in node.node.value:
-        name = str(key_node.value)
-        table = Node(value_node, node.report, node.offset, f"tables.{name}")
+    for name, table in node.pairs():  # a list or mapping as a key is reported there
         if not ID.match(name):
             table.fail(f"the table name '{name}' is not valid",
                        "use lower-case ASCII letters, digits and '-', e.g. main")
@@ -1037,6 +1035,9 @@ def load_glossary(project: Path) -> tuple[m.Term, ...]:
             continue
         zh_node = keys["zh"]
         zh = tuple(zh_node.text_list()) if isinstance(zh_node.node, yaml.SequenceNode) else (zh_node.text(),)
+        if not zh:
+            zh_node.fail(f"'{zh_node.name}' names no term", "write the Chinese term, or a list of its forms "
+                         "in brackets, e.g. [國家發展委員會, 國發會]")
         for variant in zh:
             if variant in seen:
                 zh_node.fail(f"'{variant}' is in the glossary twice (first at line {seen[variant]})",

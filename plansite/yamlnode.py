@@ -53,6 +53,8 @@ class Node:
         for key_node, value_node in self.node.value:
             key = str(key_node.value)
             child = Node(value_node, self.report, self.offset, _join(self.name, key))
+            if not plain_key(key_node, self.report, self.offset):
+                continue
             if misplaced and key in misplaced:
                 Node(key_node, self.report, self.offset, key).fail(
                     f"'{_join(self.name, key)}' does not belong here", misplaced[key])
@@ -91,7 +93,7 @@ class Node:
             self.fail(f"'{self.name}' must be a set of 'key: value' lines", _example(self.name))
             return []
         return [(str(k.value), Node(v, self.report, self.offset, _join(self.name, str(k.value))))
-                for k, v in self.node.value]
+                for k, v in self.node.value if plain_key(k, self.report, self.offset)]
 
     # -- scalars
 
@@ -217,6 +219,15 @@ def values_fit(root: yaml.Node, report: Report, offset: int) -> bool:
         elif isinstance(node, yaml.SequenceNode):
             todo += [(item, f"{name}[{i + 1}]", False) for i, item in reversed(list(enumerate(node.value)))]
     return len(report.problems) == problems
+
+
+def plain_key(key: yaml.Node, report: Report, offset: int) -> bool:
+    """True for a key that is a word; a list or mapping as a key ('? [a, b]') is reported."""
+    if isinstance(key, yaml.ScalarNode):
+        return True
+    report.fail(key.start_mark.line + 1 + offset, "a key must be a plain word, not a list or a mapping",
+                "write 'key: value'; a line starting with '?' makes a complex key")
+    return False
 
 
 def _join(parent: str, key: str) -> str:
