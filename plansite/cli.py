@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ContentError, MachineError, Problem, machine_error
+from .errors import ContentError, MachineError, Problem, machine_error, printable
 from .project import PLANS_DIR
 from .publish import Stamp, prepare_output
 
@@ -185,14 +185,15 @@ def where(path: str, project: Path) -> str:
         with contextlib.suppress(ValueError):
             text = Path(os.path.normpath(path)).relative_to(project).as_posix()
     text = path if text == "." else text  # the project itself
-    return text + "/" if os.path.isdir(path) and not text.endswith("/") else text
+    return printable(text + "/" if os.path.isdir(path) and not text.endswith("/") else text)
 
 
 def shown(path: Path, project: Path) -> str:
-    """A path as the user should read it: relative to the project when inside it."""
+    """A path as the user should read it: relative to the project when inside it, and with
+    anything that could act on a terminal escaped (a flag may hold any character)."""
     try:
-        return path.resolve().relative_to(project).as_posix()
+        return printable(path.resolve().relative_to(project).as_posix())
     except ValueError:
-        return str(path)
+        return printable(str(path))
 
 

@@ -115,12 +115,12 @@ def site_address(node: Node) -> str:
     fragment, spaces or quotes, in ASCII (a Chinese path percent-encoded, a Chinese host name
     in punycode), since every page's address is this plus a path."""
     value = node.text() or ""
-    parts = urlsplit(value)
-    try:
+    try:  # urlsplit itself refuses an unclosed IPv6 address ('https://[::1/'); .port a bad port
+        parts = urlsplit(value)
         port = f":{parts.port}" if parts.port else ""
         host = (parts.hostname or "").encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
-        host = ""
+        parts, host = urlsplit(""), ""
     if value and (parts.scheme not in ("https", "http") or not host or "@" in parts.netloc
                   or NOT_IN_ADDRESSES.search(value) or re.search("[?#]", value)):
         node.fail(f"'base_url' must be the web address of the site's folder, not '{value}'",

@@ -27,11 +27,13 @@ from . import model as m
 from .dates import DEADLINE_FORMS, parse_deadline
 from .errors import ContentError, Problem, Report
 from .inputs import (
+    FORBIDDEN,
     TooBig,
     Unreadable,
     check_characters,
     check_regular,
     inside,
+    offence,
     read_setting,
     read_source,
     shown,
@@ -315,9 +317,7 @@ def read_tables(node: Node) -> dict[str, tuple[m.TableColumns, int]]:
     if not isinstance(node.node, yaml.MappingNode):
         node.fail("'tables' must list the tables by name", "write 'tables:' and below it '  main:' …")
         return tables
-    for key_node, value_node in node.node.value:
-        name = str(key_node.value)
-        table = Node(value_node, node.report, node.offset, f"tables.{name}")
+    for name, table in node.pairs():  # a list or mapping as a key is reported there
         if not ID.match(name):
             table.fail(f"the table name '{name}' is not valid",
                        "use lower-case ASCII letters, digits and '-', e.g. main")
@@ -381,7 +381,10 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
         return None
     meta = read_metadata(root, report.path, file_id, file_lang)
     reader = BodyReader(report, body_line, meta.tables, english=file_lang == "en")
-    sections = reader.sections(SyntaxTreeNode(MARKDOWN.parse(body)))
+    tokens = MARKDOWN.parse(body)
+    if not decoded_text_fits(tokens, report, body_line):
+        return None
+    sections = reader.sections(SyntaxTreeNode(tokens))
     for name, (_, line) in meta.tables.items():
         if name not in reader.used_tables:
             report.fail(line, f"the table '{name}' is declared but not used",
@@ -393,6 +396,67 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
         classification=meta.classification, sections=sections,
         loc=m.Location(report.path, 1), framework=meta.framework,
     )
+
+
+MAX_INLINE_DEPTH = 20
+"""Emphasis and links inside one another: a plan needs two or three; the syntax tree is built
+recursively, so hundreds of '*' would end in a RecursionError."""
+
+
+def decoded_text_fits(tokens: list, report: Report, first_line: int) -> bool:
+    """Check what Markdown makes of the text: a character reference (&#x0C;, &#x202E;) or a
+    backslash escape writes a character the file's bytes do not hold, so the refused characters
+    (inputs.FORBIDDEN) are looked for again in the decoded text, each at its line. Inline nesting
+    is bounded too, before the syntax tree (built recursively) is made of it."""
+    found = len(report.problems)
+    for token in tokens:
+        line = first_line + (token.map[0] if token.map else 0)
+        texts: dict[int, list[str]] = {line: [token.info, *map(str, token.attrs.values())]}
+        depth = 0
+        for child in token.children or ():
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            depth += child.nesting
+            if depth > MAX_INLINE_DEPTH:
+                report.fail(line, f"emphasis or links are nested more than {MAX_INLINE_DEPTH} deep",
+                            "remove the extra '*' or '_' marks (a plan needs two or three levels at most)")
+                break
+            texts.setdefault(line, []).extend([child.content, child.info, *map(str, child.attrs.values())])
+        decoded = "".join(x for c in token.children or () if c.type != "code_inline"
+                          for x in (c.content, *map(str, c.attrs.values())))
+        if not refused_references(token, decoded, report, first_line):
+            continue  # each once: by the reference that wrote it
+        for at, parts in texts.items():
+            check_characters(" ".join(parts).replace("\n", " "), report, at)
+    return len(report.problems) == found
+
+
+REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+
+
+def refused_references(token, decoded: str, report: Report, first_line: int) -> bool:
+    """Report each numeric character reference in an inline token's text (outside code) that
+    writes a refused character, at its line, naming it; True when there is none. Markdown turns
+    &#0;, &#x7F; or &#xFFFF; into U+FFFD, so such a reference counts when U+FFFD appears that the
+    source did not hold."""
+    if token.type != "inline" or "&#" not in token.content:
+        return True
+    clean = True
+    replaced = "\ufffd" in decoded and "\ufffd" not in token.content
+    source = token.content
+    if any(c.type == "code_inline" for c in token.children or ()):  # a reference in code is code
+        source = CODE_SPAN.sub(lambda code: re.sub("[^\n]", " ", code[0]), source)
+    for match in REFERENCE.finditer(source):
+        point = int(match[1], 16) if match[1] else int(match[2])
+        char = chr(point) if 0 < point < 0x110000 else "\x00"
+        if not (FORBIDDEN.match(char) and (char in decoded or replaced)):
+            continue
+        what, hint = offence(char)
+        line = first_line + token.map[0] + token.content.count("\n", 0, match.start())
+        report.fail(line, f"the character reference '{match[0]}' writes {what}", hint)
+        clean = False
+    return clean
 
 
 class BodyReader:
@@ -735,14 +799,21 @@ class TableReader:
         if self.columns.deadline in fields:
             text, at = fields.pop(self.columns.deadline)
             deadline = parse_deadline(text)
-            if self.body.english and (deadline is None or deadline.kind != "unknown"):
+            if not text:
+                pass  # reported as empty by take_fields
+            elif self.body.english and (deadline is None or deadline.kind != "unknown"):
                 self.report.fail(at, "English files give no deadlines (the English page states the Chinese "
                                  "one)", "remove the line, or write only an editorial note 〔Editor's note: …〕")
             elif deadline is None:
                 self.report.fail(at, f"unrecognised deadline '{text}'", f"write one of: {DEADLINE_FORMS}")
         units: tuple[str, ...] = ()
         if self.columns.units in fields:
-            units = split_units(fields.pop(self.columns.units)[0], english=self.body.english)
+            text, at = fields.pop(self.columns.units)
+            units = split_units(text, english=self.body.english)
+            if text and not units:  # only separators: an empty value is reported by take_fields
+                self.report.fail(at, f"'{self.columns.units}' names no unit, only separators ('{text}')",
+                                 f"write the units' names after '{self.columns.units}：', separated by "
+                                 + ("';'" if self.body.english else "'、'"))
         extra = tuple(m.Field(label, fields[label][0]) for label in self.columns.fields if label in fields)
         return m.Action(explicit or derived, number, body, deadline, units, extra, self.body.loc(line), source)
 
@@ -964,6 +1035,9 @@ def load_glossary(project: Path) -> tuple[m.Term, ...]:
             continue
         zh_node = keys["zh"]
         zh = tuple(zh_node.text_list()) if isinstance(zh_node.node, yaml.SequenceNode) else (zh_node.text(),)
+        if not zh:
+            zh_node.fail(f"'{zh_node.name}' names no term", "write the Chinese term, or a list of its forms "
+                         "in brackets, e.g. [國家發展委員會, 國發會]")
         for variant in zh:
             if variant in seen:
                 zh_node.fail(f"'{variant}' is in the glossary twice (first at line {seen[variant]})",

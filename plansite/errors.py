@@ -9,7 +9,25 @@ from __future__ import annotations
 
 import errno
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, field
+
+UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+"""Characters a message never shows as they are: controls (a terminal acts on them), the line and
+paragraph separators, bidirectional controls and marks (they reorder the rest of the line),
+surrogates and noncharacters."""
+
+
+def printable(text: str) -> str:
+    """``text`` as a terminal may show it: every control, bidirectional control, line or paragraph
+    separator, surrogate, noncharacter or unassigned code point written as an escape (\\u202E),
+    so nothing a user wrote (quoted in a message, or named in a flag) can act on a terminal."""
+    if text.isprintable() and not UNSHOWN.search(text):
+        return text
+    return "".join(f"\\u{ord(c):04X}" if UNSHOWN.match(c) or unicodedata.category(c) in ("Cc", "Cs", "Cn", "Zl", "Zp")
+                   else c for c in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +47,7 @@ class Problem:
 
     def __str__(self) -> str:
         text = f"{self.path}:{self.line}: {'warning: ' if self.warning else ''}{self.message}"
-        return f"{text} — {self.hint}" if self.hint else text
+        return printable(f"{text} — {self.hint}" if self.hint else text)
 
 
 class ContentError(Exception):
@@ -64,7 +82,7 @@ class MachineError(Exception):
 
     def __init__(self, path, message: str, hint: str):
         self.path, self.message, self.hint = str(path), message, hint
-        super().__init__(f"{self.path}: {message} — {hint}")
+        super().__init__(printable(f"{self.path}: {message} — {hint}"))
 
 
 OS_FAULTS = {

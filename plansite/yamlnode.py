@@ -53,6 +53,8 @@ class Node:
         for key_node, value_node in self.node.value:
             key = str(key_node.value)
             child = Node(value_node, self.report, self.offset, _join(self.name, key))
+            if not plain_key(key_node, self.report, self.offset):
+                continue
             if misplaced and key in misplaced:
                 Node(key_node, self.report, self.offset, key).fail(
                     f"'{_join(self.name, key)}' does not belong here", misplaced[key])
@@ -91,7 +93,7 @@ class Node:
             self.fail(f"'{self.name}' must be a set of 'key: value' lines", _example(self.name))
             return []
         return [(str(k.value), Node(v, self.report, self.offset, _join(self.name, str(k.value))))
-                for k, v in self.node.value]
+                for k, v in self.node.value if plain_key(k, self.report, self.offset)]
 
     # -- scalars
 
@@ -132,6 +134,11 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
     """Compose YAML text into a :class:`Node`; a syntax error is reported at its line."""
     offset = first_line - 1
     try:
+        deep = too_deep(text)
+        if deep is not None:  # the composer is recursive: hundreds of '[' would end in a RecursionError
+            report.fail(deep + offset, f"the metadata is nested too deeply (more than {MAX_DEPTH} levels)",
+                        "write the keys and lists described in docs/format.md; none needs more than a few levels")
+            return None
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -158,6 +165,22 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 50
+"""Lists and mappings inside one another: plansite's settings need four or five levels."""
+
+
+def too_deep(text: str) -> int | None:
+    """The line where lists and mappings nest more than :data:`MAX_DEPTH` deep, or None. Read
+    from the parser's events, which (unlike composing) uses no recursion."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark.line + 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
 
 
 def values_fit(root: yaml.Node, report: Report, offset: int) -> bool:
@@ -196,6 +219,15 @@ def values_fit(root: yaml.Node, report: Report, offset: int) -> bool:
         elif isinstance(node, yaml.SequenceNode):
             todo += [(item, f"{name}[{i + 1}]", False) for i, item in reversed(list(enumerate(node.value)))]
     return len(report.problems) == problems
+
+
+def plain_key(key: yaml.Node, report: Report, offset: int) -> bool:
+    """True for a key that is a word; a list or mapping as a key ('? [a, b]') is reported."""
+    if isinstance(key, yaml.ScalarNode):
+        return True
+    report.fail(key.start_mark.line + 1 + offset, "a key must be a plain word, not a list or a mapping",
+                "write 'key: value'; a line starting with '?' makes a complex key")
+    return False
 
 
 def _join(parent: str, key: str) -> str:

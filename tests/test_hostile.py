@@ -33,7 +33,7 @@ from lxml import etree, html
 from plansite.cli import main
 from plansite.config import BADGE_HINT, SiteConfig, load_config
 from plansite.content import load_frameworks, load_glossary, load_plans, parse_plan
-from plansite.errors import ContentError, Report
+from plansite.errors import ContentError, Problem, Report
 from plansite.inputs import FORBIDDEN, Unreadable, read_source
 from plansite.publish import digest_project
 
@@ -535,3 +535,29 @@ def test_generated_settings_and_plan_build_a_well_formed_site_or_report_problems
 @given(files=projects(refused=False, styles=("escaped",)))  # valid YAML: documents are made
 def test_generated_input_makes_valid_documents_or_reports_problems(files, fuzzed, capsys) -> None:
     build_generated(fuzzed, files, capsys)
+
+
+UNSHOWABLE = "\x1b\x07\x85\u2028\u2029\u202e\u2066\u200f\ud800\ufdd0\U0010ffff\x7f\t\r"
+"""Everything a message must not show as it is: controls, separators, bidirectional controls and
+marks, a surrogate, noncharacters."""
+
+
+def test_a_problem_never_shows_what_could_act_on_a_terminal() -> None:
+    text = str(Problem("plan.md", 3, f"unrecognised deadline '隨時{UNSHOWABLE}辦理'", f"not '{UNSHOWABLE}'"))
+    assert not any(c in text for c in UNSHOWABLE), ascii(text)
+    assert "'隨時\\u001B\\u0007\\u0085\\u2028\\u2029\\u202E\\u2066\\u200F\\uD800\\uFDD0\\u10FFFF\\u007F" in text
+    assert str(Problem("計畫　一.md", 1, "a zero-width joiner 👩\u200d💻 stays")) == \
+        "計畫　一.md:1: a zero-width joiner 👩\u200d💻 stays"
+
+
+def test_flags_are_echoed_escaped(tmp_path: Path, capsys) -> None:
+    project = project_with(tmp_path, {"control-characters.zh-Hant.md":
+                                      (HOSTILE / "control-characters.zh-Hant.md").read_bytes()})
+    status, errors = build(project, capsys, "--no-downloads", "--output", str(project / "out\x1b[31m\u202e"))
+    assert status == 1
+    assert errors.endswith("; out\\u001B[31m\\u202E was not changed.\n"), errors
+    project = copy_project(tmp_path / "translated")
+    plan = next(p.name.split(".")[0] for p in (project / "content" / "plans").glob("*.en.md"))
+    status, errors = build(project, capsys, "reviewed", plan, "x\x1b[31m")
+    assert status == 1
+    assert "'x\\u001B[31m'" in errors and "\x1b" not in errors, errors
