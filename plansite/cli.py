@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: the staging folder is gone, or left whole for the next build's recovery
         output = args_output(args, project)
         changed = published_now(output)
-        tail = f"{shown(output, project)}/ {'holds the new site' if changed else 'was not changed'}"
-        print(f"Interrupted; {tail}.", file=sys.stderr)
+        tail = f"; {shown(output, project)}/ {'holds the new site' if changed else 'was not changed'}"
+        print(f"Interrupted{tail if args.command in (None, 'build', 'check', 'serve') else ''}.", file=sys.stderr)
         return 130
     except ContentError as error:
         report(error.problems, project, args)

@@ -423,7 +423,7 @@ def leftovers(output: Path) -> Iterator[tuple[Path, Path]]:
         if mine:
             yield folder, site
         else:
-            print(f"{folder}: named like a folder plansite leaves while it builds, but not plansite's, so it "
+            print(f"{shown_path(folder)}: named like a folder plansite leaves while it builds, but not plansite's, so it "
                   "was left as it is — move it away if you do not need it", file=sys.stderr)
 
 
@@ -451,8 +451,8 @@ def recover(output: Path) -> None:
                 if folder != site:
                     os.rmdir(folder)
             except OSError as error:
-                print(f"{error.filename or folder}: left by a killed build, and it cannot be removed "
-                      f"({error.strerror}) — remove {folder} by hand", file=sys.stderr)
+                print(f"{shown_path(error.filename or folder)}: left by a killed build, and it cannot be removed "
+                      f"({error.strerror}) — remove {shown_path(folder)} by hand", file=sys.stderr)
 
 
 def discard(site: Path) -> None:
@@ -564,8 +564,8 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None) -> 
             discard(old / output.name)
             os.rmdir(old)
         except OSError as error:  # published all the same; the next build tries again
-            print(f"{error.filename or old}: the previous site could not be removed ({error.strerror}) — "
-                  f"{output} holds the new site; remove {old} by hand", file=sys.stderr)
+            print(f"{shown_path(error.filename or old)}: the previous site could not be removed ({error.strerror}) — "
+                  f"{shown_path(output)} holds the new site; remove {shown_path(old)} by hand", file=sys.stderr)
 
 
 def swap(stage: Path, output: Path) -> Path | None:
