@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         output = args_output(args, project)
         changed = published_now(output)
         tail = f"; {shown(output, project)}/ {'holds the new site' if changed else 'was not changed'}"
-        print(f"Interrupted{tail if args.command in (None, 'build', 'check', 'serve') else ''}.", file=sys.stderr)
+        print(f"Interrupted{tail if args.command in (None, 'build', 'check') else ''}.", file=sys.stderr)
         return 130
     except ContentError as error:
         report(error.problems, project, args)
