@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ContentError, MachineError, Problem, machine_error, printable
+from .errors import ContentError, MachineError, Problem, machine_error
 from .project import PLANS_DIR
-from .publish import Stamp, prepare_output
+from .publish import Stamp, prepare_output, published_now, shown_path
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("name the ids to mark, or --all")
             return run_reviewed(project, args.plan, args.ids, args.all)
         return run_build(project, args.output or project / "site", args.strict, not args.no_downloads)
+    except KeyboardInterrupt:  # Ctrl-C: the staging folder is gone, or left whole for the next build's recovery
+        output = args_output(args, project)
+        changed = published_now(output)
+        tail = f"; {shown(output, project)}/ {'holds the new site' if changed else 'was not changed'}"
+        print(f"Interrupted{tail if args.command in (None, 'build', 'check') else ''}.", file=sys.stderr)
+        return 130
     except ContentError as error:
         report(error.problems, project, args)
         return 1
@@ -184,16 +190,16 @@ def where(path: str, project: Path) -> str:
     if Path(path).is_absolute():  # as named, not where its symbolic links lead
         with contextlib.suppress(ValueError):
             text = Path(os.path.normpath(path)).relative_to(project).as_posix()
-    text = path if text == "." else text  # the project itself
-    return printable(text + "/" if os.path.isdir(path) and not text.endswith("/") else text)
+    text = shown_path(path if text == "." else text)  # the project itself; a name need not be UTF-8
+    return text + "/" if os.path.isdir(path) and not text.endswith("/") else text
 
 
 def shown(path: Path, project: Path) -> str:
     """A path as the user should read it: relative to the project when inside it, and with
-    anything that could act on a terminal escaped (a flag may hold any character)."""
+    anything that could act on a terminal escaped (a flag may hold any character or byte)."""
     try:
-        return printable(path.resolve().relative_to(project).as_posix())
+        return shown_path(path.resolve().relative_to(project).as_posix())
     except ValueError:
-        return printable(str(path))
+        return shown_path(path)
 
 

@@ -97,6 +97,8 @@ def load_plans(project: Path, read: Callable = lambda paths, names: map(read_pla
     """Read every plan under ``content/plans``; raise ContentError listing all problems.
     ``read`` maps :func:`read_plan_file` (or a function like it) over the files and the names
     problems give them: the build passes one that spreads the work over all cores."""
+    if (missing := no_plan_folder(project)) is not None:
+        raise ContentError([missing])
     problems: list[Problem] = []
     paths: list[Path] = []
     for path in sorted((project / PLANS_DIR).glob("*.md")):
@@ -112,6 +114,26 @@ def load_plans(project: Path, read: Callable = lambda paths, names: map(read_pla
     if problems:
         raise ContentError(problems)
     return tuple(plans)
+
+
+NO_PLAN_HINT = "put the plans (ID.zh-Hant.md, ID.en.md) in the folder content/plans/ (from git: git restore content)"
+
+
+def no_plan_folder(project: Path) -> Problem | None:
+    """Why there is no folder ``content/plans`` to read plans from (missing, or not a folder).
+    A build of no plan would replace the published site with an empty one, so it is refused."""
+    folder = project / PLANS_DIR
+    if folder.is_dir():
+        return None
+    what = "does not exist" if not (folder.exists() or folder.is_symlink()) else "is not a folder"
+    return Problem(PLANS_DIR.as_posix(), 1, f"{what}, so there is no plan to build (a site of no plan is "
+                   "never published)", NO_PLAN_HINT)
+
+
+def no_plans() -> Problem:
+    """The problem of a ``content/plans`` that holds no plan: a site of no plan is never meant."""
+    return Problem(PLANS_DIR.as_posix(), 1, "holds no plan (no file ID.zh-Hant.md), so there is nothing to "
+                   "build (a site of no plan is never published)", NO_PLAN_HINT)
 
 
 def linked_from_outside(project: Path, path: Path) -> Problem | None:

@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import struct
 import sys
 import tempfile
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from .errors import MachineError, Problem
+from .errors import MachineError, Problem, printable
 from .inputs import open_regular
 from .project import PLANS_DIR, commit_dates
 
@@ -69,15 +70,39 @@ def cache_path(project: Path) -> Path:
     return Path(os.environ.get("PLANSITE_CACHE") or project / ".cache")
 
 
+def resolved_cache(project: Path) -> Path:
+    """The cache folder, symbolic links followed, once it is known to be a place for a cache:
+    not a link that loops, nor inside a folder the build reads (it would be read, or published
+    with the templates' assets), nor the project itself or a folder holding it."""
+    folder = cache_path(project)
+    where = f"PLANSITE_CACHE={shown_path(folder)}" if os.environ.get("PLANSITE_CACHE") else shown_path(folder)
+    try:
+        resolved = folder.resolve()
+    except RuntimeError:  # Python 3.11 names a loop so
+        raise MachineError(where, "is a symbolic link that leads back to itself", "fix or remove the link") from None
+    project = project.resolve()
+    fix = "point PLANSITE_CACHE at a folder of its own, e.g. PLANSITE_CACHE=.cache"
+    if project.is_relative_to(resolved):
+        raise MachineError(where, "is the project folder or holds it, and a build prunes its cache", fix)
+    for name in SOURCES:
+        if resolved.is_relative_to(project / name):
+            raise MachineError(where, f"is inside {name}/, which the build reads (and publishes, for templates/)",
+                               fix)
+    return resolved
+
+
 def cache_folder(project: Path) -> Path:
     """Where builds keep what they may reuse: PLANSITE_CACHE, or .cache/ in the project. It is
     made, and marked as plansite's, the first time; a folder holding anything else is an error
-    (a cache is pruned: PLANSITE_CACHE=$HOME must not empty anyone's files)."""
+    (a cache is pruned: PLANSITE_CACHE=$HOME must not empty anyone's files). A part of a marked
+    cache that is not a folder (a damaged cache) is removed, to be made again."""
     given = os.environ.get("PLANSITE_CACHE")
+    resolved_cache(project)
     folder = cache_path(project)
-    if (folder / CACHE_MARK).is_file():
+    if marked(folder, CACHE_MARK, CACHE_TEXT):
+        repair_cache(folder)
         return folder
-    where = f"PLANSITE_CACHE={folder}" if given else folder
+    where = f"PLANSITE_CACHE={shown_path(folder)}" if given else folder
     fix = ("point PLANSITE_CACHE at a new or empty folder" if given else
            "move those files away (.cache/ holds only what builds reuse; deleting it is always safe)")
     try:
@@ -92,6 +117,35 @@ def cache_folder(project: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(folder / CACHE_MARK, CACHE_TEXT)  # adopts a cache from before caches were marked
     return folder
+
+
+def repair_cache(folder: Path) -> None:
+    """Remove what stands where a part of plansite's own cache should be a folder (a file, a
+    link): the build makes the part again, where it would otherwise fail on it."""
+    for part in (*(folder / name for name in CACHE_PARTS), folder / "downloads" / "inputs"):
+        if part.is_symlink() or part.exists() and not part.is_dir():
+            part.unlink()
+
+
+def marked(folder: Path, name: str, text: bytes) -> bool:
+    """True when ``folder`` holds the mark ``name`` as plansite writes it: a regular file (no
+    link) holding exactly ``text``. An empty file or a link of that name does not make a folder
+    plansite's, to be replaced or pruned."""
+    try:
+        descriptor = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # none, a link (ELOOP), or unreadable
+        return False
+    with open(descriptor, "rb") as file:
+        try:
+            return stat.S_ISREG(os.fstat(descriptor).st_mode) and file.read(len(text) + 1) == text
+        except OSError:
+            return False
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as it may be printed: a byte that is no UTF-8 (a name may hold any) as \\xNN, and
+    anything that could act on a terminal escaped (``errors.printable``)."""
+    return printable(os.fsencode(path).decode("utf-8", "backslashreplace"))
 
 
 def old_cache_entry(entry: Path) -> bool:
@@ -162,7 +216,7 @@ def tidy_cache(project: Path) -> None:
 def digest(*parts) -> str:
     hasher = hashlib.sha256()
     for part in parts:
-        hasher.update(part if isinstance(part, bytes) else str(part).encode("utf-8"))
+        hasher.update(part if isinstance(part, bytes) else os.fsencode(str(part)))  # a path need not be UTF-8
         hasher.update(b"\0")
     return hasher.hexdigest()
 
@@ -230,7 +284,7 @@ class Stamp:
 
 def stamp_name(output: Path) -> str:
     """The file, in the cache's builds/, of the stamp of the site published at ``output`` (resolved)."""
-    return hashlib.sha256(str(output).encode()).hexdigest()[:24] + ".json"
+    return hashlib.sha256(os.fsencode(output)).hexdigest()[:24] + ".json"  # a path need not be UTF-8
 
 
 def digest_site(output: Path) -> str:
@@ -243,7 +297,7 @@ def digest_site(output: Path) -> str:
             path = os.path.join(folder, name)
             info = os.lstat(path)
             lines.append(f"{path[len(root) + 1:]}\0{info.st_size}\0{info.st_mtime_ns}\n")
-    return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
+    return hashlib.sha256(os.fsencode("".join(sorted(lines)))).hexdigest()  # a name need not be UTF-8
 
 
 def digest_project(project: Path, output: Path, plans: bool) -> str:
@@ -301,9 +355,9 @@ def prepare_output(project: Path, output: Path, preview: bool = False) -> Path:
         if output.is_relative_to(project / name):
             raise MachineError(given, f"is inside {name}/, which the build reads",
                                "build into a folder of its own, e.g. --output site")
-    cache = cache_path(project).resolve()
+    cache = resolved_cache(project)
     if output.is_relative_to(cache) or cache.is_relative_to(output):
-        raise MachineError(given, f"overlaps the cache folder {cache}",
+        raise MachineError(given, f"overlaps the cache folder {shown_path(cache)}",
                            "give the site and the cache (PLANSITE_CACHE) separate folders")
     if output.exists() and not output.is_dir():
         raise MachineError(given, "is a file, not a folder", "give a folder with --output, or move the file away")
@@ -311,7 +365,7 @@ def prepare_output(project: Path, output: Path, preview: bool = False) -> Path:
         raise MachineError(given, f"holds files plansite did not write (it has no {MARK} file), and a build "
                            "replaces the whole folder", "build into a new or empty folder with --output, or "
                            "move those files away (a site from an older plansite: delete it and build again)")
-    if preview and not (output / MARK).exists():  # the preview writes into the folder: it is ours from now on
+    if preview and not marked(output, MARK, MARK_TEXT):  # the preview writes into the folder: it is ours from now on
         output.mkdir(parents=True, exist_ok=True)
         (output / MARK).write_bytes(MARK_TEXT)
     recover(output)
@@ -323,7 +377,7 @@ def ours(output: Path, project: Path) -> bool:
     mark, or it is exactly the site an older plansite (from before sites were marked) last
     published there, as that build's stamp in the cache records it."""
     try:
-        if (output / MARK).is_file() or not any(output.iterdir()):
+        if marked(output, MARK, MARK_TEXT) or not any(output.iterdir()):
             return True
     except FileNotFoundError:
         return True
@@ -363,14 +417,14 @@ def leftovers(output: Path) -> Iterator[tuple[Path, Path]]:
         site = folder / output.name if kind == ".old" else folder
         try:
             mine = (kind == ".tmp" or os.listdir(folder) in ([], [output.name])) and (
-                not site.exists() or any((site / mark).exists() for mark in (MARK, UNFINISHED))
+                not site.exists() or any(marked(site, mark, MARK_TEXT) for mark in (MARK, UNFINISHED))
                 or not os.listdir(site))
         except (NotADirectoryError, PermissionError):
             mine = False
         if mine:
             yield folder, site
         else:
-            print(f"{folder}: named like a folder plansite leaves while it builds, but not plansite's, so it "
+            print(f"{shown_path(folder)}: named like a folder plansite leaves while it builds, but not plansite's, so it "
                   "was left as it is — move it away if you do not need it", file=sys.stderr)
 
 
@@ -387,7 +441,7 @@ def recover(output: Path) -> None:
         found = list(leftovers(output))
         if not output.exists():
             complete = [site for _, site in sorted(found, key=lambda f: not f[0].name.startswith(f"{output.name}.tmp"))
-                        if (site / MARK).is_file()]
+                        if marked(site, MARK, MARK_TEXT)]
             if complete:
                 os.rename(complete[0], output)
                 checkpoint("restored")
@@ -398,8 +452,8 @@ def recover(output: Path) -> None:
                 if folder != site:
                     os.rmdir(folder)
             except OSError as error:
-                print(f"{error.filename or folder}: left by a killed build, and it cannot be removed "
-                      f"({error.strerror}) — remove {folder} by hand", file=sys.stderr)
+                print(f"{shown_path(error.filename or folder)}: left by a killed build, and it cannot be removed "
+                      f"({error.strerror}) — remove {shown_path(folder)} by hand", file=sys.stderr)
 
 
 def discard(site: Path) -> None:
@@ -430,11 +484,12 @@ def check_removable(site: Path) -> None:
     read-only disk, a folder that cannot be changed, an immutable file): the swap would leave it
     behind, half removed."""
     for folder, _, files in os.walk(site):
-        if not os.access(folder, os.W_OK | os.X_OK):
+        # an append-only folder (chattr +a) passes os.access, but none of its files may be removed
+        if not os.access(folder, os.W_OK | os.X_OK) or unchangeable(folder):
             raise MachineError(folder, *why_unchangeable(folder))
         for name in files:
             path = os.path.join(folder, name)
-            if not os.access(path, os.W_OK, follow_symlinks=False) and unchangeable(path):
+            if unchangeable(path):  # an append-only file, too, passes os.access, and cannot be removed
                 raise MachineError(path, *why_unchangeable(path))
 
 
@@ -510,8 +565,8 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None) -> 
             discard(old / output.name)
             os.rmdir(old)
         except OSError as error:  # published all the same; the next build tries again
-            print(f"{error.filename or old}: the previous site could not be removed ({error.strerror}) — "
-                  f"{output} holds the new site; remove {old} by hand", file=sys.stderr)
+            print(f"{shown_path(error.filename or old)}: the previous site could not be removed ({error.strerror}) — "
+                  f"{shown_path(output)} holds the new site; remove {shown_path(old)} by hand", file=sys.stderr)
 
 
 def swap(stage: Path, output: Path) -> Path | None:
@@ -521,6 +576,7 @@ def swap(stage: Path, output: Path) -> Path | None:
     with locked(output.parent):
         if not output.exists():
             os.rename(stage, output)
+            PUBLISHED.add(output)
             checkpoint("published")
             return None
         if not (output / MARK).exists():  # a site from before sites were marked (prepare_output checked it)
@@ -538,8 +594,20 @@ def swap(stage: Path, output: Path) -> Path | None:
             os.rename(old / output.name, output)
             os.rmdir(old)
             raise
+        PUBLISHED.add(output)
     checkpoint("published")
     return old
+
+
+PUBLISHED: set[Path] = set()
+"""The outputs this process swapped a new site into: told after a build is interrupted."""
+
+
+def published_now(output: Path) -> bool:
+    """True when this process has published a new site at ``output`` (symbolic links followed)."""
+    with contextlib.suppress(OSError, RuntimeError):
+        return output.resolve() in PUBLISHED
+    return False
 
 
 def running(pid: str) -> bool:

@@ -35,6 +35,7 @@ from .content import (
     load_frameworks,
     load_glossary,
     load_plans,
+    no_plans,
     read_plan_data,
     read_plan_file,
 )
@@ -125,6 +126,8 @@ def load(project: Path) -> Loaded:
         raise ContentError(problems)
     cache.prune()
     config, plans, glossary, frameworks = results
+    if not plans:
+        raise ContentError([no_plans()])
     problems = check_mappings(plans, frameworks)
     if problems:
         raise ContentError(problems)
@@ -268,7 +271,11 @@ def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterat
         return
     with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("fork"),
                              initializer=start_worker, initargs=(os.getpid(), initializer, initargs)) as pool:
-        yield pool
+        try:
+            yield pool
+        except KeyboardInterrupt:  # Ctrl-C: stop at once, not after every pending job
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 PR_SET_PDEATHSIG = 1
@@ -278,6 +285,7 @@ def start_worker(parent: int, initializer: Callable | None = None, initargs: tup
     """Runs first in every worker process: the worker is killed as soon as the build that
     started it dies (Linux's parent-death signal), so a killed build leaves no workers behind;
     then the pool's own ``initializer``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build answers it
     prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
     if prctl is not None:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

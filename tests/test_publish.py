@@ -344,15 +344,16 @@ def small_disk(folder: Path, size: str) -> Iterator[Path]:
 
 
 @contextmanager
-def immutable(path: Path) -> Iterator[None]:
-    """``path`` made immutable (chattr +i: not even root may change it), made mutable after."""
-    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True, check=False)
+def immutable(path: Path, flag: str = "i") -> Iterator[None]:
+    """``path`` made immutable (chattr +i: not even root may change it), or append-only (``flag``
+    "a": nothing in it may be removed), as it was after."""
+    done = subprocess.run(["chattr", f"+{flag}", str(path)], capture_output=True, text=True, check=False)
     if done.returncode:
-        pytest.skip(f"this machine cannot make a file immutable (chattr +i {path}): {done.stderr.strip()}")
+        pytest.skip(f"this machine cannot set chattr +{flag} {path}: {done.stderr.strip()}")
     try:
         yield
     finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
+        subprocess.run(["chattr", f"-{flag}", str(path)], check=True)
 
 
 def test_a_full_disk_while_the_site_is_written(published: Path, tmp_path: Path) -> None:
@@ -387,7 +388,7 @@ def test_a_full_disk_while_the_cache_is_written(published: Path, tmp_path: Path,
 
 
 @pytest.mark.parametrize("fault", ["immutable site", "immutable page", "immutable parent", "read-only disk",
-                                   "immutable cache"])
+                                   "immutable cache", "append-only folder", "append-only page"])
 def test_a_site_or_cache_that_cannot_be_changed(published: Path, tmp_path: Path, fault: str) -> None:
     """site/ (or a page in it, the folder it is in, its disk, the cache) cannot be changed:
     one line naming it and what to do, the published site as it was, nothing left behind."""
@@ -403,9 +404,12 @@ def test_a_site_or_cache_that_cannot_be_changed(published: Path, tmp_path: Path,
             blocked, expected, words = contextlib.nullcontext(), f"{site}/", "is on a read-only file system"
         else:
             path = {"immutable site": site, "immutable page": site / "plans" / "mof-2017" / "index.html",
-                    "immutable parent": parent, "immutable cache": cache / "plans"}[fault]
-            blocked, expected = immutable(path), f"{path}/" if path.is_dir() else str(path)
-            words = "immutable" if path != parent and path != cache / "plans" else "cannot be changed"
+                    "immutable parent": parent, "immutable cache": cache / "plans",
+                    "append-only folder": site / "plans" / "mof-2017",
+                    "append-only page": site / "plans" / "mof-2017" / "index.html"}[fault]
+            blocked = immutable(path, "a" if fault.startswith("append-only") else "i")
+            expected = f"{path}/" if path.is_dir() else str(path)
+            words = "immutable or append-only" if path != parent and path != cache / "plans" else "cannot be changed"
         with blocked:
             done = build_cli(project, "--output", str(site), cache=cache)
         one_line(done, expected, words)
@@ -435,3 +439,120 @@ def test_an_input_file_that_cannot_be_read(tmp_path: Path) -> None:
         assert not (project / "site").exists()
     finally:
         shutil.rmtree(base)
+
+
+# ---------------------------------------------------------------- what a build must not take for granted
+
+
+@pytest.mark.parametrize("damage", ["no content/", "no content/plans/", "content/plans is a file",
+                                    "content/plans is empty"])
+def test_no_plans_to_build_is_refused_with_the_site_untouched(published: Path, tmp_path: Path, damage: str) -> None:
+    """A build of no plan would replace the published site with an empty one."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    plans = project / "content" / "plans"
+    shutil.rmtree(project / "content" if damage == "no content/" else plans)
+    if damage == "content/plans is a file":
+        plans.touch()
+    elif damage == "content/plans is empty":
+        plans.mkdir()
+    before = snapshot(project / "site")
+    done = main_here(project, cache)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    problem = next(line for line in done.stderr.splitlines() if line.startswith("content/plans:"))
+    words = {"content/plans is a file": "is not a folder", "content/plans is empty": "holds no plan"}
+    assert words.get(damage, "does not exist") in problem and " — " in problem, problem
+    assert done.stderr.endswith("site was not changed.\n")
+    assert snapshot(project / "site") == before
+
+
+@pytest.mark.parametrize(("where", "words"), [
+    ("templates/assets/cache", "is inside templates/"),
+    ("content/cache", "is inside content/"),
+    ("locales/cache", "is inside locales/"),
+    (".", "is the project folder"),
+    ("site/cache", "overlaps the cache folder"),
+    ("../loop", "leads back to itself"),
+])
+def test_a_cache_where_no_cache_may_be_is_refused(published: Path, tmp_path: Path, monkeypatch, where: str,
+                                                  words: str) -> None:
+    """A cache in a folder the build reads (templates/assets/ is published), in the project or
+    the site, or a link that loops: one line, and not a file changes."""
+    project, _ = copy_built(published, tmp_path / "copy")
+    (tmp_path / "copy" / "loop").symlink_to(tmp_path / "copy" / "loop")
+    before = snapshot(tmp_path)
+    monkeypatch.chdir(project)
+    done = main_here(project, Path(where))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.splitlines()) == 1 and words in done.stderr and " — " in done.stderr, done.stderr
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("part", ["plans", "search", "builds", "downloads/inputs"])
+def test_a_damaged_cache_is_made_again(published: Path, tmp_path: Path, part: str) -> None:
+    """A file where plansite's cache holds a folder: the build makes that part again."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    shutil.rmtree(cache / part, ignore_errors=True)
+    (cache / part).parent.mkdir(parents=True, exist_ok=True)
+    (cache / part).write_text("damaged", encoding="utf-8")
+    edit(project, "（修）")
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "（修）" in (project / "site" / "plans" / "mof-2017" / "index.html").read_text(encoding="utf-8")
+    assert not (cache / part).is_file()
+
+
+def test_an_output_whose_name_is_no_utf8_is_built_and_shown_escaped(published: Path, tmp_path: Path) -> None:
+    """A name may hold any byte but '/' and NUL: the stamp hashes it as bytes, messages show it escaped."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    output = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"out\xff"))
+    for said in ("Built 1 plans", "Nothing changed"):
+        done = build_cli(project, "--output", output, cache=cache)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert said in done.stdout and "out\\xff/" in done.stdout, done.stdout
+    assert (Path(output) / "index.html").is_file()
+
+
+@pytest.mark.parametrize("mark", ["empty", "link", "other text"])
+def test_only_plansites_own_mark_makes_a_folder_replaceable(published: Path, tmp_path: Path, mark: str) -> None:
+    """An empty .plansite, a link named .plansite (even to a real mark) or one with other text
+    in a folder of someone's files: refused, nothing touched."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("mine", encoding="utf-8")
+    if mark == "link":
+        (notes / ".plansite").symlink_to(project / "site" / ".plansite")
+    else:
+        (notes / ".plansite").write_text("" if mark == "empty" else "mine\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    one_line(main_here(project, cache, "--output", str(notes)), f"{notes}/", "holds files plansite did not write")
+    assert snapshot(tmp_path) == before
+
+
+def test_ctrl_c_during_a_build_is_one_line(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the new site is
+    written: one line and status 130, or the build had finished; never a traceback, from the
+    build or its workers; the next build leaves nothing behind."""
+    project = copy_project(tmp_path / "project")
+    cache = tmp_path / "cache"
+    assert build_cli(project, cache=cache).returncode == 0
+    before = files(project / "site")
+    edit(project, "（中斷）")
+    env = os.environ | {"PLANSITE_CACHE": str(cache)}
+    build = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(project), "--no-downloads"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while build.poll() is None and not any(p.name.startswith("site.tmp-") for p in project.iterdir()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(build.pid, signal.SIGINT)
+    _, errors = build.communicate(timeout=120)
+    assert "Traceback" not in errors and "KeyboardInterrupt" not in errors, errors
+    assert build.returncode in (0, 130), errors
+    if build.returncode == 130:
+        assert errors.splitlines()[-1] == "Interrupted; site/ was not changed.", errors
+        assert files(project / "site") == before
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml", "templates"]
