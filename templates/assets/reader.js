@@ -28,6 +28,10 @@
       // Chromium applies an alternate style sheet only once it is a plain style sheet.
       sheet.rel = on ? "stylesheet" : "alternate stylesheet";
       sheet.disabled = !on;
+      // Chromium may keep a loaded, titled sheet applied after its link is switched off: switch
+      // the style sheet itself too, now and whenever it (re)loads.
+      if (sheet.sheet) { sheet.sheet.disabled = !on; }
+      sheet.onload = function () { if (sheet.sheet) { sheet.sheet.disabled = !on; } };
     }
     root.classList.toggle("ps-contrast", on);
     document.querySelectorAll("[data-contrast]").forEach(function (button) {
