@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -209,8 +211,10 @@ def test_a_port_in_use_is_a_clear_message(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- hostile requests
 # Raw sockets, not a browser or urllib: they would normalise the very paths under test.
 
-LEAKS = re.compile(rb"Traceback|site-packages|/work/|/tmp/|/root/|/home/")
-"""What no answer may contain: a traceback, or a path of this machine."""
+LEAKS = re.compile(b"|".join([b"Traceback", b"site-packages", *(re.escape(os.fsencode(folder)) + b"/" for folder in (
+    PROJECT.parent, tempfile.gettempdir(), Path.home(), sys.prefix) if str(folder) != "/")]))
+"""What no answer may contain: a traceback, or a path of this machine (the project's folder, the
+temporary folder, the home folder, Python's)."""
 EXCEPTION = re.compile(rb"\b[A-Z]\w*(?:Error|Exception)\b")
 """Nor, when it is an error, a Python exception's name (scripts may hold such words)."""
 SECRET = b"secret outside site/"
