@@ -176,7 +176,7 @@ class PlanCache:
         self.reader = digest(*(p.read_bytes() for p in code), sys.version, *font_sizes(),
                              *(f"{n} {version(n)}" for n in ("markdown-it-py", "mdit-py-plugins", "pyyaml")))
 
-    def read(self, paths: list[Path], names: list[str], pool: ProcessPoolExecutor | None
+    def read(self, paths: list[Path], names: list[str], pool: Pool | None
              ) -> list[tuple[m.Plan | None, list[Problem]]]:
         """(plan or None, problems) of each file, in order: from the cache, or read on all cores."""
         results: dict[int, tuple[m.Plan | None, list[Problem]]] = {}
@@ -260,7 +260,39 @@ def read_pickled(data: bytes, file_name: str, name: str) -> bytes:
 
 
 @contextmanager
-def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterator[ProcessPoolExecutor | None]:
+def ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C kept until the block ends, then raised there. Python raises it between any two
+    bytecodes, including those of the fork handlers logging runs while a process forks: there
+    it is lost and logging's lock stays taken, so the next thread that logs (Pagefind's) waits
+    for ever. Blocking the signal also starts forked and spawned workers with it blocked, until
+    they ignore it (:func:`start_worker`). Only the main thread receives it, so only it holds it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a held Ctrl-C is handled here
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
+class Pool(ProcessPoolExecutor):
+    """A process pool whose workers start with Ctrl-C held (:func:`ctrl_c_held`): they fork or
+    are spawned while jobs are handed over, and a Ctrl-C in the middle would also leave workers
+    running that nothing tells to stop, so the build would never exit."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        with ctrl_c_held():
+            return super().submit(fn, *args, **kwargs)
+
+
+@contextmanager
+def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterator[Pool | None]:
     """A pool of one process per core, or None where a pool cannot help (one core) or is unsafe.
     Workers are forked, so they start with the parent's memory (the loaded plans) without
     copying it; forking a process that runs other threads (the preview) can deadlock, so then
@@ -269,8 +301,8 @@ def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterat
     if cores < 2 or threading.active_count() > 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("fork"),
-                             initializer=start_worker, initargs=(os.getpid(), initializer, initargs)) as pool:
+    with Pool(max_workers=cores, mp_context=multiprocessing.get_context("fork"),
+              initializer=start_worker, initargs=(os.getpid(), initializer, initargs)) as pool:
         try:
             yield pool
         except KeyboardInterrupt:  # Ctrl-C: stop at once, not after every pending job
@@ -286,6 +318,7 @@ def start_worker(parent: int, initializer: Callable | None = None, initargs: tup
     started it dies (Linux's parent-death signal), so a killed build leaves no workers behind;
     then the pool's own ``initializer``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build answers it
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while it started (Pool)
     prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
     if prctl is not None:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -746,8 +779,8 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
         workers = min(len(todo), os.cpu_count() or 1)
         # fork is fastest, but forking a process that runs other threads (the preview) can deadlock
         method = "fork" if threading.active_count() == 1 else "spawn"
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                                 initializer=start_worker, initargs=(os.getpid(),)) as pool:
+        with Pool(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                  initializer=start_worker, initargs=(os.getpid(),)) as pool:
             for job, data in zip(todo, pool.map(make_download, todo), strict=True):
                 files[job.path] = data
                 write_atomically(cache / f"{job.key}{Path(job.path).suffix}", data)

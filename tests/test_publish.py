@@ -529,6 +529,37 @@ def test_only_plansites_own_mark_makes_a_folder_replaceable(published: Path, tmp
     assert snapshot(tmp_path) == before
 
 
+CTRL_C_WHILE_WORKERS_FORK = """
+import logging, multiprocessing, os, signal, threading
+from plansite.site import Pool, start_worker
+
+forks = []
+os.register_at_fork(before=lambda: forks.append(os.kill(os.getpid(), signal.SIGINT)))
+try:
+    with Pool(2, mp_context=multiprocessing.get_context("fork"), initializer=start_worker,
+              initargs=(os.getpid(),)) as pool:
+        pool.submit(int).result()
+        print("not interrupted", flush=True)
+except KeyboardInterrupt:
+    print(f"interrupted after {len(forks)} forks", flush=True)
+logger = threading.Thread(target=logging.getLogger("plansite").debug, args=("logging still works",))
+logger.start()
+logger.join(10)
+print("logging hangs" if logger.is_alive() else "logging works", flush=True)
+os._exit(0)
+"""
+
+
+def test_ctrl_c_while_workers_fork_is_raised_after_they_started() -> None:
+    """Ctrl-C that lands while a pool forks its workers (here: as each fork begins) is raised once
+    the workers run. Python would raise it in logging's fork handlers, which lose it and keep
+    logging's lock, so the next thread that logs (Pagefind's) waited for ever: CI saw that hang."""
+    run = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_WORKERS_FORK], cwd=PROJECT, capture_output=True,
+                         text=True, timeout=60)
+    assert run.stdout.splitlines() == ["interrupted after 2 forks", "logging works"], run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr
+
+
 def test_ctrl_c_during_a_build_is_one_line(tmp_path: Path) -> None:
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the new site is
     written: one line and status 130, or the build had finished; never a traceback, from the
