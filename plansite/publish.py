@@ -159,13 +159,16 @@ def old_cache_entry(entry: Path) -> bool:
                all(HASHED.fullmatch(n) for n in os.listdir(e)) for e in entry.iterdir())
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write a file whole or not at all: a killed build never leaves half a cache entry, and a
-    failed write (a full disk) leaves nothing."""
+    failed write (a full disk) leaves nothing. ``mode``: the permissions to give it (a user's
+    file keeps its own)."""
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
         with open(temporary, "wb") as file:
             file.write(data)
+            if mode is not None:
+                os.fchmod(file.fileno(), mode & 0o7777)
         os.replace(temporary, path)
     except OSError as error:
         with contextlib.suppress(OSError):

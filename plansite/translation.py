@@ -9,8 +9,11 @@ file holds (agency, year, dates) and with deadlines worded in English.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +25,7 @@ from .content import ATTRIBUTES, load_glossary, read_plan_file
 from .errors import ContentError, Problem, Report
 from .i18n import catalog
 from .project import GLOSSARY_FILE, PLANS_DIR, last_changed
+from .publish import write_atomically
 
 ENGLISH = "en"
 
@@ -280,14 +284,20 @@ def mark_reviewed(path: Path, edition: m.Edition, ids: list[str], everything: bo
     for item in m.items(edition.en):
         if everything or item.id in ids:
             chosen.update(descendants(item))
-    lines = path.read_text(encoding="utf-8").split("\n")
+    target = path.resolve()  # a linked plan file stays a link: its target is rewritten
+    lines = target.read_bytes().decode("utf-8").split("\n")  # line endings as they are
     marked = []
     for item in m.items(edition.en):
         if item.id in chosen and item.translates != edition.status[item.id].fingerprint:
             index = item.loc.line - 1
-            lines[index] = with_fingerprint(lines[index], edition.status[item.id].fingerprint)
+            end = "\r" if lines[index].endswith("\r") else ""
+            lines[index] = with_fingerprint(lines[index].removesuffix("\r"), edition.status[item.id].fingerprint) + end
             marked.append(item.id)
-    path.write_text("\n".join(lines), encoding="utf-8")
+    mode = target.stat().st_mode
+    if marked and not (mode & stat.S_IWUSR and os.access(target, os.W_OK)):  # replacing it would overrule its owner
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
+    if marked:  # whole or not at all, with the file's permissions: a full disk must not cut a plan short
+        write_atomically(target, "\n".join(lines).encode("utf-8"), mode=mode)
     return marked
 
 

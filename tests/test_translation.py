@@ -218,6 +218,36 @@ def test_reviewing_a_section_marks_everything_in_it(bilingual: Path) -> None:
     assert unknown.returncode == 1 and "there is no section, group or action 'no-such-id'" in unknown.stderr
 
 
+def test_reviewed_changes_only_the_marks_of_the_users_file(bilingual: Path) -> None:
+    """``reviewed`` edits a file the user wrote: it keeps its line endings, its permissions and
+    its link, writes it whole (a full disk must not cut a plan short), writes nothing when
+    nothing changes, and refuses a file its owner made read-only, with one line."""
+    english = english_file(bilingual)
+    original = english.read_bytes()
+    english.unlink()
+    stored = english.with_name("example-tax-2024.en.txt")  # a name that is not a plan's
+    stored.write_bytes(original.replace(b"\n", b"\r\n"))
+    stored.chmod(0o640)
+    english.symlink_to(stored.name)
+
+    stored.chmod(0o440)
+    refused = cli(bilingual, "reviewed", "example-tax-2024", "--all")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    assert refused.stderr.startswith("content/plans/example-tax-2024.en.txt: "), refused.stderr
+    assert stored.read_bytes() == original.replace(b"\n", b"\r\n")
+
+    stored.chmod(0o640)
+    assert cli(bilingual, "reviewed", "example-tax-2024", "--all").returncode == 0
+    assert english.is_symlink() and stored.stat().st_mode & 0o777 == 0o640
+    marked = stored.read_bytes()
+    assert b"src=" in marked and marked.count(b"\r\n") == original.count(b"\n") and b"\r\r" not in marked
+    assert marked.replace(b"\r\n", b"\n").count(b"\n") == original.count(b"\n")
+    modified = stored.stat().st_mtime_ns
+    again = cli(bilingual, "reviewed", "example-tax-2024", "--all")
+    assert "(all were up to date)" in again.stdout and stored.stat().st_mtime_ns == modified
+    assert cli(bilingual, "--strict").returncode == 0
+
+
 def test_glossary_misses_are_warnings_at_the_english_line(bilingual: Path) -> None:
     cli(bilingual, "reviewed", "example-tax-2024", "--all")
     text = english_file(bilingual).read_text(encoding="utf-8")
