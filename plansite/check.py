@@ -32,6 +32,7 @@ from lxml import html
 
 from . import taiwan
 from .config import load_config
+from .processes import tied
 
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALLED = Path(__file__).resolve().parent.parent
@@ -177,7 +178,8 @@ def run_pa11y(program: Path, base: str, pages: list[str]) -> list[Finding]:
 def pa11y(program: Path, urls: list[str], concurrency: int) -> dict[str, list[dict]]:
     config = {
         "defaults": {
-            "chromeLaunchConfig": {"executablePath": str(CHROMIUM), "args": CHROMIUM_ARGS},
+            # over a pipe, the browser ends when pa11y-ci does, even when it is killed (processes.tied)
+            "chromeLaunchConfig": {"executablePath": str(CHROMIUM), "args": CHROMIUM_ARGS, "pipe": True},
             "runners": ["axe", "htmlcs"],
             "standard": "WCAG2AA",
             "timeout": 60000,
@@ -188,7 +190,7 @@ def pa11y(program: Path, urls: list[str], concurrency: int) -> dict[str, list[di
     with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
         json.dump(config, handle)
         handle.flush()
-        result = subprocess.run([str(program), "--config", handle.name, "--json"], capture_output=True,
+        result = subprocess.run(tied([str(program), "--config", handle.name, "--json"]), capture_output=True,
                                 text=True, timeout=1800, check=False, env=node_env())
     if result.returncode not in (0, 2) or not result.stdout.strip():
         raise ToolMissing(f"pa11y-ci failed to run (exit {result.returncode}): {result.stderr.strip()[-500:]}")
@@ -204,7 +206,7 @@ def node_env() -> dict[str, str]:
 def run_vnu(java: Path, jar: Path, site: Path, pages: list[str]) -> list[Finding]:
     """The Nu Html Checker over every page in one run (the JVM starts once)."""
     result = subprocess.run(
-        [str(java), "-jar", str(jar), "--format", "json", "--stdout", *(str(site / p) for p in pages)],
+        tied([str(java), "-jar", str(jar), "--format", "json", "--stdout", *(str(site / p) for p in pages)]),
         capture_output=True, text=True, timeout=600, check=False,
     )
     try:

@@ -30,6 +30,7 @@ from pagefind_bin_extended import get_executable
 
 from . import model as m
 from .errors import ContentError, Problem
+from .processes import tied
 from .publish import prune, write_atomically
 
 BUNDLE = "pagefind"
@@ -282,15 +283,9 @@ def shard_of(plan_id: str, shards: int) -> int:
 
 
 def run_pagefind(pages: Path, bundle: Path) -> None:
-    """Pagefind over ``pages``. It dies with the build: setpriv (util-linux) asks Linux to kill
-    it when the build's thread that started it ends, a killed build included; then a shell
-    runs Pagefind only if the build is still its parent (had the build died before that, no
-    one would kill it)."""
+    """Pagefind over ``pages``; it dies with the build (:func:`processes.tied`)."""
     try:
-        command = [str(get_executable()), "--site", str(pages), "--output-path", str(bundle), "--silent"]
-        if SETPRIV:
-            command = [SETPRIV, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", 'test "$PPID" = "$0" && exec "$@"',
-                       str(os.getpid()), *command]
+        command = tied([str(get_executable()), "--site", str(pages), "--output-path", str(bundle), "--silent"])
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as error:
         raise ContentError([Problem("pagefind", 1, f"Pagefind cannot run: {error}", REINSTALL)]) from None
@@ -299,5 +294,4 @@ def run_pagefind(pages: Path, bundle: Path) -> None:
         raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}", REINSTALL)])
 
 
-SETPRIV = shutil.which("setpriv")
 REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"

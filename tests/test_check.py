@@ -4,9 +4,13 @@ the real site (both languages, every page) passes, and a missing tool is an erro
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -78,6 +82,40 @@ def test_check_command_writes_reports_and_exits_by_result(built: Path, tmp_path:
     data = json.loads((built / "reports" / "check.json").read_text(encoding="utf-8"))
     assert data["passed"] is False and data["counts"]["lint"] == 2 and len(data["taiwan_codes"]) == 28
     assert "<h1>Accessibility check: failed</h1>" in (built / "reports" / "index.html").read_text(encoding="utf-8")
+
+
+def marked_processes(mark: str) -> list[str]:
+    """The command names of the processes whose environment holds ``mark``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and mark.encode() in (entry / "environ").read_bytes():
+                found.append((entry / "comm").read_text().strip())
+        except OSError:  # ended meanwhile
+            continue
+    return found
+
+
+def test_a_killed_check_leaves_no_browser_running(built: Path, tmp_path: Path) -> None:
+    """``check`` killed while pa11y-ci's Chromium runs (kill -9: it cannot clean up) leaves no
+    checker or browser process behind: they are tied to it (processes.tied)."""
+    site = tmp_path / "site"
+    shutil.copytree(built / "site", site)  # a minute of pages for the browser: it is killed at the start
+    mark = f"PLANSITE_TEST_MARK={uuid.uuid4().hex}"
+    env = os.environ | dict([mark.split("=")])
+    check = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(built), "check",
+                              "--no-build", "--output", str(site)], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any(name.startswith("chrom") for name in marked_processes(mark)):
+        assert check.poll() is None and time.monotonic() < deadline, "the check ended before its browser started"
+        time.sleep(0.1)
+    check.send_signal(signal.SIGKILL)
+    check.wait()
+    deadline = time.monotonic() + 10
+    while (left := marked_processes(mark)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left == []
 
 
 def test_a_missing_checker_is_an_error_naming_the_install_command(tmp_path: Path) -> None:
