@@ -272,6 +272,9 @@ def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metada
         meta.lang = value
     if "title" in keys:
         meta.title = keys["title"].text() or ""
+        if meta.title.strip() and wordless(meta.title):
+            keys["title"].fail(f"'title' '{meta.title.strip()}' has no words, only punctuation or symbols",
+                               "write the plan's title")
     if "agency" in keys and (agency := keys["agency"].keys(("zh", "en"))) is not None:
         meta.agency = m.Agency(*(agency[k].text() or "" if k in agency else "" for k in ("zh", "en")))
     if "year" in keys and (year := keys["year"].integer()) is not None:
@@ -545,6 +548,9 @@ class BodyReader:
         title = join_lines(lines)
         if not m.plain_text(title).strip():
             self.report.fail(self.line(heading), "the heading has no title", "write the title after the number")
+        elif wordless(m.plain_text(title)):
+            self.report.fail(self.line(heading), f"the heading's title '{m.plain_text(title).strip()}' has no "
+                             "words, only punctuation or symbols", "write the title after the number")
         return number, title, explicit
 
     # -- action tables
@@ -812,6 +818,9 @@ class TableReader:
         if not body:
             self.report.fail(line, "the action has no text",
                              f"write the {self.columns.action} after '- ', then its fields")
+        elif isinstance(body[0], m.Paragraph) and wordless(text := m.plain_text(body[0].inlines)):
+            self.report.fail(line, f"the action's text '{text.strip()}' has no words, only punctuation or symbols",
+                             f"write the {self.columns.action} after '- ', then its fields")
         # English deadlines are written from the Chinese ones; only a note may be translated.
         required = (self.columns.units,) if self.body.english else (self.columns.deadline, self.columns.units)
         missing = [c for c in required if c and c not in fields]
@@ -888,6 +897,12 @@ class GroupDraft:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def wordless(text: str) -> bool:
+    """True when ``text`` has no letter and no digit: a title of only punctuation or symbols
+    ("……", "——") names nothing, in the contents, the search results or a screen reader."""
+    return not any(unicodedata.category(c)[0] in "LN" for c in text)
 
 
 def take_number(lines: list[list[m.Inline]]) -> str | None:
