@@ -515,7 +515,7 @@ def first_unbreakable(lines: list[Line], rules: list[float]) -> float:
     """The height of what a page begins with that no page break may divide: its headings with
     the table below them down to its header row and first row (rows are never split), or
     with the first two lines of text (no orphan)."""
-    top = min([line[0] for line in lines] + rules[:1])
+    top = min([line[0] for line in lines] + rules[:1], default=0)
     above = top
     for index, (start, end, _, kept) in enumerate(lines):
         if kept:
@@ -546,7 +546,7 @@ def pages_with_room_to_spare(path: Path, title: str, kept: list[str]) -> list[st
     for number, ((lines, rules), following) in enumerate(itertools.pairwise(pages), start=1):
         if lines and lines[-1][3]:
             found.append(f"page {number} ends with a heading: {lines[-1][2]}")
-        room = bottom - max([line[1] for line in lines] + rules)
+        room = bottom - max([line[1] for line in lines] + rules, default=0)  # a blank page: all room
         needed = first_unbreakable(*following)
         if room > needed + SLACK:
             found.append(f"page {number} leaves {room:.0f} pt empty, page {number + 1} begins with {needed:.0f} pt")
