@@ -24,6 +24,11 @@ from . import model as m
 
 ODF_VERSION = "1.2"
 CJK_FONT = "Noto Sans CJK TC"
+WESTERN_FONT = "DejaVu Sans"
+"""English documents set Western text in DejaVu Sans: every Debian has it (fontconfig depends on
+it) and LibreOffice ships it on Windows and macOS. A CJK font draws Western quotes and dashes
+full-width, so it sets only the Asian text there. Chinese documents keep one font for all, as
+the Chinese PDF does: their quotes sit in Chinese text, where full width is right."""
 
 NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -55,7 +60,7 @@ def render_plan_odt(plan: m.Plan, labels: dict[str, str], stamp: datetime) -> by
     (Agency, Year …); ``stamp`` is the document date, fixed so output is reproducible."""
     doc = Document("text")
     doc.body.clear()
-    add_styles(doc)
+    add_styles(doc, WESTERN_FONT if plan.lang == "en" else CJK_FONT)
     add_page_furniture(doc, plan.title)
     body = doc.body
     body.append(Paragraph(plan.title, style="Title"))
@@ -288,16 +293,18 @@ def add_inlines(paragraph, nodes: tuple[m.Inline, ...], style: str | None = None
 # ---------------------------------------------------------------- styles
 
 
-def add_styles(doc: Document) -> None:
+def add_styles(doc: Document, western_font: str) -> None:
     """Named styles for what things are (Title, Heading 1–4, Table Heading, Editorial Note),
-    with Noto Sans CJK TC as the Asian font and the document languages set."""
+    with ``western_font`` as the Western font, Noto Sans CJK TC as the Asian one and the
+    document languages set."""
     styles = doc.get_part("styles.xml")
     for element in styles.get_elements("//style:font-face"):
         element.delete()
     faces = styles.get_element("//office:font-face-decls")
-    faces.append(Element.from_tag(
-        f'<style:font-face style:name="{CJK_FONT}" svg:font-family="&apos;{CJK_FONT}&apos;" '
-        'style:font-family-generic="swiss" style:font-pitch="variable"/>'))
+    for font in dict.fromkeys((western_font, CJK_FONT)):
+        faces.append(Element.from_tag(
+            f'<style:font-face style:name="{font}" svg:font-family="&apos;{font}&apos;" '
+            'style:font-family-generic="swiss" style:font-pitch="variable"/>'))
     for properties in styles.get_elements("//style:text-properties"):  # the template's fonts are gone
         for attribute in list(properties.attributes):
             if attribute.startswith(("style:font-name", "style:font-family", "fo:font-family", "style:font-pitch")):
@@ -306,13 +313,13 @@ def add_styles(doc: Document) -> None:
     if content_faces is not None:
         for element in content_faces.children:
             element.delete()
-    # Every document: Western text is English, Asian text is Chinese (Taiwan), one CJK font for all.
+    # Every document: Western text is English, Asian text is Chinese (Taiwan) in the CJK font.
     for properties in styles.get_elements("//style:default-style[@style:family='paragraph']/style:text-properties"):
         for attribute in list(properties.attributes):
             if attribute.startswith(("fo:language", "fo:country", "style:language", "style:country")):
                 properties.del_attribute(attribute)
-        for key, value in (("style:font-name", CJK_FONT), ("style:font-name-asian", CJK_FONT),
-                           ("style:font-name-complex", CJK_FONT), ("fo:language", "en"), ("fo:country", "US"),
+        for key, value in (("style:font-name", western_font), ("style:font-name-asian", CJK_FONT),
+                           ("style:font-name-complex", western_font), ("fo:language", "en"), ("fo:country", "US"),
                            ("style:language-asian", "zh"), ("style:country-asian", "TW")):
             properties.set_attribute(key, value)
     outline = styles.get_element("//text:outline-style")
@@ -421,15 +428,15 @@ def add_page_furniture(doc: Document, title: str) -> None:
 
 
 SCRIPT_TWINS = (("fo:font-size", "style:font-size-asian", "style:font-size-complex"),
-                ("fo:font-weight", "style:font-weight-asian", "style:font-weight-complex"),
-                ("style:font-name", "style:font-name-asian", "style:font-name-complex"))
+                ("fo:font-weight", "style:font-weight-asian", "style:font-weight-complex"))
 """ODF sets size, weight and font for Western, Asian and complex text apart: a heading set only
 in the Western size shows its Chinese at body size."""
 
 
 def same_size_for_every_script(doc: Document) -> None:
-    """Every style that sets a Western size, weight or font sets the Asian and complex ones to
-    the same; no style names a language but the default one (the template's names French)."""
+    """Every style that sets a Western size or weight sets the Asian and complex ones to the
+    same, and one that sets a Western font sets the CJK font as its Asian font; no style names
+    a language but the default one (the template's names French)."""
     for part in ("styles.xml", "content.xml"):
         for properties in doc.get_part(part).get_elements("//style:text-properties"):
             for western, asian, complex_ in SCRIPT_TWINS:
@@ -437,6 +444,10 @@ def same_size_for_every_script(doc: Document) -> None:
                 if value is not None:
                     properties.set_attribute(asian, value)
                     properties.set_attribute(complex_, value)
+            font = properties.get_attribute("style:font-name")
+            if font is not None:
+                properties.set_attribute("style:font-name-asian", CJK_FONT)
+                properties.set_attribute("style:font-name-complex", font)
             if properties.parent is not None and properties.parent.tag != "style:default-style":
                 for attribute in ("fo:language", "fo:country"):
                     if properties.get_attribute(attribute) is not None:

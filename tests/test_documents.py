@@ -20,6 +20,7 @@ import pytest
 from lxml import etree, html
 
 from plansite import model as m
+from plansite.render_odt import CJK_FONT
 from plansite.render_pdf import structure
 from plansite.site import build, load
 
@@ -149,22 +150,27 @@ def style_size(styles, name: str) -> float:
 
 def test_odt_looks_like_the_agency_s_own_document(built) -> None:
     """Chinese text in a heading is as large as its Western text (ODF sizes each script
-    apart); the title as running header and page numbers on every page; rows never split, the
+    apart); Chinese in the CJK font, English text in a Western one; the title as running header and page numbers on every page; rows never split, the
     header row repeated; each table with the web page's caption and a name saying what it
     holds; group labels and the QR code (with its alternative text) as on the web page."""
     site, plans = built
     for plan in plans:
         path = document(site, plan, "odt")
         styles, content = odt_xml(path, "styles.xml"), odt_xml(path, "content.xml")
+        faces = {face.get(f"{STYLE}name") for face in styles.iter(f"{STYLE}font-face")}
         for root in (styles, content):
             for properties in root.iter(f"{STYLE}text-properties"):
                 for western, asian in ((f"{FO}font-size", f"{STYLE}font-size-asian"),
-                                       (f"{FO}font-weight", f"{STYLE}font-weight-asian"),
-                                       (f"{STYLE}font-name", f"{STYLE}font-name-asian")):
+                                       (f"{FO}font-weight", f"{STYLE}font-weight-asian")):
                     if properties.get(western):
                         assert properties.get(asian) == properties.get(western), (plan.id, western)
+                if font := properties.get(f"{STYLE}font-name"):  # Chinese in the CJK font, English in a Western one
+                    assert properties.get(f"{STYLE}font-name-asian") == CJK_FONT, plan.id
+                    assert font in faces and (plan.lang != "en" or "CJK" not in font), (plan.id, font)
                 if properties.getparent().tag != f"{STYLE}default-style":
                     assert properties.get(f"{FO}language") is None
+        default = styles.find(f".//{STYLE}default-style[@{STYLE}family='paragraph']/{STYLE}text-properties")
+        assert default.get(f"{STYLE}font-name") and default.get(f"{STYLE}font-name-asian") == CJK_FONT
         body = style_size(styles, "Text_20_body")
         assert style_size(styles, "Title") > style_size(styles, "Heading_20_1") > style_size(
             styles, "Heading_20_2") > style_size(styles, "Heading_20_3") > body
@@ -201,17 +207,29 @@ def test_odt_looks_like_the_agency_s_own_document(built) -> None:
                 assert squeeze(f"document no. {basis.ref}") in text
 
 
-def test_libreoffice_lays_out_every_odt_with_larger_headings_and_page_numbers(built, tmp_path: Path) -> None:
-    """LibreOffice turns each ODT into PDF: every page has its number and the plan's title,
-    and each section heading is set larger than the text of the page."""
+@pytest.fixture(scope="module")
+def odt_as_pdf(built, tmp_path_factory):
+    """Every ODT as LibreOffice lays it out: plan → the PDF it exports."""
     site, plans = built
+    folder = tmp_path_factory.mktemp("odt-pdf")
     files = [str(document(site, plan, "odt")) for plan in plans]
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), *files],
-                   check=True, capture_output=True, timeout=600, env=os.environ | {"HOME": str(tmp_path)})
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{folder}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(folder), *files],
+                   check=True, capture_output=True, timeout=600, env=os.environ | {"HOME": str(folder)})
+    return {(plan.id, plan.lang): folder / document(site, plan, "odt").with_suffix(".pdf").name for plan in plans}
+
+
+def test_libreoffice_lays_out_every_odt_with_larger_headings_and_page_numbers(built, odt_as_pdf) -> None:
+    """LibreOffice turns each ODT into PDF: every page has its number and the plan's title,
+    each section heading is set larger than the text of the page, and English text is set in a
+    Western font (a CJK font draws quotes and dashes full-width)."""
+    _, plans = built
     ns = "{http://www.w3.org/1999/xhtml}"
     for plan in plans:
-        pdf = tmp_path / document(site, plan, "odt").with_suffix(".pdf").name
+        pdf = odt_as_pdf[plan.id, plan.lang]
+        if plan.lang == "en":
+            fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+            assert re.search(r"^\S+\+(?!NotoSans\w*CJK)", fonts, re.MULTILINE), (plan.id, fonts)
         xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
                                check=True, timeout=120).stdout
         pages = list(etree.fromstring(xhtml).iter(f"{ns}page"))
@@ -384,6 +402,12 @@ def test_pdf_passes_page_validation_pdf_ua_1(built) -> None:
 def vertical_rules(page: pikepdf.Page) -> list[tuple[float, float, float]]:
     """(x, top, bottom) of every vertical line drawn on a page (WeasyPrint draws cell borders as
     lines), in points from the top left, as poppler measures words."""
+    return [(x0, min(y0, y1), max(y0, y1)) for x0, y0, x1, y1 in drawn_lines(page) if abs(x0 - x1) < 0.01]
+
+
+def drawn_lines(page: pikepdf.Page) -> list[tuple[float, float, float, float]]:
+    """(x0, y0, x1, y1) of every straight line drawn on a page (WeasyPrint and LibreOffice draw
+    cell borders so), in points from the top left."""
     height = float(page.MediaBox[3])
     matrices = [pikepdf.Matrix()]
     start = None
@@ -400,8 +424,7 @@ def vertical_rules(page: pikepdf.Page) -> list[tuple[float, float, float]]:
             start = matrices[-1].transform((float(operands[0]), float(operands[1])))
         elif name == "l" and start:
             end = matrices[-1].transform((float(operands[0]), float(operands[1])))
-            if abs(start[0] - end[0]) < 0.01:
-                found.append((start[0], height - max(start[1], end[1]), height - min(start[1], end[1])))
+            found.append((start[0], height - start[1], end[0], height - end[1]))
             start = end
     return found
 
@@ -458,6 +481,90 @@ def test_a_table_starts_below_its_headings_when_its_header_and_first_row_fit(tmp
     assert page_of_first_row(10) == (0, 0)  # room for it: the table starts on page 1
     first_row, heading = page_of_first_row(24)
     assert first_row == heading == 1  # no room: headings and table move together
+
+
+Line = tuple[float, float, str, bool]
+"""(top, bottom, text, kept with what follows) of a line of text on a page."""
+
+
+def page_lines(path: Path, title: str, kept: list[str]) -> list[tuple[list[Line], list[float]]]:
+    """Per page: its lines of text but the running title and page number, top to bottom, and
+    the heights of its horizontal rules (rows' borders). A line outside a table whose text is
+    part of a heading, group label or caption is kept with what follows it."""
+    with pikepdf.open(path) as pdf:
+        drawn = [drawn_lines(page) for page in pdf.pages]
+    xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                           check=True, timeout=120).stdout
+    ns = "{http://www.w3.org/1999/xhtml}"
+    pages = []
+    for page, lines_drawn in zip(etree.fromstring(xhtml).iter(f"{ns}page"), drawn, strict=True):
+        rules = sorted({round(y0) for x0, y0, x1, y1 in lines_drawn if abs(y0 - y1) < 0.01 and abs(x1 - x0) > 20})
+        columns = [(min(y0, y1), max(y0, y1)) for x0, y0, x1, y1 in lines_drawn if abs(x0 - x1) < 0.01]
+        lines = []
+        for line in page.iter(f"{ns}line"):
+            text = squeeze(" ".join(w.text or "" for w in line.iter(f"{ns}word")))
+            if text and text != squeeze(title) and not re.fullmatch(r"\d+/\d+", text):
+                top, bottom = float(line.get("yMin")), float(line.get("yMax"))
+                in_table = any(a <= top + 1 and bottom - 1 <= b for a, b in columns)
+                lines.append((top, bottom, text, not in_table and any(text in k for k in kept)))
+        pages.append((sorted(lines), rules))
+    return pages
+
+
+def first_unbreakable(lines: list[Line], rules: list[float]) -> float:
+    """The height of what a page begins with that no page break may divide: its headings with
+    the table below them down to its header row and first row (rows are never split), or
+    with the first two lines of text (no orphan)."""
+    top = min([line[0] for line in lines] + rules[:1], default=0)
+    above = top
+    for index, (start, end, _, kept) in enumerate(lines):
+        if kept:
+            above = end
+            continue
+        table = [rule for rule in rules if rule >= above - 1]
+        if table and table[0] <= start + 1:
+            return table[min(2, len(table) - 1)] - top
+        after = [line for line in lines[index + 1:] if not line[3]]
+        if after and not any(end < rule < after[0][0] for rule in rules):
+            end = after[0][1]
+        return end - top
+    return (lines[-1][1] if lines else top) - top
+
+
+SLACK = 40
+"""Points of room a page may leave beyond what the next page begins with: the margins above a
+heading and below a table, which belong to neither, and a line's worth of rounding."""
+
+
+def pages_with_room_to_spare(path: Path, title: str, kept: list[str]) -> list[str]:
+    """Pages (but the last) that end with a heading, or whose empty room below would have held
+    what the next page begins with. A page's room is measured down to the lowest text or rule
+    of the fullest page of the document."""
+    pages = page_lines(path, title, kept)
+    bottom = max(max([line[1] for line in lines] + rules) for lines, rules in pages if lines)
+    found = []
+    for number, ((lines, rules), following) in enumerate(itertools.pairwise(pages), start=1):
+        if lines and lines[-1][3]:
+            found.append(f"page {number} ends with a heading: {lines[-1][2]}")
+        room = bottom - max([line[1] for line in lines] + rules, default=0)  # a blank page: all room
+        needed = first_unbreakable(*following)
+        if room > needed + SLACK:
+            found.append(f"page {number} leaves {room:.0f} pt empty, page {number + 1} begins with {needed:.0f} pt")
+    return found
+
+
+def test_no_page_is_left_empty_where_the_next_page_s_beginning_fits(built, odt_as_pdf) -> None:
+    """A page ends only where the next one's beginning would not fit: a table starts on the
+    page of its headings when its header row and first row fit there; no heading ends a page.
+    For the PDFs in both languages, and for the ODTs as LibreOffice lays them out."""
+    site, plans = built
+    for plan in plans:
+        page = html.fromstring((site / ("en" if plan.lang == "en" else "") / "plans" / plan.id / "index.html"
+                                ).read_bytes())
+        body = page.find_class("ps-plan__body")[0]
+        kept = [squeeze("".join(e.itertext())) for e in body.iter("h2", "h3", "h4", "h5", "h6", "caption")]
+        for path in (document(site, plan, "pdf"), odt_as_pdf[plan.id, plan.lang]):
+            assert pages_with_room_to_spare(path, plan.title, kept) == [], (path.name, plan.lang)
 
 
 def test_pdfua_checker_finds_no_problems(built) -> None:
