@@ -147,17 +147,23 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
 
     def period(deadline: m.Deadline) -> Markup:
         """When a dated deadline falls, in the page's calendar (113年5月1日, May 1, 2024), no date
-        broken across lines."""
+        broken across lines (an English one only before its year, so that at 200% text on a
+        phone it still fits)."""
         start, end = deadline.start, deadline.end
         assert start and end
+        if lang == "en":
+            if deadline.kind == "date":
+                words = strings.gettext("By %(date)s") % {"date": english_date(end)}
+            elif deadline.kind == "month":
+                words = strings.gettext("By the end of %(month)s") % {"month": format_date(end, "MMMM y", locale="en")}
+            else:  # Babel words a period as "May 1 – 31, 2016"; a line may break at the dash
+                words = format_interval(start, end, "yMMMd", locale="en")
+            return escape(re.sub(r"(?<=[A-Za-z]) (?=\d\d?\b)", "\u00a0", words))  # May 1, not 2016
         if deadline.kind == "date":
-            day = english_date(end) if lang == "en" else roc_date(end)
-            return Markup(escape(strings.gettext("By %(date)s"))) % {"date": on_one_line(day)}
+            return Markup(escape(strings.gettext("By %(date)s"))) % {"date": on_one_line(roc_date(end))}
         if deadline.kind == "month":
-            month = format_date(end, "MMMM y", locale="en") if lang == "en" else f"{end.year - ROC_OFFSET}年{end.month}月"
+            month = f"{end.year - ROC_OFFSET}年{end.month}月"
             return Markup(escape(strings.gettext("By the end of %(month)s"))) % {"month": on_one_line(month)}
-        if lang == "en":  # Babel words a period as "May 1 – 31, 2016"; a line may break at the dash
-            return Markup(escape(format_interval(start, end, "yMMMd", locale="en").replace(" ", "\u00a0")))
         last = f"{end.month}月{end.day}日" if end.year == start.year else roc_date(end)
         return Markup(escape(strings.gettext("%(start)s to %(end)s"))) % {
             "start": on_one_line(roc_date(start)), "end": on_one_line(last)}

@@ -88,8 +88,8 @@ def test_deadlines_page_lists_every_action_under_a_plain_kind_with_its_plan_and_
         dated = [a for _, a in expected.values() if a["deadline"]["end"]]
         periods = page.xpath("//section[h2[@id='deadline-dated']]//h3")
         assert [h.text_content() for h in periods] == (
-            # a line breaks only at the thin spaces around the dash, never inside a date
-            ["May\u00a01\u2009–\u200931,\u00a02016", "May\u00a01\u2009–\u2009Jun\u00a013,\u00a02016", "By December 31, 2017",
+            # a line breaks at the thin spaces around the dash or before the year, never in "May 1"
+            ["May\u00a01\u2009–\u200931, 2016", "May\u00a01\u2009–\u2009Jun\u00a013, 2016", "By December\u00a031, 2017",
              "By the end of December 2018"] if prefix else
             ["105年5月1日至5月31日", "105年5月1日至6月13日", "106年12月31日前", "107年12月底前"]
         )
