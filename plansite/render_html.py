@@ -490,9 +490,15 @@ def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framewor
 
 
 def action_summary(action: m.Action, limit: int = 60) -> str:
-    """The start of an action's text, for lists that point into a plan."""
+    """The start of an action's text, for lists that point into a plan: English text is cut
+    between words ("Provide reading glasses…", not "…glasses, magnif…"), Chinese anywhere."""
     text = m.blocks_text(action.body).replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if re.search(r"[A-Za-z0-9]$", cut) and text[limit - 1].isalnum() and " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> str:
