@@ -168,13 +168,13 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         return Markup(escape(strings.gettext("%(start)s to %(end)s"))) % {
             "start": on_one_line(roc_date(start)), "end": on_one_line(last)}
 
-    def deadline_words(plan: m.Plan, deadline: m.Deadline) -> Markup:
+    def deadline_words(plan: m.Plan, deadline: m.Deadline | None) -> Markup:
         """An action's deadline in a list of actions: as printed when the plan speaks the page's
         language, a date in the page's calendar, else the kind's name."""
         kind = deadline_kind(deadline)
-        if kind == "dated":
+        if deadline and kind == "dated":
             return period(deadline)
-        if kind == "unknown" or plan.lang != lang:
+        if deadline is None or kind == "unknown" or plan.lang != lang:
             return escape(strings.gettext(KIND_NAMES[kind]))
         return inlines(m.spans(deadline.text), mark)
 
@@ -308,6 +308,7 @@ DEADLINE_KINDS = (
     ("every-year", N_("Every year")),
     ("dated", N_("By a date or within a period")),
     ("unknown", N_("Deadline could not be confirmed")),
+    ("none", N_("No deadline in the plan")),
 )
 """The kinds of deadline the deadlines page lists, in its order, each with its name for readers
 (a recurring deadline by how often; a date, a month and a period together, in time order)."""
@@ -315,8 +316,10 @@ DEADLINE_KINDS = (
 KIND_NAMES = dict(DEADLINE_KINDS)
 
 
-def deadline_kind(deadline: m.Deadline) -> str:
-    """The reader's kind of a deadline: one of DEADLINE_KINDS."""
+def deadline_kind(deadline: m.Deadline | None) -> str:
+    """The reader's kind of a deadline: one of DEADLINE_KINDS ('none' for a table without one)."""
+    if deadline is None:
+        return "none"
     if deadline.kind == "recurring":
         return f"every-{deadline.every or 'day'}"
     if deadline.kind in ("date", "month", "range"):
@@ -349,8 +352,7 @@ def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:
     for edition in editions:
         plan = edition.en if english and edition.en else edition.zh
         for groups, action in plan.actions():
-            if action.deadline:
-                kinds.setdefault(deadline_kind(action.deadline), []).append((plan, groups, action))
+            kinds.setdefault(deadline_kind(action.deadline), []).append((plan, groups, action))
     dated = sorted(kinds.pop("dated", []), key=lambda e: (e[2].deadline.end, e[2].deadline.start, e[0].id))
     periods: dict[tuple, list[Entry]] = {}
     for entry in dated:
