@@ -174,7 +174,9 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         kind = deadline_kind(deadline)
         if deadline and kind == "dated":
             return period(deadline)
-        if deadline is None or kind == "unknown" or plan.lang != lang:
+        if deadline is None:
+            return escape(strings.gettext("not given in the plan"))
+        if kind == "unknown" or plan.lang != lang:
             return escape(strings.gettext(KIND_NAMES[kind]))
         return inlines(m.spans(deadline.text), mark)
 
