@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 
 import jinja2
 import segno
-from babel.dates import format_date
+from babel.dates import format_date, format_interval
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from . import model as m
 from .config import SiteConfig
-from .dates import roc_date
+from .dates import ROC_OFFSET, roc_date
 from .i18n import LOCALES, catalog
 from .languages import mark_other_language
 
@@ -142,6 +142,50 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         """A plan's year as the page's readers count years: 113年 on Chinese pages, 2024 on English ones."""
         return str(plan.year_ad) if lang == "en" else f"{plan.year}年"
 
+    def on_one_line(text: str) -> Markup:
+        return Markup('<span class="ps-nowrap">%s</span>') % text
+
+    def period(deadline: m.Deadline) -> Markup:
+        """When a dated deadline falls, in the page's calendar (113年5月1日, May 1, 2024), no date
+        broken across lines (an English one only before its year, so that at 200% text on a
+        phone it still fits)."""
+        start, end = deadline.start, deadline.end
+        assert start and end
+        if lang == "en":
+            if deadline.kind == "date":
+                words = strings.gettext("By %(date)s") % {"date": english_date(end)}
+            elif deadline.kind == "month":
+                words = strings.gettext("By the end of %(month)s") % {"month": format_date(end, "MMMM y", locale="en")}
+            else:  # Babel words a period as "May 1 – 31, 2016"; a line may break at the dash
+                words = format_interval(start, end, "yMMMd", locale="en")
+            return escape(re.sub(r"(?<=[A-Za-z]) (?=\d\d?\b)", "\u00a0", words))  # May 1, not 2016
+        if deadline.kind == "date":
+            return Markup(escape(strings.gettext("By %(date)s"))) % {"date": on_one_line(roc_date(end))}
+        if deadline.kind == "month":
+            month = f"{end.year - ROC_OFFSET}年{end.month}月"
+            return Markup(escape(strings.gettext("By the end of %(month)s"))) % {"month": on_one_line(month)}
+        last = f"{end.month}月{end.day}日" if end.year == start.year else roc_date(end)
+        return Markup(escape(strings.gettext("%(start)s to %(end)s"))) % {
+            "start": on_one_line(roc_date(start)), "end": on_one_line(last)}
+
+    def deadline_words(plan: m.Plan, deadline: m.Deadline | None) -> Markup:
+        """An action's deadline in a list of actions: as printed when the plan speaks the page's
+        language, a date in the page's calendar, else the kind's name."""
+        kind = deadline_kind(deadline)
+        if deadline and kind == "dated":
+            return period(deadline)
+        if deadline is None:
+            return escape(strings.gettext("not given in the plan"))
+        if kind == "unknown" or plan.lang != lang:
+            return escape(strings.gettext(KIND_NAMES[kind]))
+        return inlines(m.spans(deadline.text), mark)
+
+    def group_path(groups: tuple[m.Group, ...]) -> str:
+        """Where an action sits in its plan: its groups, outermost first."""
+        return " / ".join(m.numbered(g.number, m.plain_text(g.title)) for g in groups)
+
+    env.globals.update(period=period, deadline_words=deadline_words, group_path=group_path,
+                       kind_names=KIND_NAMES)
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=lambda text: inlines(m.spans(text), mark),
                        deadline=lambda text: breakable_range(inlines(m.spans(text), mark)),
@@ -256,22 +300,70 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str) -> dict:
     return {"tags": tags, "canonical": url, "linked_data": linked_data}
 
 
+DEADLINE_KINDS = (
+    ("ongoing", N_("At any time or continually")),
+    ("as-needed", N_("When needed")),
+    ("every-day", N_("Every day")),
+    ("every-week", N_("Every week")),
+    ("every-month", N_("Every month")),
+    ("every-quarter", N_("Every quarter")),
+    ("every-year", N_("Every year")),
+    ("dated", N_("By a date or within a period")),
+    ("unknown", N_("Deadline could not be confirmed")),
+    ("none", N_("No deadline in the plan")),
+)
+"""The kinds of deadline the deadlines page lists, in its order, each with its name for readers
+(a recurring deadline by how often; a date, a month and a period together, in time order)."""
+
+KIND_NAMES = dict(DEADLINE_KINDS)
+
+
+def deadline_kind(deadline: m.Deadline | None) -> str:
+    """The reader's kind of a deadline: one of DEADLINE_KINDS ('none' for a table without one)."""
+    if deadline is None:
+        return "none"
+    if deadline.kind == "recurring":
+        return f"every-{deadline.every or 'day'}"
+    if deadline.kind in ("date", "month", "range"):
+        return "dated"
+    return deadline.kind if deadline.kind in KIND_NAMES else "unknown"
+
+
+Entry = tuple[m.Plan, tuple[m.Group, ...], m.Action]
+"""An action where it sits: its plan and its groups (outermost first)."""
+
+
+def by_plan(entries: list[Entry]) -> list[tuple[m.Plan, list[tuple[tuple[m.Group, ...], list[m.Action]]]]]:
+    """Entries under their plan, in the plan's order, consecutive actions of one group together:
+    a list a reader can follow (plan, then group, then its actions)."""
+    plans: dict[tuple[str, str], tuple[m.Plan, list]] = {}
+    for plan, groups, action in entries:
+        runs = plans.setdefault((plan.id, plan.lang), (plan, []))[1]
+        if runs and runs[-1][0] == groups:
+            runs[-1][1].append(action)
+        else:
+            runs.append((groups, [action]))
+    return list(plans.values())
+
+
 def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:
-    """What no single plan shows: actions by kind of deadline and in time order. On English
-    pages, translated plans speak English; the others are shown in Chinese (and marked so)."""
-    kinds: dict[str, list] = {}
-    dated = []
+    """What no single plan shows: every action listed under its kind of deadline (and plan and
+    group), those with a date in time order. On English pages, translated plans speak English;
+    the others are shown in Chinese (and marked so)."""
+    kinds: dict[str, list[Entry]] = {}
     for edition in editions:
         plan = edition.en if english and edition.en else edition.zh
         for groups, action in plan.actions():
-            entry = (plan, groups, action)
-            if action.deadline:
-                kinds.setdefault(action.deadline.kind, []).append(entry)
-                if action.deadline.end:
-                    dated.append(entry)
-    dated.sort(key=lambda e: (e[2].deadline.end, e[2].deadline.start, e[0].id, e[2].id))
-    order = ["ongoing", "as-needed", "recurring", "date", "month", "range", "unknown"]
-    return {"kinds": [(k, kinds[k]) for k in order if k in kinds], "dated": dated}
+            kinds.setdefault(deadline_kind(action.deadline), []).append((plan, groups, action))
+    dated = sorted(kinds.pop("dated", []), key=lambda e: (e[2].deadline.end, e[2].deadline.start, e[0].id))
+    periods: dict[tuple, list[Entry]] = {}
+    for entry in dated:
+        deadline = entry[2].deadline
+        periods.setdefault((deadline.kind, deadline.start, deadline.end), []).append(entry)
+    return {"kinds": [(kind, kinds.get(kind) or (dated if kind == "dated" else []))
+                      for kind, _ in DEADLINE_KINDS if kinds.get(kind) or (kind == "dated" and dated)],
+            "by_plan": {kind: by_plan(entries) for kind, entries in kinds.items()},
+            "periods": [(entries[0][2].deadline, entries) for entries in periods.values()]}
 
 
 def agencies(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]]:
@@ -299,39 +391,79 @@ def unit_pages(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ..
             if any(action.units for edition in group for _, action in edition.zh.actions())}
 
 
-def unit_view(editions: tuple[m.Edition, ...], english: bool) -> list[tuple[str, list]]:
-    """Every unit these plans name as responsible, with its actions (plan, groups, action):
-    most actions first. Plans speak the page's language where they are translated."""
-    units: dict[str, list] = {}
+COLLECTIVE = re.compile(r"^[各全]|^(all|every|each)\b|\bof all\b", re.IGNORECASE)
+"""A unit that is every unit (of a kind) of the agency: 各單位, 各科室, 各業務科, all units …"""
+
+
+def is_collective(unit: str) -> bool:
+    return bool(COLLECTIVE.search(unit.strip()))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitView:
+    """An agency's actions by responsible unit. Actions given to all units (各單位, 各科室 …) are
+    not a unit's: they are listed once, each with the words the plan uses."""
+
+    units: list[tuple[str, list[Entry]]]
+    """Every named unit with its actions, most actions first."""
+    shared: list[Entry]
+    """The actions given to all units (of a kind) of the agency, in plan order."""
+    shared_words: dict[str, tuple[str, ...]]
+    """The plan's words for 'all units' of each shared action, by 'PLAN-ID#ACTION-ID'."""
+
+
+def unit_view(editions: tuple[m.Edition, ...], english: bool) -> UnitView:
+    """Every unit these plans name as responsible, with its actions; and the actions of all
+    units. Plans speak the page's language where they are translated; whether a unit means all
+    units is read from the Chinese plan (the English follows its units one for one)."""
+    units: dict[str, list[Entry]] = {}
+    shared: list[Entry] = []
+    words: dict[str, tuple[str, ...]] = {}
     for edition in editions:
         plan = edition.en if english and edition.en else edition.zh
+        chinese = {action.id: action.units for _, action in edition.zh.actions()}
         for groups, action in plan.actions():
+            entry = (plan, groups, action)
+            original = chinese.get(action.id, ())
+            if len(original) != len(action.units):
+                original = action.units
+            together = tuple(unit for unit, zh in zip(action.units, original, strict=True) if is_collective(zh))
+            if together:
+                shared.append(entry)
+                words[f"{plan.id}#{action.id}"] = together
             for unit in action.units:
-                units.setdefault(unit, []).append((plan, groups, action))
-    return sorted(units.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+                if unit not in together:
+                    units.setdefault(unit, []).append(entry)
+    return UnitView(sorted(units.items(), key=lambda kv: (-len(kv[1]), kv[0])), shared, words)
 
 
 def units_index(editions: tuple[m.Edition, ...], english: bool) -> dict:
     """The units page: every agency, with its plans, its action count and its units (each
-    with its action count), linking to the agency's own units page (when it names units)."""
+    with its action count; the actions of all units counted once), linking to the agency's
+    own units page (when it names units)."""
     rows = []
     pages = unit_pages(editions)
     for slug, group in agencies(editions).items():
         agency = group[0].zh.agency
-        units = [(unit, len(entries)) for unit, entries in unit_view(group, english)]
+        view = unit_view(group, english)
         rows.append({"slug": slug, "name": agency.en if english else agency.zh, "plans": len(group),
-                     "actions": sum(1 for e in group for _ in e.zh.actions()), "units": units,
-                     "page": slug in pages})
+                     "actions": sum(1 for e in group for _ in e.zh.actions()),
+                     "units": [(unit, len(entries)) for unit, entries in view.units],
+                     "shared": len(view.shared), "page": slug in pages})
     if english:
         rows.sort(key=lambda row: row["name"].lower())
     return {"agencies": rows}
 
 
 def render_agency_units(env: jinja2.Environment, group: tuple[m.Edition, ...], page: Page) -> str:
-    """One agency's units page: each of its units with its actions in every plan of the agency."""
+    """One agency's units page: each of its units with its actions in every plan of the agency,
+    plan by plan, each action with its group and deadline; the actions of all units first."""
     agency = group[0].zh.agency
+    view = unit_view(group, page.english)
     return tidy(env.get_template("agency_units.html").render(
-        page=page, agency=agency.en if page.english else agency.zh, units=unit_view(group, page.english)))
+        page=page, agency=agency.en if page.english else agency.zh,
+        units=[(unit, len(entries), by_plan(entries)) for unit, entries in view.units],
+        shared=by_plan(view.shared), shared_count=len(view.shared), shared_words=view.shared_words))
 
 
 def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framework, ...], english: bool) -> dict:
@@ -362,9 +494,15 @@ def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framewor
 
 
 def action_summary(action: m.Action, limit: int = 60) -> str:
-    """The start of an action's text, for lists that point into a plan."""
+    """The start of an action's text, for lists that point into a plan: English text is cut
+    between words ("Provide reading glasses…", not "…glasses, magnif…"), Chinese anywhere."""
     text = m.blocks_text(action.body).replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if re.search(r"[A-Za-z0-9]$", cut) and text[limit - 1].isalnum() and " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> str:

@@ -13,45 +13,155 @@ def plans_data(site: Path, tag: str) -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((site / "data" / "plans").glob(f"*.{tag}.json"))]
 
 
-def test_units_pages_list_every_unit_of_each_agency_with_all_its_actions(built_site: Path) -> None:
-    """The units page lists the agencies; each agency's page lists its units (the 服務科 of two
-    bureaus are two units), each with every action naming it, most actions first."""
-    expected: dict[str, dict[str, set[str]]] = {}
-    for plan in plans_data(built_site, "zh-Hant"):
-        units = expected.setdefault(plan["agency"]["zh"], {})
-        for action in plan["actions"]:
-            for unit in action["units"]:
-                units.setdefault(unit, set()).add(f"../../plans/{plan['id']}/index.html#{action['id']}")
-    index = html.fromstring((built_site / "units" / "index.html").read_bytes())
-    found = {}
-    for heading in index.xpath("//main//section/h2"):
-        if heading.find("a") is None:  # an agency whose plans name no units has no page
-            assert expected.pop(heading.text_content()) == {}
-            continue
-        link = heading.find("a").get("href")
-        assert link.endswith("/index.html") and "/" not in link.removesuffix("/index.html")
-        assert (built_site / "en" / "units" / link).is_file()
-        page = html.fromstring((built_site / "units" / link).read_bytes())
-        sections = page.xpath("//nav/section")
-        found[heading.text_content()] = {s.findtext("h2"): {a.get("href") for a in s.iter("a")} for s in sections}
-        sizes = [len(s.findall(".//li")) for s in sections]
-        assert sizes == sorted(sizes, reverse=True)  # most actions first
-    assert found == expected
+ALL_UNITS = {"各單位", "各科室", "各業務科", "各業務單位", "各科室主管"}
+"""The plans' words for all units (of a kind) of the agency: never shown as one unit."""
+
+KIND_NAMES = {
+    "": {"ongoing": "隨時或經常辦理", "as-needed": "視需要辦理", "every-day": "每日辦理", "every-month": "每月辦理",
+         "dated": "於指定日期或期間內完成", "unknown": "期限未能確認", "none": "計畫未列完成期限"},
+    "en/": {"ongoing": "At any time or continually", "as-needed": "When needed", "every-day": "Every day",
+            "every-month": "Every month", "dated": "By a date or within a period",
+            "unknown": "Deadline could not be confirmed", "none": "No deadline in the plan"},
+}
+"""The plain names of the kinds of deadline the five plans use, as readers see them."""
 
 
-def test_deadlines_page_counts_kinds_and_orders_dates(built_site: Path) -> None:
+def kind_of(deadline: dict | None) -> str:
+    if deadline is None:  # a table with no deadline column
+        return "none"
+    if deadline["kind"] == "recurring":
+        return f"every-{deadline['every']}"
+    return "dated" if deadline["kind"] in ("date", "month", "range") else deadline["kind"]
+
+
+def plan_name(plan: dict, prefix: str) -> str:
+    """A plan as the cross-plan pages name it: its agency and year (民國 on Chinese pages)."""
+    return f"{plan['agency']['en']} {plan['year_ad']}" if prefix else f"{plan['agency']['zh']} {plan['year']}年"
+
+
+def listed(page, root: str) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Every action linked in the page's sections, by 'PLAN-ID#ACTION-ID': for each time it is
+    listed, (the section's heading, the plan heading above it, its group, its details)."""
+    found: dict[str, list[tuple[str, str, str, str]]] = {}
+    for section in page.xpath("//main//section[h2]"):
+        title = section.findtext("h2") or section.find("h2").text_content()
+        for link in section.xpath(".//a[contains(@class, 'ps-entries__action')]"):
+            href = link.get("href")
+            assert href.startswith(root + "plans/"), href
+            key = href.removeprefix(root + "plans/").replace("/index.html", "")
+            heading = link.xpath("preceding::h3[1]")
+            group = link.xpath("ancestor::ul[contains(@class, 'ps-entries__actions')]"
+                               "/preceding-sibling::span[contains(@class, 'ps-entries__group')]")
+            details = " | ".join(d.text_content() for d in link.xpath("following-sibling::span"))
+            found.setdefault(key, []).append((title, heading[0].text_content() if heading else "",
+                                              group[0].text_content() if group else "", details))
+    return found
+
+
+def test_deadlines_page_lists_every_action_under_a_plain_kind_with_its_plan_and_group(built_site: Path) -> None:
+    """Every action is listed once, under its kind of deadline in plain words
+    (the 隨時/經常辦理 ones listed, not only counted), named by its words under its plan and
+    its group; those with a date in time order under their period; no "原文無法還原"."""
     for prefix, tag in (("", "zh-Hant"), ("en/", "en")):
-        actions = [a | {"plan": plan["id"]} for plan in plans_data(built_site, tag) for a in plan["actions"]
-                   if a["deadline"]]
         page = html.fromstring((built_site / prefix / "deadlines" / "index.html").read_bytes())
-        kinds, dated = page.findall(".//table")
-        assert sum(int(td.text) for td in kinds.xpath(".//tbody/tr/td")) == len(actions)
-        ends = sorted(a["deadline"]["end"] for a in actions if a["deadline"]["end"])
-        assert len(dated.xpath(".//tbody/tr")) == len(ends)
-        links = [row.xpath(".//a/@href")[0] for row in dated.xpath(".//tbody/tr")]
-        keys = [(link.split("/plans/")[1].split("/")[0], link.split("#")[1]) for link in links]
-        by_key = {(a["plan"], a["id"]): a["deadline"]["end"] for a in actions}
-        assert [by_key[k] for k in keys] == ends
+        text = page.find(".//main").text_content()
+        assert "原文無法還原" not in text and "Not recoverable" not in text
+        found = listed(page, "../")
+        expected = {}
+        for plan in plans_data(built_site, tag):
+            for action in plan["actions"]:
+                expected[f"{plan['id']}#{action['id']}"] = (plan, action)
+        assert set(found) == set(expected)
+        ongoing = 0
+        for key, places in found.items():
+            plan, action = expected[key]
+            assert len(places) == 1, key  # listed once
+            kind = kind_of(action["deadline"])
+            ((section, heading, group, details),) = places
+            assert section == KIND_NAMES[prefix][kind], key
+            where = " / ".join(action["groups"])
+            if kind == "dated":  # under its period, with its plan and group beside it
+                assert details == f"{plan_name(plan, prefix)}{': ' if prefix else '：'}{where}", key
+            else:
+                assert (heading, group) == (plan_name(plan, prefix), where), key
+            ongoing += kind == "ongoing"
+        assert ongoing == 159
+        dated = [a for _, a in expected.values() if a["deadline"] and a["deadline"]["end"]]
+        periods = page.xpath("//section[h2[@id='deadline-dated']]//h3")
+        assert [h.text_content() for h in periods] == (
+            # a line breaks at the thin spaces around the dash or before the year, never in "May 1"
+            ["May\u00a01\u2009–\u200931, 2016", "May\u00a01\u2009–\u2009Jun\u00a013, 2016", "By December\u00a031, 2017",
+             "By the end of December 2018"] if prefix else
+            ["105年5月1日至5月31日", "105年5月1日至6月13日", "106年12月31日前", "107年12月底前"]
+        )
+        if not prefix:  # each date on one line: 105年5月1日 never ends one line and starts the next
+            assert [d.text for d in periods[0].xpath("span[@class='ps-nowrap']")] == ["105年5月1日", "5月31日"]
+        ends = [expected[k][1]["deadline"]["end"] for k in found if kind_of(expected[k][1]["deadline"]) == "dated"]
+        assert len(ends) == len(dated)
+        order = [link.get("href").removeprefix("../plans/").replace("/index.html", "")
+                 for link in page.xpath("//section[h2[@id='deadline-dated']]//a[contains(@class, 'ps-entries__action')]")]
+        assert [expected[k][1]["deadline"]["end"] for k in order] == sorted(a["deadline"]["end"] for a in dated)
+        unknown = page.xpath("//section[h2[@id='deadline-unknown']]/p")[0].text_content()
+        assert ("could not confirm" if prefix else "未能確認") in unknown  # the kind is explained
+
+
+def test_units_pages_list_each_unit_and_all_units_once_with_plan_group_and_deadline(built_site: Path) -> None:
+    """The units page lists the agencies; each agency's page lists its units (the 服務科 of two
+    bureaus are two units), most actions first, each with every action naming it under its plan
+    and group, with its deadline; the actions given to 各單位, 各科室 … are listed once under "all
+    units of the agency", never as a unit of their own."""
+    for prefix, tag in (("", "zh-Hant"), ("en/", "en")):
+        chinese = {plan["id"]: plan for plan in plans_data(built_site, "zh-Hant")}
+        expected: dict[str, dict[str, set[str]]] = {}
+        plans = {}
+        for plan in plans_data(built_site, tag):
+            units = expected.setdefault(plan["agency"]["zh"], {})
+            for action, original in zip(plan["actions"], chinese[plan["id"]]["actions"], strict=True):
+                key = f"{plan['id']}#{action['id']}"
+                plans[key] = (plan, action)
+                shared = False
+                for unit, zh in zip(action["units"], original["units"], strict=True):
+                    if zh in ALL_UNITS:
+                        shared = True
+                    else:
+                        units.setdefault(unit, set()).add(key)
+                if shared:
+                    units.setdefault("*", set()).add(key)
+        index = html.fromstring((built_site / prefix / "units" / "index.html").read_bytes())
+        found = {}
+        for heading in index.xpath("//main//section/h2"):
+            name = heading.text_content()
+            agency = next(p["agency"]["zh"] for p in plans_data(built_site, tag)
+                          if name == (p["agency"]["en"] if prefix else p["agency"]["zh"]))
+            if heading.find("a") is None:  # an agency whose plans name no units has no page
+                assert expected.pop(agency) == {}
+                continue
+            link = heading.find("a").get("href")
+            assert link.endswith("/index.html") and "/" not in link.removesuffix("/index.html")
+            page = html.fromstring((built_site / prefix / "units" / link).read_bytes())
+            sections = page.xpath("//main//section[h2]")
+            text = page.find(".//main").text_content()
+            assert "原文無法還原" not in text
+            entries = listed(page, "../../")
+            units: dict[str, set[str]] = {}
+            for key, places in entries.items():
+                plan, action = plans[key]
+                for section, heading, group, details in places:
+                    unit = "*" if section == ("All units of the agency" if prefix else "本機關全體單位") else section
+                    assert key not in units.get(unit, set()), (unit, key)  # each action once per unit
+                    units.setdefault(unit, set()).add(key)
+                    assert (heading, group) == (plan_name(plan, prefix), " / ".join(action["groups"])), key
+                    assert details.startswith("Deadline: " if prefix else "完成期限："), details  # always said
+                    if unit == "*":
+                        assert ("Given to: " if prefix else "承辦：") in details
+            found[agency] = units
+            named = [len(s.xpath(".//a[contains(@class, 'ps-entries__action')]")) for s in sections
+                     if s.find("h2").get("id") != "all-units"]
+            assert named == sorted(named, reverse=True)  # most actions first
+            for unit in units:
+                assert unit == "*" or unit not in ALL_UNITS and not unit.lower().startswith("all "), unit
+        assert found == expected
+        assert all("*" in units for units in found.values())  # every agency here gives some actions to all
 
 
 def test_framework_page_compares_agencies_measure_by_measure(built_site: Path) -> None:
