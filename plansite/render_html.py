@@ -134,8 +134,8 @@ class Crumb:
 def wayfinding(page: Page, title: str, name: str | None = None) -> tuple[str | None, bool, tuple[Crumb, ...]]:
     """Where a page sits: the main navigation entry it is (True) or falls under (False; a plan
     under the list of plans, an agency's units under the units), or None; and its breadcrumbs,
-    home first and itself last, named ``name`` (an agency's, under "Responsible units") or by
-    its title without the site's name (so a template names its page once). The home page has
+    home first and itself last, named ``name`` (a template's ``crumb``: an agency's, under
+    "Responsible units") or by its title without the site's name (so a template names its page once). The home page has
     none; a 404 page sits under the home page."""
     within = page.path.removeprefix("en/").removesuffix("index.html")
     title, site_name = escape(name or title), escape(" | " + page.text(page.config.site_name))
@@ -377,7 +377,8 @@ def render_agency_units(env: jinja2.Environment, group: tuple[m.Edition, ...], p
     """One agency's units page: each of its units with its actions in every plan of the agency."""
     agency = group[0].zh.agency
     return tidy(env.get_template("agency_units.html").render(
-        page=page, agency=agency.en if page.english else agency.zh, units=unit_view(group, page.english)))
+        page=page, agency=agency.en if page.english else agency.zh, units=unit_view(group, page.english),
+        crumb=agency.en if page.english else agency.zh))
 
 
 def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framework, ...], english: bool) -> dict:
