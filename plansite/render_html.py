@@ -109,6 +109,51 @@ class Page:
         return value.en if self.english else value.zh
 
 
+NAVIGATION = (
+    ("", N_("All plans")),
+    ("framework", N_("Plans by measure")),
+    ("units", N_("Responsible units")),
+    ("deadlines", N_("Deadlines")),
+    ("glossary", N_("Glossary")),
+    ("search", N_("Search")),
+    ("sitemap", N_("Site map")),
+)
+"""The main navigation in the header, in its order: the list of plans (the home page), the
+three views across all plans, and the pages that help find things (ALL at NAME/index.html)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Crumb:
+    """One step of a page's breadcrumbs: a page above it (``path`` from the root of the page's
+    language) or, last, the page itself (no path)."""
+
+    name: str
+    path: str | None = None
+
+
+def wayfinding(page: Page, title: str, name: str | None = None) -> tuple[str | None, bool, tuple[Crumb, ...]]:
+    """Where a page sits: the main navigation entry it is (True) or falls under (False; a plan
+    under the list of plans, an agency's units under the units), or None; and its breadcrumbs,
+    home first and itself last, named ``name`` (a template's ``crumb``: an agency's, under
+    "Responsible units") or by its title without the site's name (so a template names its page once). The home page has
+    none; a 404 page sits under the home page."""
+    within = page.path.removeprefix("en/").removesuffix("index.html")
+    title, site_name = escape(name or title), escape(" | " + page.text(page.config.site_name))
+    current = Markup(title.removesuffix(site_name))
+    top = within.split("/", 1)[0]
+    if not within:
+        return "", True, ()
+    trail = [Crumb(N_("Home"), "index.html")]
+    section, exact = None, False
+    if top == "plans":
+        section = ""
+    elif top and top in dict(NAVIGATION):
+        section, exact = top, within == f"{top}/"
+        if not exact:
+            trail.append(Crumb(dict(NAVIGATION)[top], f"{top}/index.html"))
+    return section, exact, (*trail, Crumb(current))
+
+
 def environment(project: Path, lang: str) -> jinja2.Environment:
     """The template environment for one language. Environments are reused (compiling templates
     is the slow part of rendering): Jinja reloads a template whose file changed, and a changed
@@ -191,7 +236,8 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        deadline=lambda text: breakable_range(inlines(m.spans(text), mark)),
                        long_date=roc_date if lang != "en" else english_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
-                       page_metadata=page_metadata, action_summary=action_summary, site_pages=SITE_PAGES,
+                       page_metadata=page_metadata, wayfinding=wayfinding, navigation=NAVIGATION,
+                       action_summary=action_summary, site_pages=SITE_PAGES,
                        plan_year=plan_year,
                        content_security_policy=CONTENT_SECURITY_POLICY)
     env.tests.update(
@@ -463,7 +509,8 @@ def render_agency_units(env: jinja2.Environment, group: tuple[m.Edition, ...], p
     return tidy(env.get_template("agency_units.html").render(
         page=page, agency=agency.en if page.english else agency.zh,
         units=[(unit, len(entries), by_plan(entries)) for unit, entries in view.units],
-        shared=by_plan(view.shared), shared_count=len(view.shared), shared_words=view.shared_words))
+        shared=by_plan(view.shared), shared_count=len(view.shared), shared_words=view.shared_words,
+        crumb=agency.en if page.english else agency.zh))
 
 
 def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framework, ...], english: bool) -> dict:

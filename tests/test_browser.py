@@ -139,3 +139,44 @@ def test_every_page_keeps_to_its_content_security_policy(browser, built_site: Pa
         assert page.evaluate("window.__violations") == [], path
         page.close()
     context.close()
+
+
+PHONE_HEADER_PAGES = ("index.html", "plans/ntbt-2016/index.html",
+                      "units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html", "glossary/index.html")
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_phone_header_is_one_bar_with_the_language_beside_the_name(browser, served: str, width: int) -> None:
+    """On a phone the header was about 215 px (all links and the reading options stacked): now
+    a bar of the site's name with the language switch beside it and a menu button that opens
+    the navigation and reading options (Escape closes it). Without JavaScript nothing folds."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    for path in (*PHONE_HEADER_PAGES, *("en/" + p for p in PHONE_HEADER_PAGES)):
+        page.goto(served + path)
+        height = page.evaluate("document.querySelector('header').getBoundingClientRect().height")
+        assert height <= 120, f"{path} at {width}px: header {height:.0f}px tall"
+        name, switch = (page.locator(selector).bounding_box() for selector in (".ps-header__name", ".ps-header__language"))
+        assert switch["y"] < name["y"] + name["height"] and name["y"] < switch["y"] + switch["height"], \
+            f"{path} at {width}px: the language switch is not beside the site's name"
+        button = page.locator("[data-menu-button]")
+        assert not page.locator(".ps-nav").is_visible() and button.get_attribute("aria-expanded") == "false"
+        button.click()
+        assert page.locator(".ps-nav").is_visible() and page.locator("[data-contrast]").is_visible(), path
+        assert button.get_attribute("aria-expanded") == "true"
+        page.keyboard.press("Escape")
+        assert not page.locator(".ps-nav").is_visible() and button.get_attribute("aria-expanded") == "false"
+    context.close()
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(served + "index.html")
+    assert page.locator(".ps-nav").is_visible() and not page.locator("[data-menu-button]").is_visible()
+    context.close()
+
+
+def test_wide_screens_show_the_navigation_without_a_menu(browser, served: str) -> None:
+    context = browser.new_context(viewport={"width": 768, "height": 800})
+    page = context.new_page()
+    page.goto(served + "en/plans/ntbt-2016/index.html")
+    assert page.locator(".ps-nav").is_visible() and not page.locator("[data-menu-button]").is_visible()
+    context.close()

@@ -224,7 +224,8 @@ def test_print_hides_navigation_and_controls(browser, served: str) -> None:
     page = browser.new_page()
     page.goto(served + PLAN)
     page.emulate_media(media="print")
-    for selector in (".ps-nav", ".ps-reader", ".ps-skip", ".ps-footer__links"):
+    for selector in (".ps-nav", ".ps-reader", ".ps-skip", ".ps-footer__links", ".ps-breadcrumbs", ".ps-header__language",
+                     ".ps-header__menu-button"):
         assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none"
     assert page.locator("h1").is_visible()
     page.close()

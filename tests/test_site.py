@@ -69,6 +69,54 @@ def test_skip_link_comes_first_and_targets_main(site: Path) -> None:
         assert doc.find(".//main").get("id") == "main"
 
 
+def test_breadcrumbs_and_the_current_page_in_the_main_navigation(site: Path) -> None:
+    """Every page but the home page says where it is: breadcrumbs (a named nav, an ordered list,
+    home first, the page itself last as text marked aria-current="page"); and the main
+    navigation marks the page it is (aria-current="page") or the part of the site it is in
+    (a plan under the list of plans, an agency's units under the units: "true")."""
+    for path in pages(site):
+        rel = path.relative_to(site).as_posix()
+        english, inner = rel.startswith("en/"), rel.removeprefix("en/")
+        root = site / "en" if english else site
+        doc = parse(path)
+
+        def target(href: str, path=path, root=root) -> str:
+            resolved = site / href.lstrip("/") if href.startswith("/") else path.parent / href
+            return os.path.relpath(os.path.normpath(resolved), root)
+
+        menu = {target(a.get("href")): a.get("aria-current") for a in doc.xpath('//nav[@class="ps-nav"]//a')}
+        marked = {where: value for where, value in menu.items() if value}
+        if inner == "index.html":
+            expected = {"index.html": "page"}
+        elif inner.startswith("plans/"):
+            expected = {"index.html": "true"}
+        elif inner.startswith("units/") and inner != "units/index.html":
+            expected = {"units/index.html": "true"}
+        else:
+            expected = {inner: "page"} if inner in menu else {}
+        assert marked == expected, rel
+        assert {"framework/index.html", "units/index.html", "deadlines/index.html"} <= set(menu), rel
+
+        trails = doc.xpath('//nav[@class="ps-breadcrumbs"]')
+        if inner == "index.html":
+            assert trails == [], rel
+            continue
+        assert len(trails) == 1 and trails[0].getparent().tag == "body", rel
+        assert trails[0].get("aria-label") == ("You are here" if english else "目前位置"), rel
+        items = trails[0].xpath("./ol/li")
+        assert len(items) >= 2, rel
+        *above, last = items
+        assert target(above[0].find("a").get("href")) == "index.html", rel
+        for item in above:
+            link = item.find("a")
+            assert link is not None and link.get("aria-current") is None, rel
+            assert (root / target(link.get("href"))).is_file(), rel
+        assert last.find(".//a") is None, rel
+        current = last.xpath('.//*[@aria-current="page"]')
+        name = " ".join(current[0].text_content().split()) if current else ""
+        assert name and name in " ".join(doc.find(".//h1").text_content().split()), f"{rel}: {name!r}"
+
+
 def test_ids_are_unique_and_every_fragment_link_resolves(site: Path) -> None:
     for path in pages(site):
         doc = parse(path)

@@ -34,7 +34,25 @@
       sheet.onload = function () { if (sheet.sheet) { sheet.sheet.disabled = !on; } };
     }
     root.classList.toggle("ps-contrast", on);
-    document.querySelectorAll("[data-contrast]").forEach(function (button) {
+    // The menu on phones: the header's navigation and reading options fold behind a button
+  // (the style sheet hides them only on narrow screens, and only once this runs).
+  document.querySelectorAll("[data-menu-button]").forEach(function (button) {
+    var header = button.closest("header");
+    function show(open) {
+      header.setAttribute("data-menu", open ? "open" : "closed");
+      button.setAttribute("aria-expanded", String(open));
+    }
+    show(false);
+    button.hidden = false;
+    button.addEventListener("click", function () { show(button.getAttribute("aria-expanded") !== "true"); });
+    header.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        show(false);
+        button.focus();
+      }
+    });
+  });
+  document.querySelectorAll("[data-contrast]").forEach(function (button) {
       button.setAttribute("aria-pressed", String(on));
     });
   }
