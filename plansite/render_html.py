@@ -177,7 +177,7 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         page=page, edition=edition, plan=plan, content_lang=plan.lang,
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
-        summary=plan_summary(edition, plan), notes=shared_notes(plan),
+        summary=plan_summary(edition, plan), notes=shared_notes(plan), views=[w for _, w in plan_views(edition)],
         contents_context=contents_context(plan),
         downloads=[(kind, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
                    for kind, path in downloads if path in sizes],
@@ -255,19 +255,19 @@ def plan_summary(edition: m.Edition, plan: m.Plan) -> dict:
             "dated": dated, "units": plan_units(edition, plan)}
 
 
-def narrowed(plan: m.Plan, keep: set[str]) -> tuple[m.Section, ...]:
+def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]:
     """The plan's sections cut to the actions in ``keep``: only the action tables, each group
-    only with the actions kept under it (a narrowed view of the plan)."""
+    only with the actions kept under it. Ids take ``prefix``: one page holds many such cuts."""
     def prune(nodes: tuple[m.Group | m.Action, ...]) -> tuple[m.Group | m.Action, ...]:
         out: list[m.Group | m.Action] = []
         for node in nodes:
             if isinstance(node, m.Action):
                 if node.id in keep:
-                    out.append(node)
+                    out.append(m.evolve(node, id=f"{prefix}-{node.id}"))
             else:
                 children = prune(node.children)
                 if children:
-                    out.append(m.evolve(node, children=children))
+                    out.append(m.evolve(node, id=f"{prefix}-{node.id}", children=children))
         return tuple(out)
 
     sections = []
@@ -275,30 +275,40 @@ def narrowed(plan: m.Plan, keep: set[str]) -> tuple[m.Section, ...]:
         tables = [m.evolve(b, children=prune(b.children)) for b in section.blocks if isinstance(b, m.ActionTable)]
         tables = [t for t in tables if t.children]
         if tables:
-            sections.append(m.evolve(section, blocks=tuple(tables)))
+            sections.append(m.evolve(section, id=f"{prefix}-{section.id}", blocks=tuple(tables)))
     return tuple(sections)
 
 
 def plan_views(edition: m.Edition) -> list[tuple[str, str]]:
-    """The narrowed views of a plan, as (path under plans/ID/, kind or unit key): one per
-    responsible unit and one per kind of deadline. Both languages have the same ones."""
-    views = [(f"units/{u['slug']}/index.html", u["slug"]) for u in plan_units(edition, edition.zh)]
-    kinds = {a.deadline.kind for _, a in edition.zh.actions() if a.deadline}
-    return views + [(f"deadlines/{k}/index.html", k) for k in DEADLINE_KINDS if k in kinds]
+    """A plan's narrowed views, as (path under plans/ID/, which): its actions by responsible
+    unit, and by kind of deadline when it has more than one kind (one kind would be the plan)."""
+    actions = [a for _, a in edition.zh.actions()]
+    views = [("units/index.html", "units")] if any(a.units for a in actions) else []
+    if len({a.deadline.kind for a in actions if a.deadline}) > 1:
+        views.append(("deadlines/index.html", "deadlines"))
+    return views
 
 
-def render_plan_view(env: jinja2.Environment, edition: m.Edition, page: Page, key: str) -> str:
-    """A narrowed view of a plan: the actions of one responsible unit (``key`` is its slug) or
-    of one kind of deadline, in the plan's tables. Not indexed for search: it repeats the plan."""
+def render_plan_view(env: jinja2.Environment, edition: m.Edition, page: Page, which: str) -> str:
+    """A plan's actions by responsible unit (``which`` is 'units') or by kind of deadline, one
+    part each, addressed by a fragment (units/#u-SLUG, deadlines/#k-KIND): the style sheet
+    shows only the part addressed, so each is a view of the plan's tables narrowed to one unit
+    or kind, with no script. Not indexed for search: its text is the plan's, indexed there."""
     plan = edition.en if page.english and edition.en else edition.zh
     summary = plan_summary(edition, plan)
-    unit = next((u for u in summary["units"] if u["slug"] == key), None)
-    keep = set(unit["actions"]) if unit else {a.id for _, a in plan.actions() if a.deadline and a.deadline.kind == key}
+    if which == "units":
+        parts = [{"id": f"u-{u['slug']}", "name": u["name"], "all": u["all"], "actions": set(u["actions"])}
+                 for u in summary["units"]]
+    else:
+        parts = [{"id": f"k-{kind}", "kind": kind, "all": False,
+                  "actions": {a.id for _, a in plan.actions() if a.deadline and a.deadline.kind == kind}}
+                 for kind, _ in summary["kinds"]]
+    for part in parts:
+        part["sections"] = narrowed(plan, part["actions"], part["id"])
+    notes = shared_notes(plan)
     return tidy(env.get_template("plan_view.html").render(
-        page=page, edition=edition, plan=plan, content_lang=plan.lang, summary=summary,
-        stale=edition.stale if page.english and edition.en else set(),
-        unit=unit, kind=None if unit else key, count=len(keep), sections=narrowed(plan, keep),
-        notes=shared_notes(plan)))
+        page=page, edition=edition, plan=plan, content_lang=plan.lang, summary=summary, which=which,
+        parts=parts, stale=set(), notes=notes, views=[w for _, w in plan_views(edition)]))
 
 
 def contents_context(plan: m.Plan) -> dict[str, str]:
