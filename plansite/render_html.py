@@ -257,7 +257,8 @@ def plan_summary(edition: m.Edition, plan: m.Plan) -> dict:
 
 def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]:
     """The plan's sections cut to the actions in ``keep``: only the action tables, each group
-    only with the actions kept under it. Ids take ``prefix``: one page holds many such cuts."""
+    only with its title and the actions kept under it (a group's description is the plan's to
+    say once). Ids take ``prefix``: one page holds many such cuts."""
     def prune(nodes: tuple[m.Group | m.Action, ...]) -> tuple[m.Group | m.Action, ...]:
         out: list[m.Group | m.Action] = []
         for node in nodes:
@@ -267,7 +268,7 @@ def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]
             else:
                 children = prune(node.children)
                 if children:
-                    out.append(m.evolve(node, id=f"{prefix}-{node.id}", children=children))
+                    out.append(m.evolve(node, id=f"{prefix}-{node.id}", children=children, description=()))
         return tuple(out)
 
     sections = []
