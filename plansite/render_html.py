@@ -149,7 +149,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        long_date=roc_date if lang != "en" else english_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
                        page_metadata=page_metadata, action_summary=action_summary, site_pages=SITE_PAGES,
-                       plan_year=plan_year,
+                       plan_year=plan_year, actions_in=lambda group: sum(1 for _ in m.walk_actions(group.children, ())),
                        content_security_policy=CONTENT_SECURITY_POLICY)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),

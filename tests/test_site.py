@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -235,9 +236,19 @@ def test_contents_show_two_levels_and_fold_the_rest_and_long_sections_lead_back_
             depth = sum(1 for e in link.iterancestors("ol"))
             folded = any(True for _ in link.iterancestors("details"))
             assert folded == (depth > 2), f"{path}: {link.text_content()} at depth {depth}"
+        backs = doc.find_class("ps-back")
+        assert all(p.find("a").get("href") == "#main" for p in backs)
         for section in doc.find_class("ps-section"):
+            groups = section.find_class("ps-group")
+            ends = [g for g in groups if "ps-group--level1" in g.get("class")]
             if section.find(".//table") is not None:
-                assert section[-1].get("class") == "ps-back" and section[-1].find("a").get("href") == "#main"
+                for place in ends or [section]:
+                    assert place[-1] in backs, f"{path}: {place.get('class')} ends with no way back to top"
+        assert not re.search(r'ps-back">.*?</p>\s*(</section>\s*|</div>\s*)*<p class="ps-back"',
+                             path.read_text(encoding="utf-8")), f"{path}: two ways back to top in a row"
+    counts = {plan: len(parse(site / "plans" / plan / "index.html").find_class("ps-back"))
+              for plan in ("hsinchu-tax-2018", "ntbt-2016", "keelung-tax-2023", "kaohsiung-finance-2024")}
+    assert counts == {"hsinchu-tax-2018": 5, "ntbt-2016": 5, "keelung-tax-2023": 6, "kaohsiung-finance-2024": 7}
     hsinchu = parse(site / "plans" / "hsinchu-tax-2018" / "index.html").find_class("ps-toc")[0]
     assert len(hsinchu.findall(".//details")) == 2 and len(hsinchu.findall(".//details//a")) == 16
 
