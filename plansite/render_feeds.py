@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from . import model as m
 from .config import SiteConfig
-from .render_html import SITE_PAGES, unit_pages
+from .render_html import SITE_PAGES, plan_views, unit_pages
 
 PAGES = ("index.html", *(f"{name}/index.html" for name, _ in SITE_PAGES))
 """The site's own pages, in each language (plans come on top)."""
@@ -19,6 +19,7 @@ def render_sitemap(editions: tuple[m.Edition, ...], config: SiteConfig, updated:
     base = config.base_url
     pages = [(path, True) for path in PAGES]
     pages += [(f"plans/{e.zh.id}/index.html", e.en is not None) for e in editions]
+    pages += [(f"plans/{e.zh.id}/{view}", e.en is not None) for e in editions for view, _ in plan_views(e)]
     pages += [(f"units/{slug}/index.html", True) for slug in unit_pages(editions)]
     entries = []
     for path, translated in pages:

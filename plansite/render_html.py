@@ -8,6 +8,7 @@ turned into HTML here, with every piece of content escaped.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import traceback
 from collections import Counter
@@ -238,7 +239,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
                        page_metadata=page_metadata, wayfinding=wayfinding, navigation=NAVIGATION,
                        action_summary=action_summary, site_pages=SITE_PAGES,
-                       plan_year=plan_year,
+                       plan_year=plan_year, actions_in=lambda group: sum(1 for _ in m.walk_actions(group.children, ())),
                        content_security_policy=CONTENT_SECURITY_POLICY)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
@@ -266,10 +267,139 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         page=page, edition=edition, plan=plan, content_lang=plan.lang,
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
+        summary=plan_summary(edition, plan), notes=shared_notes(plan), views=[w for _, w in plan_views(edition)],
         contents_context=contents_context(plan),
         downloads=[(kind, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
                    for kind, path in downloads if path in sizes],
     ))
+
+
+DEADLINE_KINDS = ("ongoing", "as-needed", "recurring", "date", "month", "range", "unknown")
+"""The kinds of deadline (model.Deadline.kind), in the order summaries list them."""
+
+ALL_UNITS = re.compile(r"^各|\ball\b", re.IGNORECASE)
+"""A unit that stands for every unit of the agency (各單位, 各科室, all units, heads of all
+sections): not one unit, so summaries count it apart."""
+
+
+def collective(unit: str) -> bool:
+    return bool(ALL_UNITS.search(unit))
+
+
+def unit_slug(unit: str) -> str:
+    """A unit's address in its plan (plans/ID/units/SLUG/), from its Chinese name: the same in
+    both languages, and stable while the name is (a bookmark outlives edits to the plan)."""
+    return hashlib.sha256(unit.encode()).hexdigest()[:8]
+
+
+def plan_units(edition: m.Edition, plan: m.Plan) -> list[dict]:
+    """Every unit the plan names as responsible, with its actions' ids, shown in ``plan``'s
+    words but addressed by its Chinese name (an English action's units stand where its
+    Chinese action's do): named units most actions first, then those meaning all units."""
+    shown = {a.id: a.units for _, a in plan.actions()}
+    units: dict[str, dict] = {}
+    for _, action in edition.zh.actions():
+        names = shown.get(action.id, ())
+        for index, unit in enumerate(action.units):
+            name = names[index] if len(names) == len(action.units) else unit
+            entry = units.setdefault(unit, {"name": name, "slug": unit_slug(unit), "all": collective(unit),
+                                            "actions": []})
+            if action.id not in entry["actions"]:
+                entry["actions"].append(action.id)
+    return sorted(units.values(), key=lambda u: (u["all"], -len(u["actions"]), u["name"]))
+
+
+def shared_notes(plan: m.Plan) -> dict[str, int]:
+    """Editorial notes that fill a cell alone (a deadline, a unit, a further field) and stand in
+    more than one row, numbered in document order: each is said once, and its cells say "not
+    stated" and point to it, instead of the same long note in every row."""
+    counts: Counter[str] = Counter()
+    for _, action in plan.actions():
+        cells = [*action.units, *(f.value for f in action.fields)]
+        if action.deadline:
+            cells.append(action.deadline.text)
+        counts.update(c for c in dict.fromkeys(cells) if m.NOTE_PATTERN.fullmatch(c))
+    shared = [text for text, count in counts.items() if count > 1]  # first seen first: document order
+    return {text: number for number, text in enumerate(shared, start=1)}
+
+
+def plan_summary(edition: m.Edition, plan: m.Plan) -> dict:
+    """What a plan page says before the details: its actions in the top groups, by kind of
+    deadline (the dated ones in time order) and by responsible unit, each with its count."""
+    actions = [action for _, action in plan.actions()]
+
+    def counted(nodes) -> list[tuple[m.Group, int]]:
+        return [(g, sum(1 for _ in m.walk_actions(g.children, ()))) for g in nodes if isinstance(g, m.Group)]
+
+    groups = []  # per section with action tables: its top groups, and theirs when they are few
+    for section in plan.sections:
+        top = [entry for table in section.blocks if isinstance(table, m.ActionTable)
+               for entry in counted(table.children)]
+        few = sum(1 for _, count in top if count) < 3
+        if top:
+            groups.append((section, [(g, n, counted(g.children) if few else []) for g, n in top]))
+    kinds = Counter(a.deadline.kind for a in actions if a.deadline)
+    dated = sorted((a for a in actions if a.deadline and a.deadline.end),
+                   key=lambda a: (a.deadline.end, a.deadline.start or a.deadline.end))
+    return {"count": len(actions), "groups": groups, "kinds": [(k, kinds[k]) for k in DEADLINE_KINDS if kinds[k]],
+            "dated": dated, "units": plan_units(edition, plan)}
+
+
+def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]:
+    """The plan's sections cut to the actions in ``keep``: only the action tables, each group
+    only with its title and the actions kept under it (a group's description is the plan's to
+    say once). Ids take ``prefix``: one page holds many such cuts."""
+    def prune(nodes: tuple[m.Group | m.Action, ...]) -> tuple[m.Group | m.Action, ...]:
+        out: list[m.Group | m.Action] = []
+        for node in nodes:
+            if isinstance(node, m.Action):
+                if node.id in keep:
+                    out.append(m.evolve(node, id=f"{prefix}-{node.id}"))
+            else:
+                children = prune(node.children)
+                if children:
+                    out.append(m.evolve(node, id=f"{prefix}-{node.id}", children=children, description=()))
+        return tuple(out)
+
+    sections = []
+    for section in plan.sections:
+        tables = [m.evolve(b, children=prune(b.children)) for b in section.blocks if isinstance(b, m.ActionTable)]
+        tables = [t for t in tables if t.children]
+        if tables:
+            sections.append(m.evolve(section, id=f"{prefix}-{section.id}", blocks=tuple(tables)))
+    return tuple(sections)
+
+
+def plan_views(edition: m.Edition) -> list[tuple[str, str]]:
+    """A plan's narrowed views, as (path under plans/ID/, which): its actions by responsible
+    unit, and by kind of deadline when it has more than one kind (one kind would be the plan)."""
+    actions = [a for _, a in edition.zh.actions()]
+    views = [("units/index.html", "units")] if any(a.units for a in actions) else []
+    if len({a.deadline.kind for a in actions if a.deadline}) > 1:
+        views.append(("deadlines/index.html", "deadlines"))
+    return views
+
+
+def render_plan_view(env: jinja2.Environment, edition: m.Edition, page: Page, which: str) -> str:
+    """A plan's actions by responsible unit (``which`` is 'units') or by kind of deadline, one
+    part each, addressed by a fragment (units/#u-SLUG, deadlines/#k-KIND): the style sheet
+    shows only the part addressed, so each is a view of the plan's tables narrowed to one unit
+    or kind, with no script. Not indexed for search: its text is the plan's, indexed there."""
+    plan = edition.en if page.english and edition.en else edition.zh
+    summary = plan_summary(edition, plan)
+    if which == "units":
+        parts = [{"id": f"u-{u['slug']}", "name": u["name"], "all": u["all"], "actions": set(u["actions"])}
+                 for u in summary["units"]]
+    else:
+        parts = [{"id": f"k-{kind}", "kind": kind, "all": False,
+                  "actions": {a.id for _, a in plan.actions() if a.deadline and a.deadline.kind == kind}}
+                 for kind, _ in summary["kinds"]]
+    for part in parts:
+        part["sections"] = narrowed(plan, part["actions"], part["id"])
+    notes = shared_notes(plan)
+    return tidy(env.get_template("plan_view.html").render(
+        page=page, edition=edition, plan=plan, content_lang=plan.lang, summary=summary, which=which,
+        parts=parts, stale=set(), notes=notes, views=[w for _, w in plan_views(edition)]))
 
 
 def contents_context(plan: m.Plan) -> dict[str, str]:

@@ -63,10 +63,12 @@ from .render_html import (
     cross_plan,
     environment,
     framework_view,
+    plan_views,
     render_agency_units,
     render_index,
     render_page,
     render_plan,
+    render_plan_view,
     render_print,
     template_location,
     unit_pages,
@@ -406,6 +408,11 @@ def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[
         page = Page(lang, prefix + path, ("" if prefix else "en/") + path, edition.en is not None,
                     loaded.config, updated)
         yield prefix + path, render_plan(environment(project, lang), edition, page, sizes)
+        for view, which in plan_views(edition):
+            path = f"plans/{edition.zh.id}/{view}"
+            page = Page(lang, prefix + path, ("" if prefix else "en/") + path, edition.en is not None,
+                        loaded.config, updated)
+            yield prefix + path, render_plan_view(environment(project, lang), edition, page, which)
 
 
 def agency_outputs(project: Path, loaded: Loaded, slug: str, group: tuple[m.Edition, ...],

@@ -38,8 +38,54 @@ def test_narrow_tables_stack_and_keep_column_names(browser, served: str) -> None
     context = browser.new_context(viewport={"width": 320, "height": 800}, java_script_enabled=False)
     page = context.new_page()
     page.goto(served + "plans/keelung-tax-2023/index.html")
-    label = page.evaluate("getComputedStyle(document.querySelector('tbody th'), '::before').content")
-    assert label == '"推動作法" / ""'  # shown, with empty alternative text: the header is read already
+    label = page.evaluate("getComputedStyle(document.querySelector('tbody td:not(.ps-action-table__number)'), '::before').content")
+    assert label == '"完成期限" / ""'  # shown, with empty alternative text: the header is read already
+    context.close()
+
+
+CARD_HEAD = """() => [...document.querySelectorAll('.ps-action-table tbody tr')].map(row => {
+  const number = row.querySelector('.ps-action-table__number'), action = row.querySelector('th');
+  const box = e => e.getBoundingClientRect();
+  return {number: number && number.textContent.trim(), numberTop: number && box(number).top,
+          actionTop: box(action).top, actionLeft: box(action).left, numberRight: number && box(number).right,
+          labels: [number, action].filter(Boolean).map(e => getComputedStyle(e, '::before').content),
+          first: [...row.children].every(cell => cell === number || cell === action || box(cell).top >= box(action).bottom - 1)};
+})"""
+
+
+@pytest.mark.parametrize("width", [320, 375])
+@pytest.mark.parametrize("path", ["plans/hsinchu-tax-2018/index.html", "en/plans/ntbt-2016/index.html"])
+def test_on_phones_each_action_card_is_headed_by_its_number_and_text(browser, served: str, width: int,
+                                                                      path: str) -> None:
+    """No "項次" line: the number and the action text share the card's first line, with no column
+    name over them; every other cell comes below."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(served + path)
+    cards = page.evaluate(CARD_HEAD)
+    assert len(cards) > 50
+    for card in cards:
+        assert card["labels"] and set(card["labels"]) == {"none"}, card
+        assert card["first"], card
+        if card["number"]:
+            assert abs(card["numberTop"] - card["actionTop"]) < 1 and card["numberRight"] <= card["actionLeft"] + 1, card
+    context.close()
+
+
+def test_a_narrowed_view_shows_only_the_part_its_address_names(browser, served: str) -> None:
+    """Without JavaScript: plans/ID/deadlines/#k-KIND shows that kind's actions alone; with no
+    fragment, every part shows (an anchored list)."""
+    context = browser.new_context(viewport={"width": 375, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    visible = "[...document.querySelectorAll('.ps-view')].filter(e => e.offsetParent).map(e => e.id)"
+    rows = "[...document.querySelectorAll('.ps-view tbody tr')].filter(e => e.offsetParent).length"
+    page.goto(served + "plans/ntbt-2016/deadlines/index.html#k-range")
+    assert page.evaluate(visible) == ["k-range"] and page.evaluate(rows) == 7
+    page.goto(served + "plans/ntbt-2016/deadlines/index.html")
+    assert page.evaluate(visible) == ["k-ongoing", "k-date", "k-range"] and page.evaluate(rows) == 107
+    page.goto(served + "en/plans/hsinchu-tax-2018/units/index.html")
+    page.click("a[href='#u-ef8e81ce']")
+    assert page.evaluate(visible) == ["u-ef8e81ce"] and page.evaluate(rows) == 53
     context.close()
 
 

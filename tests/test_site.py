@@ -7,10 +7,12 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -199,6 +201,114 @@ def test_plan_json_has_flat_actions_in_document_order(site: Path) -> None:
             if block["type"] == "actions":
                 walk(block["children"])
     assert tree_ids == [a["id"] for a in data["actions"]]
+
+
+def plan_pages(site: Path):
+    """(page, JSON) of every plan page, both languages (an untranslated plan's English page
+    shows the Chinese plan)."""
+    for data_path in sorted((site / "data" / "plans").glob("*.zh-Hant.json")):
+        zh = json.loads(data_path.read_text(encoding="utf-8"))
+        en_path = data_path.with_name(data_path.name.replace(".zh-Hant.", ".en."))
+        en = json.loads(en_path.read_text(encoding="utf-8")) if en_path.exists() else zh
+        yield site / "plans" / zh["id"] / "index.html", zh
+        yield site / "en" / "plans" / zh["id"] / "index.html", en
+
+
+def count_in(text: str) -> int:
+    return int("".join(c for c in text if c.isdigit()))
+
+
+def test_plan_summary_counts_actions_by_kind_and_unit_and_each_links_to_its_narrowed_view(site: Path) -> None:
+    """The summary's counts are the plan's (from its JSON), each kind and unit leads to a part
+    of a narrowed view holding exactly that many actions, units meaning every unit of the
+    agency (各單位, all units) are listed apart, and dated actions come in time order."""
+    checked = 0
+    for path, data in plan_pages(site):
+        doc = parse(path)
+        summaries = doc.find_class("ps-summary")
+        if not data["actions"]:
+            assert summaries == [], path
+            continue
+        summary = summaries[0]
+        assert count_in(summary.find_class("ps-summary__lead")[0].text_content().split(".")[0].split("。")[0]) \
+            == len(data["actions"])
+        kinds = Counter(a["deadline"]["kind"] for a in data["actions"] if a["deadline"])
+        units = Counter(u for a in data["actions"] for u in dict.fromkeys(a["units"]))
+        shown: dict[str, dict[str, int]] = {"k": {}, "u": {}}
+        for link in summary.iter("a"):
+            href = link.get("href")
+            if "#k-" in href or "#u-" in href:
+                count = count_in(link.getnext().text_content())
+                kind = href.split("#")[1][0]
+                key = href.split("#k-")[1] if kind == "k" else link.text_content()
+                shown[kind][key] = count
+                part = parse(path.parent / href.split("#")[0]).get_element_by_id(href.split("#")[1])
+                assert len(part.findall(".//tbody/tr")) == count, f"{path}: {href}"
+                checked += 1
+        assert shown["k"] == (dict(kinds) if len(kinds) > 1 else {}), path
+        assert shown["u"] == dict(units), path
+        everyone = summary.find_class("ps-summary__sub")
+        apart = [a.text_content() for a in everyone[-1].getnext().iter("a")] if units and everyone else []
+        assert sorted(apart) == sorted(u for u in units if u.startswith("各") or "all " in u), path
+        dated = [a for a in data["actions"] if a["deadline"] and a["deadline"]["end"]]
+        dated.sort(key=lambda a: (a["deadline"]["end"], a["deadline"]["start"] or a["deadline"]["end"]))
+        listed = [a.get("href") for ol in summary.find_class("ps-summary__dated") for a in ol.iter("a")]
+        assert listed == ["#" + a["id"] for a in dated], path
+    assert checked > 100
+
+
+def test_a_note_many_rows_share_is_said_once_and_their_cells_say_not_stated(site: Path) -> None:
+    for path, data in plan_pages(site):
+        notes = Counter(a["deadline"]["text"] for a in data["actions"]
+                        if a["deadline"] and a["deadline"]["kind"] == "unknown")
+        shared = [text for text, count in notes.items() if count > 1]
+        doc = parse(path)
+        text = doc.text_content()
+        for number, note in enumerate(shared, start=1):
+            assert text.count(note) == 1, f"{path}: note {number} said {text.count(note)} times"
+            assert note in doc.get_element_by_id(f"note-{number}").text_content()
+            cells = [a.getparent() for a in doc.iter("a") if a.get("href") == f"#note-{number}"]
+            assert len(cells) == notes[note], path
+            english = "/en/" in path.as_posix()
+            assert {" ".join(c.text_content().split()) for c in cells} == {
+                f"Not stated (note {number})" if english else f"未載明 （註{number}）"}, path
+        if "hsinchu" in path.as_posix():
+            assert len(shared) == 3
+
+
+def test_contents_show_two_levels_and_fold_the_rest_and_long_sections_lead_back_to_top(site: Path) -> None:
+    for path, _ in plan_pages(site):
+        doc = parse(path)
+        toc = doc.find_class("ps-toc")[0]
+        for link in toc.iter("a"):
+            depth = sum(1 for e in link.iterancestors("ol"))
+            folded = any(True for _ in link.iterancestors("details"))
+            assert folded == (depth > 2), f"{path}: {link.text_content()} at depth {depth}"
+        backs = doc.find_class("ps-back")
+        assert all(p.find("a").get("href") == "#main" for p in backs)
+        for section in doc.find_class("ps-section"):
+            groups = section.find_class("ps-group")
+            ends = [g for g in groups if "ps-group--level1" in g.get("class")]
+            if section.find(".//table") is not None:
+                for place in ends or [section]:
+                    assert place[-1] in backs, f"{path}: {place.get('class')} ends with no way back to top"
+        assert not re.search(r'ps-back">.*?</p>\s*(</section>\s*|</div>\s*)*<p class="ps-back"',
+                             path.read_text(encoding="utf-8")), f"{path}: two ways back to top in a row"
+    counts = {plan: len(parse(site / "plans" / plan / "index.html").find_class("ps-back"))
+              for plan in ("hsinchu-tax-2018", "ntbt-2016", "keelung-tax-2023", "kaohsiung-finance-2024")}
+    assert counts == {"hsinchu-tax-2018": 5, "ntbt-2016": 5, "keelung-tax-2023": 6, "kaohsiung-finance-2024": 7}
+    hsinchu = parse(site / "plans" / "hsinchu-tax-2018" / "index.html").find_class("ps-toc")[0]
+    assert len(hsinchu.findall(".//details")) == 2 and len(hsinchu.findall(".//details//a")) == 16
+
+
+def test_narrowed_views_are_in_the_sitemap_but_not_in_the_search_index(site: Path) -> None:
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    views = sorted(site.glob("plans/*/*/index.html")) + sorted(site.glob("en/plans/*/*/index.html"))
+    assert len(views) == 12
+    for view in views:
+        assert "/" + view.relative_to(site).as_posix().removesuffix("index.html") + "<" in sitemap
+        page = view.read_text(encoding="utf-8")
+        assert "data-pagefind-body" not in page and "ps-views" in page
 
 
 def test_raw_html_in_content_is_shown_as_text(project: Path) -> None:
