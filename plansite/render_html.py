@@ -277,15 +277,6 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
 DEADLINE_KINDS = ("ongoing", "as-needed", "recurring", "date", "month", "range", "unknown")
 """The kinds of deadline (model.Deadline.kind), in the order summaries list them."""
 
-ALL_UNITS = re.compile(r"^各|\ball\b", re.IGNORECASE)
-"""A unit that stands for every unit of the agency (各單位, 各科室, all units, heads of all
-sections): not one unit, so summaries count it apart."""
-
-
-def collective(unit: str) -> bool:
-    return bool(ALL_UNITS.search(unit))
-
-
 def unit_slug(unit: str) -> str:
     """A unit's address in its plan (plans/ID/units/SLUG/), from its Chinese name: the same in
     both languages, and stable while the name is (a bookmark outlives edits to the plan)."""
@@ -302,7 +293,7 @@ def plan_units(edition: m.Edition, plan: m.Plan) -> list[dict]:
         names = shown.get(action.id, ())
         for index, unit in enumerate(action.units):
             name = names[index] if len(names) == len(action.units) else unit
-            entry = units.setdefault(unit, {"name": name, "slug": unit_slug(unit), "all": collective(unit),
+            entry = units.setdefault(unit, {"name": name, "slug": unit_slug(unit), "all": is_collective(unit),
                                             "actions": []})
             if action.id not in entry["actions"]:
                 entry["actions"].append(action.id)
@@ -568,7 +559,8 @@ def unit_pages(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ..
 
 
 COLLECTIVE = re.compile(r"^[各全]|^(all|every|each)\b|\bof all\b", re.IGNORECASE)
-"""A unit that is every unit (of a kind) of the agency: 各單位, 各科室, 各業務科, all units …"""
+"""A unit that is every unit (of a kind) of the agency: 各單位, 各科室, 各業務科, all units …:
+not one unit, so the plan's summary and the units pages list its actions apart."""
 
 
 def is_collective(unit: str) -> bool:
