@@ -289,6 +289,7 @@ def test_untranslated_plan_gets_an_english_page_in_chinese_without_alternates(bi
     assert doc.find_class("ps-notice")
     assert doc.find(".//h1").get("lang") == "zh-Hant-TW"
     assert doc.find_class("ps-plan__body")[0].get("lang") == "zh-Hant-TW"
+    assert unmarked_chinese(doc) == []  # its details too (the basis), not only its body
     assert doc.findall(".//link[@rel='alternate'][@hreflang]") == []
     assert not (site / "data" / "plans" / "example-tax-2024.en.json").exists()
     chinese = page(site, "plans", "example-tax-2024", "index.html")
@@ -354,14 +355,21 @@ def test_dates_in_both_languages() -> None:
 def test_chinese_text_on_english_pages_carries_its_language(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     build(project, project / "site")
-    cjk = __import__("re").compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # Chinese characters
     for path in sorted((project / "site" / "en").rglob("*.html")):
-        doc = page(path.parent, path.name)
-        for element in doc.iter():
-            if not isinstance(element.tag, str) or element.tag in ("script", "style"):
-                continue
-            for text, owner in ((element.text, element), (element.tail, element.getparent())):
-                if text and cjk.search(text) and owner is not None:
-                    lang = next((a.get("lang") for a in owner.iterancestors() if a.get("lang")), None)
-                    lang = owner.get("lang") or lang
-                    assert lang == "zh-Hant-TW", f"{path}: {text.strip()[:40]!r} is not marked as Chinese"
+        assert unmarked_chinese(page(path.parent, path.name)) == [], path
+
+
+def unmarked_chinese(doc) -> list[str]:
+    """The Chinese texts in the body of an English page that no ``lang="zh-Hant-TW"`` marks as
+    Chinese (the head's title is text only: it cannot mark a part)."""
+    cjk = __import__("re").compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # Chinese characters
+    found = []
+    for element in doc.find(".//body").iter():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+            continue
+        for text, owner in ((element.text, element), (element.tail, element.getparent())):
+            if text and cjk.search(text) and owner is not None:
+                lang = next((a.get("lang") for a in owner.iterancestors() if a.get("lang")), None)
+                if (owner.get("lang") or lang) != "zh-Hant-TW":
+                    found.append(text.strip()[:40])
+    return found
