@@ -88,6 +88,18 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
     return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
 
 
+def filter_choices(editions: tuple[m.Edition, ...] | list[m.Edition], english: bool) -> dict[str, list]:
+    """What the search page of a language offers to narrow the results to: every agency and
+    year of a plan, and every language the pages of that site are written in (an English page
+    of an untranslated plan is in Chinese). The values are those the pages give Pagefind as
+    filters (templates/plan.html, base.html), so a choice matches its pages exactly."""
+    plans = [(edition.en or edition.zh) if english else edition.zh for edition in editions]
+    return {"agency": sorted({plan.agency.en if english else plan.agency.zh for plan in plans}),
+            "year": sorted({plan.year for plan in plans}, reverse=True),
+            "language": sorted({plan.lang for plan in plans} | {"en" if english else "zh-Hant-TW"},
+                               key=lambda lang: (lang != ("en" if english else "zh-Hant-TW"), lang))}
+
+
 PLANS_PER_SHARD = 250
 """Pagefind holds a whole index in memory while it builds it (1.75 GB for 1,000 plans in two
 languages), so big sites are indexed in shards of about this many plans (the Chinese half
