@@ -27,7 +27,6 @@
   // the passages plansite/languages.py marks: Chinese runs on English pages, English on Chinese
   var CHINESE_RUN = /[\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]*/g;
   var ENGLISH_RUN = /[A-Za-z]{2,}(?:[ -][A-Za-z]{2,})+/g;
-  var SENTENCE_END = /[。！？；.!?;]/;
   var HEADING = /^h[1-6]$/i;
   var pageLang = document.documentElement.lang;
   var loading = null;
@@ -154,23 +153,35 @@
     return result;
   }
 
+  // A sentence ends at 。！？； and at . ! ? ; before a capital or the end, not inside
+  // "document no. 台財…"; Pagefind ends each heading with ". ", Chinese ones too.
+  function endsSentence(text, i) {
+    var c = text.charAt(i);
+    if ("。！？；".indexOf(c) !== -1) { return true; }
+    if (".!?;".indexOf(c) === -1) { return false; }
+    var after = text.slice(i + 1, i + 3);
+    return /^\s*$/.test(after) || /^\s[A-Z“"(]/.test(after) || HAN.test(text.charAt(i - 1));
+  }
+
   // An excerpt of about a sentence around a place's first match, cut at a sentence's end or
   // at white space where it can be, and never across the place's bounds.
   function around(text, place) {
     var match = place.matches[0];
-    var low = Math.max(place.start, match[0] - 60);
-    var high = Math.min(place.end, text.length, match[1] + 90);
+    var reach = HAN.test(text.slice(match[0], match[1])) ? 30 : 60;  // characters or letters before
+    var low = Math.max(place.start, match[0] - reach);
+    var high = Math.min(place.end, text.length, match[1] + reach + 40);
     var start = match[0];
-    while (start > low && !SENTENCE_END.test(text.charAt(start - 1))) { start -= 1; }
-    if (start === low && low > place.start) {
-      var space = text.lastIndexOf(" ", match[0]);
-      start = space > low ? space + 1 : Math.max(low, match[0] - 30);
+    while (start > low && !endsSentence(text, start - 1)) { start -= 1; }
+    if (start === low && low > place.start) {  // no sentence starts near: start at a word
+      var space = text.indexOf(" ", low);
+      start = space !== -1 && space < match[0] ? space + 1 : low;
     }
+    while (start < match[0] && /\s/.test(text.charAt(start))) { start += 1; }
     var end = match[1];
-    while (end < high && !SENTENCE_END.test(text.charAt(end))) { end += 1; }
+    while (end < high && !endsSentence(text, end)) { end += 1; }
     if (end < high) { end += 1; } else if (high < Math.min(place.end, text.length)) {
-      var gap = text.indexOf(" ", high - 20);
-      end = gap !== -1 && gap < high ? gap : high;
+      var gap = text.lastIndexOf(" ", high);
+      end = gap > match[1] ? gap : high;
     }
     return [start, end];
   }
@@ -198,7 +209,7 @@
     item.className = "ps-results__excerpt";
     var bounds = around(text, place);
     var at = bounds[0];
-    if (bounds[0] > 0 && !SENTENCE_END.test(text.charAt(bounds[0] - 1))) { item.appendChild(document.createTextNode("…")); }
+    if (bounds[0] > 0 && !endsSentence(text, bounds[0] - 1)) { item.appendChild(document.createTextNode("…")); }
     place.matches.forEach(function (match) {
       if (match[0] < at || match[1] > bounds[1]) { return; }
       appendText(item, text.slice(at, match[0]), lang);
@@ -208,7 +219,7 @@
       at = match[1];
     });
     appendText(item, text.slice(at, bounds[1]), lang);
-    if (bounds[1] < text.length && !SENTENCE_END.test(text.charAt(bounds[1] - 1))) {
+    if (bounds[1] < text.length && !endsSentence(text, bounds[1] - 1)) {
       item.appendChild(document.createTextNode("…"));
     }
     return item;
