@@ -119,7 +119,11 @@
       });
     }
     found.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
-    return found.filter(function (match, i) { return i === 0 || match[0] >= found[i - 1][1]; });
+    found = found.filter(function (match, i) { return i === 0 || match[0] >= found[i - 1][1]; });
+    // the page's text starts with its title, shown already: quote the title only if nothing else
+    var titled = text.indexOf(data.meta.title) === 0 ? data.meta.title.length : 0;
+    var elsewhere = found.filter(function (match) { return match[0] >= titled; });
+    return elsewhere.length ? elsewhere : found;
   }
 
   // The places of a page the matches are in: the anchor before each match (a heading, or an
@@ -209,7 +213,7 @@
     item.className = "ps-results__excerpt";
     var bounds = around(text, place);
     var at = bounds[0];
-    if (bounds[0] > 0 && !endsSentence(text, bounds[0] - 1)) { item.appendChild(document.createTextNode("…")); }
+    if (bounds[0] > place.start && !endsSentence(text, bounds[0] - 1)) { item.appendChild(document.createTextNode("…")); }
     place.matches.forEach(function (match) {
       if (match[0] < at || match[1] > bounds[1]) { return; }
       appendText(item, text.slice(at, match[0]), lang);
