@@ -325,7 +325,9 @@ def test_excerpts_mark_the_words_and_the_other_language(browser, served):
         page.goto(served + ("en/" if lang == "en" else "") + "search/index.html?" + urlencode({"q": query}))
         page.locator("[data-results][data-done]").wait_for(state="attached")
         marks = page.locator("[data-list] mark").all_inner_texts()
-        assert marks and all(folded(mark) in folded(query) for mark in marks), (query, marks)
+        stems = [folded(word)[:5] for word in query.split()]  # English words also in their other forms
+        assert marks and all(folded(mark) in folded(query) or (lang == "en" and folded(mark)[:5] in stems)
+                             for mark in marks), (query, marks)
         # each text node of the results with the language it is read in
         runs = page.locator("[data-list]").evaluate("""list => {
             const walker = document.createTreeWalker(list, NodeFilter.SHOW_TEXT);
