@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/search.py                # 1,000 plans, the build's shards and one index
     .venv/bin/python bench/search.py --plans 100
+    .venv/bin/python bench/search.py --plans 200 --baseline c8a2434 --only-build
+
+Every search is also made with the search page's script of an earlier version (``--baseline``,
+a git revision, ``main`` unless given) over the same site and index, in the same run, and the
+times are given as ratios to it: what a change to templates/assets/search.js gains or costs.
 
 A big site's index is built in shards (plansite/search.py, PLANS_PER_SHARD) so that editing
 a plan re-indexes one shard; the search page then merges every shard before its first query.
@@ -77,9 +82,22 @@ def finished(page) -> None:
     page.locator("[data-results][data-done]").wait_for(state="attached", timeout=300_000)
 
 
-def search(browser, url: str, prefix: str, query: str, profile: dict | None) -> tuple[float, float, int, float, str]:
-    """(seconds to the first results, seconds for a second query on the same page, requests,
-    kilobytes fetched, what the page announced) of one query on a fresh page."""
+def with_baseline(site: Path, folder: Path, revision: str) -> Path:
+    """A copy of the site (linked files) whose search page runs the script of ``revision``."""
+    copy = folder / f"baseline-{site.name}"
+    shutil.copytree(site, copy, copy_function=os.link)
+    script = copy / "assets" / "search.js"
+    script.unlink()  # a linked file: writing into it would change the site measured against it
+    script.write_bytes(subprocess.run(["git", "show", f"{revision}:templates/assets/search.js"], cwd=PROJECT,
+                                      check=True, capture_output=True).stdout)
+    return copy
+
+
+def search(browser, url: str, prefix: str, query: str, profile: dict | None
+           ) -> tuple[float, float, float, int, float, str]:
+    """(seconds to the first result shown, seconds to the first batch of results, seconds for
+    a second query on the same page, requests, kilobytes fetched, what the page announced) of
+    one query on a fresh page."""
     context = browser.new_context()
     fetched: list = []
     context.on("requestfinished", lambda request: fetched.append(request))  # the worker's too
@@ -87,6 +105,8 @@ def search(browser, url: str, prefix: str, query: str, profile: dict | None) -> 
     throttle(page, profile)
     started = time.perf_counter()
     page.goto(f"{url}{prefix}search/index.html?q={query}")
+    page.locator("[data-list] > li").first.wait_for(state="attached", timeout=300_000)
+    shown = time.perf_counter() - started
     finished(page)
     first = time.perf_counter() - started
     announced = page.locator("[data-status]").inner_text()
@@ -100,7 +120,7 @@ def search(browser, url: str, prefix: str, query: str, profile: dict | None) -> 
     finished(page)
     second = time.perf_counter() - started
     context.close()
-    return first, second, requests, kilobytes, announced
+    return shown, first, second, requests, kilobytes, announced
 
 
 def main() -> None:
@@ -109,14 +129,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=1000)
     parser.add_argument("--per-shard", type=int, nargs="*", default=[], metavar="PLANS",
-                        help="also shards of this many plans (the build's, and one index, always)")
+                        help="also shards of this many plans (the build's, and one index, unless --only-build)")
+    parser.add_argument("--only-build", action="store_true", help="only the build's shards, not one index")
+    parser.add_argument("--baseline", default="main", metavar="REVISION",
+                        help="the git revision whose search script the times are compared with (default: main)")
     options = parser.parse_args()
     if not CHROMIUM.exists():
         raise SystemExit("Chromium is missing: run ./setup, or: sudo apt-get install -y chromium")
     with tempfile.TemporaryDirectory(prefix="plansite-search-bench-") as scratch:
         corpus = prepare(options.plans, Path(scratch))
         sites = {}
-        for size in sorted({PLANS_PER_SHARD, *options.per_shard, options.plans}):
+        sizes = {PLANS_PER_SHARD, *options.per_shard} | (set() if options.only_build else {options.plans})
+        for size in sorted(sizes):
             site, seconds = with_shards(corpus, Path(scratch), size)
             shards = -(-options.plans // size)
             name = "one index" if shards == 1 else f"{shards} shards of {size}"
@@ -124,16 +148,26 @@ def main() -> None:
             print(f"{name}: indexed in {seconds:.1f} s", flush=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-            print(f"N = {options.plans:,} plans; seconds until the first results are shown")
-            print(f"{'index':26} {'profile':8} {'query':20} {'first':>7} {'second':>7} {'requests':>9} "
-                  f"{'KB':>7}  announced")
+            print(f"N = {options.plans:,} plans; seconds until the first result is shown ('shown'), until the "
+                  f"first batch is ('batch'), and for a second query; 'x base' is each time over the same time "
+                  f"with the search script of {options.baseline}")
+            print(f"{'index':26} {'script':8} {'profile':8} {'query':20} {'shown':>6} {'x base':>6} {'batch':>6} "
+                  f"{'x base':>6} {'second':>6} {'x base':>6} {'requests':>8} {'KB':>6}  announced")
             for name, site in sites.items():
-                with serve(site) as url:
+                baseline = with_baseline(site, Path(scratch), options.baseline)
+                with serve(site) as url, serve(baseline) as base_url:
                     for profile_name, profile in (("desktop", None), ("phone", PHONE)):
                         for prefix, query in QUERIES:
-                            first, second, requests, kilobytes, announced = search(browser, url, prefix, query, profile)
-                            print(f"{name:26} {profile_name:8} {query:20} {first:7.2f} {second:7.2f} "
-                                  f"{requests:9} {kilobytes:7.0f}  {announced[:40]}", flush=True)
+                            # the baseline first, then this version, query by query: both see the same machine
+                            before = search(browser, base_url, prefix, query, profile)
+                            now = search(browser, url, prefix, query, profile)
+                            for script, times in (("baseline", before), ("this", now)):
+                                shown, first, second, requests, kilobytes, announced = times
+                                ratios = [f"{t / b:6.2f}" if script == "this" else f"{'':6}"
+                                          for t, b in zip(times[:3], before[:3], strict=True)]
+                                print(f"{name:26} {script:8} {profile_name:8} {query:20} {shown:6.2f} {ratios[0]} "
+                                      f"{first:6.2f} {ratios[1]} {second:6.2f} {ratios[2]} {requests:8} "
+                                      f"{kilobytes:6.0f}  {announced[:40]}", flush=True)
             browser.close()
 
 

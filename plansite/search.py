@@ -12,6 +12,7 @@ and the site's own statements, not the views that repeat the plans' text.
 from __future__ import annotations
 
 import errno
+import gzip
 import hashlib
 import html
 import json
@@ -87,6 +88,18 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
         return page
     end = page.rfind("</main>")
     return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
+
+
+def filter_choices(editions: tuple[m.Edition, ...] | list[m.Edition], english: bool) -> dict[str, list]:
+    """What the search page of a language offers to narrow the results to: every agency and
+    year of a plan, and every language the pages of that site are written in (an English page
+    of an untranslated plan is in Chinese). The values are those the pages give Pagefind as
+    filters (templates/plan.html, base.html), so a choice matches its pages exactly."""
+    plans = [(edition.en or edition.zh) if english else edition.zh for edition in editions]
+    return {"agency": sorted({plan.agency.en if english else plan.agency.zh for plan in plans}),
+            "year": sorted({plan.year for plan in plans}, reverse=True),
+            "language": sorted({plan.lang for plan in plans} | {"en" if english else "zh-Hant-TW"},
+                               key=lambda lang: (lang != ("en" if english else "zh-Hant-TW"), lang))}
 
 
 PLANS_PER_SHARD = 250
@@ -193,6 +206,7 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
     output = scratch / "index"
     run_pagefind(scratch / "pages", output)
     check_index(output, cache or scratch)
+    settle_filters(output)
     if kept is not None:  # whole, in one rename (the scratch folder is in the cache): never half an entry
         try:
             os.rename(output, kept)
@@ -202,6 +216,117 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
             return output  # another build stored the same part meanwhile
         return kept
     return output
+
+
+class Tagged(tuple):
+    """A CBOR item this module keeps as read: (major type, additional info, raw value)."""
+
+
+def cbor_read(data: bytes, at: int = 0) -> tuple[object, int]:
+    """One CBOR item of ``data`` from ``at`` (the kinds Pagefind's files hold: numbers,
+    strings, arrays, maps), and where the next starts."""
+    head = data[at]
+    major, info = head >> 5, head & 31
+    at += 1
+    if info < 24:
+        value = info
+    elif info <= 27:
+        size = 1 << (info - 24)
+        value = int.from_bytes(data[at:at + size], "big")
+        at += size
+    else:
+        raise ValueError(f"CBOR item of indefinite length at {at - 1}")
+    if major in (0, 1):
+        return Tagged((major, info, value)), at
+    if major in (2, 3):
+        raw = data[at:at + value]
+        return (raw.decode("utf-8") if major == 3 else raw), at + value
+    if major in (4, 5):
+        items = []
+        for _ in range(value * (2 if major == 5 else 1)):
+            item, at = cbor_read(data, at)
+            items.append(item)
+        return (items if major == 4 else ("map", items)), at
+    return Tagged((major, info, value)), at
+
+
+def cbor_head(major: int, value: int) -> bytes:
+    if value < 24:
+        return bytes([major << 5 | value])
+    size = next(n for n in (1, 2, 4, 8) if value < 1 << (8 * n))
+    return bytes([major << 5 | (24 + size.bit_length() - 1)]) + value.to_bytes(size, "big")
+
+
+def cbor_write(item: object) -> bytes:
+    """The bytes of an item cbor_read gave (shortest heads, as Pagefind writes them)."""
+    if isinstance(item, Tagged):
+        major, info, value = item
+        if major in (0, 1) or info < 24:
+            return cbor_head(major, value)
+        size = 1 << (info - 24)
+        return bytes([major << 5 | info]) + value.to_bytes(size, "big")
+    if isinstance(item, str):
+        raw = item.encode("utf-8")
+        return cbor_head(3, len(raw)) + raw
+    if isinstance(item, bytes):
+        return cbor_head(2, len(item)) + item
+    if isinstance(item, tuple) and item[0] == "map":
+        return cbor_head(5, len(item[1]) // 2) + b"".join(cbor_write(i) for i in item[1])
+    return cbor_head(4, len(item)) + b"".join(cbor_write(i) for i in item)
+
+
+SIGNATURE = b"pagefind_dcd"
+
+
+def unpack(path: Path) -> object:
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(SIGNATURE):
+        raise ValueError(f"{path.name} is not a Pagefind file")
+    item, end = cbor_read(data, len(SIGNATURE))
+    if end != len(data) or SIGNATURE + cbor_write(item) != data:
+        raise ValueError(f"{path.name} does not read back as written")
+    return item
+
+
+def pack(item: object) -> bytes:
+    return gzip.compress(SIGNATURE + cbor_write(item), compresslevel=9, mtime=0)
+
+
+def settle_filters(output: Path) -> None:
+    """Pagefind (1.5.2) writes a filter's values in a random order (a Rust hash map), so two
+    runs over the same pages give different filter files, named by their content, and a
+    different metadata file naming them: builds would no longer be byte for byte the same.
+    Each filter file's values are sorted here, the files named by a hash of their new content,
+    and the metadata file and the entry rewritten to match. Pagefind's own checks are kept:
+    a file that does not read back exactly as Pagefind wrote it is left alone (the index still
+    works, only not reproducibly)."""
+    entry_path = output / ENTRY
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for lang, language in entry["languages"].items():
+        meta_path = output / f"pagefind.{language['hash']}.pf_meta"
+        try:
+            meta = unpack(meta_path)
+            filters = meta[3]  # [version, pages, index chunks, filters, sorts, meta fields]
+            renamed = []
+            for pair in filters:
+                old = pair[1]
+                chunk = unpack(output / "filter" / f"{old}.pf_filter")
+                chunk[1].sort(key=lambda value: value[0])
+                data = pack(chunk)
+                new = f"{lang}_{hashlib.sha256(data).hexdigest()[:7]}"
+                renamed.append((old, new, data))
+                pair[1] = new
+        except (OSError, ValueError, IndexError, TypeError, KeyError, AttributeError):
+            continue
+        filters.sort(key=lambda pair: pair[0])
+        for old, new, data in renamed:
+            (output / "filter" / f"{old}.pf_filter").unlink()
+            (output / "filter" / f"{new}.pf_filter").write_bytes(data)
+        data = pack(meta)
+        language["hash"] = f"{lang}_{hashlib.sha256(data).hexdigest()[:10]}"
+        meta_path.unlink()
+        (output / f"pagefind.{language['hash']}.pf_meta").write_bytes(data)
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 ROOM = 64 * 1024

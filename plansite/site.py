@@ -77,7 +77,7 @@ from .render_html import (
 from .render_json import render_catalogue, render_plan_json
 from .render_odt import render_plan_odt
 from .render_pdf import PdfError, drawable, font_sizes, page_count, render_plan_pdf, uncovered_characters
-from .search import BUNDLE, index_site
+from .search import BUNDLE, filter_choices, index_site
 from .translation import ENGLISH, PairCheck, check_pair, editions
 
 CHINESE = "zh-Hant-TW"
@@ -487,6 +487,8 @@ def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str,
         return cross_plan(loaded.editions, english)
     if name == "framework":
         return framework_view(loaded.editions, loaded.frameworks, english)
+    if name == "search":
+        return {"choices": filter_choices(loaded.editions, english)}
     return {}
 
 

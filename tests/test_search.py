@@ -164,10 +164,10 @@ def test_the_search_page_finds_and_announces_results(browser, served):
     page.keyboard.press("Enter")
     status = page.get_by_role("status")
     page.locator("[data-results][data-done=true]").wait_for(state="attached")
-    results = page.locator("[data-list] li")
+    results = page.locator("[data-list] > li")
     assert results.count() == 6, "the five plans and the glossary"
     assert status.inner_text().startswith("找到 6 個網頁"), status.inner_text()
-    assert results.first.locator("mark").inner_text() == "線上申辦"
+    assert results.first.locator("mark").first.inner_text() == "線上申辦"
     assert "q=" in page.url, "the query is kept in the address, so a search can be bookmarked"
     page.close()
 
@@ -254,3 +254,153 @@ def test_an_edited_page_re_indexes_only_its_shard_in_its_language(tmp_path: Path
     after = {p.name for p in cache.iterdir()}
     assert len(after - before) == 1 and len(before - after) == 1
     assert from_cache == indexed("fresh", None)
+
+
+# ---------------------------------------------------------------- where results lead (issue 17 §4)
+
+
+def places_text(page: str) -> dict[str, str]:
+    """id → the text of a plan page's main content from that place (an action's row, or a
+    heading with text) to the next: where a result's link to that id must find its words;
+    "" → the text before the first place (the title and the plan's particulars)."""
+    root = lxml.html.fromstring(page)
+    main = root.xpath("//main")[0]
+    for ignored in main.xpath(".//*[@data-pagefind-ignore] | .//nav"):
+        ignored.drop_tree()
+    for element in list(main.iter()):
+        if element.get("id") and (element.tag == "tr" or (re.fullmatch(r"h[1-6]", str(element.tag))
+                                                          and element.text_content().strip())):
+            marker = lxml.html.Element("span")
+            marker.text, marker.tail, element.text = f"\u241e{element.get('id')}\u241e", element.text, None
+            element.insert(0, marker)
+    parts = main.text_content().split("\u241e")
+    return {"": parts[0]} | {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+DEEP_QUERIES = [("zh-Hant-TW", "線上申辦"), ("zh-Hant-TW", "滿意度"), ("zh-Hant-TW", "台北"), ("en", "satisfaction"),
+                ("en", "open data")]
+
+
+@pytest.mark.parametrize(("lang", "query"), DEEP_QUERIES)
+def test_each_result_links_to_the_place_that_holds_the_words(browser, served, built_site, lang, query):
+    """Every link of a result to a place (#id) lands on a section or action whose own text
+    holds the words; a plan found for words in its body is never linked by its top alone."""
+    page = browser.new_page()
+    page.goto(served + ("en/" if lang == "en" else "") + "search/index.html?" + urlencode({"q": query}))
+    page.locator("[data-results][data-done]").wait_for(state="attached")
+    links = page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")
+    titles = page.locator("[data-list] .ps-results__title a").evaluate_all("l => l.map(a => a.href)")
+    page.close()
+    assert links
+    words = [folded(word) for word in query.split()]
+
+    def holds(text: str) -> bool:  # English words also by their other forms (satisfied, satisfaction)
+        return all(w in folded(text) for w in words) if lang != "en" else any(w[:5] in folded(text) for w in words)
+
+    deep = 0
+    for address in links:
+        parts = urlsplit(address)
+        if not parts.fragment:
+            continue
+        deep += 1
+        places = places_text((built_site / parts.path.lstrip("/") / "index.html").read_text(encoding="utf-8"))
+        assert parts.fragment in places and parts.fragment, f"{address}: no such place on the page"
+        assert holds(places[parts.fragment]), f"{address}: {query} is not there"
+    assert deep, "no result links to a place"
+    for address in titles:
+        parts = urlsplit(address)
+        if "/plans/" in parts.path:
+            places = places_text((built_site / parts.path.lstrip("/") / "index.html").read_text(encoding="utf-8"))
+            if not holds(places[""]):
+                assert parts.fragment, f"{address}: the words are in the plan's body, the link goes to its top"
+
+
+def test_excerpts_mark_the_words_and_the_other_language(browser, served):
+    """An excerpt marks the words found, and every passage in the other language of the page
+    carries lang (as plansite/languages.py marks them on the pages), in both languages."""
+    from plansite.languages import CHINESE, ENGLISH
+
+    page = browser.new_page()
+    for lang, query in (("zh-Hant-TW", "財政部"), ("en", "document"), ("zh-Hant-TW", "線上申辦")):
+        page.goto(served + ("en/" if lang == "en" else "") + "search/index.html?" + urlencode({"q": query}))
+        page.locator("[data-results][data-done]").wait_for(state="attached")
+        marks = page.locator("[data-list] mark").all_inner_texts()
+        stems = [folded(word)[:5] for word in query.split()]  # English words also in their other forms
+        assert marks and all(folded(mark) in folded(query) or (lang == "en" and folded(mark)[:5] in stems)
+                             for mark in marks), (query, marks)
+        # each text node of the results with the language it is read in
+        runs = page.locator("[data-list]").evaluate("""list => {
+            const walker = document.createTreeWalker(list, NodeFilter.SHOW_TEXT);
+            const runs = [];
+            while (walker.nextNode()) { runs.push([walker.currentNode.data, walker.currentNode.parentElement.closest('[lang]').lang]); }
+            return runs;
+        }""")
+        for text, read_as in runs:
+            other = CHINESE if read_as == "en" else ENGLISH
+            assert not other.search(text), f"{query}: {text!r} is read as {read_as}"
+        if lang == "en":
+            assert any(read_as == "zh-Hant-TW" and CHINESE.search(text) for text, read_as in runs), "no Chinese quoted"
+        elif query == "財政部":
+            assert any(read_as == "en" and ENGLISH.search(text) for text, read_as in runs), "no English quoted"
+    page.close()
+
+
+def test_results_are_narrowed_by_agency_and_year(browser, served):
+    """The choices are real selects with names, sent in the address, and a new choice
+    narrows the results shown at once."""
+    page = browser.new_page()
+    page.goto(served + "search/index.html?" + urlencode({"q": "服務", "agency": "財政部"}))
+    page.locator("[data-results][data-done=true]").wait_for(state="attached")
+    found = {urlsplit(a).path for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
+    assert found == {"/plans/mof-2017/"}
+    assert page.get_by_label("機關").input_value() == "財政部"
+    # by keyboard: every agency again, then the year 113
+    page.evaluate("document.querySelector('[data-results]').removeAttribute('data-done')")
+    page.get_by_label("機關").select_option("")
+    page.locator("[data-results][data-done=true]").wait_for(state="attached")
+    page.evaluate("document.querySelector('[data-results]').removeAttribute('data-done')")
+    page.get_by_label("年度").focus()
+    page.get_by_label("年度").select_option("113")
+    page.locator("[data-results][data-done=true]").wait_for(state="attached")
+    found = {urlsplit(a).path for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
+    assert found == {"/plans/kaohsiung-finance-2024/"}
+    assert "year=113" in page.url and "agency=" not in page.url
+    assert page.get_by_role("status").inner_text().startswith("找到 1 個網頁")
+    page.close()
+
+
+def test_english_pages_of_untranslated_plans_are_found_by_language(browser, tmp_path: Path) -> None:
+    """On the English site, a plan not yet translated has an English page in Chinese: the
+    search page offers the page's language, and its results carry lang="zh-Hant-TW"."""
+    from plansite.check import serve
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project", plans=["mof-2017", "keelung-tax-2023"])
+    (project / "content" / "plans" / "keelung-tax-2023.en.md").unlink()
+    build(project, project / "site", downloads=False)
+    with serve(project / "site") as url:
+        page = browser.new_page()
+        page.goto(url + "en/search/index.html?" + urlencode({"q": "服務", "language": "zh-Hant-TW"}))
+        page.locator("[data-results][data-done=true]").wait_for(state="attached")
+        items = page.locator("[data-list] > li")
+        assert items.count() == 1
+        assert items.first.get_attribute("lang") == "zh-Hant-TW"
+        assert urlsplit(items.first.locator("a").first.get_attribute("href")).path == "/en/plans/keelung-tax-2023/"
+        assert page.get_by_label("Language of the page").input_value() == "zh-Hant-TW"
+        page.goto(url + "search/index.html")
+        assert page.locator("select[name=language]").count() == 0, "one language on the Chinese site: no choice"
+        page.close()
+
+
+def test_the_choices_are_the_values_the_pages_give_pagefind(built_site: Path):
+    """Every agency and year offered is one some page carries as a filter, and the other way round."""
+    for prefix in ("", "en/"):
+        search = lxml.html.fromstring((built_site / prefix / "search" / "index.html").read_bytes())
+        for name in ("agency", "year"):
+            offered = {o.get("value") for o in search.xpath(f"//select[@name='{name}']/option") if o.get("value")}
+            carried = {meta.get("content") for path in (built_site / prefix / "plans").glob("*/index.html")
+                       for meta in lxml.html.fromstring(path.read_bytes()).xpath(
+                           f"//meta[@data-pagefind-filter='{name}[content]']")}
+            assert offered == carried and offered, (prefix, name)
