@@ -29,3 +29,14 @@ def test_catalog_translates_every_string(locale: str) -> None:
     assert missing == [], "run ./setup catalogs and translate the new entries (README, 'Interface strings')"
     untranslated = sorted(m.id for m in catalog if m.id and (not m.string or m.fuzzy))
     assert untranslated == []
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant_TW", "en"])
+def test_catalog_says_each_string_once(locale: str) -> None:
+    """A string twice in a catalog is read with its last translation: "Every year" was both the
+    search's 所有年度 and the deadline kind 每年辦理, and the search showed 每年辦理."""
+    path = PROJECT / "locales" / locale / "LC_MESSAGES" / "messages.po"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    ids = [(lines[i - 1] if i and lines[i - 1].startswith("msgctxt") else "", line)
+           for i, line in enumerate(lines) if line.startswith("msgid ") and line != 'msgid ""']
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
