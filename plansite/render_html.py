@@ -274,9 +274,6 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
     ))
 
 
-DEADLINE_KINDS = ("ongoing", "as-needed", "recurring", "date", "month", "range", "unknown")
-"""The kinds of deadline (model.Deadline.kind), in the order summaries list them."""
-
 def unit_slug(unit: str) -> str:
     """A unit's address in its plan (plans/ID/units/SLUG/), from its Chinese name: the same in
     both languages, and stable while the name is (a bookmark outlives edits to the plan)."""
@@ -329,10 +326,10 @@ def plan_summary(edition: m.Edition, plan: m.Plan) -> dict:
         few = sum(1 for _, count in top if count) < 3
         if top:
             groups.append((section, [(g, n, counted(g.children) if few else []) for g, n in top]))
-    kinds = Counter(a.deadline.kind for a in actions if a.deadline)
+    kinds = Counter(deadline_kind(a.deadline) for a in actions)  # the deadlines page's kinds and names
     dated = sorted((a for a in actions if a.deadline and a.deadline.end),
                    key=lambda a: (a.deadline.end, a.deadline.start or a.deadline.end))
-    return {"count": len(actions), "groups": groups, "kinds": [(k, kinds[k]) for k in DEADLINE_KINDS if kinds[k]],
+    return {"count": len(actions), "groups": groups, "kinds": [(k, kinds[k]) for k, _ in DEADLINE_KINDS if kinds[k]],
             "dated": dated, "units": plan_units(edition, plan)}
 
 
@@ -366,7 +363,7 @@ def plan_views(edition: m.Edition) -> list[tuple[str, str]]:
     unit, and by kind of deadline when it has more than one kind (one kind would be the plan)."""
     actions = [a for _, a in edition.zh.actions()]
     views = [("units/index.html", "units")] if any(a.units for a in actions) else []
-    if len({a.deadline.kind for a in actions if a.deadline}) > 1:
+    if len({deadline_kind(a.deadline) for a in actions}) > 1:
         views.append(("deadlines/index.html", "deadlines"))
     return views
 
@@ -383,7 +380,7 @@ def render_plan_view(env: jinja2.Environment, edition: m.Edition, page: Page, wh
                  for u in summary["units"]]
     else:
         parts = [{"id": f"k-{kind}", "kind": kind, "all": False,
-                  "actions": {a.id for _, a in plan.actions() if a.deadline and a.deadline.kind == kind}}
+                  "actions": {a.id for _, a in plan.actions() if deadline_kind(a.deadline) == kind}}
                  for kind, _ in summary["kinds"]]
     for part in parts:
         part["sections"] = narrowed(plan, part["actions"], part["id"])

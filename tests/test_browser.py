@@ -73,16 +73,17 @@ def test_on_phones_each_action_card_is_headed_by_its_number_and_text(browser, se
 
 
 def test_a_narrowed_view_shows_only_the_part_its_address_names(browser, served: str) -> None:
-    """Without JavaScript: plans/ID/deadlines/#k-KIND shows that kind's actions alone; with no
+    """Without JavaScript: plans/ID/deadlines/#k-KIND shows that kind's actions alone (the kinds
+    of the deadlines page: a date and a period are both dated); with no
     fragment, every part shows (an anchored list)."""
     context = browser.new_context(viewport={"width": 375, "height": 800}, java_script_enabled=False)
     page = context.new_page()
     visible = "[...document.querySelectorAll('.ps-view')].filter(e => e.offsetParent).map(e => e.id)"
     rows = "[...document.querySelectorAll('.ps-view tbody tr')].filter(e => e.offsetParent).length"
-    page.goto(served + "plans/ntbt-2016/deadlines/index.html#k-range")
-    assert page.evaluate(visible) == ["k-range"] and page.evaluate(rows) == 7
+    page.goto(served + "plans/ntbt-2016/deadlines/index.html#k-dated")
+    assert page.evaluate(visible) == ["k-dated"] and page.evaluate(rows) == 8
     page.goto(served + "plans/ntbt-2016/deadlines/index.html")
-    assert page.evaluate(visible) == ["k-ongoing", "k-date", "k-range"] and page.evaluate(rows) == 107
+    assert page.evaluate(visible) == ["k-ongoing", "k-dated"] and page.evaluate(rows) == 107
     page.goto(served + "en/plans/hsinchu-tax-2018/units/index.html")
     page.click("a[href='#u-ef8e81ce']")
     assert page.evaluate(visible) == ["u-ef8e81ce"] and page.evaluate(rows) == 53

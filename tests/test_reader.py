@@ -140,7 +140,7 @@ def test_every_colour_mode_passes_axe(browser, served: str, mode: str, tmp_path:
         page.click("[data-size='150']")
     # the search page with results, and its "More results" button shown as after a long list
     for path in (PLAN, "en/" + PLAN, "en/glossary/index.html", "framework/index.html", "search/index.html?q=服務",
-                 "en/plans/ntbt-2016/deadlines/index.html#k-range"):
+                 "en/plans/ntbt-2016/deadlines/index.html#k-dated"):
         page.goto(served + path)
         if "?q=" in path:
             page.locator("[data-results][data-done]").wait_for(state="attached")
