@@ -581,3 +581,11 @@ def test_cache_pruning_removes_what_no_build_uses_but_not_another_builds_entry(t
         (shards / name / "pagefind-entry.json").write_bytes(b"{}")
     prune(shards, ("",), {"used"})
     assert sorted(p.name for p in shards.iterdir()) == sorted(["used", f"new.tmp-{os.getpid()}-1"])
+
+
+def test_no_page_counts_zero_actions(site: Path) -> None:
+    """'0 actions' tells a reader nothing: a group of text only and an agency whose plan has no
+    table of actions say so in words."""
+    said = [(path.relative_to(site).as_posix(), text) for path in sorted(site.rglob("*.html"))
+            for text in re.findall(r"(?<![\d.,])0 (?:項作法|actions?)\b|(?<![\d.,])0 項作法", parse(path).text_content())]
+    assert said == []
