@@ -9,6 +9,7 @@ this model and never the Markdown.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
@@ -410,6 +411,21 @@ def blocks_text(blocks: tuple[Block, ...], indent: str = "") -> str:
                 lines.append(f"{indent}{marker} {blocks_text(item.blocks, indent + '  ').lstrip()}")
             parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def shared_notes(plan: Plan) -> dict[str, int]:
+    """Editorial notes that fill a cell alone (a deadline, a unit, a further field) and stand in
+    more than one row, numbered in document order: each is said once, and its cells say "not
+    stated" and point to it, instead of the same long note in every row. The web page, the PDF
+    and the ODT number them alike."""
+    counts: Counter[str] = Counter()
+    for _, action in plan.actions():
+        cells = [*action.units, *(f.value for f in action.fields)]
+        if action.deadline:
+            cells.append(action.deadline.text)
+        counts.update(c for c in dict.fromkeys(cells) if NOTE_PATTERN.fullmatch(c))
+    shared = [text for text, count in counts.items() if count > 1]  # first seen first: document order
+    return {text: number for number, text in enumerate(shared, start=1)}
 
 
 def own_text(item: Section | Group | Action) -> str:

@@ -310,8 +310,10 @@ def _link(tree: _Tree, link) -> None:
     """A Link element holds its link annotations. WeasyPrint also makes an annotation for an
     image inside a link, held by the Figure: it is joined to the link's own annotation on that
     page (the clickable area becomes both areas). A link round an image is described by the
-    image's alternate text (WeasyPrint writes only the address as the annotation's /Contents)."""
+    image's alternate text, a link within the document by its own text (WeasyPrint writes only
+    the address, or the target's id such as "note-1", as the annotation's /Contents)."""
     held = [kid for kid in kids(link) if _is_objr(kid)]
+    html = tree.elements.get(int(link[NUMBER])) if NUMBER in link else None
     for element in list(elements_below(link)):
         for kid in [k for k in kids(element) if _is_objr(k)]:
             element.K = pikepdf.Array([k for k in kids(element) if not (_is_objr(k) and k.Obj.objgen == kid.Obj.objgen)])
@@ -331,6 +333,8 @@ def _link(tree: _Tree, link) -> None:
         kid.Obj.F = 4  # printed, like the page it is on
         if figures:
             kid.Obj.Contents = figures[0].Alt
+        elif "/Dest" in kid.Obj and html is not None:
+            kid.Obj.Contents = " ".join("".join(html.itertext()).split())
 
 
 def _is_mcr(node) -> bool:

@@ -267,7 +267,7 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         page=page, edition=edition, plan=plan, content_lang=plan.lang,
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
-        summary=plan_summary(edition, plan), notes=shared_notes(plan), views=[w for _, w in plan_views(edition)],
+        summary=plan_summary(edition, plan), notes=m.shared_notes(plan), views=[w for _, w in plan_views(edition)],
         contents_context=contents_context(plan),
         downloads=[(kind, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
                    for kind, path in downloads if path in sizes],
@@ -295,20 +295,6 @@ def plan_units(edition: m.Edition, plan: m.Plan) -> list[dict]:
             if action.id not in entry["actions"]:
                 entry["actions"].append(action.id)
     return sorted(units.values(), key=lambda u: (u["all"], -len(u["actions"]), u["name"]))
-
-
-def shared_notes(plan: m.Plan) -> dict[str, int]:
-    """Editorial notes that fill a cell alone (a deadline, a unit, a further field) and stand in
-    more than one row, numbered in document order: each is said once, and its cells say "not
-    stated" and point to it, instead of the same long note in every row."""
-    counts: Counter[str] = Counter()
-    for _, action in plan.actions():
-        cells = [*action.units, *(f.value for f in action.fields)]
-        if action.deadline:
-            cells.append(action.deadline.text)
-        counts.update(c for c in dict.fromkeys(cells) if m.NOTE_PATTERN.fullmatch(c))
-    shared = [text for text, count in counts.items() if count > 1]  # first seen first: document order
-    return {text: number for number, text in enumerate(shared, start=1)}
 
 
 def plan_summary(edition: m.Edition, plan: m.Plan) -> dict:
@@ -384,7 +370,7 @@ def render_plan_view(env: jinja2.Environment, edition: m.Edition, page: Page, wh
                  for kind, _ in summary["kinds"]]
     for part in parts:
         part["sections"] = narrowed(plan, part["actions"], part["id"])
-    notes = shared_notes(plan)
+    notes = m.shared_notes(plan)
     return tidy(env.get_template("plan_view.html").render(
         page=page, edition=edition, plan=plan, content_lang=plan.lang, summary=summary, which=which,
         parts=parts, stale=set(), notes=notes, views=[w for _, w in plan_views(edition)]))
@@ -676,7 +662,7 @@ def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> st
     url = f"{page.config.base_url}{'en/' if plan.lang == 'en' else ''}plans/{plan.id}/"
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=0)
     return env.get_template("print.html").render(page=page, plan=plan, stale=set(), url=url, qr=qr,
-                                                 stamp=stamp.isoformat())
+                                                 stamp=stamp.isoformat(), notes=m.shared_notes(plan))
 
 
 def file_size(size: int, lang: str) -> str:

@@ -74,11 +74,13 @@ def render_plan_odt(plan: m.Plan, labels: dict[str, str], stamp: datetime) -> by
         else:
             line.append_plain_text(value)
         body.append(line)
+    notes = m.shared_notes(plan)
+    add_notes(body, notes, labels)
     tables: list[str] = []
     for section in plan.sections:
         body.append(heading(1, section))
         for block in section.blocks:
-            add_block(body, block, 1, labels, tables)
+            add_block(body, block, 1, labels, tables, notes)
     set_metadata(doc, plan, stamp)
     same_size_for_every_script(doc)
     buffer = io.BytesIO()
@@ -135,6 +137,22 @@ def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]
     return lines
 
 
+def add_notes(body, notes: dict[str, int], labels: dict[str, str]) -> None:
+    """The notes many rows share, said once before the tables as on the web page, each with a
+    bookmark (note-1 …) that its cells link to."""
+    if not notes:
+        return
+    lead = Paragraph(style="Text_20_body")
+    lead.append(Span(labels["Editor's notes"], style="Strong"))
+    body.append(lead)
+    for text, number in notes.items():
+        paragraph = Paragraph(style="Text_20_body")
+        paragraph.append(Element.from_tag(f'<text:bookmark text:name="note-{number}"/>'))
+        paragraph.append_plain_text(labels["Note %(number)s:"] % {"number": number} + " ")
+        add_inlines(paragraph, m.spans(text))
+        body.append(paragraph)
+
+
 def heading(level: int, node: m.Section | m.Group) -> Header:
     """A heading with its outline level, its printed number and an anchor (bookmark) id."""
     header = Header(min(level, 10), style=f"Heading_20_{min(level, 4)}")
@@ -143,7 +161,8 @@ def heading(level: int, node: m.Section | m.Group) -> Header:
     return header
 
 
-def add_block(parent, block: m.Block, level: int, labels: dict[str, str], tables: list[str]) -> None:
+def add_block(parent, block: m.Block, level: int, labels: dict[str, str], tables: list[str],
+              notes: dict[str, int]) -> None:
     if isinstance(block, m.Paragraph):
         paragraph = Paragraph(style="Text_20_body")
         add_inlines(paragraph, block.inlines)
@@ -151,7 +170,7 @@ def add_block(parent, block: m.Block, level: int, labels: dict[str, str], tables
     elif isinstance(block, m.ListBlock):
         parent.append(odf_list(block, labels))
     else:
-        add_children(parent, block, block.children, level, labels, tables, [])
+        add_children(parent, block, block.children, level, labels, tables, [], notes)
 
 
 def odf_list(block: m.ListBlock, labels: dict[str, str]) -> List:
@@ -177,7 +196,7 @@ def odf_list(block: m.ListBlock, labels: dict[str, str]) -> List:
 
 
 def add_children(parent, table: m.ActionTable, nodes, level: int, labels: dict[str, str], tables: list[str],
-                 path: list[m.Group]) -> None:
+                 path: list[m.Group], notes: dict[str, int]) -> None:
     run: list[m.Action] = []
     for node in (*nodes, None):
         if isinstance(node, m.Action):
@@ -187,15 +206,15 @@ def add_children(parent, table: m.ActionTable, nodes, level: int, labels: dict[s
             caption = table_caption(table, path, labels)
             tables.append(caption)
             parent.append(Paragraph(caption, style="Table_20_Caption"))
-            parent.append(action_table(table, run, labels, table_name(caption, len(tables))))
+            parent.append(action_table(table, run, labels, table_name(caption, len(tables)), notes))
             run = []
         if isinstance(node, m.Group):
             if node.label:
                 parent.append(Paragraph(node.label, style="Group_20_Label"))
             parent.append(heading(level + 1, node))
             for block in node.description:
-                add_block(parent, block, level + 1, labels, tables)
-            add_children(parent, table, node.children, level + 1, labels, tables, [*path, node])
+                add_block(parent, block, level + 1, labels, tables, notes)
+            add_children(parent, table, node.children, level + 1, labels, tables, [*path, node], notes)
 
 
 def table_caption(table: m.ActionTable, path: list[m.Group], labels: dict[str, str]) -> str:
@@ -211,9 +230,11 @@ def table_name(caption: str, number: int) -> str:
     return f"{number}_" + re.sub(r"[\s.\\/*?:\[\]']+", "_", caption)[:60].strip("_")
 
 
-def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str, str], name: str) -> Table:
+def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str, str], name: str,
+                 notes: dict[str, int]) -> Table:
     """One run of actions as a table whose header row repeats on every page and whose rows
-    are never split by a page break."""
+    are never split by a page break. A cell that holds a shared note says "not stated" and
+    links to it (``notes``: see :func:`model.shared_notes`)."""
     columns = table.columns
     numbered = all(a.number for a in actions)
     heads = ([labels["No."]] if numbered else []) + [columns.action]
@@ -249,12 +270,12 @@ def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str
                 body.append(odf_list(block, labels))
         cells.append(body)
         if columns.deadline:
-            cells.append([text_paragraph(action.deadline.text if action.deadline else "")])
+            cells.append([text_paragraph(action.deadline.text if action.deadline else "", notes, labels)])
         if columns.units:
-            cells.append([text_paragraph(unit) for unit in action.units])
+            cells.append([text_paragraph(unit, notes, labels) for unit in action.units])
         for label in columns.fields:
             value = next((f.value for f in action.fields if f.label == label), "")
-            cells.append([text_paragraph(value)])
+            cells.append([text_paragraph(value, notes, labels)])
         for content in cells:
             cell = Cell(style="Table_20_Cell")
             for element in content or [Paragraph("", style="Table_20_Contents")]:
@@ -264,9 +285,14 @@ def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str
     return grid
 
 
-def text_paragraph(text: str) -> Paragraph:
+def text_paragraph(text: str, notes: dict[str, int], labels: dict[str, str]) -> Paragraph:
     paragraph = Paragraph(style="Table_20_Contents")
-    add_inlines(paragraph, m.spans(text))
+    if text in notes:
+        number = notes[text]
+        paragraph.append_plain_text(labels["Not stated"] + " ")
+        paragraph.append(link(f"#note-{number}", labels["(note %(number)s)"] % {"number": number}))
+    else:
+        add_inlines(paragraph, m.spans(text))
     return paragraph
 
 

@@ -738,7 +738,8 @@ def document_labels(project: Path, env, plan: m.Plan, url: str | None = None) ->
     """The interface words the ODT prints, in the plan's language, with the dates it prints and
     the plan's web address (and its QR code's alternative text)."""
     _ = catalog(project, plan.lang).gettext
-    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.", "Web page", "document no.")}
+    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.", "Web page", "document no.",
+                                        "Editor's notes", "Not stated", "(note %(number)s)", "Note %(number)s:")}
     words["lang"] = plan.lang
     words["year"] = _("ROC %(year)s (%(ad)s)") % {"year": plan.year, "ad": plan.year_ad}
     words["issued"] = env.filters["long_date"](plan.issued) if plan.issued else ""

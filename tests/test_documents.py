@@ -362,7 +362,8 @@ def test_pdf_structure_follows_the_parent_tree_and_matches_the_web_page(built) -
             squeeze("".join(t.find("caption").itertext())) for t in tables], (plan.id, plan.lang)
         assert [t["rows"] for t in found.tables] == [len(t.findall(".//tr")) for t in tables]
         assert inside["LI"] == len(body.findall(".//li")) == inside["LBody"], (plan.id, plan.lang)
-        assert found.roles["Link"] == 2  # the plan's address and its QR code
+        # the plan's address, its QR code, and each cell's link to a note many rows share
+        assert found.roles["Link"] == 2 + len(body.find_class("ps-noteref")), (plan.id, plan.lang)
 
 
 def test_pdf_structure_of_links_lists_and_tables_that_cross_pages() -> None:
@@ -600,6 +601,44 @@ def test_web_page_odt_and_pdf_say_the_same(built) -> None:
         assert [squeeze(t) for t in web] == [squeeze(t) for t in odt] == [squeeze(t) for t in pdf_titles[1:]]
         web_actions = [squeeze(row.get("id")) for row in body.xpath(".//tr[@id]")]
         assert web_actions == [a.id for _, a in plan.actions()]
+
+
+def test_a_note_many_rows_share_is_said_once_and_their_cells_say_not_stated(built) -> None:
+    """As on the web page: in hsinchu's PDF and ODT, each editorial note that fills a cell in
+    many rows is printed once, before the tables, and those cells say "not stated (note N)",
+    linking to it (in the PDF, a link whose annotation is described by its text)."""
+    site, plans = built
+    for plan in [p for p in plans if p.id.startswith("hsinchu")]:
+        notes = m.shared_notes(plan)
+        assert len(notes) == 3
+        english = plan.lang == "en"
+        rows = {text: sum(1 for _, a in plan.actions()
+                          if text in (*a.units, *(f.value for f in a.fields), a.deadline.text if a.deadline else ""))
+                for text in notes}
+        pdf = document(site, plan, "pdf")
+        pdf_text = squeeze(subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"],
+                                          capture_output=True, text=True, check=True).stdout)
+        content = odt_xml(document(site, plan, "odt"), "content.xml")
+        odt_text = squeeze("".join(content.itertext()))
+        cells = Counter(squeeze("".join(p.itertext())) for p in content.iter(f"{{{ODF}table:1.0}}table-cell"))
+        links = Counter(a.get("{http://www.w3.org/1999/xlink}href") for a in content.iter(f"{{{ODF}text:1.0}}a"))
+        bookmarks = {b.get(f"{{{ODF}text:1.0}}name") for b in content.iter(f"{{{ODF}text:1.0}}bookmark")}
+        with pikepdf.open(pdf) as opened:
+            described = {}
+            for page in opened.pages:
+                for annotation in page.get("/Annots", []):
+                    if "/Dest" in annotation:
+                        described.setdefault(str(annotation.Dest), set()).add(str(annotation.Contents))
+        for text, number in notes.items():
+            short = f"Not stated (note {number})" if english else f"未載明（註{number}）"
+            said = f"Note {number}: {text}" if english else f"註{number}：{text}"
+            where = (plan.lang, number)
+            assert pdf_text.count(squeeze(text)) == 1 and squeeze(said) in pdf_text, where
+            assert pdf_text.count(squeeze(short)) == rows[text], where
+            assert described[f"note-{number}"] == {f"(note {number})" if english else f"（註{number}）"}, where
+            assert odt_text.count(squeeze(text)) == 1 and squeeze(said) in odt_text, where
+            assert cells[squeeze(short)] == rows[text] == links[f"#note-{number}"], where
+            assert f"note-{number}" in bookmarks, where
 
 
 def test_two_builds_give_byte_identical_sites(tmp_path: Path) -> None:
