@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
@@ -289,8 +290,10 @@ def text_paragraph(text: str, notes: dict[str, int], labels: dict[str, str]) -> 
     paragraph = Paragraph(style="Table_20_Contents")
     if text in notes:
         number = notes[text]
-        paragraph.append_plain_text(labels["Not stated"] + " ")
-        paragraph.append(link(f"#note-{number}", labels["(note %(number)s)"] % {"number": number}))
+        reference = labels["(note %(number)s)"] % {"number": number}
+        wide = unicodedata.east_asian_width(reference[:1]) in "FW"  # no space before 「（」, as in print
+        paragraph.append_plain_text(labels["Not stated"] + ("" if wide else " "))
+        paragraph.append(link(f"#note-{number}", reference))
     else:
         add_inlines(paragraph, m.spans(text))
     return paragraph

@@ -281,7 +281,7 @@ def test_a_note_many_rows_share_is_said_once_and_their_cells_say_not_stated(site
             assert len(cells) == notes[note], path
             english = "/en/" in path.as_posix()
             assert {" ".join(c.text_content().split()) for c in cells} == {
-                f"Not stated (note {number})" if english else f"未載明 （註{number}）"}, path
+                f"Not stated (note {number})" if english else f"未載明（註{number}）"}, path
         if "hsinchu" in path.as_posix():
             assert len(shared) == 3
 
