@@ -106,7 +106,7 @@ def test_without_javascript_the_reading_options_stay_hidden(browser, served: str
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(served + PLAN)
-    assert not page.locator("[data-reader]").is_visible()
+    assert not page.locator("[data-reader]").is_visible() and not page.locator("[data-contrast]").is_visible()
     assert page.locator("h1").is_visible()
     context.close()
 
@@ -226,7 +226,7 @@ def test_print_hides_navigation_and_controls(browser, served: str) -> None:
     page.goto(served + PLAN)
     page.emulate_media(media="print")
     for selector in (".ps-nav", ".ps-reader", ".ps-skip", ".ps-footer__links", ".ps-breadcrumbs", ".ps-header__language",
-                     ".ps-header__menu-button"):
+                     ".ps-header__menu-button", ".ps-header__contrast"):
         assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none"
     assert page.locator("h1").is_visible()
     page.close()

@@ -34,8 +34,17 @@
       sheet.onload = function () { if (sheet.sheet) { sheet.sheet.disabled = !on; } };
     }
     root.classList.toggle("ps-contrast", on);
-    // The menu on phones: the header's navigation and reading options fold behind a button
-  // (the style sheet hides them only on narrow screens, and only once this runs).
+    document.querySelectorAll("[data-contrast]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(on));
+    });
+  }
+
+  setSize(recall("size") || "100");
+  setContrast(recall("contrast") === "on");
+  document.querySelectorAll("[data-reader], [data-contrast]").forEach(function (controls) { controls.hidden = false; });
+  // The menu on phones: the header's navigation and text size fold behind a button (the style
+  // sheet hides them only on narrow screens, and only once this runs); high contrast stays in
+  // the bar.
   document.querySelectorAll("[data-menu-button]").forEach(function (button) {
     var header = button.closest("header");
     function show(open) {
@@ -52,14 +61,6 @@
       }
     });
   });
-  document.querySelectorAll("[data-contrast]").forEach(function (button) {
-      button.setAttribute("aria-pressed", String(on));
-    });
-  }
-
-  setSize(recall("size") || "100");
-  setContrast(recall("contrast") === "on");
-  document.querySelectorAll("[data-reader]").forEach(function (controls) { controls.hidden = false; });
   document.querySelectorAll("[data-size]").forEach(function (button) {
     button.addEventListener("click", function () {
       var size = button.getAttribute("data-size");
