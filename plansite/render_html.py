@@ -399,10 +399,11 @@ def contents_context(plan: m.Plan) -> dict[str, str]:
     return {id: where for id, (text, where) in paths.items() if counts[text] > 1 and where}
 
 
-def page_metadata(page: Page, plan: m.Plan | None, title: str) -> dict:
+def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool = True) -> dict:
     """The government 詮釋資料 (DC.* and Category.*) of a page, its canonical address, and the
     schema.org JSON-LD of a plan page (as data: the template writes it with |tojson): what
-    search engines and government portals read."""
+    search engines and government portals read. A narrowed view of a plan (``whole_plan``
+    false) is about the plan but is not the plan: it has its metadata, not its JSON-LD."""
     config = page.config
     english = page.english
     publisher = config.publisher.name.en if english else config.publisher.name.zh
@@ -432,7 +433,7 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str) -> dict:
                                           (plan.agency.zh if plan else ""), str(plan.year_ad) if plan else "") if k),
     }
     linked_data = None
-    if plan:
+    if plan and whole_plan:
         facts = {
             "@context": "https://schema.org",
             "@type": "CreativeWork",
