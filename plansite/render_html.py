@@ -647,9 +647,11 @@ def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framewor
 
 
 def action_summary(action: m.Action, limit: int = 60) -> str:
-    """The start of an action's text, for lists that point into a plan: English text is cut
-    between words ("Provide reading glasses…", not "…glasses, magnif…"), Chinese anywhere."""
-    text = m.blocks_text(action.body).replace("\n", " ")
+    """The start of an action's text, for lists that point into a plan: its first paragraph (an
+    action with a title paragraph and a list under it is named by its title, not by both run
+    together); English text is cut between words ("Provide reading glasses…", not
+    "…glasses, magnif…"), Chinese anywhere."""
+    text = m.blocks_text(action.body[:1]).replace("\n", " ")
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
