@@ -130,14 +130,20 @@ class Crumb:
 
     name: str
     path: str | None = None
+    words: bool = True
+    """Interface words, translated where shown; a plan's title (False) is shown as it is."""
+    lang: str | None = None
+    """The language of ``name`` when it is not the page's (an untranslated plan's title)."""
 
 
-def wayfinding(page: Page, title: str, name: str | None = None) -> tuple[str | None, bool, tuple[Crumb, ...]]:
+def wayfinding(page: Page, title: str, name: str | None = None,
+               plan: m.Plan | None = None) -> tuple[str | None, bool, tuple[Crumb, ...]]:
     """Where a page sits: the main navigation entry it is (True) or falls under (False; a plan
     under the list of plans, an agency's units under the units), or None; and its breadcrumbs,
     home first and itself last, named ``name`` (a template's ``crumb``: an agency's, under
-    "Responsible units") or by its title without the site's name (so a template names its page once). The home page has
-    none; a 404 page sits under the home page."""
+    "Responsible units") or by its title without the site's name (so a template names its page once); a
+    narrowed view of a ``plan`` sits under the plan. The home page has none; a 404 page sits
+    under the home page."""
     within = page.path.removeprefix("en/").removesuffix("index.html")
     title, site_name = escape(name or title), escape(" | " + page.text(page.config.site_name))
     current = Markup(title.removesuffix(site_name))
@@ -148,11 +154,16 @@ def wayfinding(page: Page, title: str, name: str | None = None) -> tuple[str | N
     section, exact = None, False
     if top == "plans":
         section = ""
+        if plan is not None and within != f"plans/{plan.id}/":  # a narrowed view of the plan
+            trail.append(Crumb(plan.title, f"plans/{plan.id}/index.html", False,
+                               plan.lang if plan.lang != page.lang else None))
+            current = Markup(current.removesuffix(escape(" | " + plan.title)))
     elif top and top in dict(NAVIGATION):
         section, exact = top, within == f"{top}/"
         if not exact:
             trail.append(Crumb(dict(NAVIGATION)[top], f"{top}/index.html"))
-    return section, exact, (*trail, Crumb(current))
+    foreign = plan is not None and within == f"plans/{plan.id}/" and plan.lang != page.lang
+    return section, exact, (*trail, Crumb(current, lang=plan.lang if foreign else None))
 
 
 def environment(project: Path, lang: str) -> jinja2.Environment:
