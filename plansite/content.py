@@ -50,8 +50,14 @@ ID = re.compile(r"^[a-z][a-z0-9-]*$")
 ATTRIBUTES = re.compile(r"\s*\{((?:#[^}\s]*)?(?:\s*src=[^}\s]*)?)\}\s*$")
 """A trailing '{#id}', '{src=fingerprint}' or '{#id src=fingerprint}'."""
 FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
-RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta"}
+RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta", "summary", "ps-menu"}
 """Ids the page templates use themselves; an explicit id may not take them."""
+
+RESERVED_ID = re.compile(r"^note-\d+$")
+"""The ids of the notes many rows share (note-1 …), said once in the plan's summary."""
+
+RESERVED_TABLES = {"note"}
+"""Table names whose derived group ids (NAME-1 …) would be ids of the page itself."""
 
 NUMBER = re.compile(
     r"^\s*("
@@ -346,6 +352,9 @@ def read_tables(node: Node) -> dict[str, tuple[m.TableColumns, int]]:
         if not ID.match(name):
             table.fail(f"the table name '{name}' is not valid",
                        "use lower-case ASCII letters, digits and '-', e.g. main")
+        elif name in RESERVED_TABLES:
+            table.fail(f"the table name '{name}' is used by the page itself (its groups would be "
+                       f"{name}-1, {name}-2 …)", "choose another name, e.g. main")
         keys = table.keys(("groups", "action"), ("deadline", "units", "fields"))
         if keys is None:
             continue
@@ -718,7 +727,7 @@ class BodyReader:
                 if not ID.match(value):
                     self.report.fail(line, f"'{{#{value}}}' is not a valid id",
                                      "use lower-case ASCII letters, digits and '-', starting with a letter")
-                elif value in RESERVED_IDS:
+                elif value in RESERVED_IDS or RESERVED_ID.match(value):
                     self.report.fail(line, f"the id '{value}' is used by the page itself", "choose another id")
             else:
                 source = word.removeprefix("src=")

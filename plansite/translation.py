@@ -111,6 +111,13 @@ def align(zh: m.Plan, en: m.Plan, report: Report) -> bool:
         elif type(original) is not type(item):
             report.fail(item.loc.line, f"'{item.id}' is a {kind(item)} here but a {kind(original)} in the "
                         f"Chinese plan ({zh.loc.path}:{original.loc.line})", "give it the same place")
+        elif isinstance(item, m.Action) and item.units and len(item.units) != len(original.units):
+            # the summary and the units pages name each Chinese unit by the English at its place
+            count = len(item.units)
+            report.fail(item.loc.line, f"the action '{item.id}' names {count} responsible unit"
+                        f"{'' if count == 1 else 's'} in English and {len(original.units)} in Chinese "
+                        f"({zh.loc.path}:{original.loc.line})",
+                        "translate each unit, in the same order, separated by ';'")
     for item in m.items(zh):
         if item.id not in en_items:
             near = nearest_english_line(zh, en_items, item)

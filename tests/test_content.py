@@ -200,3 +200,38 @@ def test_last_changed_comes_from_one_reading_of_git_history(tmp_path: Path) -> N
     assert last_changed(tmp_path, Path("content/a.md")) == date(2022, 5, 6)
     assert last_changed(tmp_path, Path("content")) == date(2022, 5, 6)
     assert set(commit_dates(tmp_path)) == {"content/a.md", "content/b.md"}
+
+
+def test_ids_of_the_plan_page_itself_are_refused(tmp_path: Path) -> None:
+    """The summary ('summary'), the shared notes ('note-1' …) and the phone menu are the page's own
+    ids: a section with such an id, or a table named 'note' (whose groups are note-1, note-2 …),
+    made two elements with one id, and the summary's '(note 1)' led to a group heading."""
+    text = FRONT.replace("  main:\n", "  note:\n") + """
+# 壹、摘要 {#summary}
+
+文字。
+
+# 貳、註 {#note-2}
+
+文字。
+
+# 參、選單 {#ps-menu}
+
+::: actions note
+
+## 壹、群組
+
+- 1. 作法。
+  完成期限：隨時辦理
+  執行單位：甲科
+
+:::
+"""
+    path = tmp_path / "sample-plan.zh-Hant.md"
+    path.write_text(text, encoding="utf-8")
+    _, problems = read_plan_file(path, path.name)
+    messages = [str(p) for p in problems]
+    assert any("the id 'summary' is used by the page itself" in p for p in messages), messages
+    assert any("the id 'note-2' is used by the page itself" in p for p in messages), messages
+    assert any("the id 'ps-menu' is used by the page itself" in p for p in messages), messages
+    assert any("the table name 'note' is used by the page itself" in p for p in messages), messages

@@ -139,6 +139,22 @@ def test_structure_mismatch_is_an_error_at_its_line(bilingual: Path) -> None:
     ]
 
 
+def test_english_units_that_do_not_line_up_are_an_error_at_their_line(bilingual: Path) -> None:
+    """The English units stand one for one for the Chinese ones (the summary and the units pages
+    name each Chinese unit by its English twin): 'A, B' written with a comma, or a unit left out,
+    made the English summary fall back to the Chinese name, with no word to the translator."""
+    text = ENGLISH.replace("Responsible units: Taxpayer Service Section; Administration Section",
+                           "Responsible units: Taxpayer Service Section, Administration Section")
+    english_file(bilingual).write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load(bilingual)
+    line = text.splitlines().index("  Responsible units: Taxpayer Service Section, Administration Section") + 1
+    assert [str(p) for p in caught.value.problems] == [
+        (f"content/plans/example-tax-2024.en.md:{line - 1}: the action 'bilingual-signs' names 1 "
+         "responsible unit in English and 2 in Chinese (content/plans/example-tax-2024.zh-Hant.md:53) — "
+         "translate each unit, in the same order, separated by ';'")]
+
+
 def test_english_metadata_that_belongs_to_the_chinese_file_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "example-tax-2024.en.md"
     path.write_text(ENGLISH.replace("lang: en\n", "lang: en\nyear: 113\n"), encoding="utf-8")
