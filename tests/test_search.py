@@ -400,7 +400,8 @@ def test_the_choices_are_the_values_the_pages_give_pagefind(built_site: Path):
         search = lxml.html.fromstring((built_site / prefix / "search" / "index.html").read_bytes())
         for name in ("agency", "year"):
             offered = {o.get("value") for o in search.xpath(f"//select[@name='{name}']/option") if o.get("value")}
-            carried = {meta.get("content") for path in (built_site / prefix / "plans").glob("*/index.html")
-                       for meta in lxml.html.fromstring(path.read_bytes()).xpath(
-                           f"//meta[@data-pagefind-filter='{name}[content]']")}
+            carried = {value.strip() for path in (built_site / prefix / "plans").glob("*/index.html")
+                       for value in lxml.html.fromstring(path.read_bytes()).xpath(
+                           "//*[@data-pagefind-filter='agency']/text()" if name == "agency"
+                           else "//*[@data-pagefind-filter='year[data-year]']/@data-year")}
             assert offered == carried and offered, (prefix, name)
