@@ -374,6 +374,11 @@ def walk_actions(
             yield from walk_actions(node.children, (*ancestors, node))
 
 
+def action_count(group: Group) -> int:
+    """How many actions a group holds, at any depth."""
+    return sum(1 for _ in walk_actions(group.children, ()))
+
+
 def walk_groups(nodes: tuple[Group | Action, ...]) -> Iterator[Group]:
     for node in nodes:
         if isinstance(node, Group):

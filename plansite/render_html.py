@@ -250,7 +250,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
                        page_metadata=page_metadata, wayfinding=wayfinding, navigation=NAVIGATION,
                        action_summary=action_summary, site_pages=SITE_PAGES,
-                       plan_year=plan_year, actions_in=lambda group: sum(1 for _ in m.walk_actions(group.children, ())),
+                       plan_year=plan_year, actions_in=m.action_count,
                        content_security_policy=CONTENT_SECURITY_POLICY)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
@@ -314,7 +314,7 @@ def plan_summary(edition: m.Edition, plan: m.Plan) -> dict:
     actions = [action for _, action in plan.actions()]
 
     def counted(nodes) -> list[tuple[m.Group, int]]:
-        return [(g, sum(1 for _ in m.walk_actions(g.children, ()))) for g in nodes if isinstance(g, m.Group)]
+        return [(g, m.action_count(g)) for g in nodes if isinstance(g, m.Group)]
 
     groups = []  # per section with action tables: its top groups, and theirs when they are few
     for section in plan.sections:
@@ -646,7 +646,7 @@ def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framewor
                 notes.append((plan, mapping.note))
                 continue
             groups = {g.id: g for g in plan.groups()}
-            counts = {g.id: sum(1 for _ in m.walk_actions(g.children, ())) for g in groups.values()}
+            counts = {g.id: m.action_count(g) for g in groups.values()}
             cells = [(measure, [(groups[g], counts[g]) for g, mid, _ in mapping.groups if mid == measure.id])
                      for measure in framework.measures]
             left_out = [(groups[g], counts[g], why) for g, why, _ in mapping.unmapped]
