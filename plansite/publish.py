@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import filecmp
 import functools
 import hashlib
 import json
@@ -176,19 +177,6 @@ def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
         if error.filename is None or error.filename == str(temporary):
             error.filename = str(path.parent)  # the folder is what the user can act on
         raise
-
-
-def copy_folder(source: Path, target: Path, skip: tuple[str, ...] = ()) -> None:
-    """Copy the files of ``source`` into ``target`` (folders made as needed, files there
-    replaced), but those named in ``skip``. It stops at the first error, as it is:
-    shutil.copytree gathers errors into one that no longer says what went wrong, and a full
-    disk must be reported as one."""
-    for folder, _, files in os.walk(source):
-        into = os.path.normpath(os.path.join(target, os.path.relpath(folder, source)))
-        os.makedirs(into, exist_ok=True)
-        for name in files:
-            if name not in skip:
-                shutil.copyfile(os.path.join(folder, name), os.path.join(into, name))
 
 
 def prune(folder: Path, suffixes: tuple[str, ...], used: set[str]) -> None:
@@ -524,13 +512,16 @@ def unchangeable(path: str) -> bool:
 
 
 @contextmanager
-def staging(output: Path, before_swap: Callable[[Path], None] | None = None) -> Iterator[Path]:
+def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
+            publish: Callable[[Path], None] | None = None) -> Iterator[Path]:
     """A fresh folder beside ``output`` (a site plansite may replace: see
     :func:`prepare_output`), swapped in on success, removed on failure. The folder is marked
     unfinished until everything was written; then, as the very last step before the swap, it
     is marked complete, so a recovery never publishes less than a whole site; then
-    ``before_swap`` is given it. An error writing it is reported for the path in ``output``
-    it was writing."""
+    ``before_swap`` is given it. With ``publish`` (the preview's live folder, see
+    :func:`sync`), that is given the folder instead of marking and swapping it, and the folder
+    is removed after. An error writing it is reported for the path in ``output`` it was
+    writing."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():
@@ -544,6 +535,9 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None) -> 
         (stage / UNFINISHED).write_bytes(MARK_TEXT)
         yield stage
         checkpoint("written")
+        if publish is not None:
+            publish(stage)
+            return
         os.chmod(stage, 0o755)  # mkdtemp makes it private; a published site is world-readable
         os.rename(stage / UNFINISHED, stage / MARK)
         if before_swap is not None:
@@ -570,6 +564,38 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None) -> 
         except OSError as error:  # published all the same; the next build tries again
             print(f"{shown_path(error.filename or old)}: the previous site could not be removed ({error.strerror}) — "
                   f"{shown_path(output)} holds the new site; remove {shown_path(old)} by hand", file=sys.stderr)
+
+
+def sync(stage: Path, output: Path) -> list[str]:
+    """Make the live folder ``output`` (the preview's) hold exactly the files of ``stage``:
+    each file that differs is moved in, whole, in one rename (a page being served is never
+    half written); then the files and folders ``stage`` lacks are removed; the site's mark
+    stays. Returns the paths written."""
+    written: list[str] = []
+    wanted: set[str] = {MARK}
+    for folder, _, names in os.walk(stage):
+        relative_folder = os.path.relpath(folder, stage)
+        for name in names:
+            relative = os.path.normpath(os.path.join(relative_folder, name))
+            if relative == UNFINISHED:
+                continue
+            wanted.add(relative)
+            source, target = os.path.join(folder, name), os.path.join(output, relative)
+            with contextlib.suppress(OSError):
+                if os.path.samefile(source, target) or filecmp.cmp(source, target, shallow=False):
+                    continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(source, target)
+            written.append(relative.replace(os.sep, "/"))
+    for folder, folders, names in os.walk(output, topdown=False):
+        relative_folder = os.path.relpath(folder, output)
+        for name in names:
+            if os.path.normpath(os.path.join(relative_folder, name)) not in wanted:
+                os.unlink(os.path.join(folder, name))
+        for name in folders:
+            with contextlib.suppress(OSError):  # only when empty
+                os.rmdir(os.path.join(folder, name))
+    return written
 
 
 def swap(stage: Path, output: Path) -> Path | None:

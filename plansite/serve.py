@@ -1,13 +1,12 @@
 """Live preview: ``python build.py serve`` rebuilds what a save changed and reloads the browser.
 
-- watchfiles watches content/, templates/, locales/ and site.yml, and hands each batch of
-  changes to :class:`Preview`, which keeps the last good state in memory and re-reads only
-  the changed plan files. Pages are re-rendered only where they depend on what changed, and a
-  file is written only when its text differs, so an edit touches just that plan's pages (and
-  the indexes when a title changes).
-- ODT, PDF, the views of many plans' actions (the agency's units pages, the units index,
-  deadlines, framework) and the search index are remade in a background thread; until a new
-  one is ready, the old one is served, so download links and search always work.
+- watchfiles watches content/, templates/, locales/ and site.yml. After each batch of saves,
+  :class:`Preview` asks the build's engine (:class:`site.Engine`) for a quick update: the
+  files of the plans whose sources changed, written into the served folder at once. Once
+  saves stop for a second, the engine makes the update a build would make (downloads, the
+  pages stating their sizes, the pages about all plans, search) and syncs it into the served
+  folder, which then holds exactly what a clean build gives. Until then the old files are
+  served, so download links and search always work.
 - tornado serves the site, through our own handlers that treat every request as hostile (see
   :class:`PreviewRules`), and livereload's socket reloads every open page right after a rebuild
   (our watcher tells it when). While content is broken, every page shows an accessible error
@@ -34,281 +33,119 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, ClassVar
 
-import jinja2
 from livereload.handlers import LiveReloadHandler
 from markupsafe import escape
 from tornado import ioloop, web
 from tornado.httpserver import HTTPServer
 from tornado.websocket import WebSocketHandler
 
-from . import model as m
-from .config import load_config
-from .content import (
-    cannot_read,
-    check_mappings,
-    load_frameworks,
-    load_glossary,
-)
-from .errors import ContentError, Problem
-from .inputs import MAX_SETTINGS_BYTES, read_source
-from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR
-from .publish import Stamp, cache_folder, digest_project, prepare_output
-from .render_html import environment, template_location
-from .search import index_site
-from .site import (
-    CHINESE,
-    CheckCache,
-    Loaded,
-    PlanCache,
-    build,
-    lasting_objects,
-    make_downloads,
-    outputs,
-    view_outputs,
-)
-from .translation import ENGLISH, editions, status_table
+from .errors import ContentError, MachineError, Problem, machine_error
+from .project import CONFIG_FILE
+from .publish import Stamp, prepare_output, tidy_cache
+from .render_html import environment
+from .site import CHINESE, Engine, Loaded, lasting_objects
+from .translation import ENGLISH, status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)
 
 
 @dataclass
 class Preview:
-    """The preview's state: the last good build, and the problems of the current sources."""
+    """The preview's state: the engine that keeps the live folder up to date (the build's own,
+    writing in place: see :class:`site.Engine`), what it last loaded, and the problems of the
+    current sources."""
 
     project: Path
     site: Path
     downloads: bool = True
-    plans: dict[Path, tuple[bytes, m.Plan | None, list[Problem]]] = field(default_factory=dict)
-    """Plan file → (its bytes, its plan, its problems), so unchanged files are not read again."""
     loaded: Loaded | None = None
     problems: list[Problem] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
-    """The downloads as last made."""
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    """Held while downloads are being remade."""
-    building: threading.RLock = field(default_factory=threading.RLock)
-    """Held for a rebuild: the watcher and the download thread never rebuild at once."""
     written: list[str] = field(default_factory=list)
-    """The site paths the last rebuild wrote (for tests and the console)."""
-    settings: dict[Path, tuple[bytes, object]] = field(default_factory=dict)
-    """site.yml and the glossary, read again only when their bytes change."""
-    translated: dict[str, tuple[tuple[bytes, ...], m.Edition, list[Problem]]] = field(default_factory=dict)
-    """Plan id → (its files' bytes, its edition, its warnings): the translation stage reruns per plan."""
-    environment_changed: bool = True
-    """True when templates, catalogs or settings changed: every page is rendered again."""
-    listings: dict[str, tuple] = field(default_factory=dict)
-    """Plan id → what the index and site map show of it."""
+    """The site paths the last quick update wrote (for tests and the console)."""
     saves: int = 0
-    """How many saves the watcher has seen: the search index waits for them to stop."""
-    views_stale: set[str] = field(default_factory=set)
-    """The agencies (by Chinese name) whose plans changed since the pages showing many plans'
-    actions (site.view_outputs) were last written: at a thousand plans those take seconds, so
-    they are brought up to date in the background, with the search index."""
+    """How many saves the watcher has seen: the update after them waits for them to stop."""
+    updating: threading.Lock = field(default_factory=threading.Lock)
+    """Held by the update in the background: one at a time."""
 
     def __post_init__(self) -> None:
         self.project, self.site = self.project.resolve(), self.site.resolve()  # as watchfiles names files
-        self.cache = PlanCache(self.project, freeze=False)  # the first load freezes (see start)
+        self.engine = Engine(self.project, self.site, downloads=self.downloads, live=True)
 
     def start(self) -> None:
-        """The first, full build (downloads included), then the preview's own state. When no
-        file changed since that build, its site is what the preview would render, so nothing is
-        rendered again: at a thousand plans that took over a minute before the first page."""
-        build(self.project, self.site, downloads=self.downloads)
-        self.files = {p.relative_to(self.site).as_posix(): p.read_bytes()
-                      for p in (self.site / "downloads").glob("*") if p.is_file()}
-        with self.building, lasting_objects():  # the plans as built last until they are edited
+        """The first build, as ``build`` makes it (swapped in whole; nothing to do when no file
+        changed since the last one), then the preview's own state: the sources as built, and
+        the site's outputs as the build recorded them, so the first save renders one plan."""
+        stamp = Stamp(self.project, self.site, False, self.downloads)
+        if not stamp.unchanged():
+            tidy_cache(self.project)
+            self.engine.live = False
             try:
-                loaded, _ = self.load()
-            except ContentError:  # changed since the build: the rebuild shows the problems
-                loaded = None
-            if loaded is not None and Stamp(self.project, self.site, False, self.downloads).unchanged():
-                self.listings = {edition.zh.id: listing(edition) for edition in loaded.editions}
-                self.loaded, self.problems, self.environment_changed = loaded, [], False
-                for lang in (CHINESE, ENGLISH):  # compiled now, so the first save is as quick as the next
-                    env = environment(self.project, lang)
-                    for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
-                        env.get_template(name)
-                return
-        self.rebuild()
+                self.engine.update(stamp)
+            finally:
+                self.engine.live = True
+        self.engine.files = {p.relative_to(self.site).as_posix(): p.read_bytes()
+                             for p in (self.site / "downloads").glob("*") if p.is_file()}
+        self.engine.published = Stamp(self.project, self.site, False, self.downloads).published()
+        with self.engine.lock, lasting_objects():  # the plans as built last until they are edited
+            self.loaded = self.engine.sources.load()
+        self.engine.sources.freeze = False  # from now on, what a save reads is collected as usual
+        for lang in (CHINESE, ENGLISH):  # compiled now, so the first save is as quick as the next
+            env = environment(self.project, lang)
+            for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+                env.get_template(name)
 
     def rebuild(self, saved: set[Path] | None = None) -> bool:
-        """Re-read what changed (``saved``: the files a save touched; None: check all) and
-        rewrite the pages whose text changed. True when it built. An unexpected error (a bug)
-        is shown on the error page like a content problem: the preview keeps running."""
-        with self.building:
-            try:
-                return self._rebuild(saved)
-            except Exception as error:  # noqa: BLE001 - the preview must outlive its own bugs
-                traceback.print_exc()
-                self.problems = [Problem("plansite", 1, f"internal error: {error!r}",
-                                         "this is a bug in plansite; the error is printed where serve runs")]
-                return False
-
-    def _rebuild(self, saved: set[Path] | None) -> bool:
+        """Write the pages of what a save changed (``saved``: the files it touched; None: check
+        all) at once. True when it did. An unexpected error (a bug) is shown on the error page
+        like a content problem: the preview keeps running."""
         started = time.perf_counter()
         try:
-            before = {i: self.listings.get(i) for i in self.translated}
-            loaded, changed = self.load(saved)
-            whole = self.environment_changed or self.loaded is None
-            for edition in loaded.editions:
-                if edition.zh.id in changed or edition.zh.id not in self.listings:
-                    self.listings[edition.zh.id] = listing(edition)
-            after = {i: self.listings.get(i) for i in self.translated}
-            texts: dict[str, str | bytes] = dict(outputs(self.project, loaded, self.files,
-                                                         None if whole else changed, listings=before != after))
-            if not whole:  # the views of many plans' actions take seconds: they follow in the background
-                agencies = {shown[AGENCY].zh for i in changed for shown in (before.get(i), after.get(i)) if shown}
-                self.views_stale |= agencies  # the agency a plan had, and has now
-        except ContentError as error:
-            self.problems = error.problems
+            self.loaded, self.written = self.engine.quick(saved)
+        except Exception as error:  # noqa: BLE001 - the preview must outlive its own bugs
+            self.problems = problems_of(error)
             return False
-        except jinja2.TemplateError as error:
-            where, line = template_location(error, self.project)
-            self.problems = [Problem(where, line, f"template error: {error.message}")]
-            return False
-        if whole:  # the static assets (CSS, script) may have changed too
-            assets = self.project / "templates" / "assets"
-            texts.update({f"assets/{p.relative_to(assets).as_posix()}": p.read_bytes()
-                          for p in assets.rglob("*") if p.is_file()})
-        self.loaded, self.problems, self.environment_changed = loaded, [], False
-        self.written = write_changed(self.site, texts)
+        self.problems = []
         print(f"rebuilt in {1000 * (time.perf_counter() - started):.0f} ms: "
               f"{len(self.written)} page{'s' if len(self.written) != 1 else ''} changed", flush=True)
         return True
 
-    def setting(self, path: Path, loader):
-        """A settings file, loaded again only when its bytes changed."""
-        try:  # never waits: a named pipe is left for the loader to report
-            data = read_source(path, MAX_SETTINGS_BYTES)
-        except OSError as error:
-            data = repr(error).encode()
-        known = self.settings.get(path)
-        if known is None or known[0] != data:
-            self.environment_changed = True
-            try:
-                known = (data, loader(self.project))
-            except ContentError as error:
-                known = (data, error)
-            self.settings[path] = known
-        return known[1]
-
-    def load(self, saved: set[Path] | None = None) -> tuple[Loaded, set[str]]:
-        """Like site.load, but a file is read again only when its bytes changed, and translation
-        status is worked out again only for the plans whose files changed. Also returns the ids
-        of the plans that changed."""
-        problems: list[Problem] = []
-        config = self.setting(self.project / CONFIG_FILE, load_config)
-        glossary = self.setting(self.project / GLOSSARY_FILE, load_glossary)
-        frameworks = self.setting(self.project / FRAMEWORKS_FILE, load_frameworks)
-        for value in (config, glossary, frameworks):
-            if isinstance(value, ContentError):
-                problems += value.problems
-        current = sorted((self.project / PLANS_DIR).glob("*.md"))
-        unread: list[tuple[Path, bytes]] = []
-        for path in current:
-            known = self.plans.get(path)
-            if known is not None and saved is not None and path not in saved:
-                continue
-            if (refused := cannot_read(self.project, path)) is not None:
-                problems.append(refused)
-                self.plans.pop(path, None)
-                continue
-            data = path.read_bytes()
-            if known is None or known[0] != data:
-                unread.append((path, data))
-        # through the build's cache: the first load of a thousand plans reads them in a second
-        read = self.cache.read([path for path, _ in unread],
-                               [path.relative_to(self.project).as_posix() for path, _ in unread], None)
-        for (path, data), (plan, found) in zip(unread, read, strict=True):
-            self.plans[path] = (data, plan, found)
-        plans = []
-        for path in current:
-            if (known := self.plans.get(path)) is not None:
-                problems += known[2]
-                if known[1]:
-                    plans.append(known[1])
-        for gone in set(self.plans) - set(current):
-            del self.plans[gone]
-        problems += check_mappings(tuple(plans), frameworks) if not problems else []
-        if problems:
-            raise ContentError(problems)
-        by_id: dict[str, list[m.Plan]] = {}
-        for plan in plans:
-            by_id.setdefault(plan.id, []).append(plan)
-        changed: set[str] = set()
-        checks = CheckCache(self.project, self.cache.sources, glossary)
-        for plan_id, pair in by_id.items():
-            key = tuple(self.plans[self.project / p.loc.path][0] for p in pair)
-            known = self.translated.get(plan_id)
-            if known is None or known[0] != key or self.environment_changed:
-                found, warnings = editions(self.project, tuple(pair), glossary, checks.check)
-                self.translated[plan_id] = (key, found[0], warnings) if found else (key, None, warnings)
-                changed.add(plan_id)
-        for gone in set(self.translated) - set(by_id):
-            del self.translated[gone]
-            changed.add(gone)
-        all_editions = tuple(self.translated[i][1] for i in sorted(self.translated) if self.translated[i][1])
-        warnings = [w for i in sorted(self.translated) for w in self.translated[i][2]]
-        return Loaded(config, all_editions, glossary, warnings, frameworks, dict(self.cache.sources)), changed
-
-    def remake_downloads(self, save: int | None = None) -> None:
-        """Remake the ODT and PDF files and the search index in the background; each replaces
-        the old one when ready. After a save (number ``save``), the index waits until saves
-        stop for SEARCH_DELAY seconds: indexing while an author saves again and again would
-        only slow the pages they are waiting for."""
-        with self.lock:
-            loaded = self.loaded
-            if loaded is None:
-                return
-            changed = []
-            if self.downloads:  # looked up by their inputs: only the edited plans' are rendered
-                files = make_downloads(self.project, loaded, digest_project(self.project, self.site, plans=False))
-                changed = write_changed(self.site, {p: d for p, d in files.items() if self.files.get(p) != d})
-                self.files = files
-        if changed:
-            self.rebuild()  # the pages state the new sizes
+    def catch_up(self, save: int | None = None) -> bool:
+        """Once saves stop for QUIET seconds (after save number ``save``), the update a build
+        would make, into the live folder: downloads, the pages stating their sizes, the pages
+        about all plans, files no longer made removed, and the search index. True when it
+        published; False when a later save overtook it (that save's update follows) or it
+        failed (the problems are shown)."""
         if save is not None:
-            time.sleep(SEARCH_DELAY)
+            time.sleep(QUIET)
             if save != self.saves:
-                return  # a later save's thread indexes the newer pages
-        with self.building:  # the views of the plans as they are now, never older ones
-            if self.views_stale and self.loaded is not None and not self.problems:
-                write_changed(self.site, dict(view_outputs(self.project, self.loaded, self.views_stale)))
-                self.views_stale = set()
-        with self.lock:  # with the build's cache, only the shards whose pages changed are indexed again
-            index_site(self.site, loaded.glossary, cache=cache_folder(self.project) / "search")
+                return False  # a later save's update brings the newer sources
+        with self.updating:
+            if save is not None and save != self.saves:
+                return False
+            try:
+                return self.engine.update() is not None
+            except Exception as error:  # noqa: BLE001 - the preview must outlive its own bugs
+                if save is None or save == self.saves:
+                    self.problems = problems_of(error)
+                return False
 
 
-SEARCH_DELAY = 1.0
-"""Seconds without a save before the preview indexes the site for search again."""
+QUIET = 1.0
+"""Seconds without a save before the preview brings the rest of the site up to date."""
 
 
-AGENCY = 2
-"""Where the agency is in a :func:`listing`."""
-
-
-def listing(edition: m.Edition) -> tuple:
-    """What the pages and data listing every plan (the index, the site map, data/plans.json)
-    show of one: when no listing changed, they are unchanged."""
-    e = edition
-    return (e.zh.title, e.en.title if e.en else None, e.zh.agency, e.zh.year, sum(1 for _ in e.zh.actions()),
-            e.zh.classification, e.source_updated)
-
-
-def write_changed(site: Path, texts: dict[str, str | bytes]) -> list[str]:
-    """Write each file whose content differs, atomically; returns the paths written."""
-    written = []
-    for relative, text in texts.items():
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        target = site / relative
-        if target.exists() and target.read_bytes() == data:
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp")
-        temporary.write_bytes(data)
-        temporary.replace(target)
-        written.append(relative)
-    return written
+def problems_of(error: Exception) -> list[Problem]:
+    """What the error page shows for an error of an update: a content problem at its line, the
+    machine's fault in one line, or a bug (whose traceback goes to the terminal)."""
+    if isinstance(error, ContentError):
+        return error.problems
+    if isinstance(error, OSError) and (known := machine_error(error)) is not None:
+        error = known
+    if isinstance(error, MachineError):
+        return [Problem(error.path, 1, error.message, error.hint)]
+    traceback.print_exception(error)
+    return [Problem("plansite", 1, f"internal error: {error!r}",
+                    "this is a bug in plansite; the error is printed where serve runs")]
 
 
 # ---------------------------------------------------------------- telling the browser
@@ -358,14 +195,11 @@ def watch_sources(preview: Preview, watcher: RebuildWatcher, stop: threading.Eve
             ready.set()
         if not changes:
             continue
-        sources = {Path(p) for _, p in changes}
-        if any(p.is_relative_to(preview.project / d) for p in sources for d in ("templates", "locales")):
-            preview.environment_changed = True
         preview.saves += 1
-        preview.rebuild({Path(os.path.realpath(p)) for p in sources})  # a link loop raises nothing
+        preview.rebuild({Path(os.path.realpath(p)) for _, p in changes})  # a link loop raises nothing
         watcher.rebuilt()
         if not preview.problems:
-            threading.Thread(target=lambda save=preview.saves: (preview.remake_downloads(save), watcher.rebuilt()),
+            threading.Thread(target=lambda save=preview.saves: preview.catch_up(save) and watcher.rebuilt(),
                              daemon=True).start()
 
 

@@ -42,16 +42,16 @@ from .content import (
 from .errors import ContentError, Problem
 from .i18n import catalog
 from .inputs import unusable_files
-from .project import last_updated
+from .project import commit_dates, last_changed, last_updated
 from .publish import (
     Stamp,
     cache_folder,
-    copy_folder,
     digest,
     digest_project,
     prepare_output,
     prune,
     staging,
+    sync,
     tidy_cache,
     write_atomically,
 )
@@ -112,32 +112,140 @@ class BuildResult:
 def load(project: Path) -> Loaded:
     """Configuration, plans in both languages and glossary, or ContentError listing every problem.
     Plan files are read on all cores."""
-    problems = [p for folder in ("templates", "locales") for p in unusable_files(project, Path(folder))]
-    results = []
-    cache = PlanCache(project)
-    with workers() as pool:
-        def read(paths: list[Path], names: list[str]) -> list[tuple[m.Plan | None, list[Problem]]]:
-            return cache.read(paths, names, pool)
+    sources = Sources(project)
+    loaded = sources.load()
+    sources.prune()
+    return loaded
 
-        for loader in (load_config, lambda project: load_plans(project, read), load_glossary, load_frameworks):
-            try:
-                results.append(loader(project))
-            except ContentError as error:
-                problems += error.problems
-    if problems:
-        raise ContentError(problems)
-    cache.prune()
-    config, plans, glossary, frameworks = results
-    if not plans:
-        raise ContentError([no_plans()])
-    problems = check_mappings(plans, frameworks)
-    if problems:
-        raise ContentError(problems)
-    checks = CheckCache(project, cache.sources, glossary)
-    with lasting_objects():
-        all_editions, warnings = editions(project, plans, glossary, checks.check)
-    checks.prune()
-    return Loaded(config, all_editions, glossary, warnings, frameworks, cache.sources)
+
+class Sources:
+    """What a site is made from, read and checked, for the build and the preview alike. It
+    remembers what it read: loading again re-reads only the files whose bytes changed (or,
+    given the files a save touched, only those), and works translation status out again only
+    for the plans whose files, dates or glossary changed. A build loads once; the preview
+    loads after every save, so an edit costs one plan, not a thousand."""
+
+    def __init__(self, project: Path, freeze: bool = True):
+        self.project = project
+        self.cache = PlanCache(project, freeze)
+        self.known: dict[Path, tuple[str, m.Plan | None, list[Problem]]] = {}
+        """Plan file → (its cache key, its plan, its problems)."""
+        self.translated: dict[str, tuple[tuple, m.Edition | None, list[Problem]]] = {}
+        """Plan id → (what its edition depends on, the edition, its warnings)."""
+        self.checks: CheckCache | None = None
+        self.changed: set[str] = set()
+        """The ids of the plans whose editions the last load made anew (or removed)."""
+
+    @property
+    def freeze(self) -> bool:
+        return self.cache.freeze
+
+    @freeze.setter
+    def freeze(self, value: bool) -> None:
+        self.cache.freeze = value
+
+    def load(self, saved: set[Path] | None = None) -> Loaded:
+        """Everything checked, or ContentError listing every problem. ``saved``: the files a
+        save touched (the preview); a plan file outside it is taken as last read."""
+        last_changed.cache_clear()  # dates shown come from commits or file times: both move
+        commit_dates.cache_clear()
+        project = self.project
+        problems = [p for folder in ("templates", "locales") for p in unusable_files(project, Path(folder))]
+        results = []
+        with workers() as pool:
+            def read(paths: list[Path], names: list[str]) -> list[tuple[m.Plan | None, list[Problem]]]:
+                return self.read(paths, names, pool, saved)
+
+            for loader in (load_config, lambda project: load_plans(project, read), load_glossary, load_frameworks):
+                try:
+                    results.append(loader(project))
+                except ContentError as error:
+                    problems += error.problems
+        if problems:
+            raise ContentError(problems)
+        config, plans, glossary, frameworks = results
+        if not plans:
+            raise ContentError([no_plans()])
+        problems = check_mappings(plans, frameworks)
+        if problems:
+            raise ContentError(problems)
+        self.checks = CheckCache(project, self.cache.sources, glossary)
+        with lasting_objects(self.freeze):
+            all_editions, warnings = self.editions(plans, glossary)
+        return Loaded(config, all_editions, glossary, warnings, frameworks, dict(self.cache.sources))
+
+    def read(self, paths: list[Path], names: list[str], pool: Pool | None, saved: set[Path] | None
+             ) -> list[tuple[m.Plan | None, list[Problem]]]:
+        """(plan or None, problems) of each file: as last read when its bytes are the same
+        (not even looked at when a save did not touch it), else through the cache."""
+        results: dict[int, tuple[m.Plan | None, list[Problem]]] = {}
+        unread: list[int] = []
+        for index, (path, name) in enumerate(zip(paths, names, strict=True)):
+            known = self.known.get(path)
+            if known is not None and saved is not None and path not in saved:
+                self.cache.sources[name] = known[0]
+                results[index] = known[1:]
+                continue
+            if known is not None and path.stat().st_size <= MAX_PLAN_BYTES:
+                key = self.cache.key(path, name, path.read_bytes())
+                if key == known[0]:
+                    self.cache.sources[name] = key
+                    self.cache.used.add(key)
+                    results[index] = known[1:]
+                    continue
+            unread.append(index)
+        found = self.cache.read([paths[i] for i in unread], [names[i] for i in unread], pool)
+        for index, result in zip(unread, found, strict=True):
+            results[index] = result
+            key = self.cache.sources.get(names[index])
+            if key is not None:
+                self.known[paths[index]] = (key, *result)
+            else:  # refused unread (too big): looked at again every time
+                self.known.pop(paths[index], None)
+        for gone in set(self.known) - set(paths):
+            del self.known[gone]
+        return [results[index] for index in range(len(paths))]
+
+    def editions(self, plans: tuple[m.Plan, ...], glossary: tuple[m.Term, ...]
+                 ) -> tuple[tuple[m.Edition, ...], list[Problem]]:
+        """:func:`translation.editions`, plan by plan: a plan's edition is made again only when
+        what it depends on changed (its files, the date of its Chinese file, the glossary, the
+        catalogs English plans are completed from)."""
+        by_id: dict[str, list[m.Plan]] = {}
+        for plan in plans:
+            by_id.setdefault(plan.id, []).append(plan)
+        context = digest(repr(glossary), *(p.read_bytes() for p in sorted((self.project / "locales").rglob("*.po"))))
+        self.changed = set()
+        orphans: list[Problem] = []  # English files without a Chinese one: told first, as editions() does
+        errors: list[Problem] = []
+        for plan_id, pair in sorted(by_id.items()):
+            chinese = [p for p in pair if p.lang != ENGLISH]
+            updated = last_changed(self.project, Path(chinese[0].loc.path)) if chinese else None
+            key = (tuple(self.cache.sources.get(p.loc.path) for p in pair), updated, context)
+            known = self.translated.get(plan_id)
+            if known is None or known[0] != key or None in key[0]:
+                try:
+                    made, warnings = editions(self.project, tuple(pair), glossary, self.checks.check)
+                except ContentError as error:
+                    self.translated.pop(plan_id, None)
+                    (errors if chinese else orphans).extend(error.problems)
+                    continue
+                self.translated[plan_id] = known = (key, made[0] if made else None, warnings)
+                self.changed.add(plan_id)
+        for gone in set(self.translated) - set(by_id):
+            del self.translated[gone]
+            self.changed.add(gone)
+        if orphans or errors:
+            raise ContentError(orphans + errors)
+        chosen = [self.translated[i] for i in sorted(self.translated)]
+        return (tuple(edition for _, edition, _ in chosen if edition),
+                [w for _, _, warnings in chosen for w in warnings])
+
+    def prune(self) -> None:
+        """Remove the cached plans and checks no load asked for (a build, once it loaded)."""
+        self.cache.prune()
+        if self.checks is not None:
+            self.checks.prune()
 
 
 @contextmanager
@@ -178,6 +286,10 @@ class PlanCache:
         self.reader = digest(*(p.read_bytes() for p in code), sys.version, *font_sizes(),
                              *(f"{n} {version(n)}" for n in ("markdown-it-py", "mdit-py-plugins", "pyyaml")))
 
+    def key(self, path: Path, name: str, data: bytes) -> str:
+        """The cache key of a plan file's bytes, read as ``name``."""
+        return digest(self.reader, path.name, name, data)
+
     def read(self, paths: list[Path], names: list[str], pool: Pool | None
              ) -> list[tuple[m.Plan | None, list[Problem]]]:
         """(plan or None, problems) of each file, in order: from the cache, or read on all cores."""
@@ -190,7 +302,7 @@ class PlanCache:
                     results[index] = read_plan_file(path, name)  # refused unread
                     continue
                 data = path.read_bytes()
-                key = digest(self.reader, path.name, name, data)
+                key = self.key(path, name, data)
                 used.add(key)
                 self.sources[name] = key
                 try:
@@ -330,27 +442,6 @@ def start_worker(parent: int, initializer: Callable | None = None, initargs: tup
         initializer(*initargs)
 
 
-def outputs(project: Path, loaded: Loaded, files: dict[str, bytes],
-            plans: set[str] | None = None, listings: bool = True) -> Iterator[tuple[str, str]]:
-    """Every generated page and data file as (path relative to site/, text), in both languages.
-    ``files`` are the downloads already made, so pages can state their sizes. With ``plans``,
-    only those plans' pages and data are rendered, and the pages and data listing all plans
-    only when ``listings`` (the preview, which leaves the views of their actions to
-    :func:`view_outputs`, in the background)."""
-    updated = last_updated(project)
-    chosen = [e for e in loaded.editions if plans is None or e.zh.id in plans]
-    sizes = download_sizes(files)
-    for name, group in output_groups(loaded).items():
-        if plans is None or name in plans:  # a plan's group is named by its id; agencies' by units/SLUG
-            for path, text in group_outputs(project, loaded, name, group, sizes, updated):
-                if path.startswith("data/"):  # the data page states their sizes
-                    sizes[path] = len(text.encode("utf-8"))
-                yield path, text
-    if plans is None or (chosen and listings):
-        yield from catalogue(loaded, sizes)
-    yield from site_outputs(project, loaded, sizes, updated, everything=plans is None, listings=listings)
-
-
 def download_sizes(files: dict[str, bytes]) -> dict[str, int]:
     """The downloads' sizes in bytes by path, and each PDF's page count under 'PATH#pages': the
     plan pages state both."""
@@ -377,21 +468,6 @@ def group_outputs(project: Path, loaded: Loaded, name: str, group: tuple[m.Editi
     if name.startswith("units/"):
         return agency_outputs(project, loaded, name.removeprefix("units/"), group, updated)
     return plan_outputs(project, loaded, group[0], sizes, updated)
-
-
-VIEWS = {"units", "deadlines", "framework"}
-"""The site's pages that show every plan's actions (with the agencies' units pages)."""
-
-
-def view_outputs(project: Path, loaded: Loaded, agency_names: set[str]) -> Iterator[tuple[str, str]]:
-    """The pages that show the actions of many plans, after plans of the agencies named (in
-    Chinese) changed: those agencies' units pages and the VIEWS, in both languages (for the
-    preview, in the background)."""
-    updated = last_updated(project)
-    for name, group in output_groups(loaded).items():
-        if name.startswith("units/") and group[0].zh.agency.zh in agency_names:
-            yield from group_outputs(project, loaded, name, group, {}, updated)
-    yield from site_outputs(project, loaded, {}, updated, pages=VIEWS)
 
 
 def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[str, int],
@@ -432,13 +508,13 @@ def catalogue(loaded: Loaded, sizes: dict[str, int]) -> Iterator[tuple[str, str]
         yield path, text
 
 
-def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: date, everything: bool = True,
-                 listings: bool = True, pages: set[str] | None = None, langs: tuple[str, ...] = (CHINESE, ENGLISH)
+def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: date,
+                 pages: set[str] | None = None, langs: tuple[str, ...] = (CHINESE, ENGLISH)
                  ) -> Iterator[tuple[str, str]]:
     """The pages about all plans (home, site map, units, deadlines …), the site's other pages,
-    the feeds and the site map for search engines. Only the listings when not ``everything``
-    (the preview), and only the pages named in ``pages`` (in the languages ``langs``) when
-    given; the site-wide files (sitemap.xml, robots.txt) go with Chinese."""
+    the feeds and the site map for search engines; only the pages named in ``pages`` (in the
+    languages ``langs``) when given. The site-wide files (sitemap.xml, robots.txt) go with
+    Chinese."""
     def wanted(name: str) -> bool:
         return pages is None or name in pages
 
@@ -451,13 +527,11 @@ def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: 
         def page(path: str, lang=lang, prefix=prefix, other=other) -> Page:
             return Page(lang, prefix + path, other + path, True, loaded.config, updated)
 
-        if (listings or everything) and wanted("index"):
+        if wanted("index"):
             yield prefix + "index.html", render_index(env, loaded.editions, page("index.html"))
-        if (listings or everything) and wanted("sitemap"):
+        if wanted("sitemap"):
             yield prefix + "sitemap/index.html", render_page(env, "sitemap.html", page("sitemap/index.html"),
                                                             editions=loaded.editions)
-        if not everything:
-            continue
         for name, _ in SITE_PAGES:
             if name == "sitemap" or not wanted(name):  # the site map lists plans: rendered above
                 continue
@@ -466,7 +540,7 @@ def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: 
             yield prefix + path, render_page(env, f"{name}.html", page(path), **values)
         if wanted("404"):
             yield prefix + "404.html", render_page(env, "404.html", replace(page("404.html"), anywhere=True))
-    if everything and wanted("feeds"):
+    if wanted("feeds"):
         if CHINESE in langs:
             yield "sitemap.xml", render_sitemap(loaded.editions, loaded.config, updated)
             yield "robots.txt", render_robots(loaded.config)
@@ -531,47 +605,154 @@ def build(project: Path, output: Path, strict: bool = False, downloads: bool = T
     if stamp.unchanged():
         return BuildResult((), 0, stamp.warnings(), unchanged=True)
     tidy_cache(project)
-    with template_errors(project):
-        return make_site(project, output, strict, downloads, stamp)
+    return Engine(project, output, strict, downloads).update(stamp)
 
 
-def make_site(project: Path, output: Path, strict: bool, downloads: bool, stamp: Stamp) -> BuildResult:
-    loaded = load(project)
-    if strict and loaded.warnings:
-        raise ContentError(loaded.warnings)
-    shared = digest_project(project, output, plans=False)
-    files = make_downloads(project, loaded, shared) if downloads else {}
-    count = 0
-    keys = group_keys(project, loaded, files, shared)
-    reused = {name: paths for name, (key, paths) in stamp.published().items() if keys.get(name) == key}
-    made: dict[str, list[str]] = {}
-    def record(stage: Path) -> None:  # the stamp describes the site as it is published
-        stamp.record(loaded.warnings, {name: (keys[name], paths) for name, paths in made.items() if name in keys}, stage)
+class Engine:
+    """The one engine behind ``build`` and ``serve``: it brings a site up to date with its
+    sources. Every file of the site is an output of a group (a plan's pages and data, an
+    agency's units pages) whose key names what it depends on (:func:`group_keys`), or one of
+    the pages about all plans, the downloads, the assets and the search index. An update
+    renders what the published site does not already hold, in a staging folder, and then
+    publishes it: swapped in whole for a build, or synced file by file into the folder the
+    preview serves (``live``). So a preview's site is a build's site, by construction.
 
-    with staging(output, before_swap=record) as stage:
-        folders: set[str] = set()  # made already (a thousand plans' files are in a few thousand folders)
-        # each output is written as soon as it is made: a thousand plans' pages never sit in memory
-        for relative, data in itertools.chain(generated(project, loaded, files, output.resolve(), reused, made),
-                                              files.items()):
-            target = os.path.join(stage, relative)
-            if (folder := os.path.dirname(target)) not in folders:
-                os.makedirs(folder, exist_ok=True)
-                folders.add(folder)
-            if isinstance(data, Path):  # unchanged since the last build: the published file itself
-                try:
-                    os.link(data, target)
-                except OSError:  # a file system without hard links
-                    shutil.copy2(data, target)
-            else:
-                with open(target, "wb") as out:
-                    out.write(data)
-            count += 1
-        copy_folder(project / "templates" / "assets", stage / "assets")
-        if loaded.config.badge:
-            shutil.copy(project / loaded.config.badge.image, stage / "assets" / badge_name(loaded.config.badge))
-        index_site(stage, loaded.glossary, cache=cache_folder(project) / "search")
-        count += sum(1 for folder in ("assets", BUNDLE) for p in (stage / folder).rglob("*") if p.is_file())
-    return BuildResult(loaded.editions, count, loaded.warnings)
+    The preview also asks for :meth:`quick` after each save: the pages of the changed plans at
+    once, written into the live folder, while the update that follows in the background brings
+    everything else (downloads, the sizes pages state, the pages about all plans, search)."""
+
+    def __init__(self, project: Path, output: Path, strict: bool = False, downloads: bool = True,
+                 live: bool = False):
+        self.project, self.output = project, output.resolve()
+        self.strict, self.downloads, self.live = strict, downloads, live
+        self.sources = Sources(project, freeze=not live)
+        self.files: dict[str, bytes] = {}
+        """The downloads as last made (the preview's pages state their sizes)."""
+        self.published: dict[str, tuple[str, list[str]]] | None = None
+        """Per output group, (key, paths) as the live folder holds them; None: ask the stamp."""
+        self.lock = threading.RLock()
+        """Held while the sources are read and while the live folder is written."""
+        self.generation = 0
+        """Counts quick updates: an update that began before one publishes nothing (a later one will)."""
+
+    def update(self, stamp: Stamp | None = None) -> BuildResult | None:
+        """Bring every output up to date and publish; None when a live update was overtaken by
+        a save (a later update publishes)."""
+        project, output = self.project, self.output
+        with self.lock, template_errors(project):
+            stamp = stamp or Stamp(project, output, self.strict, self.downloads)
+            generation = self.generation
+            loaded = self.sources.load()
+            published = stamp.published() if self.published is None else dict(self.published)
+        if not self.live:
+            self.sources.prune()
+        if self.strict and loaded.warnings:
+            raise ContentError(loaded.warnings)
+        shared = digest_project(project, output, plans=False)
+        files = make_downloads(project, loaded, shared) if self.downloads else {}
+        keys = group_keys(project, loaded, files, shared)
+        reused = {name: paths for name, (key, paths) in published.items() if keys.get(name) == key}
+        made: dict[str, list[str]] = {}
+
+        def groups() -> dict[str, tuple[str, list[str]]]:
+            return {name: (keys[name], paths) for name, paths in made.items() if name in keys}
+
+        def record(stage: Path) -> None:  # the stamp describes the site as it is published
+            stamp.record(loaded.warnings, groups(), stage)
+
+        def sync_live(stage: Path) -> None:
+            with self.lock:
+                if self.generation != generation:
+                    raise Overtaken
+                sync(stage, output)
+                self.published, self.files = groups(), files
+                record(output)
+
+        count = 0
+        try:
+            with template_errors(project), staging(output, before_swap=record,
+                                                   publish=sync_live if self.live else None) as stage:
+                folders: set[str] = set()  # made already (a thousand plans' files are in a few thousand folders)
+                # each output is written as soon as it is made: a thousand plans' pages never sit in memory
+                for relative, data in itertools.chain(generated(project, loaded, files, output, reused, made),
+                                                      files.items(), assets(project, loaded.config)):
+                    target = os.path.join(stage, relative)
+                    if (folder := os.path.dirname(target)) not in folders:
+                        os.makedirs(folder, exist_ok=True)
+                        folders.add(folder)
+                    if isinstance(data, Path):  # unchanged since the last build: the published file itself
+                        try:
+                            os.link(data, target)
+                        except OSError:  # a file system without hard links
+                            shutil.copy2(data, target)
+                    else:
+                        with open(target, "wb") as out:
+                            out.write(data)
+                    count += 1
+                index_site(stage, loaded.glossary, cache=cache_folder(project) / "search")
+                count += sum(1 for p in (stage / BUNDLE).rglob("*") if p.is_file())
+        except Overtaken:
+            return None
+        return BuildResult(loaded.editions, count, loaded.warnings)
+
+    def quick(self, saved: set[Path] | None) -> tuple[Loaded, list[str]]:
+        """After a save (the preview): read what it touched and write, into the live folder, the
+        files of every output group whose key changed, with the downloads' sizes as last made.
+        Returns what was loaded and the paths written. The pages about all plans, the downloads
+        and search follow in the next :meth:`update`, which also renders again any page whose
+        downloads' sizes changed meanwhile."""
+        project = self.project
+        with self.lock, template_errors(project):
+            self.generation += 1
+            loaded = self.sources.load(saved)
+            if self.published is None:
+                self.published = Stamp(project, self.output, self.strict, self.downloads).published()
+            shared = digest_project(project, self.output, plans=False)
+            keys = group_keys(project, loaded, self.files, shared)
+            updated = last_updated(project)
+            sizes = download_sizes(self.files)
+            texts: dict[str, str] = {}
+            for name, group in output_groups(loaded).items():
+                if name in keys and self.published.get(name, ("",))[0] == keys[name]:
+                    continue
+                paths = []
+                for path, text in group_outputs(project, loaded, name, group, sizes, updated):
+                    texts[path] = text
+                    paths.append(path)
+                if name in keys:
+                    self.published[name] = (keys[name], paths)
+            return loaded, write_changed(self.output, texts)
+
+
+class Overtaken(Exception):
+    """A live update whose sources changed while it ran: it publishes nothing."""
+
+
+def write_changed(site: Path, texts: dict[str, str | bytes]) -> list[str]:
+    """Write each file whose content differs, whole (a page being served is never half
+    written); returns the paths written."""
+    written = []
+    for relative, text in texts.items():
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        target = site / relative
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, data)
+        written.append(relative)
+    return written
+
+
+def assets(project: Path, config: SiteConfig) -> Iterator[tuple[str, bytes]]:
+    """The site's static files (stylesheets, scripts, fonts, pictures) and the badge."""
+    source = project / "templates" / "assets"
+    for folder, _, names in os.walk(source):
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            with open(path, "rb") as file:
+                yield f"assets/{os.path.relpath(path, source).replace(os.sep, '/')}", file.read()
+    if config.badge:
+        yield f"assets/{badge_name(config.badge)}", (project / config.badge.image).read_bytes()
 
 
 def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published: Path,

@@ -1,0 +1,216 @@
+"""The one engine behind ``build`` and ``serve``: whatever a preview is given to do, the folder
+it serves ends, once saves stop, exactly as a clean build of the same sources."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+
+from plansite.errors import ContentError
+from plansite.publish import MARK, sync
+from plansite.serve import Preview
+from plansite.site import build
+
+from .conftest import copy_project
+
+PLANS = ["mof-2017", "kaohsiung-finance-2024"]
+KAOHSIUNG = Path("content/plans/kaohsiung-finance-2024.zh-Hant.md")
+MOF = Path("content/plans/mof-2017.zh-Hant.md")
+
+
+def replace(project: Path, path: Path | str, old: str, new: str) -> None:
+    file = project / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def longer_action(project: Path) -> set[Path]:
+    replace(project, KAOHSIUNG, "預計完成時間。", "預計完成時間，並於網站公告。")
+    return {KAOHSIUNG}
+
+
+def new_title(project: Path) -> set[Path]:
+    replace(project, MOF, "title: 財政部提升服務實施計畫", "title: 財政部提升服務品質實施計畫")
+    return {MOF}
+
+
+def glossary_term(project: Path) -> set[Path]:
+    path = Path("content/glossary.yml")
+    with (project / path).open("a", encoding="utf-8") as file:
+        file.write("- zh: 案件處理\n  en: case handling\n")
+    return {path}
+
+
+def template_text(project: Path) -> set[Path]:
+    path = Path("templates/base.html")
+    replace(project, path, "</footer>", "<p>Preview test</p></footer>")
+    return {path}
+
+
+def catalog_words(project: Path) -> set[Path]:
+    path = Path("locales/en/LC_MESSAGES/messages.po")
+    replace(project, path, 'msgid "Deadlines"\nmsgstr "Deadlines"', 'msgid "Deadlines"\nmsgstr "Due dates"')
+    return {path}
+
+
+def site_name(project: Path) -> set[Path]:
+    replace(project, "site.yml", "en: Service Quality Improvement Plans", "en: Service Plans")
+    return {Path("site.yml")}
+
+
+def stylesheet(project: Path) -> set[Path]:
+    path = Path("templates/assets/site.css")
+    with (project / path).open("a", encoding="utf-8") as file:
+        file.write("\n/* preview test */\n")
+    return {path}
+
+
+def plan_removed(project: Path) -> set[Path]:
+    gone = {path.relative_to(project) for path in (project / "content" / "plans").glob("mof-2017.*.md")}
+    for path in gone:
+        (project / path).unlink()
+    return gone
+
+
+def translation_removed(project: Path) -> set[Path]:
+    path = Path("content/plans/kaohsiung-finance-2024.en.md")
+    (project / path).unlink()
+    return {path}
+
+
+EDITS = [longer_action, new_title, glossary_term, template_text, catalog_words, site_name, stylesheet,
+         plan_removed, translation_removed]
+"""Each edit makes one change (a second time, it is a file removed again or text no longer
+found: then it is skipped) and returns the files it touched, as the watcher reports them."""
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def differences(live: Path, clean: Path) -> list[str]:
+    a, b = files(live), files(clean)
+    return sorted(path for path in a.keys() | b.keys() if a.get(path) != b.get(path))
+
+
+def clean_build(project: Path, folder: Path, downloads: bool) -> list[str] | None:
+    """A build of the project's sources into a new folder: None, or its problems."""
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        build(project, folder, downloads=downloads)
+    except ContentError as error:
+        return [str(p) for p in error.problems]
+    return None
+
+
+def settle(preview: Preview, project: Path, touched: set[Path]) -> None:
+    """What the watcher does after a save, and what follows once saves stop."""
+    preview.saves += 1
+    if preview.rebuild({project / path for path in touched}):
+        assert preview.catch_up()
+
+
+def assert_same_as_a_clean_build(preview: Preview, project: Path, folder: Path, downloads: bool,
+                                 broken: bool = False) -> None:
+    problems = clean_build(project, folder, downloads)
+    assert (problems is not None) == broken, problems
+    if problems is not None:  # the build fails: the preview shows its very problems
+        assert [str(p) for p in preview.problems] == problems
+        return
+    assert preview.problems == []
+    assert differences(preview.site, folder) == []
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck),
+          phases=(Phase.explicit, Phase.generate))  # a shrunk example costs a clean build per step
+@given(st.lists(st.sampled_from(EDITS), min_size=2, max_size=4), st.booleans())
+@example(edits=[new_title, plan_removed], broken_between=False)  # pages of a plan no longer there go
+@example(edits=[glossary_term, translation_removed, stylesheet], broken_between=True)
+def test_after_any_edits_the_preview_serves_what_a_clean_build_gives(edits, broken_between) -> None:
+    """Random sequences of edits to plans, glossary, templates, catalogs, site.yml and assets,
+    plans removed, and a broken plan file and its fix; after each, once saves stop, the live
+    folder is byte for byte a clean build's (search index included)."""
+    with tempfile.TemporaryDirectory(prefix="plansite-engine-") as scratch:
+        scratch = Path(scratch)
+        project = copy_project(scratch / "project", plans=PLANS)
+        os.environ["PLANSITE_CACHE"] = str(scratch / "cache")
+        try:
+            preview = Preview(project, project / "site", downloads=False)
+            preview.start()
+            for number, edit in enumerate(edits):
+                try:
+                    touched = edit(project)
+                except (AssertionError, FileNotFoundError, IndexError):
+                    continue  # made already
+                if not (project / KAOHSIUNG).exists() and not any((project / "content/plans").glob("*.zh-Hant.md")):
+                    break
+                settle(preview, project, touched)
+                assert_same_as_a_clean_build(preview, project, scratch / f"clean-{number}", downloads=False)
+                if broken_between and (project / KAOHSIUNG).exists():
+                    text = (project / KAOHSIUNG).read_text(encoding="utf-8")
+                    (project / KAOHSIUNG).write_text(text.replace("year: 113", "year: 一一三"), encoding="utf-8")
+                    settle(preview, project, {KAOHSIUNG})
+                    assert any("'year' must be a whole number" in str(p) for p in preview.problems)
+                    assert_same_as_a_clean_build(preview, project, scratch / f"broken-{number}", downloads=False,
+                                                 broken=True)
+                    (project / KAOHSIUNG).write_text(text, encoding="utf-8")
+                    settle(preview, project, {KAOHSIUNG})
+                    assert_same_as_a_clean_build(preview, project, scratch / f"fixed-{number}", downloads=False)
+        finally:
+            del os.environ["PLANSITE_CACHE"]
+
+
+def test_the_pages_state_the_sizes_of_the_downloads_remade_after_a_save(tmp_path: Path) -> None:
+    """A save shows its plan's page at once, with the sizes of the downloads as they were; the
+    update that follows remakes the PDF and ODT and renders that page again with their new
+    sizes (it once kept the old ones until the next save)."""
+    project = copy_project(tmp_path / "project", plans=["kaohsiung-finance-2024"])
+    preview = Preview(project, project / "site")
+    preview.start()
+    page = project / "site" / "plans" / "kaohsiung-finance-2024" / "index.html"
+    pdf = project / "site" / "downloads" / "kaohsiung-finance-2024.zh-Hant.pdf"
+    before = pdf.stat().st_size
+    replace(project, KAOHSIUNG, "預計完成時間。", "預計完成時間。" + "為民服務品質持續提升，" * 60)
+    preview.saves += 1
+    assert preview.rebuild({project / KAOHSIUNG})
+    assert "plans/kaohsiung-finance-2024/index.html" in preview.written
+    quick = page.read_bytes()
+    assert preview.catch_up()
+    assert pdf.stat().st_size != before
+    assert_same_as_a_clean_build(preview, project, tmp_path / "clean", downloads=True)  # the page with it
+    clean = tmp_path / "clean" / "plans" / "kaohsiung-finance-2024" / "index.html"
+    assert clean.read_bytes() != quick  # the page the save showed at once stated the old sizes
+
+
+def test_sync_leaves_the_live_folder_holding_exactly_the_staged_files(tmp_path: Path) -> None:
+    live, stage = tmp_path / "site", tmp_path / "stage"
+    for folder, tree in ((live, {"a.html": "old", "gone/b.html": "b", "same.css": "x", MARK: "mark"}),
+                         (stage, {"a.html": "new", "same.css": "x", "new/c.html": "c", ".plansite-unfinished": ""})):
+        for name, text in tree.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text)
+    same = (live / "same.css").stat().st_ino
+    assert sorted(sync(stage, live)) == ["a.html", "new/c.html"]
+    assert files(live) == {"a.html": b"new", "same.css": b"x", "new/c.html": b"c", MARK: b"mark"}
+    assert not (live / "gone").exists()
+    assert (live / "same.css").stat().st_ino == same  # an unchanged file is left as it is
+
+
+@pytest.mark.parametrize("edit", [longer_action, template_text])
+def test_a_quick_update_writes_only_what_the_save_changed(tmp_path: Path, edit) -> None:
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    preview = Preview(project, project / "site", downloads=False)
+    preview.start()
+    touched = edit(project)
+    assert preview.rebuild({project / path for path in touched})
+    if edit is longer_action:
+        assert preview.written and all("kaohsiung" in path for path in preview.written), preview.written
+    else:
+        assert any("mof-2017" in path for path in preview.written)
