@@ -25,8 +25,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from plansite import model as m
-from plansite.content import load_plans, parse_plan
+from plansite.content import load_plans
 from plansite.errors import Report
+from plansite.plan_file import parse_plan
 from plansite.translation import fingerprint
 
 ZH_LEVELS = (

@@ -88,7 +88,8 @@ def run_checks(project: Path, site: Path, installed: Path = INSTALLED) -> CheckR
     with serve(site) as base:
         report.findings += check_status(base, report.pages)
         report.findings += run_pa11y(tools["pa11y-ci"], base, report.pages)
-        report.findings += taiwan.check_pages(site, base, documents, CHROMIUM)
+        taiwan_codes = taiwan.check_pages(site, base, documents, CHROMIUM)
+        report.findings += [Finding("taiwan", *found) for found in taiwan_codes]
     report.findings += lint(documents)
     report.findings += run_vnu(tools["java"], tools["vnu"], site, report.pages)
     report.findings += check_links(site, documents, urlsplit(load_config(project).base_url).path or "/")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from .classification import read_classification  # the same codes and checks as a plan's
 from .errors import ContentError, Report
 from .inputs import TooBig, Unreadable, inside, read_setting, read_source
 from .model import Classification
@@ -207,12 +208,6 @@ def host(address: str) -> str | None:
         return urlsplit(address).hostname
     except ValueError:  # e.g. 'https://[' (an unclosed IPv6 address)
         return None
-
-
-def read_classification(node: Node) -> Classification:
-    from .content import read_classification as read  # the same codes and checks as a plan's
-
-    return read(node)
 
 
 def bilingual(node: Node) -> Bilingual:

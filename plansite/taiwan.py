@@ -58,17 +58,15 @@ WIDTH = re.compile(r"(?<![-\w])(?:min-|max-)?width\s*:\s*([^;}]+)", re.IGNORECAS
 STANDALONE_PARENTS = {"li", "td", "th", "dd", "p"}
 
 
-def check_pages(site: Path, base: str, documents: dict, chromium: Path) -> list:
-    """Every code over every page: the markup codes here, the rendering codes in the browser."""
-    from .check import Finding  # the checks stage owns Finding; this module adds one check
-
+def check_pages(site: Path, base: str, documents: dict, chromium: Path) -> list[tuple[str, str, str, str]]:
+    """Every code over every page: the markup codes here, the rendering codes in the browser.
+    Each is (page, code, message, element); the checks stage (check.py) makes them findings."""
     findings = []
     for page, doc in documents.items():
         css = stylesheets(site / page, doc)
         for code, message, element in markup_codes(doc, css):
-            findings.append(Finding("taiwan", page, code, message, element))
-    for page, code, message, element in rendering_codes(base, list(documents), chromium):
-        findings.append(Finding("taiwan", page, code, message, element))
+            findings.append((page, code, message, element))
+    findings += rendering_codes(base, list(documents), chromium)
     return findings
 
 

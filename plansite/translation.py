@@ -21,9 +21,11 @@ from pathlib import Path
 from babel.dates import format_date, format_interval
 
 from . import model as m
-from .content import ATTRIBUTES, load_glossary, read_plan_file
 from .errors import ContentError, Problem, Report
+from .glossary import load_glossary
 from .i18n import catalog
+from .ids import ATTRIBUTES
+from .plan_file import read_plan_file
 from .project import GLOSSARY_FILE, PLANS_DIR, last_changed
 from .publish import write_atomically
 

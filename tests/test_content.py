@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from plansite import model as m
-from plansite.content import read_plan_file, split_units
+from plansite.actions import split_units
+from plansite.content import read_plan_file
 from plansite.errors import Report
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -32,9 +32,10 @@ from lxml import etree, html
 
 from plansite.cli import main
 from plansite.config import BADGE_HINT, SiteConfig, load_config
-from plansite.content import load_frameworks, load_glossary, load_plans, parse_plan
+from plansite.content import load_frameworks, load_glossary, load_plans
 from plansite.errors import ContentError, Problem, Report
 from plansite.inputs import FORBIDDEN, Unreadable, read_source
+from plansite.plan_file import parse_plan
 from plansite.publish import digest_project
 
 from .conftest import PROJECT, copy_project

@@ -1,0 +1,160 @@
+"""A plan's front matter: the YAML between the '---' lines, checked into :class:`Metadata`
+before the body is read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from . import model as m
+from .classification import read_classification
+from .errors import Report
+from .frameworks import read_mapping
+from .ids import ID, RESERVED_TABLES
+from .text import wordless
+from .yamlnode import Node
+
+LANGUAGES = {"zh-Hant": "zh-Hant-TW", "en": "en"}
+"""File-name language tag → the ``lang`` the file must declare."""
+
+
+KEYS = {  # language → (required, optional) metadata keys
+    "zh-Hant": (("id", "lang", "title", "agency", "year", "classification"),
+                ("issued", "issued_ref", "basis", "tables", "framework")),
+    "en": (("id", "lang", "title"), ("basis", "tables")),
+}
+FROM_CHINESE = {
+    key: "remove it: an English file takes the agency, year, dates, classification and framework "
+         "from the Chinese file"
+    for key in ("agency", "year", "issued", "issued_ref", "classification", "framework")
+}
+
+
+@dataclass
+class Metadata:
+    """The front matter, checked, before the body is read."""
+
+    id: str = ""
+    lang: str = ""
+    title: str = ""
+    agency: m.Agency = field(default_factory=lambda: m.Agency("", ""))
+    year: int = 0
+    issued: date | None = None
+    issued_ref: str | None = None
+    basis: tuple[m.Basis, ...] = ()
+    classification: m.Classification = field(default_factory=lambda: m.Classification("", None, None))
+    tables: dict[str, tuple[m.TableColumns, int]] = field(default_factory=dict)
+    """Declared tables: name → (columns, line of the declaration)."""
+    framework: m.Mapping | None = None
+
+
+def split_front_matter(text: str, report: Report) -> tuple[str, int, str, int] | None:
+    """(yaml, its first line, body, its first line), or None if the front matter is missing."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        report.fail(
+            1,
+            "the plan has no front matter",
+            "start the file with a line '---', the metadata (id, title, …), and another '---'; "
+            "see docs/format.md",
+        )
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1 :]), index + 2
+    report.fail(1, "the front matter is not closed", "add a line '---' after the metadata")
+    return None
+
+
+def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metadata:
+    meta = Metadata()
+    required, optional = KEYS[file_lang]
+    keys = root.keys(required, optional, misplaced=FROM_CHINESE if file_lang == "en" else None)
+    if keys is None:
+        return meta
+    if "id" in keys and (value := keys["id"].text()) is not None:
+        if not ID.match(value):
+            keys["id"].fail(f"the id '{value}' is not a valid id",
+                            "use lower-case ASCII letters, digits and '-', starting with a letter")
+        elif value != file_id:
+            keys["id"].fail(f"the id '{value}' does not match the file name '{Path(path).name}'",
+                            f"rename the file to {value}.{file_lang}.md or set 'id: {file_id}'")
+        meta.id = value
+    if "lang" in keys and (value := keys["lang"].text()) is not None:
+        expected = LANGUAGES[file_lang]
+        if value != expected:
+            keys["lang"].fail(f"'lang' is '{value}' but the file name says {file_lang}",
+                              f"write 'lang: {expected}'")
+        meta.lang = value
+    if "title" in keys:
+        meta.title = keys["title"].text() or ""
+        if meta.title.strip() and wordless(meta.title):
+            keys["title"].fail(f"'title' '{meta.title.strip()}' has no words, only punctuation or symbols",
+                               "write the plan's title")
+    if "agency" in keys and (agency := keys["agency"].keys(("zh", "en"))) is not None:
+        meta.agency = m.Agency(*(agency[k].text() or "" if k in agency else "" for k in ("zh", "en")))
+    if "year" in keys and (year := keys["year"].integer()) is not None:
+        if not 1 <= year <= 999:
+            keys["year"].fail(f"'year' {year} is not an ROC year", "write the 民國 year, e.g. 112 for 2023")
+        meta.year = year
+    if "issued" in keys:
+        meta.issued = keys["issued"].day()
+    if "issued_ref" in keys:
+        meta.issued_ref = keys["issued_ref"].text()
+    if "basis" in keys:
+        meta.basis = tuple(read_basis(item, path, file_lang) for item in keys["basis"].items())
+    if "classification" in keys:
+        meta.classification = read_classification(keys["classification"])
+    if "tables" in keys:
+        meta.tables = read_tables(keys["tables"])
+    if "framework" in keys:
+        meta.framework = read_mapping(keys["framework"], path)
+    return meta
+
+
+def read_basis(node: Node, path: str, file_lang: str) -> m.Basis:
+    keys = node.keys(("authority", "title"), ("date", "ref") if file_lang == "zh-Hant" else ()) or {}
+    return m.Basis(
+        authority=keys["authority"].text() or "" if "authority" in keys else "",
+        title=keys["title"].text() or "" if "title" in keys else "",
+        date=keys["date"].day() if "date" in keys else None,
+        ref=keys["ref"].text() if "ref" in keys else None,
+        loc=m.Location(path, node.line),
+    )
+
+
+def read_tables(node: Node) -> dict[str, tuple[m.TableColumns, int]]:
+    tables: dict[str, tuple[m.TableColumns, int]] = {}
+    if not isinstance(node.node, yaml.MappingNode):
+        node.fail("'tables' must list the tables by name", "write 'tables:' and below it '  main:' …")
+        return tables
+    for name, table in node.pairs():  # a list or mapping as a key is reported there
+        if not ID.match(name):
+            table.fail(f"the table name '{name}' is not valid",
+                       "use lower-case ASCII letters, digits and '-', e.g. main")
+        elif name in RESERVED_TABLES:
+            table.fail(f"the table name '{name}' is used by the page itself (its groups would be "
+                       f"{name}-1, {name}-2 …)", "choose another name, e.g. main")
+        keys = table.keys(("groups", "action"), ("deadline", "units", "fields"))
+        if keys is None:
+            continue
+        groups = tuple(keys["groups"].text_list()) if "groups" in keys else ()
+        if len(groups) > 3:
+            keys["groups"].fail("an action table has at most 3 group levels",
+                                "merge levels, or write the deepest level into the actions")
+        columns = m.TableColumns(
+            groups=groups,
+            action=keys["action"].text() or "" if "action" in keys else "",
+            deadline=keys["deadline"].text() if "deadline" in keys else None,
+            units=keys["units"].text() if "units" in keys else None,
+            fields=tuple(keys["fields"].text_list()) if "fields" in keys else (),
+        )
+        labels = [c for c in (columns.action, columns.deadline, columns.units, *columns.fields) if c]
+        if len(set(labels)) != len(labels):
+            table.fail("two columns of the table have the same label",
+                       "give the action, deadline, units and fields columns different labels")
+        tables[name] = (columns, table.line)
+    return tables

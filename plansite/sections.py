@@ -1,0 +1,309 @@
+"""The body of a plan: Markdown → sections of paragraphs, lists and action tables.
+
+markdown-it-py parses it with raw HTML off (plus the container plugin for '::: actions'), and
+:class:`BodyReader` reads the syntax tree into the model, reporting each problem at its line."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.container import container_plugin
+
+from . import model as m
+from .actions import TableReader
+from .drafts import Item, Lst, Para, first_number, take_number
+from .errors import Report
+from .ids import take_attributes
+from .inputs import FORBIDDEN, check_characters, offence
+from .text import join_lines, merge_text, wordless
+
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+MARKDOWN = MarkdownIt("commonmark", {"html": False}).use(container_plugin, "actions")
+# markdown-it quietly leaves javascript:, data: and vbscript: links as plain text; let every
+# link through, so the reader can say which link is refused and why (only web and mail links)
+MARKDOWN.validateLink = lambda url: True
+
+
+MAX_INLINE_DEPTH = 20
+"""Emphasis and links inside one another: a plan needs two or three; the syntax tree is built
+recursively, so hundreds of '*' would end in a RecursionError."""
+
+
+def decoded_text_fits(tokens: list, report: Report, first_line: int) -> bool:
+    """Check what Markdown makes of the text: a character reference (&#x0C;, &#x202E;) or a
+    backslash escape writes a character the file's bytes do not hold, so the refused characters
+    (inputs.FORBIDDEN) are looked for again in the decoded text, each at its line. Inline nesting
+    is bounded too, before the syntax tree (built recursively) is made of it."""
+    found = len(report.problems)
+    for token in tokens:
+        line = first_line + (token.map[0] if token.map else 0)
+        texts: dict[int, list[str]] = {line: [token.info, *map(str, token.attrs.values())]}
+        depth = 0
+        for child in token.children or ():
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            depth += child.nesting
+            if depth > MAX_INLINE_DEPTH:
+                report.fail(line, f"emphasis or links are nested more than {MAX_INLINE_DEPTH} deep",
+                            "remove the extra '*' or '_' marks (a plan needs two or three levels at most)")
+                break
+            texts.setdefault(line, []).extend([child.content, child.info, *map(str, child.attrs.values())])
+        decoded = "".join(x for c in token.children or () if c.type != "code_inline"
+                          for x in (c.content, *map(str, c.attrs.values())))
+        if not refused_references(token, decoded, report, first_line):
+            continue  # each once: by the reference that wrote it
+        for at, parts in texts.items():
+            check_characters(" ".join(parts).replace("\n", " "), report, at)
+    return len(report.problems) == found
+
+
+REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+
+
+def refused_references(token, decoded: str, report: Report, first_line: int) -> bool:
+    """Report each numeric character reference in an inline token's text (outside code) that
+    writes a refused character, at its line, naming it; True when there is none. Markdown turns
+    &#0;, &#x7F; or &#xFFFF; into U+FFFD, so such a reference counts when U+FFFD appears that the
+    source did not hold."""
+    if token.type != "inline" or "&#" not in token.content:
+        return True
+    clean = True
+    replaced = "\ufffd" in decoded and "\ufffd" not in token.content
+    source = token.content
+    if any(c.type == "code_inline" for c in token.children or ()):  # a reference in code is code
+        source = CODE_SPAN.sub(lambda code: re.sub("[^\n]", " ", code[0]), source)
+    for match in REFERENCE.finditer(source):
+        point = int(match[1], 16) if match[1] else int(match[2])
+        char = chr(point) if 0 < point < 0x110000 else "\x00"
+        if not (FORBIDDEN.match(char) and (char in decoded or replaced)):
+            continue
+        what, hint = offence(char)
+        line = first_line + token.map[0] + token.content.count("\n", 0, match.start())
+        report.fail(line, f"the character reference '{match[0]}' writes {what}", hint)
+        clean = False
+    return clean
+
+
+class BodyReader:
+    """Reads the Markdown syntax tree of a plan's body into sections."""
+
+    def __init__(self, report: Report, first_line: int, tables: dict[str, tuple[m.TableColumns, int]],
+                 english: bool = False):
+        self.english = english
+        self.report = report
+        self.first_line = first_line
+        self.tables = tables
+        self.used_tables: set[str] = set()
+
+    def line(self, node: SyntaxTreeNode) -> int:
+        return self.first_line + (node.map[0] if node.map else 0)
+
+    def loc(self, line: int) -> m.Location:
+        return m.Location(self.report.path, line)
+
+    # -- sections
+
+    def sections(self, root: SyntaxTreeNode) -> tuple[m.Section, ...]:
+        sections: list[m.Section] = []
+        current: tuple[SyntaxTreeNode, list] | None = None
+        for node in root.children:
+            if node.type == "heading" and node.tag == "h1":
+                if current:
+                    sections.append(self.section(len(sections) + 1, *current))
+                current = (node, [])
+            elif current is None:
+                if self.block_allowed(node):
+                    self.report.fail(self.line(node), "text stands before the first section",
+                                     "start each section with a heading line such as '# 壹、計畫依據'")
+            else:
+                current[1].append(node)
+        if current:
+            sections.append(self.section(len(sections) + 1, *current))
+        elif not self.report.problems:
+            self.report.fail(self.first_line, "the plan has no sections",
+                             "write each section as a heading line '# 壹、…' followed by its text")
+        return tuple(sections)
+
+    def section(self, position: int, heading: SyntaxTreeNode, nodes: list) -> m.Section:
+        line = self.line(heading)
+        number, title, (explicit, source) = self.heading_parts(heading)
+        blocks: list[m.Block] = []
+        for node in nodes:
+            if node.type == "container_actions":
+                if table := self.table(node):
+                    blocks.append(table)
+            elif node.type == "heading":
+                self.report.fail(self.line(node), "a sub-heading stands outside an action table",
+                                 "use '#' headings for sections; write a section's sub-items as a list "
+                                 "('- 一、…'); '##' headings are only for groups inside '::: actions'")
+            elif (block := self.block(node)) is not None:
+                blocks.append(block)
+        return m.Section(explicit or f"s{position}", number, title, tuple(blocks), self.loc(line), source)
+
+    def heading_parts(self, heading: SyntaxTreeNode) -> tuple[str | None, tuple[m.Inline, ...], tuple]:
+        """(number, title, (explicit id, fingerprint)) of a heading."""
+        lines = self.inline_lines(heading.children[0], self.line(heading))
+        explicit = take_attributes(lines, self.line(heading), self.report, self.english)
+        number = take_number(lines)
+        title = join_lines(lines)
+        if not m.plain_text(title).strip():
+            self.report.fail(self.line(heading), "the heading has no title", "write the title after the number")
+        elif wordless(m.plain_text(title)):
+            self.report.fail(self.line(heading), f"the heading's title '{m.plain_text(title).strip()}' has no "
+                             "words, only punctuation or symbols", "write the title after the number")
+        return number, title, explicit
+
+    # -- action tables
+
+    def table(self, node: SyntaxTreeNode) -> m.ActionTable | None:
+        line = self.line(node)
+        words = node.info.split()
+        name = words[1] if len(words) > 1 else ""
+        if not name:
+            self.report.fail(line, "'::: actions' does not name its table",
+                             "write '::: actions NAME' with a NAME declared under 'tables:'")
+            return None
+        if name not in self.tables:
+            near = difflib.get_close_matches(name, list(self.tables), n=1)
+            hint = f"did you mean '{near[0]}'?" if near else "declare it under 'tables:' in the metadata"
+            self.report.fail(line, f"'::: actions' names the table '{name}', which is not declared", hint)
+            return None
+        if name in self.used_tables:
+            self.report.fail(line, f"the table '{name}' is used twice", "declare a second table with another name")
+        self.used_tables.add(name)
+        columns = self.tables[name][0]
+        return m.ActionTable(name, columns, TableReader(self, name, columns).read(node), self.loc(line))
+
+    # -- blocks
+
+    def block_allowed(self, node: SyntaxTreeNode) -> bool:
+        """False (and a problem reported) for Markdown that plans do not use."""
+        line = self.line(node)
+        if node.type == "code_block":
+            self.report.fail(line, "this text is indented by four or more spaces, so Markdown reads it as code",
+                             "remove the indentation (indent what belongs to a list item by two spaces)")
+        elif node.type == "fence":
+            self.report.fail(line, "code blocks (```) are not used in plans", "remove the ``` lines")
+        elif node.type == "blockquote":
+            self.report.fail(line, "quotations ('> ') are not used in plans",
+                             "remove the '>'; for an editorial note write 〔編註：…〕")
+        elif node.type == "hr":
+            self.report.fail(line, "a horizontal rule ('---', '***') is not used in plans",
+                             "remove it; sections are separated by their headings")
+        elif node.type == "container_actions":
+            self.report.fail(line, "an action table cannot stand here",
+                             "put '::: actions NAME' on its own line in a section, after the heading '# …', "
+                             "not indented and not before the first section")
+        elif node.type == "heading":
+            self.report.fail(line, "a heading cannot stand here",
+                             "'#' starts a section at the start of a line; '##' to '####' are groups "
+                             "inside '::: actions'")
+        else:
+            return True
+        return False
+
+    def block(self, node: SyntaxTreeNode) -> m.Block | None:
+        if not self.block_allowed(node):
+            return None
+        return self.finish(self.draft(node))
+
+    def draft(self, node: SyntaxTreeNode) -> Para | Lst | None:
+        """A paragraph or list as a mutable draft (so numbers and fields can be cut off)."""
+        line = self.line(node)
+        if node.type == "paragraph":
+            return Para(self.inline_lines(node.children[0], line), line)
+        if node.type in ("bullet_list", "ordered_list"):
+            ordered = node.type == "ordered_list"
+            start = int(node.attrs.get("start", 1)) if ordered else None
+            return Lst(ordered, start, [self.item(child) for child in node.children], line)
+        self.block_allowed(node)
+        return None
+
+    def item(self, node: SyntaxTreeNode) -> Item:
+        """A list item. In '- 1. text', Markdown sees a '1.' list inside the bullet: its first
+        item is the bullet's own printed number and text, and any further '2.' items that
+        Markdown joined to it stay a list of their own."""
+        children = list(node.children)
+        blocks: list = []
+        if children and children[0].type == "ordered_list":
+            inner = children.pop(0)
+            first, *rest = inner.children
+            number = f"{first.info}{first.markup}"
+            blocks = [d for c in first.children if (d := self.drafted(c))]
+            if blocks and isinstance(blocks[0], Para):
+                blocks[0].lines[0].insert(0, m.Text(number + " "))
+            else:
+                blocks.insert(0, Para([[m.Text(number)]], self.line(inner)))
+            if rest:
+                start = int(rest[0].info) if rest[0].info.isdigit() else 1
+                blocks.append(Lst(True, start, [self.item(c) for c in rest], self.line(rest[0])))
+        blocks += [d for c in children if (d := self.drafted(c))]
+        return Item(blocks, self.line(node))
+
+    def drafted(self, node: SyntaxTreeNode):
+        return self.draft(node) if self.block_allowed(node) else None
+
+    def finish(self, draft) -> m.Block | None:
+        """Freeze a draft into model blocks (lists whose items all carry numbers keep them)."""
+        if draft is None:
+            return None
+        if isinstance(draft, Para):
+            inlines = join_lines(draft.lines)
+            return m.Paragraph(inlines, self.loc(draft.line)) if inlines else None
+        numbers = [first_number(item.blocks) for item in draft.items]
+        numbered = all(numbers) and not draft.ordered
+        items = []
+        for item in draft.items:
+            if numbered:
+                take_number(item.blocks[0].lines)
+            blocks = tuple(b for b in (self.finish(d) for d in item.blocks) if b is not None)
+            number = numbers[len(items)] if numbered else None
+            items.append(m.ListItem(number, blocks, self.loc(item.line)))
+        ordered = draft.ordered or numbered
+        return m.ListBlock(ordered, draft.start if draft.ordered else None, tuple(items), self.loc(draft.line))
+
+    # -- inline text
+
+    def inline_lines(self, inline: SyntaxTreeNode, line: int) -> list[list[m.Inline]]:
+        """The paragraph's source lines, each as a list of inline nodes."""
+        lines: list[list[m.Inline]] = [[]]
+        for child in inline.children:
+            if child.type == "softbreak":
+                lines.append([])
+                line += 1
+            else:
+                lines[-1] += self.inline(child, line)
+        return lines
+
+    def inline(self, node: SyntaxTreeNode, line: int) -> list[m.Inline]:
+        kind = node.type
+        if kind == "text":
+            return list(m.spans(node.content))
+        if kind == "softbreak":
+            return [m.Text("\n")]  # inside emphasis; join_lines settles it
+        if kind == "hardbreak":
+            return [m.LineBreak()]
+        if kind == "code_inline":
+            return [m.Code(node.content)]
+        children = [x for c in node.children for x in self.inline(c, line)]
+        if kind == "strong":
+            return [m.Strong(tuple(merge_text(children)))]
+        if kind == "em":
+            return [m.Emphasis(tuple(merge_text(children)))]
+        if kind == "link":
+            href = str(node.attrs.get("href", ""))
+            if href.startswith(LINK_SCHEMES):
+                return [m.Link(href, tuple(merge_text(children)))]
+            self.report.fail(line, f"the link '{href}' is not a web or mail address",
+                             "links must start with https://, http:// or mailto:")
+            return children
+        if kind == "image":
+            self.report.fail(line, "images are not supported in plans yet", "describe the image in words")
+            return []
+        return [m.Text(node.content)]  # anything else stays visible as text
