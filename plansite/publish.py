@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from . import formats
 from .errors import MachineError, Problem, printable
 from .inputs import open_regular
 from .project import PLANS_DIR, commit_dates
@@ -330,9 +331,9 @@ def digest_project(project: Path, output: Path, plans: bool) -> str:
             hasher.update(content)
             if not dates:  # outside git, dates shown on pages come from file times
                 hasher.update(str(path.stat().st_mtime_ns).encode())
-    tools = [f"{name} {version(name)}" for name in
-             ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", "odfdo", "weasyprint", "pikepdf",
-              "segno", "pagefind", "pagefind_bin_extended", "orjson")]
+    tools = [f"{name} {version(name)}" for name in dict.fromkeys(
+             ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", *formats.tools(),
+              "segno", "pagefind", "pagefind_bin_extended", "orjson"))]
     head = sorted((path, day) for path, day in dates.items() if plans or not path.startswith(f"{PLANS_DIR}/"))
     hasher.update(repr((sys.version, tools, head, str(output))).encode())
     return hasher.hexdigest()
