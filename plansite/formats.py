@@ -87,13 +87,16 @@ class Format:
         return [f"{p}:{p.stat().st_size}" for p in self.fonts if p.exists()]
 
     def fingerprint(self) -> str:
-        """A hash of what every file of this format depends on beyond its plan: the code that
-        makes it, the tools' versions and the fonts. (Reads the code without importing it.)"""
+        """A hash of what every file of this format, and every link to one, depends on beyond
+        its plan: this entry, the code that makes the files, the tools' versions and the fonts.
+        (Reads the code without importing it: the stamp asks before anything heavy loads.)"""
         hasher = hashlib.sha256()
         for name in (self.module, *self.code):
             origin = importlib.util.find_spec(name).origin
             hasher.update(Path(origin).read_bytes() if origin else name.encode())
-        hasher.update(repr(([f"{tool} {version(tool)}" for tool in self.tools], self.font_sizes())).encode())
+        entry = (self.kind, self.media_type, self.label, self.label_paged, self.module, self.render)
+        tools = [f"{tool} {version(tool)}" for tool in self.tools]
+        hasher.update(repr((entry, tools, self.font_sizes())).encode())
         return hasher.hexdigest()
 
 
@@ -143,11 +146,6 @@ PDF = Format(
 FORMATS: tuple[Format, ...] = (ODT, PDF)
 """Every download, in the order the plan page and the catalogue list them. Read it as
 ``formats.FORMATS`` when it is needed, not imported by name: a test adds a format to it."""
-
-
-def tools() -> list[str]:
-    """Every format's tools, each once, in the order the formats name them."""
-    return list(dict.fromkeys(tool for format in FORMATS for tool in format.tools))
 
 
 def page_count(path: str, data: bytes) -> int | None:
