@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from . import model as m
+    from .config import SiteConfig
 
 
 def N_(message: str) -> str:
@@ -33,6 +36,7 @@ def N_(message: str) -> str:
 
 
 def every_plan(plan: m.Plan) -> bool:
+    """Every plan is published in the format (both formats today)."""
     return True
 
 
@@ -75,8 +79,10 @@ class Format:
         """Where a plan's file goes in site/, e.g. 'downloads/mof-2017.en.pdf'."""
         return f"downloads/{plan.id}.{'en' if plan.lang == 'en' else 'zh-Hant'}.{self.kind}"
 
-    def source(self) -> Callable:
-        return function(self.module, "source")
+    def source(self, plan: m.Plan, project: Path, config: SiteConfig, stamp: datetime) -> tuple[tuple, tuple]:
+        """What the plan's file is made from, and what else its key covers: the module's
+        ``source`` (imported now, so only a build that makes a file loads it)."""
+        return function(self.module, "source")(plan, project, config, stamp)
 
     def renderer(self) -> str:
         """The function making the files, as 'module:function' (a worker imports it by that name)."""

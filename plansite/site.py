@@ -705,7 +705,7 @@ def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
     fingerprints = {format.kind: format.fingerprint() for format in chosen}
 
     def job(format: formats.Format, plan: m.Plan) -> Job:
-        payload, parts = format.source()(plan, project, loaded.config, stamp)
+        payload, parts = format.source(plan, project, loaded.config, stamp)
         key = digest(format.kind, fingerprints[format.kind], *parts)
         return Job(format.path(plan), format.renderer(), payload, key)
 
