@@ -24,9 +24,9 @@ sys.path.insert(0, str(PROJECT))
 from weasyprint import CSS, HTML
 
 from plansite.render_html import Page, environment, render_print
-from plansite.render_odt import render_plan_odt
+from plansite.render_odt import document_labels, render_plan_odt
 from plansite.render_pdf import render_plan_pdf
-from plansite.site import document_labels, load
+from plansite.site import load
 
 
 def best(function, repeat: int) -> float:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from . import formats
 from .errors import MachineError, Problem, printable
 from .inputs import open_regular
 from .project import PLANS_DIR, commit_dates
@@ -221,10 +222,11 @@ IGNORED = {".git", ".venv", "node_modules", ".cache", "reports", "tests", "bench
 @dataclass
 class Stamp:
     """What the last build of ``output`` was made from: a hash of every input (the project's
-    files, plansite's own code, the versions of the tools, the options, the commit) and of the
-    site it wrote. When both still match, a build has nothing to do. It also keeps the key and
-    output paths of each output group (a plan's pages and data, an agency's units pages: see
-    ``site.group_keys``), so that the next build can reuse them."""
+    files, plansite's own code, the versions of the tools, the options, the commit, each
+    download format's fingerprint) and of the site it wrote. When both still match, a build
+    has nothing to do. It also keeps the key and output paths of each output group (a plan's
+    pages and data, an agency's units pages: see ``site.group_keys``), so that the next build
+    can reuse them."""
 
     project: Path
     output: Path
@@ -235,7 +237,8 @@ class Stamp:
         self.output = self.output.resolve()
         folder = cache_folder(self.project) / "builds"
         self.path = folder / stamp_name(self.output)
-        self.inputs = digest(digest_project(self.project, self.output, plans=True), self.strict, self.downloads)
+        self.inputs = digest(digest_project(self.project, self.output, plans=True), self.strict, self.downloads,
+                             *(format.fingerprint() for format in formats.FORMATS))
         try:
             self.known = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -319,8 +322,8 @@ def digest_project(project: Path, output: Path, plans: bool) -> str:
             if not dates:  # outside git, dates shown on pages come from file times
                 hasher.update(str(path.stat().st_mtime_ns).encode())
     tools = [f"{name} {version(name)}" for name in
-             ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", "odfdo", "weasyprint", "pikepdf",
-              "segno", "pagefind", "pagefind_bin_extended", "orjson")]
+             ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", "segno", "pagefind",
+              "pagefind_bin_extended", "orjson")]  # the downloads' tools: in their formats' fingerprints
     head = sorted((path, day) for path, day in dates.items() if plans or not path.startswith(f"{PLANS_DIR}/"))
     hasher.update(repr((sys.version, tools, head, str(output))).encode())
     return hasher.hexdigest()

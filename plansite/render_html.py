@@ -23,6 +23,7 @@ from babel.dates import format_date, format_interval
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
+from . import formats
 from . import model as m
 from .config import SiteConfig
 from .dates import ROC_OFFSET, roc_date
@@ -272,16 +273,15 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
     ``sizes`` are the byte sizes of the downloads, by path in the site (a PDF's page count
     under 'PATH#pages')."""
     plan = edition.en if page.english and edition.en else edition.zh
-    folder = "en" if plan.lang == "en" else "zh-Hant"
-    downloads = [(kind, f"downloads/{plan.id}.{folder}.{kind}") for kind in ("odt", "pdf")]
+    downloads = [(format, format.path(plan)) for format in formats.FORMATS if format.plans(plan)]
     return tidy(env.get_template("plan.html").render(
         page=page, edition=edition, plan=plan, content_lang=plan.lang,
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
         summary=plan_summary(edition, plan), notes=m.shared_notes(plan), views=[w for _, w in plan_views(edition)],
         contents_context=contents_context(plan),
-        downloads=[(kind, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
-                   for kind, path in downloads if path in sizes],
+        downloads=[(format, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
+                   for format, path in downloads if path in sizes],
     ))
 
 

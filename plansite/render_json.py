@@ -10,6 +10,7 @@ from datetime import date
 
 import orjson
 
+from . import formats
 from . import model as m
 
 
@@ -64,12 +65,11 @@ def render_catalogue(editions: tuple[m.Edition, ...], base_url: str) -> str:
             "urls": {
                 tag: {
                     "page": f"{base_url}{prefix}plans/{zh.id}/",
-                    "odt": f"{base_url}downloads/{zh.id}.{tag}.odt",
-                    "pdf": f"{base_url}downloads/{zh.id}.{tag}.pdf",
+                    **{f.kind: f"{base_url}{f.path(plan)}" for f in formats.FORMATS if f.plans(plan)},
                     "json": f"{base_url}data/plans/{zh.id}.{tag}.json",
                     "csv": f"{base_url}data/plans/{zh.id}.{tag}.csv",
                 }
-                for tag, prefix, _ in languages
+                for tag, prefix, plan in languages
             },
         })
     return dumps({"schema": f"{base_url}data/plan.schema.json", "plans": plans})

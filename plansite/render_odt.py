@@ -15,6 +15,7 @@ import re
 import unicodedata
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import segno
@@ -22,6 +23,9 @@ from lxml import etree
 from odfdo import Cell, Document, Element, Header, Link, List, ListItem, Paragraph, Row, Span, Style, Table
 
 from . import model as m
+from .config import SiteConfig
+from .i18n import catalog
+from .render_html import environment
 
 ODF_VERSION = "1.2"
 CJK_FONT = "Noto Sans CJK TC"
@@ -54,6 +58,32 @@ ODF_NAMESPACES = {
 ODF_1_3_ONLY = {f"{{{'urn:oasis:names:tc:opendocument:xmlns:style:1.0'}}}contextual-spacing"}
 """Attributes newer ODF versions added to standard namespaces; ODF 1.2 does not know them."""
 PARTS = ("content.xml", "styles.xml", "meta.xml")
+
+
+def source(plan: m.Plan, project: Path, config: SiteConfig, stamp: datetime) -> tuple[tuple, tuple]:
+    """What the plan's ODT is made from: the plan, the interface words it prints, and the
+    document date (see :mod:`plansite.formats`)."""
+    url = f"{config.base_url}{'en/' if plan.lang == 'en' else ''}plans/{plan.id}/"
+    payload = (plan, document_labels(project, environment(project, plan.lang), plan, url), stamp)
+    return payload, (repr(payload),)
+
+
+def document_labels(project: Path, env, plan: m.Plan, url: str | None = None) -> dict[str, str]:
+    """The interface words the ODT prints, in the plan's language, with the dates it prints and
+    the plan's web address (and its QR code's alternative text)."""
+    _ = catalog(project, plan.lang).gettext
+    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.", "Web page", "document no.",
+                                        "Editor's notes", "Not stated", "(note %(number)s)", "Note %(number)s:")}
+    words["lang"] = plan.lang
+    words["year"] = _("ROC %(year)s (%(ad)s)") % {"year": plan.year, "ad": plan.year_ad}
+    words["issued"] = env.filters["long_date"](plan.issued) if plan.issued else ""
+    for index, basis in enumerate(plan.basis):
+        if basis.date:
+            words[f"basis-date-{index}"] = env.filters["long_date"](basis.date)
+    if url:
+        words["url"] = url
+        words["qr"] = _("QR code linking to this plan on the web: %(url)s") % {"url": url}
+    return words
 
 
 def render_plan_odt(plan: m.Plan, labels: dict[str, str], stamp: datetime) -> bytes:

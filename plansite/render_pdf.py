@@ -6,34 +6,28 @@ tree (``pdf_tags.repair``: page furniture as artifacts, one element per HTML ele
 pages, list items, links) and adds what WeasyPrint leaves out: /Scope on every table header
 cell, /Lang on spans in the other language, and dc:language in the XMP metadata. WeasyPrint
 only logs PDF/UA problems, so its ERROR lines are collected and fail the build. Before any
-rendering, ``uncovered_characters`` makes sure the embedded font can draw every character of
-the plan, because WeasyPrint would otherwise drop such a character silently.
+rendering, ``fonts.uncovered_characters`` makes sure the embedded font can draw every character
+of the plan, because WeasyPrint would otherwise drop such a character silently.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import pickle
 import re
-from importlib.metadata import version
+from datetime import datetime
 from pathlib import Path
 
 import pikepdf
-from fontTools.ttLib import TTCollection
 from pikepdf.models.metadata import PdfMetadata
 
 from . import model as m
-from .errors import Problem
+from .config import SiteConfig
+from .formats import DocumentError
 from .languages import CHINESE
 from .pdf_tags import content_refs, element_numbers, repair
-from .publish import digest, write_atomically
+from .render_html import Page, environment, render_print
 
-FONT_FILES = (
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
-)
-FONT_NAME = "Noto Sans CJK TC"
 PDF_LANGUAGES = {"zh-Hant-TW": "zh-TW", "en": "en"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 """In a Chinese PDF, a text run with a Latin word and no Chinese (one line of a wrapped English
@@ -43,17 +37,21 @@ name) is English."""
 PAGED_TEXT = "http://ns.adobe.com/xap/1.0/t/pg/"
 """XMP's paged-text schema: its NPages states the page count where the site can read it
 without parsing the PDF (the XMP stream is never compressed or in an object stream)."""
-PAGE_COUNT = re.compile(rb'xmpTPg:NPages(?:="|(?:\s[^>]*)?>)(\d+)')
 
 
-def page_count(pdf: bytes) -> int | None:
-    """The page count a PDF made here states in its XMP metadata."""
-    found = PAGE_COUNT.search(pdf)
-    return int(found.group(1)) if found else None
-
-
-class PdfError(Exception):
+class PdfError(DocumentError):
     """WeasyPrint reported a PDF/UA problem (or failed); the message lists its log lines."""
+
+    hint = "this is a bug in plansite's print template; please report it"
+
+
+def source(plan: m.Plan, project: Path, config: SiteConfig, stamp: datetime) -> tuple[tuple, tuple]:
+    """What the plan's PDF is made from: its print HTML and the print stylesheet (see
+    :mod:`plansite.formats`)."""
+    page = Page(plan.lang, f"plans/{plan.id}/index.html", "", False, config, stamp.date())
+    html = render_print(environment(project, plan.lang), plan, page, stamp)
+    stylesheet = project / "templates" / "print.css"
+    return (html, stylesheet, plan.lang), (html, stylesheet.read_bytes())
 
 
 def render_plan_pdf(print_html: str, stylesheet: Path, lang: str) -> bytes:
@@ -180,98 +178,3 @@ def structure(node):
         if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
             yield kid
             yield from structure(kid)
-
-
-# ---------------------------------------------------------------- every character drawable
-
-
-DRAWABLE: list[frozenset[int]] = []
-"""The font's code points, once read (see :func:`drawable`)."""
-
-
-def drawable(cache: Path | None = None) -> frozenset[int]:
-    """The code points the embedded font (Noto Sans CJK TC, regular and bold) can draw. Reading
-    the fonts' character maps takes over half a second, so with a ``cache`` folder the set is
-    kept there under the font files' paths and sizes and fontTools' version."""
-    if not DRAWABLE:
-        key = digest(*font_sizes(), version("fonttools"))
-        entry = cache / f"font-{key}.pickle" if cache else None
-        try:
-            points = pickle.loads(entry.read_bytes()) if entry else None
-        except (OSError, pickle.UnpicklingError, EOFError):  # not kept yet
-            points = None
-        if points is None:
-            points = font_points()
-            if entry:
-                entry.parent.mkdir(parents=True, exist_ok=True)
-                write_atomically(entry, pickle.dumps(points, pickle.HIGHEST_PROTOCOL))
-        DRAWABLE.append(points)
-    return DRAWABLE[0]
-
-
-def font_sizes() -> list[str]:
-    """The PDF's font files by path and size: checks and PDFs depend on the installed font."""
-    return [f"{p}:{p.stat().st_size}" for p in FONT_FILES if p.exists()]
-
-
-def font_points() -> frozenset[int]:
-    points: set[int] = set()
-    for path in FONT_FILES:
-        if not path.exists():
-            continue
-        for font in TTCollection(str(path), lazy=True).fonts:
-            family = font["name"].getDebugName(1) or ""
-            if family.endswith(" TC"):
-                points.update(font.getBestCmap())
-    return frozenset(points)
-
-
-def uncovered_characters(plan: m.Plan, extra: str = "") -> list[Problem]:
-    """One problem per character the PDF's font cannot draw, at the first line that uses it."""
-    font = drawable()
-    if not font:
-        return [Problem(plan.loc.path, 1, f"the font {FONT_NAME} is not installed, so the PDF cannot show "
-                        "Chinese text", "run ./setup, or: sudo apt-get install -y fonts-noto-cjk")]
-    lines = list(texts(plan))
-    if all(ord(char) in font or char.isspace() for char in set(extra).union(*(text for _, text in lines))):
-        return []  # the usual case, told at once: every character of the plan is in the font
-    problems: list[Problem] = []
-    seen: set[str] = set()  # most characters recur: each is looked up in the font once
-    for line, text in lines:
-        text += extra if line == 1 else ""
-        new = set(text) - seen
-        seen |= new
-        for char in sorted(new, key=text.index):
-            if ord(char) not in font and not char.isspace():
-                problems.append(Problem(plan.loc.path, line,
-                                        f"the PDF font {FONT_NAME} cannot show the character '{char}' "
-                                        f"(U+{ord(char):04X})", "replace it with a common character"))
-    return problems
-
-
-def texts(plan: m.Plan):
-    """(line, text) of everything the PDF prints from the plan, each at its own line."""
-    yield 1, f"{plan.title}{plan.agency.zh}{plan.agency.en}{plan.issued_ref or ''}"
-    for basis in plan.basis:
-        yield basis.loc.line, basis.authority + basis.title + (basis.ref or "")
-    for item in m.items(plan):
-        yield item.loc.line, m.numbered(item.number, m.plain_text(item.title)) if not isinstance(
-            item, m.Action) else (item.number or "")
-        if isinstance(item, m.Section):
-            yield from block_texts(b for b in item.blocks if not isinstance(b, m.ActionTable))
-        elif isinstance(item, m.Group):
-            yield from block_texts(item.description)
-        else:
-            yield from block_texts(item.body)
-            extra = [*item.units, *(f.value for f in item.fields), item.deadline.text if item.deadline else ""]
-            yield item.loc.line, "".join(extra)
-
-
-def block_texts(blocks):
-    for block in blocks:
-        if isinstance(block, m.Paragraph):
-            yield block.loc.line, m.plain_text(block.inlines)
-        elif isinstance(block, m.ListBlock):
-            for item in block.items:
-                yield item.loc.line, item.number or ""
-                yield from block_texts(item.blocks)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import formats
 from . import model as m
 from .config import SiteConfig, load_config
 from .content import (
@@ -40,6 +41,8 @@ from .content import (
     read_plan_file,
 )
 from .errors import ContentError, Problem
+from .fonts import drawable, font_sizes, uncovered_characters
+from .formats import DocumentError, page_count
 from .i18n import catalog
 from .inputs import unusable_files
 from .project import commit_dates, last_changed, last_updated
@@ -69,14 +72,11 @@ from .render_html import (
     render_page,
     render_plan,
     render_plan_view,
-    render_print,
     template_location,
     unit_pages,
     units_index,
 )
 from .render_json import render_catalogue, render_plan_json
-from .render_odt import render_plan_odt
-from .render_pdf import PdfError, drawable, font_sizes, page_count, render_plan_pdf, uncovered_characters
 from .search import BUNDLE, filter_choices, index_site
 from .translation import ENGLISH, PairCheck, check_pair, editions
 
@@ -447,7 +447,7 @@ def download_sizes(files: dict[str, bytes]) -> dict[str, int]:
     plan pages state both."""
     sizes = {path: len(content) for path, content in files.items()}
     for path, content in files.items():
-        pages = page_count(content) if path.endswith(".pdf") else None
+        pages = page_count(path, content)
         if pages:
             sizes[f"{path}#pages"] = pages
     return sizes
@@ -855,50 +855,40 @@ def template_errors(project: Path) -> Iterator[None]:
         raise ContentError([Problem(where, line, f"template error: {error.message}")]) from None
 
 
-# ---------------------------------------------------------------- downloads (ODT and PDF)
+# ---------------------------------------------------------------- downloads (formats.FORMATS)
 
 
 @dataclass(frozen=True)
 class Job:
-    """One download to make: an .odt from the model, or a .pdf from the print HTML."""
+    """One download to make: a plan's file in one format, from what its format's source says."""
 
     path: str
     """Where it goes in site/, e.g. 'downloads/mof-2017.en.pdf'."""
-    kind: str
+    renderer: str
+    """The format's function making the file, 'module:function' (see formats.Format.renderer)."""
     payload: tuple
     key: str
     """A hash of everything the file depends on: the cache never serves a stale file."""
 
 
-def download_path(plan: m.Plan, kind: str) -> str:
-    return f"downloads/{plan.id}.{'en' if plan.lang == ENGLISH else 'zh-Hant'}.{kind}"
-
-
 def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
                   ) -> list[tuple[str, str | None, Callable[[], Job]]]:
-    """Every download as (path, inputs key, a function making its job). The job's own key is a
-    hash of what the file is made from (the print HTML, the ODT's model), so making it means
-    rendering; the inputs key, a hash of the files the job is made from (``shared``: everything
-    in the project but the plans, with plansite's code and the tools' versions; the plan's two
-    files, its dates and the font files), costs nothing, so a rebuild looks each download up by
-    it first. Without ``shared`` (or for a file read without the cache) there is no inputs key."""
+    """Every download as (path, inputs key, a function making its job), plan by plan in each
+    format of ``formats.FORMATS`` that applies to it. The job's own key is a hash of what the
+    file is made from (its format's ``source``: the print HTML, the ODT's model), so making it
+    means rendering; the inputs key, a hash of the files the job is made from (``shared``:
+    everything in the project but the plans, with plansite's code and the tools' versions; the
+    plan's two files and its dates; the format's fingerprint), costs nothing, so a rebuild
+    looks each download up by it first. Without ``shared`` (or for a file read without the
+    cache) there is no inputs key."""
     stamp = datetime.combine(last_updated(project), datetime.min.time(), tzinfo=UTC)
-    stylesheet = project / "templates" / "print.css"
-    versions = ", ".join(f"{name} {version(name)}" for name in ("weasyprint", "pikepdf", "odfdo"))
-    code = {kind: (Path(__file__).parent / f"render_{kind}.py").read_bytes() for kind in ("odt", "pdf")}
-    code["pdf"] += (Path(__file__).parent / "pdf_tags.py").read_bytes()
-    fonts = font_sizes()
+    chosen = formats.FORMATS
+    fingerprints = {format.kind: format.fingerprint() for format in chosen}
 
-    def odt(plan: m.Plan, lang: str) -> Job:
-        url = f"{loaded.config.base_url}{'en/' if plan.lang == ENGLISH else ''}plans/{plan.id}/"
-        payload = (plan, document_labels(project, environment(project, lang), plan, url), stamp)
-        return Job(download_path(plan, "odt"), "odt", payload, digest("odt", repr(payload), versions, code["odt"]))
-
-    def pdf(plan: m.Plan, lang: str) -> Job:
-        page = Page(lang, f"plans/{plan.id}/index.html", "", False, loaded.config, stamp.date())
-        html = render_print(environment(project, lang), plan, page, stamp)
-        return Job(download_path(plan, "pdf"), "pdf", (html, stylesheet, lang),
-                   digest("pdf", html, stylesheet.read_bytes(), versions, code["pdf"], *fonts))
+    def job(format: formats.Format, plan: m.Plan) -> Job:
+        payload, parts = format.source(plan, project, loaded.config, stamp)
+        key = digest(format.kind, fingerprints[format.kind], *parts)
+        return Job(format.path(plan), format.renderer(), payload, key)
 
     jobs = []
     for lang in (CHINESE, ENGLISH):
@@ -907,41 +897,25 @@ def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
             if plan is None:
                 continue
             files = [loaded.sources.get(p.loc.path) if p else "-" for p in (edition.zh, edition.en)]
-            for kind, make in (("odt", odt), ("pdf", pdf)):
-                path = download_path(plan, kind)
-                inputs = digest(shared, path, *files, stamp.isoformat(), edition.source_updated.isoformat(), *fonts) if (
-                    shared and None not in files) else None
-                jobs.append((path, inputs, functools.partial(make, plan, lang)))
+            for format in chosen:
+                if not format.plans(plan):
+                    continue
+                path = format.path(plan)
+                inputs = digest(shared, fingerprints[format.kind], path, *files, stamp.isoformat(),
+                                edition.source_updated.isoformat()) if shared and None not in files else None
+                jobs.append((path, inputs, functools.partial(job, format, plan)))
     return jobs
 
 
-def document_labels(project: Path, env, plan: m.Plan, url: str | None = None) -> dict[str, str]:
-    """The interface words the ODT prints, in the plan's language, with the dates it prints and
-    the plan's web address (and its QR code's alternative text)."""
-    _ = catalog(project, plan.lang).gettext
-    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.", "Web page", "document no.",
-                                        "Editor's notes", "Not stated", "(note %(number)s)", "Note %(number)s:")}
-    words["lang"] = plan.lang
-    words["year"] = _("ROC %(year)s (%(ad)s)") % {"year": plan.year, "ad": plan.year_ad}
-    words["issued"] = env.filters["long_date"](plan.issued) if plan.issued else ""
-    for index, basis in enumerate(plan.basis):
-        if basis.date:
-            words[f"basis-date-{index}"] = env.filters["long_date"](basis.date)
-    if url:
-        words["url"] = url
-        words["qr"] = _("QR code linking to this plan on the web: %(url)s") % {"url": url}
-    return words
-
-
 def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> dict[str, bytes]:
-    """Every .odt and .pdf: from the cache when their inputs did not change, otherwise made
-    in parallel on all cores (PDF is the slow part). The cache has two levels: a download's
-    inputs key (see :func:`download_jobs`) names its job's key, and the job's key names the
-    file. So a rebuild finds unchanged plans' files without rendering their print HTML (at a
-    thousand plans that was 20 s), and an edit that leaves the print HTML as it was (a web
-    template, another plan's translation) still reuses the file once that HTML is rendered.
-    What this build did not use is removed once all are made, so the cache holds one site's
-    downloads, not every version of every plan ever built."""
+    """Every download (see :func:`download_jobs`): from the cache when their inputs did not
+    change, otherwise made in parallel on all cores (PDF is the slow part). The cache has two
+    levels: a download's inputs key (see :func:`download_jobs`) names its job's key, and the
+    job's key names the file. So a rebuild finds unchanged plans' files without rendering their
+    print HTML (at a thousand plans that was 20 s), and an edit that leaves the print HTML as it
+    was (a web template, another plan's translation) still reuses the file once that HTML is
+    rendered. What this build did not use is removed once all are made, so the cache holds one
+    site's downloads, not every version of every plan ever built."""
     cache = cache_folder(project) / "downloads"
     known = cache / "inputs"
     known.mkdir(parents=True, exist_ok=True)
@@ -975,7 +949,7 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
             for job, data in zip(todo, pool.map(make_download, todo), strict=True):
                 files[job.path] = data
                 write_atomically(cache / f"{job.key}{Path(job.path).suffix}", data)
-    prune(cache, (".odt", ".pdf"), used)
+    prune(cache, ("",), used | {known.name})  # a file of a format no longer made goes too
     prune(known, (".key",), used)
     return {path: files[path] for path, _, _ in jobs}
 
@@ -997,14 +971,13 @@ def cached_download(cache: Path, path: str, key: str | None) -> bytes | None:
 
 
 def make_download(job: Job) -> bytes:
-    """Runs in a worker process."""
-    if job.kind == "odt":
-        return render_plan_odt(*job.payload)
+    """Runs in a worker process: imports its format's renderer (the parent may not have)."""
     try:
-        return render_plan_pdf(*job.payload)
-    except PdfError as error:
-        raise ContentError([Problem(f"{job.path}", 1, f"the PDF could not be made: {error}",
-                                    "this is a bug in plansite's print template; please report it")]) from None
+        return formats.render(job.renderer, *job.payload)
+    except DocumentError as error:
+        what = Path(job.path).suffix.removeprefix(".").upper()
+        raise ContentError([Problem(job.path, 1, f"the {what} could not be made: {error}",
+                                    error.hint)]) from None
 
 
 def badge_name(badge) -> str:
