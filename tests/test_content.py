@@ -22,10 +22,14 @@ def test_broken_plan_reports_exact_messages(path: Path) -> None:
     assert "\n".join(str(p) for p in problems) + "\n" == expected
 
 
-def test_every_broken_fixture_has_expected_messages() -> None:
+def test_every_broken_fixture_has_expected_messages_and_every_expectation_a_fixture() -> None:
+    """An ``.expected`` without its ``.md`` would never run: the parametrised test loops over the plans."""
     assert len(BROKEN) >= 25
     for path in BROKEN:
         assert path.with_name(path.name.removesuffix(".md") + ".expected").exists(), path.name
+    orphans = [p.name for p in (FIXTURES / "errors").glob("*.expected")
+               if not p.with_name(p.name.removesuffix(".expected") + ".md").exists()]
+    assert orphans == [], "messages that no fixture produces: write its .md or remove the .expected"
 
 
 def read(tmp_path: Path, text: str, name: str = "sample-plan.zh-Hant.md") -> m.Plan:

@@ -113,6 +113,8 @@ def test_the_corpus_is_complete() -> None:
     assert len(CASES) + 2 >= 40  # and the two made below
     for case in CASES:
         assert (HOSTILE / f"{case}.expected").is_file(), case
+    # an .expected whose case has no plan or settings file would never run
+    assert sorted(p.name.removesuffix(".expected") for p in HOSTILE.glob("*.expected")) == CASES
 
 
 def test_a_20_mb_plan_is_refused_before_it_is_read(tmp_path: Path, capsys) -> None:
