@@ -23,6 +23,17 @@ from types import SimpleNamespace
 import pytest
 
 from plansite.cli import main
+from plansite.errors import MachineError
+from plansite.publish import (
+    MARK,
+    MARK_TEXT,
+    UNFINISHED,
+    marked,
+    prepare_output,
+    prune,
+    staging,
+    write_atomically,
+)
 
 from .conftest import PROJECT, copy_project
 from .killed_builds import generation_of, publish_generation, visible
@@ -603,3 +614,86 @@ def test_ctrl_c_during_a_build_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml",
                                                          "templates"]
+
+
+# -- publish.py's parts on their own: fast, in this process, on real folders
+
+
+def test_only_an_exact_regular_mark_file_marks_a_folder(tmp_path: Path) -> None:
+    assert not marked(tmp_path, MARK, MARK_TEXT)
+    (tmp_path / MARK).write_bytes(b"")
+    assert not marked(tmp_path, MARK, MARK_TEXT)
+    (tmp_path / MARK).write_bytes(MARK_TEXT + b"more")
+    assert not marked(tmp_path, MARK, MARK_TEXT)
+    (tmp_path / "real").write_bytes(MARK_TEXT)
+    (tmp_path / MARK).unlink()
+    (tmp_path / MARK).symlink_to(tmp_path / "real")
+    assert not marked(tmp_path, MARK, MARK_TEXT)  # a link does not make a folder plansite's
+    (tmp_path / MARK).unlink()
+    (tmp_path / MARK).write_bytes(MARK_TEXT)
+    assert marked(tmp_path, MARK, MARK_TEXT)
+
+
+def test_an_atomic_write_is_whole_or_absent_and_a_failure_names_the_folder(tmp_path: Path) -> None:
+    target = tmp_path / "entry"
+    write_atomically(target, b"one", mode=0o640)  # a user's file keeps its permissions
+    assert target.stat().st_mode & 0o777 == 0o640
+    write_atomically(target, b"two")
+    assert target.read_bytes() == b"two" and sorted(os.listdir(tmp_path)) == ["entry"]
+    with pytest.raises(FileNotFoundError) as caught:
+        write_atomically(tmp_path / "missing" / "entry", b"x")
+    assert caught.value.filename == str(tmp_path / "missing")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError):  # os.replace refuses: the temporary file is gone again
+        write_atomically(tmp_path / "folder", b"x")
+    assert sorted(os.listdir(tmp_path)) == ["entry", "folder"]
+
+
+def test_staging_publishes_whole_on_success_and_nothing_on_failure(tmp_path: Path) -> None:
+    output = tmp_path / "site"
+    with staging(output) as stage:
+        assert (stage / UNFINISHED).exists() and not (stage / MARK).exists()  # marked complete last
+        (stage / "index.html").write_text("first", encoding="utf-8")
+    assert (output / "index.html").read_text(encoding="utf-8") == "first" and marked(output, MARK, MARK_TEXT)
+    with pytest.raises(RuntimeError), staging(output) as stage:
+        (stage / "index.html").write_text("half", encoding="utf-8")
+        raise RuntimeError("the build failed")
+    assert (output / "index.html").read_text(encoding="utf-8") == "first"
+    with staging(output) as stage:
+        (stage / "index.html").write_text("second", encoding="utf-8")
+    assert (output / "index.html").read_text(encoding="utf-8") == "second"
+    assert sorted(os.listdir(tmp_path)) == ["site"]  # no staging or old folder left beside it
+
+
+def test_prune_keeps_what_is_used_and_what_a_running_build_writes(tmp_path: Path) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    for name in ("used.pdf", "unused.pdf", "other.odt", f"half.pdf.tmp-{gone}", f"new.pdf.tmp-{os.getpid()}"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "unused-folder.pdf").mkdir()
+    prune(tmp_path, (".pdf",), {"used.pdf"})
+    assert sorted(os.listdir(tmp_path)) == ["new.pdf.tmp-" + str(os.getpid()), "other.odt", "used.pdf"]
+
+
+def test_prepare_output_refuses_the_project_its_sources_and_foreign_folders(tmp_path: Path,
+                                                                            monkeypatch) -> None:
+    monkeypatch.delenv("PLANSITE_CACHE", raising=False)
+    project = tmp_path / "project"
+    (project / "content").mkdir(parents=True)
+    refusals = {project: "is the project folder itself", tmp_path: "holds the project",
+                project / "content" / "site": "is inside content/, which the build reads",
+                project / ".cache" / "site": "overlaps the cache folder"}
+    for output, message in refusals.items():
+        with pytest.raises(MachineError) as caught:
+            prepare_output(project, output)
+        assert caught.value.message.startswith(message) and caught.value.hint
+    foreign = project / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(MachineError, match="holds files plansite did not write"):
+        prepare_output(project, foreign)
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert prepare_output(project, project / "site") == (project / "site").resolve()
+    assert not (project / "site").exists()  # checked, not made: the build makes it whole
+    preview = prepare_output(project, project / "preview", preview=True)
+    assert marked(preview, MARK, MARK_TEXT)
