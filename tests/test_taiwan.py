@@ -1,13 +1,17 @@
 """Each markup check of Taiwan's 無障礙網頁開發規範 codes (plansite/taiwan.py): a minimal page
-breaking the code is flagged with that code alone, and the same page written right passes.
-(The rendering codes, measured in Chromium, are covered by test_check.py's real site.)"""
+breaking the code is flagged with that code alone, and the same page written right passes;
+the codes measured on the rendered page likewise, in the real Chromium."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from lxml import html
 
-from plansite.taiwan import CODES, markup_codes
+from plansite.taiwan import CODES, markup_codes, rendering_codes
+
+from .conftest import CHROMIUM
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <link rel="alternate stylesheet" href="contrast.css" title="High contrast"></head>
@@ -86,6 +90,29 @@ def test_page_wide_codes() -> None:
 
 
 def test_every_code_the_markup_shows_has_a_case_here() -> None:
-    rendering = {"CS3140802C"}  # measured in the browser only
+    rendering = {"CS3140802C"}  # measured in the browser only: see below
     page_wide = {"HM1240200C", "CS3140800C", "HM1310100C"}
     assert {c for c, _, _ in CASES} | rendering | page_wide == set(CODES)
+
+
+TEXT = "服務品質的提升需要每一個單位持續努力，並依民眾的意見隨時調整做法。" * 6
+GOOD_CSS = "main { max-width: 40em } p { line-height: 1.6; margin: 0 0 1.6em }"
+RENDERED = {  # page → its stylesheet and the codes measured on it
+    "good.html": (GOOD_CSS, set()),
+    "tight.html": (GOOD_CSS.replace("1.6;", "1.2;"), {"CS3140802C"}),
+    "justified.html": (GOOD_CSS.replace("1.6em", "1.6em; text-align: justify"), {"CS3140802C"}),
+    "packed.html": (GOOD_CSS.replace("0 0 1.6em", "0"), {"CS3140802C"}),
+    "wide.html": (GOOD_CSS.replace("40em", "70em"), {"CS3140801C"}),
+}
+
+
+def test_the_rendered_codes_flag_bad_spacing_justification_and_long_lines(tmp_path: Path) -> None:
+    for name, (css, _) in RENDERED.items():
+        (tmp_path / name).write_text(
+            f'<!DOCTYPE html><html lang="zh-Hant-TW"><head><meta charset="utf-8"><title>T</title>'
+            f"<style>body {{ font-size: 16px }} {css}</style></head><body><main><p>{TEXT}</p><p>{TEXT}</p>"
+            "</main></body></html>", encoding="utf-8")
+    found: dict[str, set[str]] = {name: set() for name in RENDERED}
+    for page, code, _, _ in rendering_codes(tmp_path.as_uri() + "/", list(RENDERED), CHROMIUM):
+        found[page].add(code)
+    assert found == {name: codes for name, (_, codes) in RENDERED.items()}
