@@ -381,8 +381,8 @@ code { overflow-wrap: anywhere; }
 <h2>Taiwan <span lang="zh-Hant-TW">網站無障礙規範</span> 115.11 codes checked</h2>
 <table>
 <caption>The 28 machine-checkable codes</caption>
-<thead><tr><th scope="col">Code</th><th scope="col">Level</th><th scope="col">What is checked</th></tr>
-</thead>
+<thead><tr><th scope="col">Code</th><th scope="col">Level</th><th scope="col">What is checked</th></tr>{#
+#}</thead>
 <tbody>
 {% for code, (level, text)
    in codes.items() %}<tr><th scope="row">{{ code }}</th><td>{{ level }}</td><td>{{ text }}</td></tr>

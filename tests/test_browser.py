@@ -72,8 +72,8 @@ def test_on_phones_each_action_card_is_headed_by_its_number_and_text(browser, se
         assert card["labels"] and set(card["labels"]) == {"none"}, card
         assert card["first"], card
         if card["number"]:
-            assert abs(card["numberTop"] - card["actionTop"]) < 1 and card["numberRight"] <= card[
-                "actionLeft"] + 1, card
+            assert (abs(card["numberTop"] - card["actionTop"]) < 1
+                    and card["numberRight"] <= card["actionLeft"] + 1), card
     context.close()
 
 
@@ -194,8 +194,8 @@ def test_every_page_keeps_to_its_content_security_policy(browser, built_site: Pa
         assert policy and "default-src 'self'" in policy and "unsafe-inline" not in policy, path
         if "?q=" in path:
             page.locator("[data-results][data-done=true]").wait_for(state="attached")
-            assert page.locator("[data-list] "
-                                "li").count() > 0, f"{path}: search found nothing under the policy"
+            assert page.locator("[data-list] li").count() > 0, \
+                f"{path}: search found nothing under the policy"
         assert page.evaluate("window.__violations") == [], path
         page.close()
     context.close()
@@ -248,12 +248,12 @@ def test_phone_header_shows_high_contrast_without_opening_the_menu(browser, serv
         page.goto(served + path)
         assert page.locator("[data-contrast]").count() == 1, path
         button = page.get_by_role("button", name=name, exact=True)
-        assert button.is_visible() and button.get_attribute(
-            "data-contrast") is not None, f"{path} at {width}px"
+        assert button.is_visible() and button.get_attribute("data-contrast") is not None, \
+            f"{path} at {width}px"
         box, bar = button.bounding_box(), page.locator(".ps-header__bar").bounding_box()
         assert box["width"] >= 24 and box["height"] >= 24, f"{path} at {width}px: {box}"
-        assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar[
-            "height"], f"{path}: not in the bar"
+        assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"], \
+            f"{path}: not in the bar"
         button.click()
         assert button.get_attribute("aria-pressed") == "true"
         # the first switch loads the style sheet: wait for it (at most 5 s)
@@ -261,8 +261,8 @@ def test_phone_header_shows_high_contrast_without_opening_the_menu(browser, serv
         assert not page.locator(".ps-nav").is_visible(), f"{path}: switching contrast opened the menu"
         lines = page.evaluate("""(() => { const n = document.querySelector('.ps-header__name');
             return n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight); })()""")
-        assert round(
-            lines) <= 3, f"{path} at {width}px in high contrast: the site's name takes {lines:.0f} lines"
+        assert round(lines) <= 3, \
+            f"{path} at {width}px in high contrast: the site's name takes {lines:.0f} lines"
         menu = page.locator("[data-menu-button]")
         menu.click()
         assert page.locator(".ps-nav").is_visible() and menu.get_attribute("aria-expanded") == "true", path

@@ -386,10 +386,10 @@ def test_base_url_is_an_address_every_output_can_carry(tmp_path: Path, written: 
     from plansite.config import load_config
     from plansite.errors import ContentError
 
-    (tmp_path / "site.yml").write_text(SITE_YML.replace("https://plans.example.org/",
-                                                        written.replace("'", "''"))
-                                       .replace("base_url: ", "base_url: '", 1).replace("\nsite_name",
-                                                                                        "'\nsite_name", 1),
+    quoted = written.replace("'", "''")
+    (tmp_path / "site.yml").write_text(SITE_YML.replace("https://plans.example.org/", quoted)
+                                       .replace("base_url: ", "base_url: '", 1)
+                                       .replace("\nsite_name", "'\nsite_name", 1),
                                        encoding="utf-8")
     if used:
         assert load_config(tmp_path).base_url == used

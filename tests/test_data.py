@@ -68,10 +68,9 @@ def test_every_csv_reads_as_a_spreadsheet_would(data: Path) -> None:
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
         english = ".en." in path.name
         assert rows[0] == (["plan", "id", "number", "groups", "text", "deadline", "deadline start",
-                            "deadline end",
-                            "units"] if english
-                           else ["計畫", "編號", "項次", "分組", "內容", "完成期限", "期限起",
-                                                      "期限迄", "單位"])
+                            "deadline end", "units"] if english
+                           else ["計畫", "編號", "項次", "分組", "內容", "完成期限", "期限起", "期限迄",
+                                 "單位"])
         detail = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         assert [row[1] for row in rows[1:]] == [a["id"] for a in detail["actions"]]
         for row, action in zip(rows[1:], detail["actions"], strict=True):

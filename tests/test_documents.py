@@ -135,8 +135,8 @@ def test_libreoffice_opens_every_odt_with_every_heading_and_action(built, tmp_pa
                     "--convert-to", "txt:Text (encoded):UTF8", "--outdir", str(tmp_path), *files],
                    check=True, capture_output=True, timeout=600, env=os.environ | {"HOME": str(tmp_path)})
     for plan in plans:
-        text = squeeze((tmp_path / document(site, plan,
-                                            "odt").with_suffix(".txt").name).read_text("utf-8-sig"))
+        text = squeeze((tmp_path / document(site, plan, "odt").with_suffix(".txt").name)
+                       .read_text("utf-8-sig"))
         for expected in headings(plan) + action_texts(plan):
             assert squeeze(expected) in text, f"{plan.id} {plan.lang}: {expected[:40]}"
 
@@ -182,8 +182,8 @@ def test_odt_looks_like_the_agency_s_own_document(built) -> None:
         master = styles.find(f".//{STYLE}master-page")
         assert "".join(master.find(f"{STYLE}header").itertext()) == plan.title
         footer = master.find(f"{STYLE}footer")
-        assert footer.find(f".//{TEXT}page-number") is not None and footer.find(
-            f".//{TEXT}page-count") is not None
+        assert footer.find(f".//{TEXT}page-number") is not None
+        assert footer.find(f".//{TEXT}page-count") is not None
         rows = content.findall(f".//{{{ODF}table:1.0}}table-row")
         row_style = content.find(f".//{STYLE}style[@{STYLE}name='Table_20_Row']/{STYLE}table-row-properties")
         assert all(r.get(f"{{{ODF}table:1.0}}style-name") == "Table_20_Row" for r in rows)
@@ -330,8 +330,8 @@ def test_pdf_text_holds_every_heading_action_and_paragraph_unbroken(built) -> No
                                       capture_output=True, text=True, check=True).stdout)
         for expected in headings(plan) + action_texts(plan) + paragraphs(plan):
             assert squeeze(expected) in text, f"{plan.id} {plan.lang}: {expected[:40]}"
-        assert squeeze(plan.title) not in text.replace(squeeze(plan.title), "",
-                                                       1), "the running title is text"
+        assert squeeze(plan.title) not in text.replace(squeeze(plan.title), "", 1), \
+            "the running title is text"
 
 
 def pdf_audit(path: Path):
@@ -710,8 +710,8 @@ def test_download_links_name_format_language_and_size(built) -> None:
     assert [a.get("href").rsplit("/", 1)[1] for a in links] == ["mof-2017.zh-Hant.odt",
                                                                 "mof-2017.zh-Hant.pdf"]
     size = (site / "downloads" / "mof-2017.zh-Hant.odt").stat().st_size
-    assert links[0].text == f"下載 ODF 文件（中文，可編輯，{round(size / 1024)}\u00a0KB）" == links[0].get(
-        "title")
+    assert links[0].text == f"下載 ODF 文件（中文，可編輯，{round(size / 1024)}\u00a0KB）" \
+        == links[0].get("title")
     pages = len(pikepdf.open(site / "downloads" / "mof-2017.zh-Hant.pdf").pages)
     size = (site / "downloads" / "mof-2017.zh-Hant.pdf").stat().st_size
     assert links[1].text == f"下載 PDF 文件（中文，{pages}\u00a0頁，{round(size / 1024)}\u00a0KB）"

@@ -109,9 +109,8 @@ def files(site: Path) -> dict[str, bytes]:
 def edit(project: Path, text: str) -> None:
     """A visible change to the plan, so that the next build is a real one."""
     plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", f"推動以民為本服務{text}",
-                                                             1),
-                    encoding="utf-8")
+    written = plan.read_text(encoding="utf-8").replace("推動以民為本服務", f"推動以民為本服務{text}", 1)
+    plan.write_text(written, encoding="utf-8")
 
 
 def test_real_builds_killed_while_removing_then_between_the_renames(tmp_path: Path) -> None:
@@ -454,8 +453,8 @@ def test_an_input_file_that_cannot_be_read(tmp_path: Path) -> None:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
         problem, summary = done.stderr.splitlines()  # a plan's problem, at its path, as every other
-        assert problem.startswith(
-            "content/plans/mof-2017.zh-Hant.md:1: ") and "(permission denied) — " in problem
+        assert problem.startswith("content/plans/mof-2017.zh-Hant.md:1: ")
+        assert "(permission denied) — " in problem
         assert summary == "1 problem found; site was not changed."
         assert not (project / "site").exists()
     finally:

@@ -205,8 +205,7 @@ def test_a_port_in_use_is_a_clear_message(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(PROJECT),
-                                 "serve",
-                                 "--port", str(port)], capture_output=True, text=True, timeout=60,
+                                 "serve", "--port", str(port)], capture_output=True, text=True, timeout=60,
                                 check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == (f"serve: port {port} on 127.0.0.1 is in use; stop the other server or "
@@ -360,8 +359,8 @@ def test_only_our_own_host_names_are_answered(hostile) -> None:
     _, port, _ = hostile
     for host in (b"evil.example", b"evil.example:%d" % port, b"localhost.evil.example", b"127.0.0.1.nip.io"):
         answer = ask(port, b"/index.html", host=host)
-        assert answer.status == 400 and b"<html" not in answer.body[
-            :5] and b"ps-plans" not in answer.body, host
+        assert answer.status == 400 and b"<html" not in answer.body[:5] and b"ps-plans" not in answer.body, \
+            host
     for host in (b"127.0.0.1:%d" % port, b"localhost:%d" % port, b"localhost", b"[::1]:%d" % port):
         assert ask(port, b"/index.html", host=host).status == 200, host
 

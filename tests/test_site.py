@@ -230,9 +230,8 @@ def test_plan_summary_counts_actions_by_kind_and_unit_and_each_links_to_its_narr
             assert summaries == [], path
             continue
         summary = summaries[0]
-        assert count_in(summary.find_class("ps-summary__lead")[0].text_content().split(".")[0].split("。")[
-            0]) \
-            == len(data["actions"])
+        lead = summary.find_class("ps-summary__lead")[0].text_content()
+        assert count_in(lead.split(".")[0].split("。")[0]) == len(data["actions"])
         kinds = Counter(reader_kind(a["deadline"]) for a in data["actions"])
         units = Counter(u for a in data["actions"] for u in dict.fromkeys(a["units"]))
         shown: dict[str, dict[str, int]] = {"k": {}, "u": {}}
