@@ -445,9 +445,10 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
         "Category.Theme": (plan.classification.theme if plan else None) or config.classification.theme or "",
         "Category.Cake": (plan.classification.cake if plan else None) or config.classification.cake or "",
         "Category.Service": (plan.classification.service if plan else None) or config.classification.service,
-        "Keywords": ", ".join(k for k in (subject, plan.agency.en if plan and english else
-                                          (plan.agency.zh if plan else ""), str(plan.year_ad) if plan else "")
-                              if k),
+        "Keywords": ", ".join(k for k in (subject,
+                                          plan.agency.en if plan and english else
+                                          (plan.agency.zh if plan else ""),
+                                          str(plan.year_ad) if plan else "") if k),
     }
     linked_data = None
     if plan and whole_plan:
@@ -460,8 +461,8 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
             "temporalCoverage": str(plan.year_ad),
             "datePublished": plan.issued.isoformat() if plan.issued else None,
             "dateModified": page.updated.isoformat(),
-            "author": {"@type": "GovernmentOrganization", "name": plan.agency.en if english
-                       else plan.agency.zh},
+            "author": {"@type": "GovernmentOrganization",
+                       "name": plan.agency.en if english else plan.agency.zh},
             "publisher": {"@type": "GovernmentOrganization", "name": publisher},
             "license": config.base_url + ("en/" if english else "") + "open-data/",
         }
