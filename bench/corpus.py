@@ -83,7 +83,8 @@ def read_seeds() -> Seeds:
                     and action.deadline and action.deadline.kind != "unknown" and action.units
                     and len(action.units) == len(other.units)):
                 units = tuple(Pair(a, b) for a, b in zip(action.units, other.units, strict=True))
-                actions.append((Pair(one_line(action.body), one_line(other.body)), action.deadline.text, units))
+                actions.append((Pair(one_line(action.body), one_line(other.body)), action.deadline.text,
+                                units))
         english_groups = {g.id: g for g in en[plan_id].groups()}
         for group in zh[plan_id].groups():
             groups.append(Pair(m.plain_text(group.title), m.plain_text(english_groups[group.id].title)))
@@ -156,7 +157,8 @@ def plan_files(number: int, seeds: Seeds) -> tuple[str, str, str]:
     agency, year = agency_of(number, seeds)
     tree = action_tree(rng, seeds)
     depth = tree_depth(tree)
-    prose = {key: rng.sample(pairs, min(len(pairs), rng.randint(1, 3))) for key, pairs in seeds.paragraphs.items()}
+    prose = {key: rng.sample(pairs, min(len(pairs), rng.randint(1, 3)))
+             for key, pairs in seeds.paragraphs.items()}
     zh = [
         "---", f"id: {plan_id}", "lang: zh-Hant-TW", f"title: {agency.zh}{year}年度提升服務品質執行計畫",
         "agency:", f"  zh: {agency.zh}", f"  en: {agency.en}", f"year: {year}",

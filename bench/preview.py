@@ -71,7 +71,8 @@ def measure(project: Path, plan: str, rounds: int) -> tuple[float, float, list[f
         start = time.perf_counter() - launched
         source = project / "content" / "plans" / f"{plan}.zh-Hant.md"
         original = source.read_text(encoding="utf-8")
-        anchor = next(line for line in original.splitlines() if line and not line.startswith(("#", "-", " ", "---"))
+        anchor = next(line for line in original.splitlines() if line
+                      and not line.startswith(("#", "-", " ", "---"))
                       and ":" not in line and "：" not in line)
         latencies = []
         for number in range(rounds):
@@ -102,11 +103,12 @@ def main() -> int:
         large = make_corpus(args.large, scratch / "large")
         print(f"{'site':<14} {'full rebuild':>13} {'start':>7} {'median save→served':>19} {'worst':>8} "
               f"{'median/full':>12}")
-        for name, project, plan in (("5 plans", small, "mof-2017"), (f"{args.large} plans", large, "plan-0003")):
+        for name, project, plan in (("5 plans", small, "mof-2017"),
+                                    (f"{args.large} plans", large, "plan-0003")):
             full, start, latencies = measure(project, plan, args.rounds)
             median = statistics.median(latencies)
-            print(f"{name:<14} {full:>12.2f}s {start:>6.2f}s {1000 * median:>17.0f}ms {1000 * max(latencies):>6.0f}ms "
-                  f"{median / full:>11.1%}")
+            print(f"{name:<14} {full:>12.2f}s {start:>6.2f}s {1000 * median:>17.0f}ms "
+                  f"{1000 * max(latencies):>6.0f}ms {median / full:>11.1%}")
     finally:
         shutil.rmtree(scratch)
     return 0

@@ -53,7 +53,8 @@ def page(path):
     text = Path(path).read_text(encoding="utf-8")
     _, front, body = text.split("---\n", 2)
     title = next((line[7:] for line in front.splitlines() if line.startswith("title: ")), "")
-    html = TEMPLATE.render(lang="en" if ".en." in path else "zh-Hant-TW", title=title, body=MARKDOWN.render(body))
+    html = TEMPLATE.render(lang="en" if ".en." in path else "zh-Hant-TW", title=title,
+                           body=MARKDOWN.render(body))
     out = Path(sys.argv[2]) / (Path(path).name[:-3] + ".html")
     out.write_text(html, encoding="utf-8")
 
@@ -132,9 +133,11 @@ def measure(count: int, folder: Path) -> list[tuple[str, float, float, str, str]
     search = float(subprocess.run([sys.executable, "-c", SEARCH_ONLY, str(corpus)], capture_output=True,
                                   text=True, check=True).stdout)
     rows.append(("search index alone (Pagefind)", search, float("nan"), f"{search / base:.1f}× baseline", ""))
-    linked = float(subprocess.run([sys.executable, "-c", LINK_ONLY, str(corpus / "site"), str(folder / f"linked-{count}")],
+    linked = float(subprocess.run([sys.executable, "-c", LINK_ONLY, str(corpus / "site"),
+                                   str(folder / f"linked-{count}")],
                                   capture_output=True, text=True, check=True).stdout)
-    rows.append(("floor: hard-link the site's files", linked, float("nan"), f"{linked / cold:.0%} of cold", ""))
+    rows.append(("floor: hard-link the site's files", linked, float("nan"), f"{linked / cold:.0%} of cold",
+                 ""))
     if count <= 100:
         downloads = env | {"PLANSITE_CACHE": str(folder / f"empty-cache-{count}")}
         full, memory = timed(build, downloads)

@@ -129,10 +129,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=1000)
     parser.add_argument("--per-shard", type=int, nargs="*", default=[], metavar="PLANS",
-                        help="also shards of this many plans (the build's, and one index, unless --only-build)")
+                        help="also shards of this many plans (the build's, and one index, unless "
+                             "--only-build)")
     parser.add_argument("--only-build", action="store_true", help="only the build's shards, not one index")
     parser.add_argument("--baseline", default="main", metavar="REVISION",
-                        help="the git revision whose search script the times are compared with (default: main)")
+                        help="the git revision whose search script the times are compared with (default: "
+                             "main)")
     options = parser.parse_args()
     if not CHROMIUM.exists():
         raise SystemExit("Chromium is missing: run ./setup, or: sudo apt-get install -y chromium")
@@ -148,11 +150,12 @@ def main() -> None:
             print(f"{name}: indexed in {seconds:.1f} s", flush=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-            print(f"N = {options.plans:,} plans; seconds until the first result is shown ('shown'), until the "
-                  f"first batch is ('batch'), and for a second query; 'x base' is each time over the same time "
-                  f"with the search script of {options.baseline}")
-            print(f"{'index':26} {'script':8} {'profile':8} {'query':20} {'shown':>6} {'x base':>6} {'batch':>6} "
-                  f"{'x base':>6} {'second':>6} {'x base':>6} {'requests':>8} {'KB':>6}  announced")
+            print(f"N = {options.plans:,} plans; seconds until the first result is shown ('shown'), until "
+                  "the first batch is ('batch'), and for a second query; 'x base' is each time over the same "
+                  f"time with the search script of {options.baseline}")
+            print(f"{'index':26} {'script':8} {'profile':8} {'query':20} {'shown':>6} {'x base':>6} "
+                  f"{'batch':>6} {'x base':>6} {'second':>6} {'x base':>6} {'requests':>8} {'KB':>6}  "
+                  "announced")
             for name, site in sites.items():
                 baseline = with_baseline(site, Path(scratch), options.baseline)
                 with serve(site) as url, serve(baseline) as base_url:
@@ -165,9 +168,9 @@ def main() -> None:
                                 shown, first, second, requests, kilobytes, announced = times
                                 ratios = [f"{t / b:6.2f}" if script == "this" else f"{'':6}"
                                           for t, b in zip(times[:3], before[:3], strict=True)]
-                                print(f"{name:26} {script:8} {profile_name:8} {query:20} {shown:6.2f} {ratios[0]} "
-                                      f"{first:6.2f} {ratios[1]} {second:6.2f} {ratios[2]} {requests:8} "
-                                      f"{kilobytes:6.0f}  {announced[:40]}", flush=True)
+                                print(f"{name:26} {script:8} {profile_name:8} {query:20} {shown:6.2f} "
+                                      f"{ratios[0]} {first:6.2f} {ratios[1]} {second:6.2f} {ratios[2]} "
+                                      f"{requests:8} {kilobytes:6.0f}  {announced[:40]}", flush=True)
             browser.close()
 
 

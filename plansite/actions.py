@@ -52,7 +52,8 @@ class TableReader:
                     continue
                 del stack[level:]
                 number, title, (explicit, source) = self.body.heading_parts(node)
-                group = GroupDraft(explicit, level, self.columns.groups[level - 1], number, title, line, source)
+                group = GroupDraft(explicit, level, self.columns.groups[level - 1], number, title, line,
+                                   source)
                 stack[-1].children.append(group)
                 stack.append(group)
             elif node.type == "bullet_list":
@@ -111,7 +112,8 @@ class TableReader:
             self.report.fail(line, "the action has no text",
                              f"write the {self.columns.action} after '- ', then its fields")
         elif isinstance(body[0], m.Paragraph) and wordless(text := m.plain_text(body[0].inlines)):
-            self.report.fail(line, f"the action's text '{text.strip()}' has no words, only punctuation or symbols",
+            self.report.fail(line, f"the action's text '{text.strip()}' has no words, only punctuation or "
+                             "symbols",
                              f"write the {self.columns.action} after '- ', then its fields")
         # English deadlines are written from the Chinese ones; only a note may be translated.
         required = (self.columns.units,) if self.body.english else (self.columns.deadline, self.columns.units)
@@ -126,7 +128,8 @@ class TableReader:
                 pass  # reported as empty by take_fields
             elif self.body.english and (deadline is None or deadline.kind != "unknown"):
                 self.report.fail(at, "English files give no deadlines (the English page states the Chinese "
-                                 "one)", "remove the line, or write only an editorial note 〔Editor's note: …〕")
+                                 "one)",
+                                 "remove the line, or write only an editorial note 〔Editor's note: …〕")
             elif deadline is None:
                 self.report.fail(at, f"unrecognised deadline '{text}'", f"write one of: {DEADLINE_FORMS}")
         units: tuple[str, ...] = ()
@@ -138,7 +141,8 @@ class TableReader:
                                  f"write the units' names after '{self.columns.units}：', separated by "
                                  + ("';'" if self.body.english else "'、'"))
         extra = tuple(m.Field(label, fields[label][0]) for label in self.columns.fields if label in fields)
-        return m.Action(explicit or derived, number, body, deadline, units, extra, self.body.loc(line), source)
+        return m.Action(explicit or derived, number, body, deadline, units, extra, self.body.loc(line),
+                        source)
 
     def take_fields(self, item: Item) -> dict[str, tuple[str, int]]:
         """Cut the trailing 'label：value' lines off the action; label → (value, line)."""

@@ -103,7 +103,8 @@ def find_tools(installed: Path) -> dict[str, Path]:
     }
     for name, path in tools.items():
         if not path.exists():
-            raise ToolMissing(f"{name} is not installed: run ./setup (it runs 'npm ci' from package-lock.json)")
+            raise ToolMissing(f"{name} is not installed: run ./setup (it runs 'npm ci' from "
+                              "package-lock.json)")
     java = shutil.which("java")
     if java is None:
         raise ToolMissing("Java is not installed (the Nu Html Checker needs it): "
@@ -194,7 +195,8 @@ def pa11y(program: Path, urls: list[str], concurrency: int) -> dict[str, list[di
         result = subprocess.run(tied([str(program), "--config", handle.name, "--json"]), capture_output=True,
                                 text=True, timeout=1800, check=False, env=node_env())
     if result.returncode not in (0, 2) or not result.stdout.strip():
-        raise ToolMissing(f"pa11y-ci failed to run (exit {result.returncode}): {result.stderr.strip()[-500:]}")
+        raise ToolMissing(f"pa11y-ci failed to run (exit {result.returncode}): "
+                          f"{result.stderr.strip()[-500:]}")
     return json.loads(result.stdout)["results"]
 
 
@@ -307,7 +309,8 @@ def check_links(site: Path, documents: dict, base_path: str = "/") -> list[Findi
                                             excerpt(element)))
                 elif parts.fragment and path.suffix == ".html" and unquote(parts.fragment) not in ids(path):
                     findings.append(Finding("links", page, "broken-anchor",
-                                            f"{target}: no element has the id {parts.fragment}", excerpt(element)))
+                                            f"{target}: no element has the id {parts.fragment}",
+                                            excerpt(element)))
     return findings
 
 
@@ -325,12 +328,15 @@ def write_reports(report: CheckReport, folder: Path) -> Path:
         "counts": report.counts(),
         "findings": [{"check": f.check, "page": f.page, "code": f.code, "message": f.message,
                       "element": f.element} for f in report.findings],
-        "taiwan_codes": {code: {"level": level, "check": text} for code, (level, text) in taiwan.CODES.items()},
+        "taiwan_codes": {code: {"level": level, "check": text}
+                         for code, (level, text) in taiwan.CODES.items()},
     }
-    (folder / "check.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (folder / "check.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                                       encoding="utf-8")
     template = jinja2.Environment(autoescape=True).from_string(REPORT)
     page = folder / "index.html"
-    page.write_text(template.render(report=report, counts=report.counts(), codes=taiwan.CODES), encoding="utf-8")
+    page.write_text(template.render(report=report, counts=report.counts(), codes=taiwan.CODES),
+                    encoding="utf-8")
     return page
 
 
@@ -339,7 +345,8 @@ REPORT = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Accessibility check: {{ "passed" if report.passed else "%d problems" % report.findings|length }}</title>
+<title>Accessibility check: {{ "passed" if report.passed
+                               else "%d problems" % report.findings|length }}</title>
 <style>
 body { font-family: sans-serif; line-height: 1.6; max-width: 60rem; margin: 0 auto; padding: 1rem; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 2em; }
@@ -375,9 +382,11 @@ code { overflow-wrap: anywhere; }
 <h2>Taiwan <span lang="zh-Hant-TW">網站無障礙規範</span> 115.11 codes checked</h2>
 <table>
 <caption>The 28 machine-checkable codes</caption>
-<thead><tr><th scope="col">Code</th><th scope="col">Level</th><th scope="col">What is checked</th></tr></thead>
+<thead><tr><th scope="col">Code</th><th scope="col">Level</th><th scope="col">What is checked</th></tr>{#
+#}</thead>
 <tbody>
-{% for code, (level, text) in codes.items() %}<tr><th scope="row">{{ code }}</th><td>{{ level }}</td><td>{{ text }}</td></tr>
+{% for code, (level, text)
+   in codes.items() %}<tr><th scope="row">{{ code }}</th><td>{{ level }}</td><td>{{ text }}</td></tr>
 {% endfor %}
 </tbody>
 </table>

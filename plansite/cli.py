@@ -29,16 +29,19 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     build_command = commands.add_parser("build", help="build the site (the default command)")
     for command in (parser, build_command):
-        command.add_argument("--output", type=Path, default=None, help="where to write the site (default: site/)")
+        command.add_argument("--output", type=Path, default=None,
+                             help="where to write the site (default: site/)")
         command.add_argument("--strict", action="store_true",
                              help="treat warnings (stale or missing translations, glossary misses) as errors")
         command.add_argument("--no-downloads", action="store_true",
                              help="make no ODT or PDF (quick previews; a published site needs them)")
-    check = commands.add_parser("check", help="build, then check every page (pa11y-ci, Taiwan 115.11, vnu, links)")
+    check = commands.add_parser("check", help="build, then check every page (pa11y-ci, Taiwan 115.11, vnu, "
+                                              "links)")
     check.add_argument("--no-build", action="store_true", help="check the site/ already built")
     check.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)
     check.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
-    preview = commands.add_parser("serve", help="build, serve the site with live reload, rebuild on every save")
+    preview = commands.add_parser("serve", help="build, serve the site with live reload, rebuild on every "
+                                                "save")
     # checked by serve, so that a wrong port is one line and exit status 1, like a busy one
     preview.add_argument("--port", default="8000", help="the port (default 8000)")
     preview.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
@@ -63,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve  # livereload and watchfiles load only for the preview
 
             # serve checks its flags first, then that the output is plansite's (prepare_output)
-            return serve(project, args.output or project / "site", args.host, args.port, not args.no_downloads)
+            return serve(project, args.output or project / "site", args.host, args.port,
+                         not args.no_downloads)
         if args.command == "status":
             return run_status(project)
         if args.command == "reviewed":
@@ -71,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("name the ids to mark, or --all")
             return run_reviewed(project, args.plan, args.ids, args.all)
         return run_build(project, args.output or project / "site", args.strict, not args.no_downloads)
-    except KeyboardInterrupt:  # Ctrl-C: the staging folder is gone, or left whole for the next build's recovery
+    except KeyboardInterrupt:  # Ctrl-C: the staging folder is gone, or left whole for the next build
+        # to recover
         output = args_output(args, project)
         changed = published_now(output)
         tail = f"; {shown(output, project)}/ {'holds the new site' if changed else 'was not changed'}"

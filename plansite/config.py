@@ -199,7 +199,8 @@ def mail_address(node: Node) -> str | None:
     """An e-mail address, as the footer's mailto: link needs it."""
     value = node.text()
     if value and (not re.fullmatch(r"[^@]+@[^@]+\.[^@]+", value) or NOT_IN_ADDRESSES.search(value)):
-        node.fail(f"'{node.name}' must be an e-mail address, not '{value}'", "write it as name@example.gov.tw")
+        node.fail(f"'{node.name}' must be an e-mail address, not '{value}'",
+                  "write it as name@example.gov.tw")
     return value
 
 

@@ -25,8 +25,8 @@ from .plan_file import MAX_PLAN_BYTES, NAME_HINT, read_plan_data, read_plan_file
 from .project import PLANS_DIR
 from .translation import check_english
 
-__all__ = ["MAX_PLAN_BYTES", "cannot_read", "check_mappings", "load_frameworks", "load_glossary", "load_plans",
-           "no_plans", "read_plan_data", "read_plan_file"]
+__all__ = ["MAX_PLAN_BYTES", "cannot_read", "check_mappings", "load_frameworks", "load_glossary",
+           "load_plans", "no_plans", "read_plan_data", "read_plan_file"]
 
 
 def load_plans(project: Path, read: Callable = lambda paths, names: map(read_plan_file, paths, names)
@@ -53,7 +53,8 @@ def load_plans(project: Path, read: Callable = lambda paths, names: map(read_pla
     return tuple(plans)
 
 
-NO_PLAN_HINT = "put the plans (ID.zh-Hant.md, ID.en.md) in the folder content/plans/ (from git: git restore content)"
+NO_PLAN_HINT = ("put the plans (ID.zh-Hant.md, ID.en.md) in the folder content/plans/ "
+                "(from git: git restore content)")
 
 
 def no_plan_folder(project: Path) -> Problem | None:
@@ -77,7 +78,8 @@ def linked_from_outside(project: Path, path: Path) -> Problem | None:
     """A plan file that is a link to a file elsewhere (a build must read only content/)."""
     if not path.is_symlink() or inside(project / PLANS_DIR, path):
         return None  # a file that is no link lies where it is found: in content/plans/
-    return Problem(path.relative_to(project).as_posix(), 1, "the file is a link to a file outside content/plans/",
+    return Problem(path.relative_to(project).as_posix(), 1,
+                   "the file is a link to a file outside content/plans/",
                    "copy the plan into content/plans/ instead of linking to it")
 
 

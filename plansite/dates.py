@@ -30,7 +30,8 @@ DEADLINE_FORMS = (
     "or an editorial note 〔編註：…〕"
 )
 
-_YMD = r"(?:民國)?\s*(\d{2,4})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|[./-]\s*(\d{1,2})\s*[./-]\s*(\d{1,2}))"
+_YMD = (r"(?:民國)?\s*(\d{2,4})\s*"
+        r"(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|[./-]\s*(\d{1,2})\s*[./-]\s*(\d{1,2}))")
 _DATE = re.compile(rf"^{_YMD}$")
 _MONTH = re.compile(r"^(?:民國)?\s*(\d{2,4})\s*年\s*(\d{1,2})\s*月底?$")
 _RANGE_SEPARATOR = re.compile(r"~|～|至|－|–|-")

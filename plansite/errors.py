@@ -26,7 +26,8 @@ def printable(text: str) -> str:
     so nothing a user wrote (quoted in a message, or named in a flag) can act on a terminal."""
     if text.isprintable() and not UNSHOWN.search(text):
         return text
-    return "".join(f"\\u{ord(c):04X}" if UNSHOWN.match(c) or unicodedata.category(c) in ("Cc", "Cs", "Cn", "Zl", "Zp")
+    return "".join(f"\\u{ord(c):04X}" if UNSHOWN.match(c)
+                   or unicodedata.category(c) in ("Cc", "Cs", "Cn", "Zl", "Zp")
                    else c for c in text)
 
 
@@ -86,15 +87,20 @@ class MachineError(Exception):
 
 
 OS_FAULTS = {
-    errno.ENOSPC: ("the disk is full", "free some space on it (df -h shows how much is left), then build again"),
+    errno.ENOSPC: ("the disk is full",
+                   "free some space on it (df -h shows how much is left), then build again"),
     errno.EDQUOT: ("your disk quota is used up", "free some space, then build again"),
     errno.EROFS: ("is on a read-only file system",
-                  "make it writable, or give plansite another folder (--output; PLANSITE_CACHE for the cache)"),
+                  ("make it writable, or give plansite another folder "
+                   "(--output; PLANSITE_CACHE for the cache)")),
     errno.EACCES: ("permission denied",
-                   "give your user access to it (ls -ld shows its owner and mode), or give plansite another folder"),
+                   ("give your user access to it (ls -ld shows its owner and mode), "
+                    "or give plansite another folder")),
     errno.EPERM: ("cannot be changed (operation not permitted)",
-                  "check its owner and mode (ls -ld) and whether it is immutable (lsattr -d; chattr -i undoes it)"),
-    errno.ENOTDIR: ("a part of this path is a file, not a folder", "move that file away, or use another path"),
+                  ("check its owner and mode (ls -ld) and whether it is immutable "
+                   "(lsattr -d; chattr -i undoes it)")),
+    errno.ENOTDIR: ("a part of this path is a file, not a folder",
+                    "move that file away, or use another path"),
     errno.EISDIR: ("is a folder where plansite expects a file", "move the folder away"),
     errno.ELOOP: ("has symbolic links that point at each other", "fix or remove the links"),
     errno.ENAMETOOLONG: ("the path is too long", "use a shorter one"),

@@ -49,7 +49,8 @@ def load_frameworks(project: Path) -> tuple[m.Framework, ...]:
         if len(set(ids)) != len(ids):
             keys["measures"].fail("two measures have the same id", "give every measure its own id")
         frameworks.append(m.Framework(
-            keys["id"].text() or "", *(d[k].text() or "" if k in d else "" for d in (name, source) for k in ("zh", "en")),
+            keys["id"].text() or "",
+            *(d[k].text() or "" if k in d else "" for d in (name, source) for k in ("zh", "en")),
             tuple(measures), m.Location(report.path, entry.line)))
     ids = [f.id for f in frameworks]
     if len(set(ids)) != len(ids):
@@ -85,8 +86,8 @@ def check_mappings(plans: tuple[m.Plan, ...], frameworks: tuple[m.Framework, ...
                 fail(f"the plan has no group '{group}'", "use a group id from the plan's page (e.g. main-2)",
                      replace(where, line=line))
             if measure not in measures:
-                fail(f"'{framework.id}' has no measure '{measure}'", f"use one of {', '.join(sorted(measures))}",
-                     replace(where, line=line))
+                fail(f"'{framework.id}' has no measure '{measure}'",
+                     f"use one of {', '.join(sorted(measures))}", replace(where, line=line))
         for group, _, line in mapping.unmapped:
             if group not in groups:
                 fail(f"the plan has no group '{group}'", "use a group id from the plan's page (e.g. main-2)",

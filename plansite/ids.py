@@ -13,7 +13,8 @@ ID = re.compile(r"^[a-z][a-z0-9-]*$")
 ATTRIBUTES = re.compile(r"\s*\{((?:#[^}\s]*)?(?:\s*src=[^}\s]*)?)\}\s*$")
 """A trailing '{#id}', '{src=fingerprint}' or '{#id src=fingerprint}'."""
 FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
-RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta", "summary", "ps-menu"}
+RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta", "summary",
+                "ps-menu"}
 """Ids the page templates use themselves; an explicit id may not take them."""
 
 RESERVED_ID = re.compile(r"^note-\d+$")

@@ -435,7 +435,8 @@ def shared_notes(plan: Plan) -> dict[str, int]:
 
 def own_text(item: Section | Group | Action) -> str:
     """The text a translator translates for one item, without the items nested in it."""
-    title = numbered(item.number, plain_text(item.title)) if not isinstance(item, Action) else item.number or ""
+    title = (numbered(item.number, plain_text(item.title)) if not isinstance(item, Action)
+             else item.number or "")
     if isinstance(item, Section):
         body = blocks_text(item.blocks)
     elif isinstance(item, Group):
@@ -528,5 +529,6 @@ def evolve(node, **changes):
     return copy
 
 
-for _model in [v for v in globals().values() if isinstance(v, type) and is_dataclass(v) and v.__module__ == __name__]:
+for _model in [v for v in globals().values() if isinstance(v, type) and is_dataclass(v)
+               and v.__module__ == __name__]:
     _quick_pickling(_model)

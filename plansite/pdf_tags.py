@@ -50,8 +50,8 @@ def element_numbers() -> Iterator[dict[int, object]]:
 
     original = getattr(tags, "_build_box_tree", None)
     if original is None:  # WeasyPrint 70's tree builder; requirements.txt pins that release
-        raise RuntimeError("this WeasyPrint has no weasyprint.pdf.tags._build_box_tree: plansite's PDF repair "
-                           "needs WeasyPrint 70 (run ./setup)")
+        raise RuntimeError("this WeasyPrint has no weasyprint.pdf.tags._build_box_tree: plansite's PDF "
+                           "repair needs WeasyPrint 70 (run ./setup)")
     elements: dict[int, object] = {}
     numbers: dict[int, int] = {}
 
@@ -216,7 +216,8 @@ def _absorb(first, later) -> None:
 def content(element) -> list:
     """An element's kids, an MCID as a marked-content reference naming its page, so that the
     kids can move to an element on another page."""
-    return [pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=element.Pg, MCID=kid) if isinstance(kid, int) else kid
+    return [pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=element.Pg, MCID=kid) if isinstance(kid, int)
+            else kid
             for kid in kids(element)]
 
 
@@ -316,8 +317,10 @@ def _link(tree: _Tree, link) -> None:
     html = tree.elements.get(int(link[NUMBER])) if NUMBER in link else None
     for element in list(elements_below(link)):
         for kid in [k for k in kids(element) if _is_objr(k)]:
-            element.K = pikepdf.Array([k for k in kids(element) if not (_is_objr(k) and k.Obj.objgen == kid.Obj.objgen)])
-            same = next((h for h in held if _target(h.Obj) == _target(kid.Obj) and h.Pg.objgen == kid.Pg.objgen), None)
+            element.K = pikepdf.Array([k for k in kids(element)
+                                       if not (_is_objr(k) and k.Obj.objgen == kid.Obj.objgen)])
+            same = next((h for h in held if _target(h.Obj) == _target(kid.Obj)
+                         and h.Pg.objgen == kid.Pg.objgen), None)
             if same is None:
                 held.append(kid)
                 link.K = pikepdf.Array([*kids(link), kid])
@@ -464,12 +467,14 @@ def audit(document: pikepdf.Pdf, texts: dict[tuple, str]) -> Audit:
                     entry = entries.get(int(page.get("/StructParents", -1)))
                     owner = entry[mcid] if isinstance(entry, pikepdf.Array) and mcid < len(entry) else None
                     if not isinstance(owner, pikepdf.Dictionary):
-                        problems.append(f"{where}: MCID {mcid} has no parent-tree entry ({texts.get(ref, '')!r})")
+                        problems.append(f"{where}: MCID {mcid} has no parent-tree entry "
+                                        f"({texts.get(ref, '')!r})")
                     elif owner.objgen not in reachable:
-                        problems.append(f"{where}: MCID {mcid} belongs to {owner.get('/S')}, which the root does "
-                                        f"not reach ({texts.get(ref, '')!r})")
+                        problems.append(f"{where}: MCID {mcid} belongs to {owner.get('/S')}, which the root "
+                                        f"does not reach ({texts.get(ref, '')!r})")
                     elif ref not in holders or holders[ref].objgen != owner.objgen:
-                        problems.append(f"{where}: MCID {mcid}'s parent-tree entry is not the element holding it")
+                        problems.append(f"{where}: MCID {mcid}'s parent-tree entry is not the element "
+                                        "holding it")
                 else:
                     marks.append("O")
             elif name == "EMC" and marks:
@@ -489,7 +494,8 @@ def audit(document: pikepdf.Pdf, texts: dict[tuple, str]) -> Audit:
                          and k.Obj.objgen == annotation.objgen for k in kids(owner)):
                 problems.append(f"{where}: a Link element does not hold its annotation")
             else:
-                text = "".join(texts.get(ref, "") for e in [owner, *elements_below(owner)] for ref in content_refs(e))
+                text = "".join(texts.get(ref, "") for e in [owner, *elements_below(owner)]
+                               for ref in content_refs(e))
                 if not text.strip() and not str(owner.get("/Alt", "")).strip():
                     problems.append(f"{where}: a Link element has no text and no /Alt")
             if not str(annotation.get("/Contents", "")).strip():

@@ -33,7 +33,8 @@ def last_changed(project: Path, *paths: Path) -> date:
         found += [day for name, day in dates.items() if name.startswith(folders)]
         if found:
             return max(found)
-    files = [f for p in paths for f in ((project / p).rglob("*") if (project / p).is_dir() else [project / p])]
+    files = [f for p in paths
+             for f in ((project / p).rglob("*") if (project / p).is_dir() else [project / p])]
     newest = max((f.stat().st_mtime for f in files if f.is_file()), default=0)
     return datetime.fromtimestamp(newest, tz=UTC).date()
 

@@ -81,14 +81,16 @@ def resolved_cache(project: Path) -> Path:
     try:
         resolved = folder.resolve()
     except RuntimeError:  # Python 3.11 names a loop so
-        raise MachineError(where, "is a symbolic link that leads back to itself", "fix or remove the link") from None
+        raise MachineError(where, "is a symbolic link that leads back to itself",
+                           "fix or remove the link") from None
     project = project.resolve()
     fix = "point PLANSITE_CACHE at a folder of its own, e.g. PLANSITE_CACHE=.cache"
     if project.is_relative_to(resolved):
         raise MachineError(where, "is the project folder or holds it, and a build prunes its cache", fix)
     for name in SOURCES:
         if resolved.is_relative_to(project / name):
-            raise MachineError(where, f"is inside {name}/, which the build reads (and publishes, for templates/)",
+            raise MachineError(where, f"is inside {name}/, which the build reads (and publishes, for "
+                                      "templates/)",
                                fix)
     return resolved
 
@@ -237,7 +239,8 @@ class Stamp:
         self.output = self.output.resolve()
         folder = cache_folder(self.project) / "builds"
         self.path = folder / stamp_name(self.output)
-        self.inputs = digest(digest_project(self.project, self.output, plans=True), self.strict, self.downloads,
+        self.inputs = digest(digest_project(self.project, self.output, plans=True), self.strict,
+                             self.downloads,
                              *(format.fingerprint() for format in formats.FORMATS))
         try:
             self.known = json.loads(self.path.read_text(encoding="utf-8"))
@@ -339,7 +342,8 @@ def prepare_output(project: Path, output: Path, preview: bool = False) -> Path:
     try:
         output = output.resolve()
     except RuntimeError:  # Python 3.11 names a loop so
-        raise MachineError(given, "is a symbolic link that leads back to itself", "fix or remove the link") from None
+        raise MachineError(given, "is a symbolic link that leads back to itself",
+                           "fix or remove the link") from None
     project = project.resolve()
     if output == project or project.is_relative_to(output):
         what = "is the project folder itself" if output == project else "holds the project"
@@ -354,12 +358,14 @@ def prepare_output(project: Path, output: Path, preview: bool = False) -> Path:
         raise MachineError(given, f"overlaps the cache folder {shown_path(cache)}",
                            "give the site and the cache (PLANSITE_CACHE) separate folders")
     if output.exists() and not output.is_dir():
-        raise MachineError(given, "is a file, not a folder", "give a folder with --output, or move the file away")
+        raise MachineError(given, "is a file, not a folder",
+                           "give a folder with --output, or move the file away")
     if not ours(output, project):
         raise MachineError(given, f"holds files plansite did not write (it has no {MARK} file), and a build "
                            "replaces the whole folder", "build into a new or empty folder with --output, or "
                            "move those files away (a site from an older plansite: delete it and build again)")
-    if preview and not marked(output, MARK, MARK_TEXT):  # the preview writes into the folder: it is ours from now on
+    # the preview writes into the folder: it is ours from now on
+    if preview and not marked(output, MARK, MARK_TEXT):
         output.mkdir(parents=True, exist_ok=True)
         (output / MARK).write_bytes(MARK_TEXT)
     recover(output)
@@ -418,8 +424,8 @@ def leftovers(output: Path) -> Iterator[tuple[Path, Path]]:
         if mine:
             yield folder, site
         else:
-            print(f"{shown_path(folder)}: named like a folder plansite leaves while it builds, but not plansite's, so it "
-                  "was left as it is — move it away if you do not need it", file=sys.stderr)
+            print(f"{shown_path(folder)}: named like a folder plansite leaves while it builds, but not "
+                  "plansite's, so it was left as it is — move it away if you do not need it", file=sys.stderr)
 
 
 def recover(output: Path) -> None:
@@ -434,7 +440,8 @@ def recover(output: Path) -> None:
     with locked(output.parent):
         found = list(leftovers(output))
         if not output.exists():
-            complete = [site for _, site in sorted(found, key=lambda f: not f[0].name.startswith(f"{output.name}.tmp"))
+            complete = [site for _, site in
+                        sorted(found, key=lambda f: not f[0].name.startswith(f"{output.name}.tmp"))
                         if marked(site, MARK, MARK_TEXT)]
             if complete:
                 os.rename(complete[0], output)
@@ -446,8 +453,8 @@ def recover(output: Path) -> None:
                 if folder != site:
                     os.rmdir(folder)
             except OSError as error:
-                print(f"{shown_path(error.filename or folder)}: left by a killed build, and it cannot be removed "
-                      f"({error.strerror}) — remove {shown_path(folder)} by hand", file=sys.stderr)
+                print(f"{shown_path(error.filename or folder)}: left by a killed build, and it cannot be "
+                      f"removed ({error.strerror}) — remove {shown_path(folder)} by hand", file=sys.stderr)
 
 
 def discard(site: Path) -> None:
@@ -565,8 +572,9 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
             discard(old / output.name)
             os.rmdir(old)
         except OSError as error:  # published all the same; the next build tries again
-            print(f"{shown_path(error.filename or old)}: the previous site could not be removed ({error.strerror}) — "
-                  f"{shown_path(output)} holds the new site; remove {shown_path(old)} by hand", file=sys.stderr)
+            print(f"{shown_path(error.filename or old)}: the previous site could not be removed "
+                  f"({error.strerror}) — {shown_path(output)} holds the new site; remove {shown_path(old)} "
+                  "by hand", file=sys.stderr)
 
 
 def sync(stage: Path, output: Path) -> list[str]:

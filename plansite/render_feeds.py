@@ -23,15 +23,17 @@ def render_sitemap(editions: tuple[m.Edition, ...], config: SiteConfig, updated:
     pages += [(f"units/{slug}/index.html", True) for slug in unit_pages(editions)]
     entries = []
     for path, translated in pages:
-        for own, other, lang, other_lang in (("", "en/", "zh-Hant-TW", "en"), ("en/", "", "en", "zh-Hant-TW")):
+        for own, other, lang, other_lang in (("", "en/", "zh-Hant-TW", "en"),
+                                             ("en/", "", "en", "zh-Hant-TW")):
             url = base + own + path.removesuffix("index.html")
             links = ""
             if translated:
                 links = "".join(
-                    f'\n    <xhtml:link rel="alternate" hreflang="{code}" href={quoteattr(base + prefix + path.removesuffix("index.html"))}/>'
+                    f'\n    <xhtml:link rel="alternate" hreflang="{code}" '
+                    f'href={quoteattr(base + prefix + path.removesuffix("index.html"))}/>'
                     for code, prefix in ((lang, own), (other_lang, other)))
-            entries.append(f"  <url>\n    <loc>{escape(url)}</loc>\n    <lastmod>{updated.isoformat()}</lastmod>"
-                           f"{links}\n  </url>")
+            entries.append(f"  <url>\n    <loc>{escape(url)}</loc>\n    "
+                           f"<lastmod>{updated.isoformat()}</lastmod>{links}\n  </url>")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
             'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n' + "\n".join(entries) + "\n</urlset>\n")
@@ -55,12 +57,14 @@ def render_feed(editions: tuple[m.Edition, ...], config: SiteConfig, lang: str, 
         agency = plan.agency.en if english else plan.agency.zh
         entries.append(
             f"  <entry>\n    <title>{escape(plan.title)}</title>\n    <link href={quoteattr(url)}/>\n"
-            f"    <id>{escape(url)}</id>\n    <updated>{edition.source_updated.isoformat()}T00:00:00Z</updated>\n"
-            f"    <author><name>{escape(agency)}</name></author>\n"
-            f"    <summary>{escape(f'{agency}, {plan.year_ad}')}</summary>\n  </entry>")
+            f"    <id>{escape(url)}</id>\n    "
+            f"<updated>{edition.source_updated.isoformat()}T00:00:00Z</updated>\n    "
+            f"<author><name>{escape(agency)}</name></author>\n    "
+            f"<summary>{escape(f'{agency}, {plan.year_ad}')}</summary>\n  </entry>")
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
             f'xml:lang="{"en" if english else "zh-Hant-TW"}">\n'
             f"  <title>{escape(site_name)}</title>\n  <id>{escape(base + prefix + 'feed.xml')}</id>\n"
             f'  <link rel="self" href={quoteattr(base + prefix + "feed.xml")}/>\n'
-            f"  <link href={quoteattr(base + prefix)}/>\n  <updated>{updated.isoformat()}T00:00:00Z</updated>\n"
-            f"  <author><name>{escape(publisher)}</name></author>\n" + "\n".join(entries) + "\n</feed>\n")
+            f"  <link href={quoteattr(base + prefix)}/>\n  "
+            f"<updated>{updated.isoformat()}T00:00:00Z</updated>\n  "
+            f"<author><name>{escape(publisher)}</name></author>\n" + "\n".join(entries) + "\n</feed>\n")

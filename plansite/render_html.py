@@ -213,7 +213,8 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
             if deadline.kind == "date":
                 words = strings.gettext("By %(date)s") % {"date": english_date(end)}
             elif deadline.kind == "month":
-                words = strings.gettext("By the end of %(month)s") % {"month": format_date(end, "MMMM y", locale="en")}
+                words = strings.gettext("By the end of %(month)s") % {
+                    "month": format_date(end, "MMMM y", locale="en")}
             else:  # Babel words a period as "May 1 – 31, 2016"; a line may break at the dash
                 words = format_interval(start, end, "yMMMd", locale="en")
             return escape(re.sub(r"(?<=[A-Za-z]) (?=\d\d?\b)", "\u00a0", words))  # May 1, not 2016
@@ -278,7 +279,8 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         page=page, edition=edition, plan=plan, content_lang=plan.lang,
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
-        summary=plan_summary(edition, plan), notes=m.shared_notes(plan), views=[w for _, w in plan_views(edition)],
+        summary=plan_summary(edition, plan), notes=m.shared_notes(plan),
+        views=[w for _, w in plan_views(edition)],
         contents_context=contents_context(plan),
         downloads=[(format, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
                    for format, path in downloads if path in sizes],
@@ -326,7 +328,8 @@ def plan_summary(edition: m.Edition, plan: m.Plan) -> dict:
     kinds = Counter(deadline_kind(a.deadline) for a in actions)  # the deadlines page's kinds and names
     dated = sorted((a for a in actions if a.deadline and a.deadline.end),
                    key=lambda a: (a.deadline.end, a.deadline.start or a.deadline.end))
-    return {"count": len(actions), "groups": groups, "kinds": [(k, kinds[k]) for k, _ in DEADLINE_KINDS if kinds[k]],
+    return {"count": len(actions), "groups": groups,
+            "kinds": [(k, kinds[k]) for k, _ in DEADLINE_KINDS if kinds[k]],
             "dated": dated, "units": plan_units(edition, plan)}
 
 
@@ -348,7 +351,8 @@ def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]
 
     sections = []
     for section in plan.sections:
-        tables = [m.evolve(b, children=prune(b.children)) for b in section.blocks if isinstance(b, m.ActionTable)]
+        tables = [m.evolve(b, children=prune(b.children)) for b in section.blocks
+                  if isinstance(b, m.ActionTable)]
         tables = [t for t in tables if t.children]
         if tables:
             sections.append(m.evolve(section, id=f"{prefix}-{section.id}", blocks=tuple(tables)))
@@ -436,12 +440,15 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
         "DC.Date": page.updated.isoformat(),
         "DC.Identifier": plan.id if plan else page.path,
         "DC.Relation": page.counterpart_url,
-        "DC.Rights": "Open Government Data License, version 1.0" if english else "政府資料開放授權條款－第1版",
+        "DC.Rights": ("Open Government Data License, version 1.0" if english
+                      else "政府資料開放授權條款－第1版"),
         "Category.Theme": (plan.classification.theme if plan else None) or config.classification.theme or "",
         "Category.Cake": (plan.classification.cake if plan else None) or config.classification.cake or "",
         "Category.Service": (plan.classification.service if plan else None) or config.classification.service,
-        "Keywords": ", ".join(k for k in (subject, plan.agency.en if plan and english else
-                                          (plan.agency.zh if plan else ""), str(plan.year_ad) if plan else "") if k),
+        "Keywords": ", ".join(k for k in (subject,
+                                          plan.agency.en if plan and english else
+                                          (plan.agency.zh if plan else ""),
+                                          str(plan.year_ad) if plan else "") if k),
     }
     linked_data = None
     if plan and whole_plan:
@@ -454,7 +461,8 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
             "temporalCoverage": str(plan.year_ad),
             "datePublished": plan.issued.isoformat() if plan.issued else None,
             "dateModified": page.updated.isoformat(),
-            "author": {"@type": "GovernmentOrganization", "name": plan.agency.en if english else plan.agency.zh},
+            "author": {"@type": "GovernmentOrganization",
+                       "name": plan.agency.en if english else plan.agency.zh},
             "publisher": {"@type": "GovernmentOrganization", "name": publisher},
             "license": config.base_url + ("en/" if english else "") + "open-data/",
         }
@@ -590,7 +598,8 @@ def unit_view(editions: tuple[m.Edition, ...], english: bool) -> UnitView:
             original = chinese.get(action.id, ())
             if len(original) != len(action.units):
                 original = action.units
-            together = tuple(unit for unit, zh in zip(action.units, original, strict=True) if is_collective(zh))
+            together = tuple(unit for unit, zh in zip(action.units, original, strict=True)
+                             if is_collective(zh))
             if together:
                 shared.append(entry)
                 words[f"{plan.id}#{action.id}"] = together
@@ -630,7 +639,8 @@ def render_agency_units(env: jinja2.Environment, group: tuple[m.Edition, ...], p
         crumb=agency.en if page.english else agency.zh))
 
 
-def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framework, ...], english: bool) -> dict:
+def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framework, ...],
+                   english: bool) -> dict:
     """Per framework: the plans mapped onto it, each with its action count per measure (and
     the groups behind each count, to link to), the groups it leaves out and why, and the
     plans that map nothing, with their note. Plans that name no framework come last."""

@@ -49,7 +49,8 @@ ODF_NAMESPACES = {
     "urn:oasis:names:tc:opendocument:xmlns:" + name
     for name in ("office:1.0", "style:1.0", "text:1.0", "table:1.0", "drawing:1.0", "xsl-fo-compatible:1.0",
                  "svg-compatible:1.0", "meta:1.0", "number:1.0", "presentation:1.0", "chart:1.0", "dr3d:1.0",
-                 "form:1.0", "script:1.0", "config:1.0", "datastyle:1.0", "animation:1.0", "smil-compatible:1.0",
+                 "form:1.0", "script:1.0", "config:1.0", "datastyle:1.0", "animation:1.0",
+                 "smil-compatible:1.0",
                  "manifest:1.0", "of:1.2", "db:1.0")
 } | {"http://purl.org/dc/elements/1.1/", "http://www.w3.org/1999/xlink", "http://www.w3.org/1998/Math/MathML",
      "http://www.w3.org/2002/xforms", "http://www.w3.org/1999/xhtml", "http://www.w3.org/XML/1998/namespace",
@@ -72,8 +73,9 @@ def document_labels(project: Path, env, plan: m.Plan, url: str | None = None) ->
     """The interface words the ODT prints, in the plan's language, with the dates it prints and
     the plan's web address (and its QR code's alternative text)."""
     _ = catalog(project, plan.lang).gettext
-    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.", "Web page", "document no.",
-                                        "Editor's notes", "Not stated", "(note %(number)s)", "Note %(number)s:")}
+    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.", "Web page",
+                                        "document no.", "Editor's notes", "Not stated",
+                                        "(note %(number)s)", "Note %(number)s:")}
     words["lang"] = plan.lang
     words["year"] = _("ROC %(year)s (%(ad)s)") % {"year": plan.year, "ad": plan.year_ad}
     words["issued"] = env.filters["long_date"](plan.issued) if plan.issued else ""
@@ -136,7 +138,8 @@ def qr_code(url: str, description: str) -> Paragraph:
     paragraph.append(Element.from_tag(
         f'<text:a xlink:type="simple" xlink:href={quoteattr(url)}><draw:frame draw:name="QR" '
         'text:anchor-type="as-char" svg:width="2.5cm" svg:height="2.5cm">'
-        f'<draw:image xlink:href="{QR_PICTURE}" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/>'
+        f'<draw:image xlink:href="{QR_PICTURE}" xlink:type="simple" xlink:show="embed" '
+        'xlink:actuate="onLoad"/>'
         f"<svg:title>{escape(description)}</svg:title></draw:frame></text:a>"))
     return paragraph
 
@@ -158,7 +161,8 @@ def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]
     for index, basis in enumerate(plan.basis):
         date, ref = labels.get(f"basis-date-{index}", ""), basis.ref or ""
         if english:
-            lines.append((labels["Basis"], f"{basis.authority}, “{basis.title}”" + (f", {date}" if date else "")
+            lines.append((labels["Basis"],
+                          f"{basis.authority}, “{basis.title}”" + (f", {date}" if date else "")
                           + (f", {labels['document no.']} {ref}" if ref else "")))  # a Chinese 字號, labelled
         else:
             said = " ".join(part for part in (basis.authority, date, ref) if part)
@@ -292,7 +296,8 @@ def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str
         for index, block in enumerate(action.body):
             if isinstance(block, m.Paragraph):
                 paragraph = Paragraph(style="Table_20_Contents")
-                prefix = (m.Text(m.numbered(action.number, "")),) if index == 0 and action.number and not numbered else ()
+                prefix = ((m.Text(m.numbered(action.number, "")),)
+                          if index == 0 and action.number and not numbered else ())
                 if index == 0:
                     paragraph.append(Element.from_tag(f'<text:bookmark text:name="{action.id}"/>'))
                 add_inlines(paragraph, (*prefix, *block.inlines))
@@ -366,19 +371,22 @@ def add_styles(doc: Document, western_font: str) -> None:
             'style:font-family-generic="swiss" style:font-pitch="variable"/>'))
     for properties in styles.get_elements("//style:text-properties"):  # the template's fonts are gone
         for attribute in list(properties.attributes):
-            if attribute.startswith(("style:font-name", "style:font-family", "fo:font-family", "style:font-pitch")):
+            if attribute.startswith(("style:font-name", "style:font-family", "fo:font-family",
+                                     "style:font-pitch")):
                 properties.del_attribute(attribute)
     content_faces = doc.get_part("content.xml").get_element("//office:font-face-decls")
     if content_faces is not None:
         for element in content_faces.children:
             element.delete()
     # Every document: Western text is English, Asian text is Chinese (Taiwan) in the CJK font.
-    for properties in styles.get_elements("//style:default-style[@style:family='paragraph']/style:text-properties"):
+    for properties in styles.get_elements(
+            "//style:default-style[@style:family='paragraph']/style:text-properties"):
         for attribute in list(properties.attributes):
             if attribute.startswith(("fo:language", "fo:country", "style:language", "style:country")):
                 properties.del_attribute(attribute)
         for key, value in (("style:font-name", western_font), ("style:font-name-asian", CJK_FONT),
-                           ("style:font-name-complex", western_font), ("fo:language", "en"), ("fo:country", "US"),
+                           ("style:font-name-complex", western_font), ("fo:language", "en"),
+                           ("fo:country", "US"),
                            ("style:language-asian", "zh"), ("style:country-asian", "TW")):
             properties.set_attribute(key, value)
     outline = styles.get_element("//text:outline-style")
@@ -400,7 +408,8 @@ def add_styles(doc: Document, western_font: str) -> None:
          {"fo:margin-bottom": "0.1cm", "fo:line-height": "150%"}),
         ("paragraph", "Table_20_Contents", "Table Contents", "Standard", {"fo:font-size": "10pt"},
          {"fo:line-height": "140%"}),
-        ("paragraph", "Table_20_Heading", "Table Heading", "Table_20_Contents", {"fo:font-size": "10pt", **bold},
+        ("paragraph", "Table_20_Heading", "Table Heading", "Table_20_Contents",
+         {"fo:font-size": "10pt", **bold},
          {}),
     ]
     quiet = {"fo:font-size": "8pt", "fo:color": "#444444"}
@@ -409,14 +418,16 @@ def add_styles(doc: Document, western_font: str) -> None:
         ("paragraph", "Footer", "Footer", "Standard", quiet, {"fo:text-align": "center"}),
         ("paragraph", "Group_20_Label", "Group Label", "Standard", quiet,
          {"fo:margin-top": "0.3cm", "fo:margin-bottom": "0cm", "fo:keep-with-next": "always"}),
-        ("paragraph", "Table_20_Caption", "Table Caption", "Caption", {"fo:font-size": "9pt", "fo:color": "#444444"},
+        ("paragraph", "Table_20_Caption", "Table Caption", "Caption",
+         {"fo:font-size": "9pt", "fo:color": "#444444"},
          {"fo:margin-top": "0.1cm", "fo:margin-bottom": "0.1cm", "fo:keep-with-next": "always"}),
         ("paragraph", "Plan_20_QR", "Plan QR Code", "Standard", {}, {"fo:margin-bottom": "0.2cm"}),
     ]
     for level, size in ((1, "16pt"), (2, "14pt"), (3, "12pt"), (4, "11pt")):
         definitions.append(("paragraph", f"Heading_20_{level}", f"Heading {level}", "Standard",
                             {"fo:font-size": size, **bold},
-                            {"fo:margin-top": "0.4cm", "fo:margin-bottom": "0.2cm", "fo:keep-with-next": "always"},
+                            {"fo:margin-top": "0.4cm", "fo:margin-bottom": "0.2cm",
+                             "fo:keep-with-next": "always"},
                             ))
     for family, name, display, parent, text_properties, paragraph_properties in definitions:
         style = Style(family, name=name, display_name=display, parent_style=parent)
@@ -440,7 +451,8 @@ def add_styles(doc: Document, western_font: str) -> None:
         for key, value in properties.items():
             style.get_element("style:text-properties").set_attribute(key, value)
         replace_style(doc, style)
-    for name, width in (("Column_20_Number", "1.6cm"), ("Column_20_Action", "9.4cm"), ("Column_20_Short", "3cm")):
+    for name, width in (("Column_20_Number", "1.6cm"), ("Column_20_Action", "9.4cm"),
+                        ("Column_20_Short", "3cm")):
         style = Style("table-column", name=name)
         style.append(Element.from_tag(f'<style:table-column-properties style:column-width="{width}"/>'))
         doc.insert_style(style, automatic=True)
@@ -462,7 +474,8 @@ def add_styles(doc: Document, western_font: str) -> None:
             + "".join(f'<text:list-level-style-number text:level="{level}" style:num-format="{number_format}"'
                       f'{chr(32) + "style:num-suffix=" + chr(34) + "." + chr(34) if number_format else ""}>'
                       f'<style:list-level-properties text:space-before="{(level - 1) * 0.6:.1f}cm" '
-                      'text:min-label-width="0.6cm"/></text:list-level-style-number>' for level in range(1, 11))
+                      'text:min-label-width="0.6cm"/></text:list-level-style-number>'
+                      for level in range(1, 11))
             + "</text:list-style>"))
 
 

@@ -143,7 +143,8 @@ def marked_texts(document: pikepdf.Pdf) -> dict[tuple, str]:
                 font = maps.get(str(operands[0]), {})
             elif name in ("Tj", "TJ") and marks and marks[-1] is not None:
                 strings = operands[0] if name == "TJ" else [operands[0]]
-                shown = "".join(decode(bytes(part), font) for part in strings if isinstance(part, pikepdf.String))
+                shown = "".join(decode(bytes(part), font) for part in strings
+                                if isinstance(part, pikepdf.String))
                 key = (page.obj.objgen, marks[-1])
                 texts[key] = texts.get(key, "") + shown
     return texts
@@ -160,7 +161,8 @@ def unicode_map(font) -> dict[int, str]:
         for source, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
             mapping[int(source, 16)] = bytes.fromhex(target).decode("utf-16-be", "replace")
     for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.DOTALL):
-        for first, last, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+        for first, last, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>",
+                                              block):
             for offset, code in enumerate(range(int(first, 16), int(last, 16) + 1)):
                 mapping[code] = chr(int(target, 16) + offset)
     return mapping

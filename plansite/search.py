@@ -5,8 +5,9 @@ and keeps the pages that contain each word as typed, because Pagefind's build-ti
 browser-side word splitting disagree. What Pagefind cannot know is added to the text it
 indexes, never to the published pages: 臺 and 台 are one character to a reader, and a glossary
 term should find a page written with the term's other forms (國發會 and 國家發展委員會) or its
-other-language rendering (線上申辦 and "online application"). Only pages whose ``<main>`` carries ``data-pagefind-body`` are indexed: the plans
-and the site's own statements, not the views that repeat the plans' text.
+other-language rendering (線上申辦 and "online application"). Only pages whose ``<main>``
+carries ``data-pagefind-body`` are indexed: the plans and the site's own statements, not the
+views that repeat the plans' text.
 """
 
 from __future__ import annotations
@@ -146,8 +147,8 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
     digests = {part: keys[part].hexdigest() for part in parts}
     filled = sorted({shard for shard, _ in parts})
     with scratch_folder(cache) as scratch, ThreadPoolExecutor(2) as pool:
-        jobs = {part: pool.submit(index_part, site, parts[part], Path(scratch, digests[part]), digests[part], cache,
-                                  glossary) for part in sorted(parts)}
+        jobs = {part: pool.submit(index_part, site, parts[part], Path(scratch, digests[part]), digests[part],
+                                  cache, glossary) for part in sorted(parts)}
         outputs = {part: job.result() for part, job in jobs.items()}
         for shard in filled:  # the first shard becomes the main bundle, with Pagefind's scripts
             bundle = site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/")
@@ -155,8 +156,8 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
             try:
                 assemble([outputs[part] for part in mine], bundle)
             except FileNotFoundError:  # a cached index removed meanwhile by another build: index the pages
-                assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"), digests[part],
-                                     None, glossary) for part in mine], bundle)
+                assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"),
+                                     digests[part], None, glossary) for part in mine], bundle)
     if cache is not None:
         prune(cache, ("",), set(digests.values()))
     merged = [f"shards/{shard}/" for shard in filled[1:]]
@@ -198,7 +199,8 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
         target = scratch / "pages" / relative
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary), encoding="utf-8")
+            target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary),
+                              encoding="utf-8")
         except OSError as error:
             if error.filename is None:  # a full disk: the scratch folder's (in the cache), not the site's
                 error.filename = str(cache or scratch)
@@ -410,13 +412,15 @@ def shard_of(plan_id: str, shards: int) -> int:
 def run_pagefind(pages: Path, bundle: Path) -> None:
     """Pagefind over ``pages``; it dies with the build (:func:`processes.tied`)."""
     try:
-        command = tied([str(get_executable()), "--site", str(pages), "--output-path", str(bundle), "--silent"])
+        command = tied([str(get_executable()), "--site", str(pages), "--output-path", str(bundle),
+                        "--silent"])
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as error:
         raise ContentError([Problem("pagefind", 1, f"Pagefind cannot run: {error}", REINSTALL)]) from None
     if done.returncode:
         output = (done.stderr or done.stdout).strip()
-        raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}", REINSTALL)])
+        raise ContentError([Problem("pagefind", 1, f"Pagefind failed ({done.returncode}): {output}",
+                                    REINSTALL)])
 
 
 REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"

@@ -153,10 +153,11 @@ class BodyReader:
         number = take_number(lines)
         title = join_lines(lines)
         if not m.plain_text(title).strip():
-            self.report.fail(self.line(heading), "the heading has no title", "write the title after the number")
+            self.report.fail(self.line(heading), "the heading has no title",
+                             "write the title after the number")
         elif wordless(m.plain_text(title)):
-            self.report.fail(self.line(heading), f"the heading's title '{m.plain_text(title).strip()}' has no "
-                             "words, only punctuation or symbols", "write the title after the number")
+            self.report.fail(self.line(heading), f"the heading's title '{m.plain_text(title).strip()}' "
+                             "has no words, only punctuation or symbols", "write the title after the number")
         return number, title, explicit
 
     # -- action tables
@@ -175,7 +176,8 @@ class BodyReader:
             self.report.fail(line, f"'::: actions' names the table '{name}', which is not declared", hint)
             return None
         if name in self.used_tables:
-            self.report.fail(line, f"the table '{name}' is used twice", "declare a second table with another name")
+            self.report.fail(line, f"the table '{name}' is used twice",
+                             "declare a second table with another name")
         self.used_tables.add(name)
         columns = self.tables[name][0]
         return m.ActionTable(name, columns, TableReader(self, name, columns).read(node), self.loc(line))
@@ -186,7 +188,8 @@ class BodyReader:
         """False (and a problem reported) for Markdown that plans do not use."""
         line = self.line(node)
         if node.type == "code_block":
-            self.report.fail(line, "this text is indented by four or more spaces, so Markdown reads it as code",
+            self.report.fail(line, "this text is indented by four or more spaces, so Markdown reads it as "
+                             "code",
                              "remove the indentation (indent what belongs to a list item by two spaces)")
         elif node.type == "fence":
             self.report.fail(line, "code blocks (```) are not used in plans", "remove the ``` lines")
@@ -266,7 +269,8 @@ class BodyReader:
             number = numbers[len(items)] if numbered else None
             items.append(m.ListItem(number, blocks, self.loc(item.line)))
         ordered = draft.ordered or numbered
-        return m.ListBlock(ordered, draft.start if draft.ordered else None, tuple(items), self.loc(draft.line))
+        return m.ListBlock(ordered, draft.start if draft.ordered else None, tuple(items),
+                           self.loc(draft.line))
 
     # -- inline text
 

@@ -190,7 +190,8 @@ def watch_sources(preview: Preview, watcher: RebuildWatcher, stop: threading.Eve
     paths = [preview.project / p for p in WATCHED if (preview.project / p).exists()]
     # with yield_on_timeout, watch() yields an empty batch every 100 ms without saves: the first
     # one means the file system watcher is running
-    for changes in watch(*paths, stop_event=stop, debounce=50, step=20, yield_on_timeout=True, rust_timeout=100):
+    for changes in watch(*paths, stop_event=stop, debounce=50, step=20, yield_on_timeout=True,
+                         rust_timeout=100):
         if ready is not None:
             ready.set()
         if not changes:
@@ -459,7 +460,8 @@ def plain_page(status: int, reason: str) -> bytes:
     """An error's page: its status, in both languages, and nothing about this machine."""
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{status} {escape(reason)}</title></head>\n<body><main><h1>{status} {escape(reason)}</h1>\n'
+            f'<title>{status} {escape(reason)}</title></head>\n'
+            f'<body><main><h1>{status} {escape(reason)}</h1>\n'
             f'<p lang="zh-Hant-TW">預覽伺服器無法回應這個請求。</p>\n'
             f'<p>The preview cannot answer this request.</p></main></body></html>\n').encode()
 
@@ -474,7 +476,8 @@ def error_page(problems: list[Problem], english: bool) -> str:
 <html lang="{lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>body {{ font-family: sans-serif; line-height: 1.6; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }}
+<style>body {{ font-family: sans-serif; line-height: 1.6; max-width: 48rem; margin: 2rem auto;
+padding: 0 1rem; }}
 li {{ margin-bottom: 0.75em; }} code {{ white-space: pre-wrap; overflow-wrap: anywhere; }}</style>
 </head>
 <body>

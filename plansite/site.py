@@ -156,7 +156,8 @@ class Sources:
             def read(paths: list[Path], names: list[str]) -> list[tuple[m.Plan | None, list[Problem]]]:
                 return self.read(paths, names, pool, saved)
 
-            for loader in (load_config, lambda project: load_plans(project, read), load_glossary, load_frameworks):
+            loaders = (load_config, lambda project: load_plans(project, read), load_glossary, load_frameworks)
+            for loader in loaders:
                 try:
                     results.append(loader(project))
                 except ContentError as error:
@@ -214,7 +215,8 @@ class Sources:
         by_id: dict[str, list[m.Plan]] = {}
         for plan in plans:
             by_id.setdefault(plan.id, []).append(plan)
-        context = digest(repr(glossary), *(p.read_bytes() for p in sorted((self.project / "locales").rglob("*.po"))))
+        catalogs = sorted((self.project / "locales").rglob("*.po"))
+        context = digest(repr(glossary), *(p.read_bytes() for p in catalogs))
         self.changed = set()
         orphans: list[Problem] = []  # English files without a Chinese one: told first, as editions() does
         errors: list[Problem] = []
@@ -462,8 +464,8 @@ def output_groups(loaded: Loaded) -> dict[str, tuple[m.Edition, ...]]:
     return groups
 
 
-def group_outputs(project: Path, loaded: Loaded, name: str, group: tuple[m.Edition, ...], sizes: dict[str, int],
-                  updated: date) -> Iterator[tuple[str, str]]:
+def group_outputs(project: Path, loaded: Loaded, name: str, group: tuple[m.Edition, ...],
+                  sizes: dict[str, int], updated: date) -> Iterator[tuple[str, str]]:
     """The files of one output group (see :func:`output_groups`)."""
     if name.startswith("units/"):
         return agency_outputs(project, loaded, name.removeprefix("units/"), group, updated)
@@ -554,7 +556,8 @@ def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str,
     if name == "glossary":
         return {"terms": loaded.glossary}
     if name == "data":
-        return {"datasets": datasets(loaded, sizes), "csv_columns": csv_columns(project, ENGLISH if english else CHINESE)}
+        return {"datasets": datasets(loaded, sizes),
+                "csv_columns": csv_columns(project, ENGLISH if english else CHINESE)}
     if name == "units":
         return units_index(loaded.editions, english)
     if name == "deadlines":
@@ -672,7 +675,8 @@ class Engine:
         try:
             with template_errors(project), staging(output, before_swap=record,
                                                    publish=sync_live if self.live else None) as stage:
-                folders: set[str] = set()  # made already (a thousand plans' files are in a few thousand folders)
+                # the folders made already (a thousand plans' files are in a few thousand folders)
+                folders: set[str] = set()
                 # each output is written as soon as it is made: a thousand plans' pages never sit in memory
                 for relative, data in itertools.chain(generated(project, loaded, files, output, reused, made),
                                                       files.items(), assets(project, loaded.config)):
@@ -803,8 +807,10 @@ def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: s
     for name, group in output_groups(loaded).items():
         parts = []
         for edition in group:
-            sources = [loaded.sources.get(plan.loc.path, "") if plan else "-" for plan in (edition.zh, edition.en)]
-            downloads = sorted((path, len(data)) for path, data in files.items() if f"/{edition.zh.id}." in path)
+            sources = [loaded.sources.get(plan.loc.path, "") if plan else "-"
+                       for plan in (edition.zh, edition.en)]
+            downloads = sorted((path, len(data)) for path, data in files.items()
+                               if f"/{edition.zh.id}." in path)
             parts.append((edition.zh.id, *sources, edition.source_updated, downloads))
         if all("" not in part for part in parts):  # a file read without the cache is always rendered
             keys[name] = digest(shared, name, updated, *parts)

@@ -29,7 +29,8 @@ CODES = {
     "HM1130102C": ("A", "headers attributes reference existing, unique th ids"),
     "HM1130103C": ("A", "a select with more than 10 options groups them with optgroup"),
     "HM1130104C": ("A", "every form control has a label, aria-label or title"),
-    "HM1130105C": ("A", "radio buttons and check boxes of one name sit in a fieldset whose first child is its legend"),
+    "HM1130105C": ("A", ("radio buttons and check boxes of one name sit in a fieldset "
+                         "whose first child is its legend")),
     "HM1130200C": ("A", "right-to-left text is marked with dir"),
     "HM1240102C": ("A", "lists of links are in nav, and no nav is empty"),
     "HM1240200C": ("A", "the page has a non-empty title"),
@@ -42,7 +43,8 @@ CODES = {
     "CS2140401C": ("AA", "every CSS font size is relative (em, rem, %) or a keyword, inline styles included"),
     "HM2310200C": ("AA", "passages in the other language carry lang"),
     "CS3140800C": ("AAA", "an alternative colour scheme is offered (an alternate stylesheet)"),
-    "CS3140801C": ("AAA", "column widths are relative, and lines hold at most 40 Chinese (80 Latin) characters"),
+    "CS3140801C": ("AAA", ("column widths are relative, and lines hold at most "
+                           "40 Chinese (80 Latin) characters")),
     "CS3140802C": ("AAA", "line height at least 1.5, paragraph spacing larger, no justified text"),
     "HM3240900C": ("AAA", "a stand-alone link carries both text and a title"),
     "HM3241000C": ("AAA", "every section and article has a heading"),
@@ -119,7 +121,8 @@ def markup_codes(doc, css: list[tuple[str, str]]):
             labelled = owner is not None and any(
                 (a.get("aria-label") or a.get("title")) for a in [owner, *owner.iterancestors()])
             if text and EMOJI.search(text) and owner is not None and not labelled:
-                yield "HM1110103C", f"the symbol {EMOJI.search(text).group()} has no text equivalent", short(owner)
+                yield ("HM1110103C", f"the symbol {EMOJI.search(text).group()} has no text equivalent",
+                       short(owner))
     for control in doc.xpath("//input[@type='image']"):
         if not (control.get("alt") or "").strip():
             yield "HM1110104C", "an image button has no alt text", short(control)
@@ -128,12 +131,14 @@ def markup_codes(doc, css: list[tuple[str, str]]):
             yield "HM1110105C", "an object has no fallback content", short(obj)
     for embed in doc.iter("embed"):
         if not any(a.tag == "object" for a in embed.iterancestors()):
-            yield "HM1110105C", "an embed has no fallback content (put it in an object with one)", short(embed)
+            yield ("HM1110105C", "an embed has no fallback content (put it in an object with one)",
+                   short(embed))
     previous = 0
     for heading in doc.xpath("//h1|//h2|//h3|//h4|//h5|//h6"):
         level = int(heading.tag[1])
         if level > previous + 1:
-            yield "HM1130100C", f"h{level} follows h{previous or 'nothing'}: a heading level is skipped", short(heading)
+            yield ("HM1130100C", f"h{level} follows h{previous or 'nothing'}: a heading level is skipped",
+                   short(heading))
         previous = level
     th_ids = [th.get("id") for th in doc.iter("th") if th.get("id")]
     for th in doc.iter("th"):
@@ -147,8 +152,8 @@ def markup_codes(doc, css: list[tuple[str, str]]):
         if len(select.findall(".//option")) > 10 and select.find(".//optgroup") is None:
             yield "HM1130103C", "a long list of options has no optgroup", short(select)
     labelled = {label.get("for") for label in doc.iter("label") if label.get("for")}
-    for control in doc.xpath("//input[not(@type='hidden' or @type='submit' or @type='button' or @type='reset' "
-                             "or @type='image')] | //select | //textarea"):
+    for control in doc.xpath("//input[not(@type='hidden' or @type='submit' or @type='button' or "
+                             "@type='reset' or @type='image')] | //select | //textarea"):
         inside_label = any(a.tag == "label" for a in control.iterancestors())
         if not (inside_label or control.get("id") in labelled or control.get("title")
                 or control.get("aria-label") or control.get("aria-labelledby")):
@@ -192,7 +197,8 @@ def markup_codes(doc, css: list[tuple[str, str]]):
             yield "HM1240401C", "a link holding an image and text has no title", short(link)
         if link.getparent() is not None and link.getparent().tag in STANDALONE_PARENTS:
             parent = link.getparent()
-            alone = text_of(parent) == text_of(link) and len([c for c in parent if isinstance(c.tag, str)]) == 1
+            alone = (text_of(parent) == text_of(link)
+                     and len([c for c in parent if isinstance(c.tag, str)]) == 1)
             if alone and not (link.get("title") or "").strip():
                 yield "HM3240900C", "a stand-alone link has no title", short(link)
         path = urlsplit(link.get("href")).path.lower()
@@ -201,7 +207,8 @@ def markup_codes(doc, css: list[tuple[str, str]]):
     lang = doc.get("lang") or ""
     if not LANG.match(lang):
         yield "HM1310100C", f"html has no valid lang ('{lang}')", ""
-    for element in doc.xpath("//button | //*[@role='button' or @role='checkbox' or @role='tab' or @role='switch']"):
+    for element in doc.xpath("//button | //*[@role='button' or @role='checkbox' or @role='tab' or "
+                             "@role='switch']"):
         if not name_of(element):
             yield "HM1410200C", "an interactive element has no name", short(element)
     for element in doc.xpath("//*[@tabindex and number(@tabindex) >= 0][not(self::a or self::button or "
@@ -243,7 +250,8 @@ def other_language(doc, page_lang: str):
                 continue
             lang = next((a.get("lang") for a in [owner, *owner.iterancestors()] if a.get("lang")), "")
             if english_page and not lang.lower().startswith("zh"):
-                yield "HM2310200C", f"Chinese text '{found.group()}' is not marked lang=\"zh-Hant-TW\"", short(owner)
+                yield ("HM2310200C", f"Chinese text '{found.group()}' is not marked lang=\"zh-Hant-TW\"",
+                       short(owner))
             elif not english_page and not lang.lower().startswith("en"):
                 yield "HM2310200C", f"English text '{found.group()}' is not marked lang=\"en\"", short(owner)
 
@@ -263,7 +271,8 @@ MEASURE = """() => {
       out.push(['CS3140802C', 'justified text', describe(e)]);
     const width = e.getBoundingClientRect().width / size;
     if (lines > 1 && width > 40.5 && !e.closest('table'))
-      out.push(['CS3140801C', 'lines are ' + width.toFixed(1) + ' characters wide (at most 40 CJK)', describe(e)]);
+      out.push(['CS3140801C', 'lines are ' + width.toFixed(1) + ' characters wide (at most 40 CJK)',
+                describe(e)]);
     if (e.tagName === 'P' && e.nextElementSibling && e.nextElementSibling.tagName === 'P' &&
         parseFloat(style.marginBottom) < 0.5 * height)
       out.push(['CS3140802C', 'paragraph spacing is not larger than line spacing', describe(e)]);

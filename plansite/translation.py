@@ -54,8 +54,9 @@ def editions(project: Path, plans: tuple[m.Plan, ...], glossary: tuple[m.Term, .
     warnings: list[Problem] = []
     for plan_id, plan in english.items():
         if plan_id not in chinese:
-            Report(plan.loc.path, errors).fail(1, f"there is no Chinese plan '{plan_id}' for this translation",
-                                               f"add content/plans/{plan_id}.zh-Hant.md, or rename this file")
+            Report(plan.loc.path, errors).fail(
+                1, f"there is no Chinese plan '{plan_id}' for this translation",
+                f"add content/plans/{plan_id}.zh-Hant.md, or rename this file")
     out: list[m.Edition] = []
     for plan_id, zh in sorted(chinese.items()):
         updated = last_changed(project, Path(zh.loc.path))
@@ -300,10 +301,12 @@ def mark_reviewed(path: Path, edition: m.Edition, ids: list[str], everything: bo
         if item.id in chosen and item.translates != edition.status[item.id].fingerprint:
             index = item.loc.line - 1
             end = "\r" if lines[index].endswith("\r") else ""
-            lines[index] = with_fingerprint(lines[index].removesuffix("\r"), edition.status[item.id].fingerprint) + end
+            lines[index] = with_fingerprint(lines[index].removesuffix("\r"),
+                                            edition.status[item.id].fingerprint) + end
             marked.append(item.id)
     mode = target.stat().st_mode
-    if marked and not (mode & stat.S_IWUSR and os.access(target, os.W_OK)):  # replacing it would overrule its owner
+    # replacing it would overrule its owner
+    if marked and not (mode & stat.S_IWUSR and os.access(target, os.W_OK)):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
     if marked:  # whole or not at all, with the file's permissions: a full disk must not cut a plan short
         write_atomically(target, "\n".join(lines).encode("utf-8"), mode=mode)

@@ -137,7 +137,8 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
         deep = too_deep(text)
         if deep is not None:  # the composer is recursive: hundreds of '[' would end in a RecursionError
             report.fail(deep + offset, f"the metadata is nested too deeply (more than {MAX_DEPTH} levels)",
-                        "write the keys and lists described in docs/format.md; none needs more than a few levels")
+                        "write the keys and lists described in docs/format.md; none needs more than a few "
+                        "levels")
             return None
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -153,7 +154,8 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
         return None
     except yaml.reader.ReaderError as error:  # a control character YAML does not allow
         line = text[: error.position].count("\n") + 1 + offset
-        report.fail(line, f"the metadata contains a character YAML does not allow (U+{error.character if isinstance(error.character, int) else ord(error.character):04X})",
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        report.fail(line, f"the metadata contains a character YAML does not allow (U+{code:04X})",
                     "delete it; it is invisible in most editors")
         return None
     if node is None:

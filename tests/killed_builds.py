@@ -22,7 +22,8 @@ from plansite import publish
 STEPS = ["writing", *publish.STEPS]
 """Where a build can be killed: while it writes its staging folder (the build below kills
 itself halfway), and at each step of publish.checkpoint."""
-FILES = [f"page-{n}.html" for n in range(3)] + [f"plans/p{n}/index.html" for n in range(3)] + ["assets/site.css"]
+FILES = ([f"page-{n}.html" for n in range(3)] + [f"plans/p{n}/index.html" for n in range(3)]
+         + ["assets/site.css"])
 
 
 def publish_generation(parent: Path, generation: int, kill_at: str | None = None) -> bool | int:

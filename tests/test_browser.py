@@ -19,7 +19,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def open_pages(browser, built_site: Path, served: str, width: int, **options):
-    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False, **options)
+    context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False,
+                                  **options)
     for path in sorted(built_site.rglob("*.html")):
         page = context.new_page()
         page.goto(served + path.relative_to(built_site).as_posix())
@@ -39,7 +40,8 @@ def test_narrow_tables_stack_and_keep_column_names(browser, served: str) -> None
     context = browser.new_context(viewport={"width": 320, "height": 800}, java_script_enabled=False)
     page = context.new_page()
     page.goto(served + "plans/keelung-tax-2023/index.html")
-    label = page.evaluate("getComputedStyle(document.querySelector('tbody td:not(.ps-action-table__number)'), '::before').content")
+    label = page.evaluate("getComputedStyle(document.querySelector('tbody "
+                          "td:not(.ps-action-table__number)'), '::before').content")
     assert label == '"完成期限" / ""'  # shown, with empty alternative text: the header is read already
     context.close()
 
@@ -50,7 +52,8 @@ CARD_HEAD = """() => [...document.querySelectorAll('.ps-action-table tbody tr')]
   return {number: number && number.textContent.trim(), numberTop: number && box(number).top,
           actionTop: box(action).top, actionLeft: box(action).left, numberRight: number && box(number).right,
           labels: [number, action].filter(Boolean).map(e => getComputedStyle(e, '::before').content),
-          first: [...row.children].every(cell => cell === number || cell === action || box(cell).top >= box(action).bottom - 1)};
+          first: [...row.children].every(cell => cell === number || cell === action
+                                                 || box(cell).top >= box(action).bottom - 1)};
 })"""
 
 
@@ -69,7 +72,8 @@ def test_on_phones_each_action_card_is_headed_by_its_number_and_text(browser, se
         assert card["labels"] and set(card["labels"]) == {"none"}, card
         assert card["first"], card
         if card["number"]:
-            assert abs(card["numberTop"] - card["actionTop"]) < 1 and card["numberRight"] <= card["actionLeft"] + 1, card
+            assert (abs(card["numberTop"] - card["actionTop"]) < 1
+                    and card["numberRight"] <= card["actionLeft"] + 1), card
     context.close()
 
 
@@ -101,7 +105,8 @@ EVERY_KIND = (*KINDS, *("en/" + path for path in KINDS))
 SPLIT_WORDS = """() => {
   // A word (letters and digits, with the . , : ' inside numbers, dates and abbreviations) or a
   // size (183 KB) drawn on more than one line, though it would fit on one line of its block.
-  const WORD = /\\d+(?:\\.\\d+)?\\u00a0[KM]B|[A-Za-z0-9\\u00C0-\\u024F]+(?:[.,:'\u2019~][A-Za-z0-9\\u00C0-\\u024F]+)*/g;
+  const SIZE = /\\d+(?:\\.\\d+)?\\u00a0[KM]B/.source, LATIN = /[A-Za-z0-9\\u00C0-\\u024F]+/.source;
+  const WORD = new RegExp(`${SIZE}|${LATIN}(?:[.,:'\u2019~]${LATIN})*`, 'g');
   const found = [], range = document.createRange();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   // A word wider than the page's content column may break (an address on a phone); the width
@@ -109,7 +114,10 @@ SPLIT_WORDS = """() => {
   const block = e => e.closest('main, header, footer') || document.body;
   // text hidden for sight but kept for screen readers (a 1 px clipped box): the header row of a
   // table shown as cards
-  const clipped = e => { for (; e; e = e.parentElement) if (e.getBoundingClientRect().width <= 1) return true; return false; };
+  const clipped = e => {
+    for (; e; e = e.parentElement) if (e.getBoundingClientRect().width <= 1) return true;
+    return false;
+  };
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (parent.closest('.ps-visually-hidden, script, style')) continue;
@@ -118,7 +126,8 @@ SPLIT_WORDS = """() => {
       range.setEnd(node, match.index + match[0].length);
       const rects = [...range.getClientRects()].filter(r => r.width > 0);
       if (new Set(rects.map(r => Math.round(r.top))).size < 2 || clipped(parent)) continue;
-      const width = rects.reduce((sum, r) => sum + r.width, 0), box = block(parent), style = getComputedStyle(box);
+      const width = rects.reduce((sum, r) => sum + r.width, 0), box = block(parent);
+      const style = getComputedStyle(box);
       if (width < box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)) {
         found.push(`${match[0]} in ${box.tagName.toLowerCase()}.${box.className}`);
       }
@@ -129,7 +138,8 @@ SPLIT_WORDS = """() => {
 
 
 @pytest.mark.parametrize("width", [320, 375, 768, 1280])
-def test_words_never_split_and_captions_stay_as_wide_as_their_tables(browser, served: str, width: int) -> None:
+def test_words_never_split_and_captions_stay_as_wide_as_their_tables(browser, served: str,
+                                                                     width: int) -> None:
     """ "Ye/ar", "20/24", "participatio/n", "105.5.1~105.5/.31", "183/KB": none of these, in any
     column, at any width; long Chinese runs still wrap (no horizontal scrolling, tested above).
     On phones, where tables become cards, a caption stays a line above them, not a column one
@@ -141,7 +151,8 @@ def test_words_never_split_and_captions_stay_as_wide_as_their_tables(browser, se
         split = page.evaluate(SPLIT_WORDS)
         assert split == [], f"{path} at {width}px: {len(split)} words split, e.g. {split[:5]}"
         narrow = page.evaluate("""[...document.querySelectorAll('caption:not(.ps-visually-hidden)')]
-            .map(c => [c.textContent.trim(), c.getBoundingClientRect().width, c.parentElement.getBoundingClientRect().width])
+            .map(c => [c.textContent.trim(), c.getBoundingClientRect().width,
+                       c.parentElement.getBoundingClientRect().width])
             .filter(([text, caption, table]) => caption < 0.9 * table)""")
         assert narrow == [], f"{path} at {width}px: captions narrower than their tables {narrow[:3]}"
     context.close()
@@ -183,14 +194,16 @@ def test_every_page_keeps_to_its_content_security_policy(browser, built_site: Pa
         assert policy and "default-src 'self'" in policy and "unsafe-inline" not in policy, path
         if "?q=" in path:
             page.locator("[data-results][data-done=true]").wait_for(state="attached")
-            assert page.locator("[data-list] li").count() > 0, f"{path}: search found nothing under the policy"
+            assert page.locator("[data-list] li").count() > 0, \
+                f"{path}: search found nothing under the policy"
         assert page.evaluate("window.__violations") == [], path
         page.close()
     context.close()
 
 
 PHONE_HEADER_PAGES = ("index.html", "plans/ntbt-2016/index.html",
-                      "units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html", "glossary/index.html")
+                      "units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html",
+                      "glossary/index.html")
 
 
 @pytest.mark.parametrize("width", [320, 375])
@@ -204,7 +217,8 @@ def test_phone_header_is_one_bar_with_the_language_beside_the_name(browser, serv
         page.goto(served + path)
         height = page.evaluate("document.querySelector('header').getBoundingClientRect().height")
         assert height <= 120, f"{path} at {width}px: header {height:.0f}px tall"
-        name, switch = (page.locator(selector).bounding_box() for selector in (".ps-header__name", ".ps-header__language"))
+        name, switch = (page.locator(selector).bounding_box()
+                        for selector in (".ps-header__name", ".ps-header__language"))
         assert switch["y"] < name["y"] + name["height"] and name["y"] < switch["y"] + switch["height"], \
             f"{path} at {width}px: the language switch is not beside the site's name"
         button = page.locator("[data-menu-button]")
@@ -229,14 +243,17 @@ def test_phone_header_shows_high_contrast_without_opening_the_menu(browser, serv
     its words, and switching it leaves the menu closed and working."""
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
-    for path, name in (("plans/ntbt-2016/index.html", "高對比"), ("en/plans/ntbt-2016/index.html", "High contrast")):
+    for path, name in (("plans/ntbt-2016/index.html", "高對比"),
+                       ("en/plans/ntbt-2016/index.html", "High contrast")):
         page.goto(served + path)
         assert page.locator("[data-contrast]").count() == 1, path
         button = page.get_by_role("button", name=name, exact=True)
-        assert button.is_visible() and button.get_attribute("data-contrast") is not None, f"{path} at {width}px"
+        assert button.is_visible() and button.get_attribute("data-contrast") is not None, \
+            f"{path} at {width}px"
         box, bar = button.bounding_box(), page.locator(".ps-header__bar").bounding_box()
         assert box["width"] >= 24 and box["height"] >= 24, f"{path} at {width}px: {box}"
-        assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"], f"{path}: not in the bar"
+        assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"], \
+            f"{path}: not in the bar"
         button.click()
         assert button.get_attribute("aria-pressed") == "true"
         # the first switch loads the style sheet: wait for it (at most 5 s)
@@ -244,7 +261,8 @@ def test_phone_header_shows_high_contrast_without_opening_the_menu(browser, serv
         assert not page.locator(".ps-nav").is_visible(), f"{path}: switching contrast opened the menu"
         lines = page.evaluate("""(() => { const n = document.querySelector('.ps-header__name');
             return n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight); })()""")
-        assert round(lines) <= 3, f"{path} at {width}px in high contrast: the site's name takes {lines:.0f} lines"
+        assert round(lines) <= 3, \
+            f"{path} at {width}px in high contrast: the site's name takes {lines:.0f} lines"
         menu = page.locator("[data-menu-button]")
         menu.click()
         assert page.locator(".ps-nav").is_visible() and menu.get_attribute("aria-expanded") == "true", path

@@ -74,14 +74,16 @@ def test_check_command_writes_reports_and_exits_by_result(built: Path, tmp_path:
     site = tmp_path / "site"
     shutil.copytree(DEFECTS, site)
     result = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(built), "check",
-                             "--no-build", "--output", str(site)], capture_output=True, text=True, timeout=600,
+                             "--no-build", "--output", str(site)], capture_output=True, text=True,
+                            timeout=600,
                             check=False)
     assert result.returncode == 1
     assert "  links   2 problems" in result.stdout
     assert "index.html: [taiwan ME1320200C] a download is not in an open format: plan.docx" in result.stdout
     data = json.loads((built / "reports" / "check.json").read_text(encoding="utf-8"))
     assert data["passed"] is False and data["counts"]["lint"] == 2 and len(data["taiwan_codes"]) == 28
-    assert "<h1>Accessibility check: failed</h1>" in (built / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Accessibility check: failed</h1>" in (built / "reports" / "index.html").read_text(
+        encoding="utf-8")
 
 
 def marked_processes(mark: str) -> list[str]:
@@ -108,7 +110,8 @@ def test_a_killed_check_leaves_no_browser_running(built: Path, tmp_path: Path) -
                              stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not any(name.startswith("chrom") for name in marked_processes(mark)):
-        assert check.poll() is None and time.monotonic() < deadline, "the check ended before its browser started"
+        assert check.poll() is None and time.monotonic() < deadline, \
+            "the check ended before its browser started"
         time.sleep(0.1)
     check.send_signal(signal.SIGKILL)
     check.wait()

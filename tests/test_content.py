@@ -23,10 +23,14 @@ def test_broken_plan_reports_exact_messages(path: Path) -> None:
     assert "\n".join(str(p) for p in problems) + "\n" == expected
 
 
-def test_every_broken_fixture_has_expected_messages() -> None:
+def test_every_broken_fixture_has_expected_messages_and_every_expectation_a_fixture() -> None:
+    """An ``.expected`` without its ``.md`` would never run: the parametrised test loops over the plans."""
     assert len(BROKEN) >= 25
     for path in BROKEN:
         assert path.with_name(path.name.removesuffix(".md") + ".expected").exists(), path.name
+    orphans = [p.name for p in (FIXTURES / "errors").glob("*.expected")
+               if not p.with_name(p.name.removesuffix(".expected") + ".md").exists()]
+    assert orphans == [], "messages that no fixture produces: write its .md or remove the .expected"
 
 
 def read(tmp_path: Path, text: str, name: str = "sample-plan.zh-Hant.md") -> m.Plan:
@@ -88,8 +92,10 @@ def test_action_tree_with_three_levels_fields_and_notes(tmp_path: Path) -> None:
     assert [g.id for g in groups] == ["main-1", "main-1-1", "main-1-1-1"]
     assert first.id == "main-1-1-1-a1" and first.number == "1."
     # a line break between two Chinese characters adds no space
-    assert first.body == (m.Paragraph((m.Text("賡續加強全功能櫃台單一窗口全程化服務。"),), first.body[0].loc),)
-    assert first.deadline == m.Deadline("105. 5. 1~ 105. 5. 31", "range", *_days("2016-05-01", "2016-05-31"), None)
+    assert first.body == (m.Paragraph((m.Text("賡續加強全功能櫃台單一窗口全程化服務。"),),
+                                      first.body[0].loc),)
+    assert first.deadline == m.Deadline("105. 5. 1~ 105. 5. 31", "range", *_days("2016-05-01", "2016-05-31"),
+                                        None)
     assert first.units == ("服務科", "稅務資訊科", "分局")
     assert first.fields == (m.Field("備註", "〔編註：原文此欄缺漏〕"),)
     # fields after a nested list are found even though Markdown folds them into its last item
@@ -145,7 +151,8 @@ def test_numbered_lists_keep_printed_numbers(tmp_path: Path) -> None:
 
 
 def test_raw_html_is_kept_as_text(tmp_path: Path) -> None:
-    plan = read(tmp_path, FRONT.split("tables:")[0] + "---\n\n# 壹、依據\n\n<script>alert(1)</script> 與 <b>粗體</b>\n")
+    plan = read(tmp_path, FRONT.split("tables:")[0] + "---\n\n# 壹、依據\n\n<script>alert(1)</script> 與 "
+                                                      "<b>粗體</b>\n")
     (paragraph,) = plan.sections[0].blocks
     assert m.plain_text(paragraph.inlines) == "<script>alert(1)</script> 與 <b>粗體</b>"
 
@@ -158,7 +165,8 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
 
 def test_units_split_on_separators_but_keep_spaces_and_notes() -> None:
     assert split_units("服務科、行政科/ 稽核科") == ("服務科", "行政科", "稽核科")
-    assert split_units("Taxpayer Service Section、〔編註：缺、漏〕") == ("Taxpayer Service Section", "〔編註：缺、漏〕")
+    assert split_units("Taxpayer Service Section、〔編註：缺、漏〕") == ("Taxpayer Service Section",
+                                                                "〔編註：缺、漏〕")
 
 
 def test_problems_are_collected_not_raised(tmp_path: Path) -> None:
@@ -175,7 +183,8 @@ def _days(*texts: str):
 
 
 def test_roman_numerals_are_numbers(tmp_path: Path) -> None:
-    plan = read(tmp_path, FRONT.split("tables:")[0] + "---\n\n# I. Basis\n\nText.\n\n# II. Goals\n\n- A. First\n- B. Second\n")
+    plan = read(tmp_path, FRONT.split("tables:")[0] + "---\n\n# I. Basis\n\nText.\n\n# II. Goals\n\n- A. "
+                                                      "First\n- B. Second\n")
     assert [(s.number, m.plain_text(s.title)) for s in plan.sections] == [("I.", "Basis"), ("II.", "Goals")]
     assert [i.number for i in plan.sections[1].blocks[0].items] == ["A.", "B."]
 
@@ -190,7 +199,8 @@ def test_last_changed_comes_from_one_reading_of_git_history(tmp_path: Path) -> N
         (tmp_path / "content" / name).write_text(day, encoding="utf-8")
         subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", day],
-                       cwd=tmp_path, check=True, env={"GIT_COMMITTER_DATE": f"{day}T12:00:00+00:00", "PATH": "/usr/bin:/bin"})
+                       cwd=tmp_path, check=True,
+                       env={"GIT_COMMITTER_DATE": f"{day}T12:00:00+00:00", "PATH": "/usr/bin:/bin"})
 
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     (tmp_path / "content").mkdir()

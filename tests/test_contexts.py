@@ -150,7 +150,8 @@ def hostile(tmp_path_factory) -> Path:
         po = project / "locales" / locale / "LC_MESSAGES" / "messages.po"
         text = po.read_text(encoding="utf-8")
         assert f'msgid "Search"\nmsgstr "{word}"' in text
-        po.write_text(text.replace(f'msgid "Search"\nmsgstr "{word}"', f'msgid "Search"\nmsgstr "{word} \\"<b>\\" & \'"'),
+        po.write_text(text.replace(f'msgid "Search"\nmsgstr "{word}"',
+                                   f'msgid "Search"\nmsgstr "{word} \\"<b>\\" & \'"'),
                       encoding="utf-8")
     build(project, project / "site")
     return project / "site"
@@ -200,7 +201,8 @@ def test_every_page_reads_whole_in_chromium(hostile: Path, browser) -> None:
     pages = sorted(p.relative_to(hostile).as_posix() for p in hostile.rglob("*.html")
                    if "pagefind" not in p.parts)
     assert len(pages) > 25
-    plans = {tag: json.loads((hostile / "data" / "plans" / f"hostile-2024.{tag}.json").read_text(encoding="utf-8"))
+    plans = {tag: json.loads((hostile / "data" / "plans" / f"hostile-2024.{tag}.json").read_text(
+        encoding="utf-8"))
              for tag in ("zh-Hant", "en")}
     context = browser.new_context()
     page = context.new_page()
@@ -225,7 +227,8 @@ def test_every_page_reads_whole_in_chromium(hostile: Path, browser) -> None:
             gettext = catalog(project, "en" if english else "zh-Hant-TW").gettext
             assert seen["links"] == [[gettext(label)] * 2 for _, label in SITE_PAGES], path
             for source, kind in seen["scripts"]:
-                assert kind == "application/ld+json" or source.endswith(("assets/reader.js", "assets/search.js")), path
+                assert kind == "application/ld+json" or source.endswith(("assets/reader.js",
+                                                                         "assets/search.js")), path
             plan = plans["en" if english else "zh-Hant"]
             if path.endswith("plans/hostile-2024/index.html"):
                 for action in plan["actions"]:
@@ -249,7 +252,8 @@ def test_every_page_reads_whole_in_chromium(hostile: Path, browser) -> None:
 
 def test_feeds_sitemap_robots_and_json_carry_the_text_exactly(hostile: Path) -> None:
     for prefix, title, site_name, agency, publisher in (("", TITLE, SITE_NAME, AGENCY, PUBLISHER),
-                                                        ("en/", TITLE_EN, SITE_NAME_EN, AGENCY_EN, PUBLISHER_EN)):
+                                                        ("en/", TITLE_EN, SITE_NAME_EN, AGENCY_EN,
+                                                         PUBLISHER_EN)):
         feed = etree.fromstring((hostile / prefix / "feed.xml").read_bytes(), etree.XMLParser(recover=False))
         atom = {"a": "http://www.w3.org/2005/Atom"}
         assert feed.findtext("a:title", namespaces=atom) == site_name
@@ -322,12 +326,15 @@ def calc_cells(ods: Path) -> list[list[dict]]:
     return rows
 
 
-def test_libreoffice_calc_runs_no_formula_and_reads_numbers_dates_and_chinese(hostile: Path, tmp_path: Path) -> None:
+def test_libreoffice_calc_runs_no_formula_and_reads_numbers_dates_and_chinese(hostile: Path,
+                                                                              tmp_path: Path) -> None:
     if not Path("/usr/lib/libreoffice/program/libsclo.so").exists():
-        pytest.fail("LibreOffice Calc is missing: run ./setup, or: sudo apt-get install -y libreoffice-calc-nogui")
+        pytest.fail("LibreOffice Calc is missing: run ./setup, or: sudo apt-get install -y "
+                    "libreoffice-calc-nogui")
     source = hostile / "data" / "plans" / "hostile-2024.zh-Hant.csv"
     subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    f"--infilter={CALC_IMPORT}", "--convert-to", "ods", "--outdir", str(tmp_path), str(source)],
+                    f"--infilter={CALC_IMPORT}", "--convert-to", "ods", "--outdir", str(tmp_path),
+                    str(source)],
                    check=True, capture_output=True, timeout=300, env=os.environ | {"HOME": str(tmp_path)})
     rows = calc_cells(tmp_path / "hostile-2024.zh-Hant.ods")
     written = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8-sig"), newline="")))
@@ -373,13 +380,16 @@ def test_a_cell_is_text_a_number_or_marked(text: str, cell: str) -> None:
                               "https://plans.example.org/#top", 'https://plans.example.org/"><script>',
                               "https://user@plans.example.org/", "ftp://plans.example.org/", "https:///plans/")),
 ])
-def test_base_url_is_an_address_every_output_can_carry(tmp_path: Path, written: str, used: str | None) -> None:
+def test_base_url_is_an_address_every_output_can_carry(tmp_path: Path, written: str,
+                                                       used: str | None) -> None:
     """Every page's address, the sitemap, robots.txt and the feeds are base_url plus a path."""
     from plansite.config import load_config
     from plansite.errors import ContentError
 
-    (tmp_path / "site.yml").write_text(SITE_YML.replace("https://plans.example.org/", written.replace("'", "''"))
-                                       .replace("base_url: ", "base_url: '", 1).replace("\nsite_name", "'\nsite_name", 1),
+    quoted = written.replace("'", "''")
+    (tmp_path / "site.yml").write_text(SITE_YML.replace("https://plans.example.org/", quoted)
+                                       .replace("base_url: ", "base_url: '", 1)
+                                       .replace("\nsite_name", "'\nsite_name", 1),
                                        encoding="utf-8")
     if used:
         assert load_config(tmp_path).base_url == used
@@ -387,8 +397,8 @@ def test_base_url_is_an_address_every_output_can_carry(tmp_path: Path, written: 
         with pytest.raises(ContentError) as error:
             load_config(tmp_path)
         assert [str(p) for p in error.value.problems] == [(
-            f"site.yml:1: 'base_url' must be the web address of the site's folder, not '{written}' — write the "
-            "site's public address, e.g. https://www.example.gov.tw/plans/ (no spaces, no ? or #)")]
+            f"site.yml:1: 'base_url' must be the web address of the site's folder, not '{written}' — write "
+            "the site's public address, e.g. https://www.example.gov.tw/plans/ (no spaces, no ? or #)")]
 
 
 @pytest.mark.parametrize("image", ["../secret.png", "/etc/passwd", "badge.html", "badge.svg"])
@@ -412,7 +422,8 @@ def test_the_badge_is_an_image_from_inside_the_project(tmp_path: Path, image: st
         load_config(project)
     problems = [str(p) for p in error.value.problems]
     assert len(problems) == 1, problems
-    assert problems[0].startswith(f"site.yml:{SITE_YML.count(chr(10)) + 3}: the badge image '{image}' is "), problems
+    assert problems[0].startswith(f"site.yml:{SITE_YML.count(chr(10)) + 3}: the badge image '{image}' "
+                                  "is "), problems
 
 
 MAIL_HINT = "must be an e-mail address, not '{}' — write it as name@example.gov.tw"
@@ -434,4 +445,5 @@ def test_addresses_in_site_yml_are_addresses(tmp_path: Path, setting: str, writt
     (tmp_path / "site.yml").write_text(text, encoding="utf-8")
     with pytest.raises(ContentError) as error:
         load_config(tmp_path)
-    assert [str(p) for p in error.value.problems] == [f"site.yml:13: 'publisher.{setting}' " + hint.format(written)]
+    assert [str(p) for p in error.value.problems] == ["site.yml:13: "
+                                                      f"'publisher.{setting}' " + hint.format(written)]

@@ -32,7 +32,8 @@ def test_the_schema_is_valid_and_every_plan_json_follows_it(data: Path) -> None:
 
 
 def test_the_schema_rejects_what_is_wrong(data: Path) -> None:
-    validator = jsonschema.Draft202012Validator(json.loads((data / "plan.schema.json").read_text(encoding="utf-8")))
+    validator = jsonschema.Draft202012Validator(json.loads((data / "plan.schema.json").read_text(
+        encoding="utf-8")))
     plan = json.loads((data / "plans" / "keelung-tax-2023.zh-Hant.json").read_text(encoding="utf-8"))
     for damage in (lambda p: p["actions"][0]["deadline"].update(kind="soon"),
                    lambda p: p.update(year="112"),
@@ -66,9 +67,10 @@ def test_every_csv_reads_as_a_spreadsheet_would(data: Path) -> None:
         assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM"
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
         english = ".en." in path.name
-        assert rows[0] == (["plan", "id", "number", "groups", "text", "deadline", "deadline start", "deadline end",
-                            "units"] if english else ["計畫", "編號", "項次", "分組", "內容", "完成期限", "期限起",
-                                                      "期限迄", "單位"])
+        assert rows[0] == (["plan", "id", "number", "groups", "text", "deadline", "deadline start",
+                            "deadline end", "units"] if english
+                           else ["計畫", "編號", "項次", "分組", "內容", "完成期限", "期限起", "期限迄",
+                                 "單位"])
         detail = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         assert [row[1] for row in rows[1:]] == [a["id"] for a in detail["actions"]]
         for row, action in zip(rows[1:], detail["actions"], strict=True):
@@ -81,7 +83,8 @@ def test_the_data_page_lists_every_dataset_in_both_languages(data: Path) -> None
     for prefix in ("", "en/"):
         page = html.fromstring((site / prefix / "data" / "index.html").read_bytes())
         linked = {a.get("href").split("data/", 1)[-1] for a in page.iter("a") if "data/" in a.get("href", "")}
-        expected = {"plans.json", "plan.schema.json"} | {f"plans/{p.name}" for p in (data / "plans").iterdir()}
+        expected = {"plans.json", "plan.schema.json"} | {f"plans/{p.name}"
+                                                         for p in (data / "plans").iterdir()}
         assert expected <= linked
         assert any("open-data/index.html" in a.get("href", "") for a in page.iter("a"))  # the licence
         assert len(page.findall(".//table")) == 2

@@ -119,7 +119,8 @@ def test_odt_has_outline_headings_header_rows_languages_and_metadata(built) -> N
             "en-US" if plan.lang == "en" else "zh-TW")
         assert meta.findtext(".//{http://purl.org/dc/elements/1.1/}creator") == (
             plan.agency.en if plan.lang == "en" else plan.agency.zh)
-        fields = {e.get(f"{{{ODF}meta:1.0}}name"): e.text for e in meta.iter(f"{{{ODF}meta:1.0}}user-defined")}
+        fields = {e.get(f"{{{ODF}meta:1.0}}name"): e.text
+                  for e in meta.iter(f"{{{ODF}meta:1.0}}user-defined")}
         assert fields["Category.Service"] == plan.classification.service and fields["Plan"] == plan.id
         assert len(list(meta.iter(f"{{{ODF}meta:1.0}}keyword"))) == 3
 
@@ -127,13 +128,15 @@ def test_odt_has_outline_headings_header_rows_languages_and_metadata(built) -> N
 def test_libreoffice_opens_every_odt_with_every_heading_and_action(built, tmp_path: Path) -> None:
     site, plans = built
     if not Path("/usr/bin/soffice").exists():
-        pytest.fail("LibreOffice is missing: run ./setup, or: sudo apt-get install -y libreoffice-writer-nogui")
+        pytest.fail("LibreOffice is missing: run ./setup, or: sudo apt-get install -y "
+                    "libreoffice-writer-nogui")
     files = [str(document(site, plan, "odt")) for plan in plans]
     subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
                     "--convert-to", "txt:Text (encoded):UTF8", "--outdir", str(tmp_path), *files],
                    check=True, capture_output=True, timeout=600, env=os.environ | {"HOME": str(tmp_path)})
     for plan in plans:
-        text = squeeze((tmp_path / document(site, plan, "odt").with_suffix(".txt").name).read_text("utf-8-sig"))
+        text = squeeze((tmp_path / document(site, plan, "odt").with_suffix(".txt").name)
+                       .read_text("utf-8-sig"))
         for expected in headings(plan) + action_texts(plan):
             assert squeeze(expected) in text, f"{plan.id} {plan.lang}: {expected[:40]}"
 
@@ -150,9 +153,10 @@ def style_size(styles, name: str) -> float:
 
 def test_odt_looks_like_the_agency_s_own_document(built) -> None:
     """Chinese text in a heading is as large as its Western text (ODF sizes each script
-    apart); Chinese in the CJK font, English text in a Western one; the title as running header and page numbers on every page; rows never split, the
-    header row repeated; each table with the web page's caption and a name saying what it
-    holds; group labels and the QR code (with its alternative text) as on the web page."""
+    apart); Chinese in the CJK font, English text in a Western one; the title as running
+    header and page numbers on every page; rows never split, the header row repeated; each
+    table with the web page's caption and a name saying what it holds; group labels and the
+    QR code (with its alternative text) as on the web page."""
     site, plans = built
     for plan in plans:
         path = document(site, plan, "odt")
@@ -164,7 +168,8 @@ def test_odt_looks_like_the_agency_s_own_document(built) -> None:
                                        (f"{FO}font-weight", f"{STYLE}font-weight-asian")):
                     if properties.get(western):
                         assert properties.get(asian) == properties.get(western), (plan.id, western)
-                if font := properties.get(f"{STYLE}font-name"):  # Chinese in the CJK font, English in a Western one
+                # Chinese in the CJK font, English in a Western one
+                if font := properties.get(f"{STYLE}font-name"):
                     assert properties.get(f"{STYLE}font-name-asian") == CJK_FONT, plan.id
                     assert font in faces and (plan.lang != "en" or "CJK" not in font), (plan.id, font)
                 if properties.getparent().tag != f"{STYLE}default-style":
@@ -177,7 +182,8 @@ def test_odt_looks_like_the_agency_s_own_document(built) -> None:
         master = styles.find(f".//{STYLE}master-page")
         assert "".join(master.find(f"{STYLE}header").itertext()) == plan.title
         footer = master.find(f"{STYLE}footer")
-        assert footer.find(f".//{TEXT}page-number") is not None and footer.find(f".//{TEXT}page-count") is not None
+        assert footer.find(f".//{TEXT}page-number") is not None
+        assert footer.find(f".//{TEXT}page-count") is not None
         rows = content.findall(f".//{{{ODF}table:1.0}}table-row")
         row_style = content.find(f".//{STYLE}style[@{STYLE}name='Table_20_Row']/{STYLE}table-row-properties")
         assert all(r.get(f"{{{ODF}table:1.0}}style-name") == "Table_20_Row" for r in rows)
@@ -216,7 +222,8 @@ def odt_as_pdf(built, tmp_path_factory):
     subprocess.run(["soffice", f"-env:UserInstallation=file://{folder}/profile", "--headless",
                     "--convert-to", "pdf", "--outdir", str(folder), *files],
                    check=True, capture_output=True, timeout=600, env=os.environ | {"HOME": str(folder)})
-    return {(plan.id, plan.lang): folder / document(site, plan, "odt").with_suffix(".pdf").name for plan in plans}
+    return {(plan.id, plan.lang): folder / document(site, plan, "odt").with_suffix(".pdf").name
+            for plan in plans}
 
 
 def test_libreoffice_lays_out_every_odt_with_larger_headings_and_page_numbers(built, odt_as_pdf) -> None:
@@ -230,7 +237,8 @@ def test_libreoffice_lays_out_every_odt_with_larger_headings_and_page_numbers(bu
         if plan.lang == "en":
             fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
             assert re.search(r"^\S+\+(?!NotoSans\w*CJK)", fonts, re.MULTILINE), (plan.id, fonts)
-        xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+        xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"],
+                               capture_output=True,
                                check=True, timeout=120).stdout
         pages = list(etree.fromstring(xhtml).iter(f"{ns}page"))
         lines = [[(squeeze(" ".join(w.text or "" for w in line.iter(f"{ns}word"))),
@@ -278,7 +286,8 @@ def test_pdf_is_tagged_pdf_ua_1(built) -> None:
                     item = stack.pop(0)
                     outline.append(item.title)
                     stack[0:0] = list(item.children)
-            assert [squeeze(t) for t in outline] == [squeeze(plan.title)] + [squeeze(h) for h in headings(plan)]
+            assert [squeeze(t) for t in outline] == [squeeze(plan.title)] + [squeeze(h)
+                                                                             for h in headings(plan)]
 
 
 def test_pdf_fonts_are_embedded_with_unicode_maps(built) -> None:
@@ -316,11 +325,13 @@ def test_pdf_text_holds_every_heading_action_and_paragraph_unbroken(built) -> No
     that runs on to the next page: they are artifacts that extraction skips."""
     site, plans = built
     for plan in plans:
-        text = squeeze(subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(document(site, plan, "pdf")), "-"],
+        text = squeeze(subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(document(site, plan, "pdf")),
+                                       "-"],
                                       capture_output=True, text=True, check=True).stdout)
         for expected in headings(plan) + action_texts(plan) + paragraphs(plan):
             assert squeeze(expected) in text, f"{plan.id} {plan.lang}: {expected[:40]}"
-        assert squeeze(plan.title) not in text.replace(squeeze(plan.title), "", 1), "the running title is text"
+        assert squeeze(plan.title) not in text.replace(squeeze(plan.title), "", 1), \
+            "the running title is text"
 
 
 def pdf_audit(path: Path):
@@ -355,8 +366,10 @@ def test_pdf_structure_follows_the_parent_tree_and_matches_the_web_page(built) -
         page = html.fromstring((site / ("en" if plan.lang == "en" else "") / "plans" / plan.id / "index.html"
                                 ).read_bytes())
         body = page.find_class("ps-plan__body")[0]
-        web_headings = [(int(h.tag[1]), squeeze("".join(h.itertext()))) for h in body.iter("h2", "h3", "h4", "h5", "h6")]
-        assert [(level, squeeze(text)) for level, text in found.headings] == [(1, squeeze(plan.title))] + web_headings
+        web_headings = [(int(h.tag[1]), squeeze("".join(h.itertext())))
+                        for h in body.iter("h2", "h3", "h4", "h5", "h6")]
+        assert [(level, squeeze(text))
+                for level, text in found.headings] == [(1, squeeze(plan.title))] + web_headings
         tables = body.findall(".//table")
         assert [squeeze(t["caption"]) for t in found.tables] == [
             squeeze("".join(t.find("caption").itertext())) for t in tables], (plan.id, plan.lang)
@@ -397,7 +410,8 @@ def test_pdf_passes_page_validation_pdf_ua_1(built) -> None:
     site, plans = built
     for plan in plans:
         report = validate_pdf(str(document(site, plan, "pdf")), profile="ua1")
-        assert report.is_compliant, (plan.id, plan.lang, [(f.rule_id, f.message) for f in report.failures][:5])
+        assert report.is_compliant, (plan.id, plan.lang,
+                                     [(f.rule_id, f.message) for f in report.failures][:5])
 
 
 def vertical_rules(page: pikepdf.Page) -> list[tuple[float, float, float]]:
@@ -494,12 +508,14 @@ def page_lines(path: Path, title: str, kept: list[str]) -> list[tuple[list[Line]
     part of a heading, group label or caption is kept with what follows it."""
     with pikepdf.open(path) as pdf:
         drawn = [drawn_lines(page) for page in pdf.pages]
-    xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+    xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(path), "-"],
+                           capture_output=True,
                            check=True, timeout=120).stdout
     ns = "{http://www.w3.org/1999/xhtml}"
     pages = []
     for page, lines_drawn in zip(etree.fromstring(xhtml).iter(f"{ns}page"), drawn, strict=True):
-        rules = sorted({round(y0) for x0, y0, x1, y1 in lines_drawn if abs(y0 - y1) < 0.01 and abs(x1 - x0) > 20})
+        rules = sorted({round(y0) for x0, y0, x1, y1 in lines_drawn if abs(y0 - y1) < 0.01
+                        and abs(x1 - x0) > 20})
         columns = [(min(y0, y1), max(y0, y1)) for x0, y0, x1, y1 in lines_drawn if abs(x0 - x1) < 0.01]
         lines = []
         for line in page.iter(f"{ns}line"):
@@ -550,7 +566,8 @@ def pages_with_room_to_spare(path: Path, title: str, kept: list[str]) -> list[st
         room = bottom - max([line[1] for line in lines] + rules, default=0)  # a blank page: all room
         needed = first_unbreakable(*following)
         if room > needed + SLACK:
-            found.append(f"page {number} leaves {room:.0f} pt empty, page {number + 1} begins with {needed:.0f} pt")
+            found.append(f"page {number} leaves {room:.0f} pt empty, page {number + 1} begins with "
+                         f"{needed:.0f} pt")
     return found
 
 
@@ -574,7 +591,8 @@ def test_pdfua_checker_finds_no_problems(built) -> None:
     site, plans = built
     for plan in plans:
         result = subprocess.run([str(Path(sys.executable).parent / "pdfua"), "check", "--format", "json",
-                                 str(document(site, plan, "pdf"))], capture_output=True, text=True, timeout=600,
+                                 str(document(site, plan, "pdf"))], capture_output=True, text=True,
+                                timeout=600,
                                 check=False)
         report = json.loads(result.stdout)
         assert report["findings"] == [], (plan.id, plan.lang, report["findings"][:3])
@@ -613,7 +631,8 @@ def test_a_note_many_rows_share_is_said_once_and_their_cells_say_not_stated(buil
         assert len(notes) == 3
         english = plan.lang == "en"
         rows = {text: sum(1 for _, a in plan.actions()
-                          if text in (*a.units, *(f.value for f in a.fields), a.deadline.text if a.deadline else ""))
+                          if text in (*a.units, *(f.value for f in a.fields), a.deadline.text if a.deadline
+                                      else ""))
                 for text in notes}
         pdf = document(site, plan, "pdf")
         pdf_text = squeeze(subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"],
@@ -621,7 +640,8 @@ def test_a_note_many_rows_share_is_said_once_and_their_cells_say_not_stated(buil
         content = odt_xml(document(site, plan, "odt"), "content.xml")
         odt_text = squeeze("".join(content.itertext()))
         cells = Counter(squeeze("".join(p.itertext())) for p in content.iter(f"{{{ODF}table:1.0}}table-cell"))
-        links = Counter(a.get("{http://www.w3.org/1999/xlink}href") for a in content.iter(f"{{{ODF}text:1.0}}a"))
+        links = Counter(a.get("{http://www.w3.org/1999/xlink}href")
+                        for a in content.iter(f"{{{ODF}text:1.0}}a"))
         bookmarks = {b.get(f"{{{ODF}text:1.0}}name") for b in content.iter(f"{{{ODF}text:1.0}}bookmark")}
         with pikepdf.open(pdf) as opened:
             described = {}
@@ -635,7 +655,8 @@ def test_a_note_many_rows_share_is_said_once_and_their_cells_say_not_stated(buil
             where = (plan.lang, number)
             assert pdf_text.count(squeeze(text)) == 1 and squeeze(said) in pdf_text, where
             assert pdf_text.count(squeeze(short)) == rows[text], where
-            assert described[f"note-{number}"] == {f"(note {number})" if english else f"（註{number}）"}, where
+            assert described[f"note-{number}"] == {f"(note {number})" if english
+                                                   else f"（註{number}）"}, where
             assert odt_text.count(squeeze(text)) == 1 and squeeze(said) in odt_text, where
             assert cells[squeeze(short)] == rows[text] == links[f"#note-{number}"], where
             assert f"note-{number}" in bookmarks, where
@@ -670,11 +691,13 @@ def test_first_pages_render(built, tmp_path: Path) -> None:
     subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(document(site, plan, "pdf")),
                     str(tmp_path / "pdf")], check=True, timeout=120)
     # LibreOffice without a GUI exports no PNG: it lays the ODT out as PDF, poppler draws page 1
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to",
                     "pdf", "--outdir", str(tmp_path), str(document(site, plan, "odt"))], check=True,
                    capture_output=True, timeout=300, env=os.environ | {"HOME": str(tmp_path)})
     subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png",
-                    str(tmp_path / "hsinchu-tax-2018.zh-Hant.pdf"), str(tmp_path / "odt")], check=True, timeout=120)
+                    str(tmp_path / "hsinchu-tax-2018.zh-Hant.pdf"), str(tmp_path / "odt")], check=True,
+                   timeout=120)
     for png in (tmp_path / "pdf-01.png", tmp_path / "odt-01.png"):
         image = Image.open(png).convert("L")
         assert image.width > 300 and ImageStat.Stat(image).stddev[0] > 20, png  # ink on the page
@@ -684,15 +707,18 @@ def test_download_links_name_format_language_and_size(built) -> None:
     site, _ = built
     page = html.fromstring((site / "plans" / "mof-2017" / "index.html").read_bytes())
     links = [a for a in page.iter("a") if "/downloads/" in a.get("href", "")]
-    assert [a.get("href").rsplit("/", 1)[1] for a in links] == ["mof-2017.zh-Hant.odt", "mof-2017.zh-Hant.pdf"]
+    assert [a.get("href").rsplit("/", 1)[1] for a in links] == ["mof-2017.zh-Hant.odt",
+                                                                "mof-2017.zh-Hant.pdf"]
     size = (site / "downloads" / "mof-2017.zh-Hant.odt").stat().st_size
-    assert links[0].text == f"下載 ODF 文件（中文，可編輯，{round(size / 1024)}\u00a0KB）" == links[0].get("title")
+    assert links[0].text == f"下載 ODF 文件（中文，可編輯，{round(size / 1024)}\u00a0KB）" \
+        == links[0].get("title")
     pages = len(pikepdf.open(site / "downloads" / "mof-2017.zh-Hant.pdf").pages)
     size = (site / "downloads" / "mof-2017.zh-Hant.pdf").stat().st_size
     assert links[1].text == f"下載 PDF 文件（中文，{pages}\u00a0頁，{round(size / 1024)}\u00a0KB）"
     english = html.fromstring((site / "en" / "plans" / "mof-2017" / "index.html").read_bytes())
     texts = [a.text for a in english.iter("a") if "/downloads/" in a.get("href", "")]
-    assert [text.split(" (")[0] for text in texts] == ["Download the ODF document", "Download the PDF document"]
+    assert [text.split(" (")[0] for text in texts] == ["Download the ODF document",
+                                                       "Download the PDF document"]
     pages = len(pikepdf.open(site / "downloads" / "mof-2017.en.pdf").pages)
     assert re.fullmatch(rf"Download the PDF document \(English, {pages}\u00a0pages, \d+\u00a0KB\)", texts[1])
 
@@ -707,7 +733,8 @@ def span_languages(path: Path) -> list[tuple[str, str]]:
             if "/Lang" in element:
                 kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
                 found.append((str(element.Lang),
-                              "".join(texts.get((element.Pg.objgen, k), "") for k in kids if isinstance(k, int))))
+                              "".join(texts.get((element.Pg.objgen, k), "") for k in kids
+                                      if isinstance(k, int))))
         return found
 
 

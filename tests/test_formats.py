@@ -53,7 +53,8 @@ def test_a_format_added_by_one_registry_entry_is_made_linked_listed_and_cached(t
     build(project, site)
 
     catalogue = json.loads((site / "data" / "plans.json").read_text(encoding="utf-8"))
-    for lang, tag, prefix, language in (("zh-Hant-TW", "zh-Hant", "", "中文"), ("en", "en", "en/", "English")):
+    languages = (("zh-Hant-TW", "zh-Hant", "", "中文"), ("en", "en", "en/", "English"))
+    for lang, tag, prefix, language in languages:
         data = (site / "downloads" / f"mof-2017.{tag}.epub").read_bytes()
         assert data == render("mof-2017", lang)
         links = download_links(site / prefix / "plans" / "mof-2017" / "index.html")

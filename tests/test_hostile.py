@@ -41,7 +41,8 @@ from plansite.publish import digest_project
 from .conftest import PROJECT, copy_project
 
 HOSTILE = Path(__file__).parent / "hostile"
-SETTINGS = {"site.yml": "site.yml", "glossary.yml": "content/glossary.yml", "frameworks.yml": "content/frameworks.yml"}
+SETTINGS = {"site.yml": "site.yml", "glossary.yml": "content/glossary.yml",
+            "frameworks.yml": "content/frameworks.yml"}
 """A settings case's file name ending → the file it replaces."""
 CASES = sorted({p.name.split(".")[0] for p in [*HOSTILE.glob("*.md"), *HOSTILE.glob("*.yml")]})
 OUR_SCRIPTS = ("assets/reader.js", "assets/search.js")
@@ -53,7 +54,8 @@ def project_with(tmp_path: Path, files: dict[str, bytes], plans: list[str] | Non
     project = copy_project(tmp_path / "project", plans=plans or [])
     for name, data in files.items():
         kind = name.split(".", 1)[1]
-        (project / SETTINGS[kind] if kind in SETTINGS else project / "content" / "plans" / name).write_bytes(data)
+        (project / SETTINGS[kind] if kind in SETTINGS
+         else project / "content" / "plans" / name).write_bytes(data)
     return project
 
 
@@ -78,11 +80,13 @@ def assert_harmless(site: Path) -> None:
             continue
         where = path.relative_to(site).as_posix()
         parser = html.HTMLParser if path.suffix == ".html" else etree.XMLParser
-        root = etree.fromstring(path.read_bytes(), parser(recover=False) if path.suffix == ".xml" else parser())
+        root = etree.fromstring(path.read_bytes(), parser(recover=False) if path.suffix == ".xml"
+                                else parser())
         for element in root.iter(etree.Element):
             tag = etree.QName(element).localname.lower() if isinstance(element.tag, str) else ""
             assert tag not in ("iframe", "object", "embed", "img", "frame"), f"{where}: <{tag}>"
-            assert tag != "form" or element.get("action") == "index.html", f"{where}: a form that is not search"
+            assert tag != "form" or element.get("action") == "index.html", \
+                f"{where}: a form that is not search"
             if tag == "script":
                 source = element.get("src") or ""
                 assert source.endswith(OUR_SCRIPTS) or element.get("type") == "application/ld+json", \
@@ -100,7 +104,8 @@ def test_a_hostile_plan_fails_cleanly_or_publishes_harmlessly(case: str, tmp_pat
     files = {p.name: p.read_bytes() for p in HOSTILE.glob(f"{case}.*") if p.suffix in (".md", ".yml")}
     expected = (HOSTILE / f"{case}.expected").read_text(encoding="utf-8")
     # a case of settings files alone builds one real plan (a site of no plan is refused)
-    project = project_with(tmp_path, files, [] if any(name.endswith(".md") for name in files) else ["mof-2017"])
+    project = project_with(tmp_path, files, [] if any(name.endswith(".md") for name in files)
+                           else ["mof-2017"])
     status, errors = build(project, capsys, "--no-downloads")
     if expected.strip() == "published":
         assert status == 0, errors
@@ -114,6 +119,8 @@ def test_the_corpus_is_complete() -> None:
     assert len(CASES) + 2 >= 40  # and the two made below
     for case in CASES:
         assert (HOSTILE / f"{case}.expected").is_file(), case
+    # an .expected whose case has no plan or settings file would never run
+    assert sorted(p.name.removesuffix(".expected") for p in HOSTILE.glob("*.expected")) == CASES
 
 
 def test_a_20_mb_plan_is_refused_before_it_is_read(tmp_path: Path, capsys) -> None:
@@ -121,8 +128,8 @@ def test_a_20_mb_plan_is_refused_before_it_is_read(tmp_path: Path, capsys) -> No
     project = project_with(tmp_path, {"huge-plan.zh-Hant.md": (head + "服務。" * 2_300_000).encode("utf-8")})
     status, errors = build(project, capsys, "--no-downloads")
     assert status == 1
-    assert errors.startswith("content/plans/huge-plan.zh-Hant.md:1: the file is 20.7 MB; a plan file may be at "
-                             "most 2 MB")
+    assert errors.startswith("content/plans/huge-plan.zh-Hant.md:1: the file is 20.7 MB; a plan file may be "
+                             "at most 2 MB")
 
 
 def test_a_link_to_a_file_outside_content_is_refused(tmp_path: Path, capsys) -> None:
@@ -132,8 +139,9 @@ def test_a_link_to_a_file_outside_content_is_refused(tmp_path: Path, capsys) -> 
     (project / "content" / "plans" / "raw-script.zh-Hant.md").symlink_to(secret)
     status, errors = build(project, capsys, "--no-downloads")
     assert status == 1
-    assert errors.splitlines()[0] == ("content/plans/raw-script.zh-Hant.md:1: the file is a link to a file outside "
-                                      "content/plans/ — copy the plan into content/plans/ instead of linking to it")
+    assert errors.splitlines()[0] == ("content/plans/raw-script.zh-Hant.md:1: the file is a link to a file "
+                                      "outside content/plans/ — copy the plan into content/plans/ instead of "
+                                      "linking to it")
 
 
 @contextmanager
@@ -152,12 +160,14 @@ def deadline(seconds: int) -> Iterator[None]:
 
 
 NOT_FILES = {  # kind: (how to make it, the problem)
-    "named pipe": (os.mkfifo, ("the file is a named pipe (FIFO), not a file — replace it with an ordinary file, or "
+    "named pipe": (os.mkfifo,
+                   ("the file is a named pipe (FIFO), not a file — replace it with an ordinary file, or "
                                "remove it")),
-    "folder": (Path.mkdir, "the file is a folder, not a file — replace it with an ordinary file, or remove it"),
+    "folder": (Path.mkdir,
+               "the file is a folder, not a file — replace it with an ordinary file, or remove it"),
     "dangling link": (lambda path: path.symlink_to(path.with_name("gone")),
-                      ("the file is a link to a file that does not exist — make the link point at an existing file, "
-                       "or put the file itself here")),
+                      ("the file is a link to a file that does not exist — make the link point at an "
+                       "existing file, or put the file itself here")),
     "link loop": (lambda path: path.symlink_to(path.name),
                   "the file is a link that leads round in a loop — make the link point at an existing file"),
 }
@@ -181,7 +191,8 @@ def test_an_input_that_is_no_file_is_reported_at_its_path_at_once(kind: str, tmp
 def test_a_pipe_or_a_link_loop_elsewhere_never_holds_the_build(tmp_path: Path, capsys) -> None:
     """The build hashes every file of the project (to know when nothing changed): a pipe, or a
     link leading round in a loop, is no input."""
-    project = project_with(tmp_path, {"raw-script.zh-Hant.md": (HOSTILE / "raw-script.zh-Hant.md").read_bytes()})
+    project = project_with(tmp_path,
+                           {"raw-script.zh-Hant.md": (HOSTILE / "raw-script.zh-Hant.md").read_bytes()})
     for name in ("notes.fifo", "content/notes"):
         os.mkfifo(project / name)
     for name in ("loop", "content/loop"):
@@ -189,14 +200,16 @@ def test_a_pipe_or_a_link_loop_elsewhere_never_holds_the_build(tmp_path: Path, c
     with deadline(120):
         assert build(project, capsys, "--no-downloads")[0] == 0
         # what the build reads (templates, catalogs) or copies into the site as it is (assets)
-        read = ["locales/zh_Hant_TW/LC_MESSAGES/messages.po", "templates/assets/site.css", "templates/base.html"]
+        read = ["locales/zh_Hant_TW/LC_MESSAGES/messages.po", "templates/assets/site.css",
+                "templates/base.html"]
         for name in read:
             (project / name).unlink()
             os.mkfifo(project / name)
         with (project / "content" / "plans" / "raw-script.zh-Hant.md").open("a", encoding="utf-8") as plan:
             plan.write("\n")  # so that there is something to build
         status, errors = build(project, capsys, "--no-downloads")
-    assert (status, errors.splitlines()[:-1]) == (1, [f"{name}:1: {NOT_FILES['named pipe'][1]}" for name in read])
+    assert (status, errors.splitlines()[:-1]) == (1, [f"{name}:1: {NOT_FILES['named pipe'][1]}"
+                                                      for name in read])
 
 
 def test_a_link_out_of_the_project_is_never_published(tmp_path: Path, capsys) -> None:
@@ -209,10 +222,10 @@ def test_a_link_out_of_the_project_is_never_published(tmp_path: Path, capsys) ->
     status, errors = build(project, capsys, "--no-downloads")
     assert status == 1
     assert errors.splitlines()[:2] == [
-        ("site.yml:1: the file is a link to a file outside the project — copy the file into the project instead "
-         "of linking to it"),
-        ("templates/assets/secret.css:1: the file is a link to a file outside the project — copy the file itself "
-         "into the project instead of linking to it"),
+        ("site.yml:1: the file is a link to a file outside the project — copy the file into the project "
+         "instead of linking to it"),
+        ("templates/assets/secret.css:1: the file is a link to a file outside the project — copy the file "
+         "itself into the project instead of linking to it"),
     ]
 
 
@@ -221,17 +234,19 @@ def test_a_file_name_that_is_no_text_is_shown_escaped(tmp_path: Path, capsys) ->
     project = project_with(tmp_path, {})
     plan = (HOSTILE / "raw-script.zh-Hant.md").read_bytes()
     for folder, name in (("content/plans", b"\xff.zh-Hant.md"), ("content/plans", b"a\x1b[31mred.zh-Hant.md"),
-                         ("content/plans", b"b\nc.zh-Hant.md"), ("templates/assets", b"\xfe.css"), ("", b"\xfd")):
+                         ("content/plans", b"b\nc.zh-Hant.md"), ("templates/assets", b"\xfe.css"),
+                         ("", b"\xfd")):
         with open(os.path.join(os.fsencode(project / folder), name), "wb") as file:
             file.write(plan)
     status, errors = build(project, capsys, "--no-downloads")
-    named = "is not of the form ID.LANG.md — name plan files like keelung-tax-2023.zh-Hant.md (id in a-z, 0-9 and -)"
+    named = ("is not of the form ID.LANG.md — name plan files like keelung-tax-2023.zh-Hant.md "
+             "(id in a-z, 0-9 and -)")
     assert (status, errors.splitlines()) == (1, [
         f"content/plans/\\xFF.zh-Hant.md:1: the file name '\\xFF.zh-Hant.md' {named}",
         f"content/plans/a\\u001B[31mred.zh-Hant.md:1: the file name 'a\\u001B[31mred.zh-Hant.md' {named}",
         f"content/plans/b\\u000Ac.zh-Hant.md:1: the file name 'b\\u000Ac.zh-Hant.md' {named}",
-        ("templates/assets/\\xFE.css:1: the file name holds a character that is not text, or an invisible one — "
-         "rename it: its name becomes a web address"),
+        ("templates/assets/\\xFE.css:1: the file name holds a character that is not text, or an invisible "
+         "one — rename it: its name becomes a web address"),
         "4 problems found; site was not changed."])
 
 
@@ -240,8 +255,8 @@ def test_a_settings_file_too_big_is_refused_before_it_is_read(tmp_path: Path, ca
     glossary = project / "content" / "glossary.yml"
     glossary.write_bytes(glossary.read_bytes() + b"# " + b"x" * 3_000_000 + b"\n")
     assert build(project, capsys, "--no-downloads") == (1, (
-        "content/glossary.yml:1: the file is 3.0 MB; a settings file may be at most 2 MB — check it is the right "
-        "file\n1 problem found; site was not changed.\n"))
+        "content/glossary.yml:1: the file is 3.0 MB; a settings file may be at most 2 MB — check it is the "
+        "right file\n1 problem found; site was not changed.\n"))
 
 
 BADGE = """accessibility_badge:
@@ -253,13 +268,15 @@ BADGE = """accessibility_badge:
 """
 PNG = (PROJECT / "tests" / "fixtures" / "defects" / "assets" / "chart.png").read_bytes()
 BADGES = {  # image: (how to make it, the problem)
-    "pipe.png": (os.mkfifo, "is a named pipe (FIFO), not a file — replace it with an ordinary file, or remove it"),
+    "pipe.png": (os.mkfifo,
+                 "is a named pipe (FIFO), not a file — replace it with an ordinary file, or remove it"),
     "folder.png": (Path.mkdir, "is a folder, not a file — replace it with an ordinary file, or remove it"),
     "gone.png": (lambda path: path.symlink_to("nothing.png"),
-                 ("is a link to a file that does not exist — make the link point at an existing file, or put the "
-                  "file itself here")),
+                 ("is a link to a file that does not exist — make the link point at an existing file, or put "
+                  "the file itself here")),
     "away.png": (lambda path: path.symlink_to(path.parent.parent / "badge.png"),
-                 "is a link to a file outside the project — copy the file itself into the project; " + BADGE_HINT),
+                 "is a link to a file outside the project — copy the file itself into the "
+                 "project; " + BADGE_HINT),
     "big.png": (lambda path: path.write_bytes(PNG + bytes(2_000_000)),
                 "is 2.0 MB; it may be at most 1 MB — " + BADGE_HINT),
     "page.svg": (lambda path: path.write_text("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"),
@@ -312,16 +329,18 @@ def test_an_unreadable_input_is_one_problem_at_its_path() -> None:
         folder.chmod(0o755)
         project = copy_project(folder / "project", plans=[])
         shutil.copy(HOSTILE / "raw-script.zh-Hant.md", project / "content" / "plans")
-        names = ["content/plans/raw-script.zh-Hant.md", "site.yml", "content/glossary.yml", "content/frameworks.yml"]
+        names = ["content/plans/raw-script.zh-Hant.md", "site.yml", "content/glossary.yml",
+                 "content/frameworks.yml"]
         found = []
         with unreadable_to_us(*(project / name for name in names)):
-            digest_project(project, project / "site", plans=True)  # what is unreadable is no input of the stamp
+            # what is unreadable is no input of the stamp
+            digest_project(project, project / "site", plans=True)
             for load in (load_plans, load_config, load_glossary, load_frameworks):
                 with pytest.raises(ContentError) as error:
                     load(project)
                 found += [str(problem) for problem in error.value.problems]
-        assert found == [f"{name}:1: the file cannot be read (permission denied) — let the user who builds the site "
-                         "read it, e.g. with chmod a+r" for name in names]
+        assert found == [f"{name}:1: the file cannot be read (permission denied) — let the user who builds "
+                         "the site read it, e.g. with chmod a+r" for name in names]
     finally:
         shutil.rmtree(folder)
 
@@ -330,7 +349,8 @@ def test_no_published_cell_is_a_spreadsheet_formula(tmp_path: Path, capsys) -> N
     files = {p.name: p.read_bytes() for p in HOSTILE.glob("spreadsheet-formula.*.md")}
     project = project_with(tmp_path, files)
     assert build(project, capsys, "--no-downloads")[0] == 0
-    text = (project / "site" / "data" / "plans" / "spreadsheet-formula.zh-Hant.csv").read_text(encoding="utf-8-sig")
+    text = (project / "site" / "data" / "plans" / "spreadsheet-formula.zh-Hant.csv").read_text(
+        encoding="utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert "'=HYPERLINK(\"https://evil.example\",\"點我\")" in cells
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
@@ -354,7 +374,8 @@ LINES = st.one_of(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(front=st.dictionaries(st.sampled_from(FRONT_KEYS), VALUES, max_size=8), lines=st.lists(LINES, max_size=25))
+@given(front=st.dictionaries(st.sampled_from(FRONT_KEYS), VALUES, max_size=8),
+       lines=st.lists(LINES, max_size=25))
 def test_the_parser_only_ever_returns_a_plan_or_reports_problems(front, lines) -> None:
     """Whatever the front matter and Markdown, parse_plan returns a plan or None with its
     problems in the report; any exception at all is a bug."""
@@ -377,12 +398,14 @@ def test_any_text_at_all_is_a_plan_or_problems(text) -> None:
 # ---------------------------------------------------------------- generated settings, built whole
 
 TOKENS = {  # pieces of values: harmless to a correct build, though they look like markup or syntax
-    "allowed": ["<script>alert(1)</script>", "]]>", "&amp;", '"', "'", "`", "\t", " ", "  ", "\U0001f600", "\u200f",
-                "\u200d", "\ufeff", "臺北", "Disallow: /", "{{ 7*7 }}", "{% raw %}", "%s", "\\", " #", ": ", "- ",
-                "*", "&a", "!!python/object/apply:os.system", "?", "|", ">", "--", "=1+1", "@SUM(A1)", "https://x"],
+    "allowed": ["<script>alert(1)</script>", "]]>", "&amp;", '"', "'", "`", "\t", " ", "  ", "\U0001f600",
+                "\u200f", "\u200d", "\ufeff", "臺北", "Disallow: /", "{{ 7*7 }}", "{% raw %}", "%s", "\\",
+                " #", ": ", "- ", "*", "&a", "!!python/object/apply:os.system", "?", "|", ">", "--", "=1+1",
+                "@SUM(A1)", "https://x"],
     # … and what no output can carry, or a single-line setting cannot hold
-    "refused": ["\n", "\r", "\r\n", "\x00", "\x01", "\x1b[2J", "\x7f", "\x85", "\x9f", "\u2028", "\u2029", "\u202e",
-                "\u2066", "\ufffe", "\uffff", "\ufdd0", "\ud800", "\udfff", "\U0010ffff", "\x0b", "\x0c", "\x1c"],
+    "refused": ["\n", "\r", "\r\n", "\x00", "\x01", "\x1b[2J", "\x7f", "\x85", "\x9f", "\u2028", "\u2029",
+                "\u202e", "\u2066", "\ufffe", "\uffff", "\ufdd0", "\ud800", "\udfff", "\U0010ffff", "\x0b",
+                "\x0c", "\x1c"],
 }
 FREE_TEXT = {"zh", "en", "name", "note", "phone", "email", "title", "address", "office_hours", "source"}
 """Keys whose values are free text: with "allowed" pieces only, such a value must publish."""
@@ -390,19 +413,22 @@ SITE = {"base_url": "https://plans.example.org/",
         "site_name": {"zh": "提升服務品質計畫", "en": "Service Quality Improvement Plans"},
         "publisher": {"name": {"zh": "示範機關", "en": "Demonstration Agency"},
                       "address": {"zh": "臺北市", "en": "Taipei City"}, "phone": "(02) 2345-6789",
-                      "email": "webmaster@example.org", "office_hours": {"zh": "週一至週五", "en": "Weekdays"},
+                      "email": "webmaster@example.org",
+                      "office_hours": {"zh": "週一至週五", "en": "Weekdays"},
                       "privacy_url": "https://www.example.gov.tw/privacy"},
         "classification": {"service": "I00", "theme": "340"}}
 GLOSSARY = [{"zh": "服務", "en": "service", "note": "用語"}, {"zh": ["臺北", "台北"], "en": "Taipei"}]
 FRAMEWORKS = [{"id": "demo", "name": {"zh": "示範方案", "en": "Demonstration programme"},
                "source": {"zh": "行政院", "en": "Executive Yuan"},
                "measures": [{"id": "1", "zh": "一、完備基礎服務", "en": "1. Basic services"}]}]
-FRONT = {"id": "fuzz", "lang": "zh-Hant-TW", "title": "測試計畫", "agency": {"zh": "測試局", "en": "Test Bureau"},
+FRONT = {"id": "fuzz", "lang": "zh-Hant-TW", "title": "測試計畫",
+         "agency": {"zh": "測試局", "en": "Test Bureau"},
          "year": "112", "classification": {"service": "I00"},
-         "tables": {"main": {"groups": ["實施要項"], "action": "推動作法", "deadline": "完成期限", "units": "承辦單位"}},
+         "tables": {"main": {"groups": ["實施要項"], "action": "推動作法", "deadline": "完成期限",
+                             "units": "承辦單位"}},
          "framework": {"id": "demo", "groups": {"main-1": "1"}}}
-BODY = ("# 壹、計畫依據\n\n請依本計畫辦理{text}。\n\n# 貳、計畫內容\n\n::: actions main\n\n## 壹、基礎服務\n\n"
-        "- 1. 服務場所美化{action}。\n  完成期限：隨時辦理\n  承辦單位：各單位\n\n:::\n")
+BODY = ("# 壹、計畫依據\n\n請依本計畫辦理{text}。\n\n# 貳、計畫內容\n\n::: actions main\n\n## "
+        "壹、基礎服務\n\n- 1. 服務場所美化{action}。\n  完成期限：隨時辦理\n  承辦單位：各單位\n\n:::\n")
 
 
 NOT_IN_FONT = {"\U0001f600", "\u200f", "\u200d", "\ufeff"}
@@ -419,7 +445,8 @@ def hostile(draw, value, key: str = "", refused: bool = False, printed: bool = F
         return [draw(hostile(v, key, refused, printed)) for v in value]
     if not refused and key not in FREE_TEXT:
         return value
-    tokens = [t for t in TOKENS["allowed"] + TOKENS["refused"] * refused if not (printed and t in NOT_IN_FONT)]
+    tokens = [t for t in TOKENS["allowed"] + TOKENS["refused"] * refused
+              if not (printed and t in NOT_IN_FONT)]
     pieces = st.sampled_from(tokens)
     if refused or not printed:
         pieces |= st.text(st.characters() if refused else st.characters(
@@ -459,13 +486,15 @@ def projects(draw, refused: bool | None = None, styles: tuple[str, ...] = ("esca
     files = {name: yaml_text(draw(hostile(template, refused=refused)), style)
              for name, template in (("site.yml", SITE), ("content/glossary.yml", GLOSSARY),
                                     ("content/frameworks.yml", FRAMEWORKS))}
-    body = BODY.format(**{part: draw(hostile("", "title", refused, printed=True)) for part in ("text", "action")})
+    body = BODY.format(**{part: draw(hostile("", "title", refused, printed=True))
+                          for part in ("text", "action")})
     front = yaml_text(draw(hostile(FRONT, refused=refused, printed=True)), style)
     files["content/plans/fuzz.zh-Hant.md"] = f"---\n{front}---\n\n{body}"
     return {name: text.encode("utf-8", "surrogatepass") for name, text in files.items()}
 
 
-PROBLEM = re.compile(r"^(site\.yml|content/(glossary|frameworks)\.yml|content/plans/fuzz\.zh-Hant\.md):\d+: \S")
+PROBLEM = re.compile(r"^(site\.yml|content/(glossary|frameworks)\.yml"
+                     r"|content/plans/fuzz\.zh-Hant\.md):\d+: \S")
 ODF_SCHEMA = Path(__file__).parent / "schemas" / "odf-1.2" / "OpenDocument-v1.2-os-schema.rng"
 
 
@@ -474,7 +503,8 @@ def assert_well_formed(site: Path, config: SiteConfig) -> None:
     the settings as the text they are."""
     for path in sorted(site.rglob("*")):
         where = path.relative_to(site).as_posix()
-        if path.is_dir() or where.startswith("pagefind/") or path.suffix in (".odt", ".pdf", ".png", ".woff2"):
+        if path.is_dir() or where.startswith("pagefind/") or path.suffix in (".odt", ".pdf", ".png",
+                                                                             ".woff2"):
             continue
         text = path.read_bytes().decode("utf-8")
         found = FORBIDDEN.search(text.replace("\r\n", "\n"))  # CSV ends its lines with CR LF
@@ -529,7 +559,8 @@ def build_generated(project: Path, files: dict[str, bytes], capsys, *options: st
 @settings(max_examples=24, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(files=projects())
-def test_generated_settings_and_plan_build_a_well_formed_site_or_report_problems(files, fuzzed, capsys) -> None:
+def test_generated_settings_and_plan_build_a_well_formed_site_or_report_problems(files, fuzzed,
+                                                                                 capsys) -> None:
     build_generated(fuzzed, files, capsys, "--no-downloads")
 
 
@@ -548,7 +579,8 @@ marks, a surrogate, noncharacters."""
 def test_a_problem_never_shows_what_could_act_on_a_terminal() -> None:
     text = str(Problem("plan.md", 3, f"unrecognised deadline '隨時{UNSHOWABLE}辦理'", f"not '{UNSHOWABLE}'"))
     assert not any(c in text for c in UNSHOWABLE), ascii(text)
-    assert "'隨時\\u001B\\u0007\\u0085\\u2028\\u2029\\u202E\\u2066\\u200F\\uD800\\uFDD0\\u10FFFF\\u007F" in text
+    assert ("'隨時\\u001B\\u0007\\u0085\\u2028\\u2029\\u202E\\u2066"
+            "\\u200F\\uD800\\uFDD0\\u10FFFF\\u007F") in text
     assert str(Problem("計畫　一.md", 1, "a zero-width joiner 👩\u200d💻 stays")) == \
         "計畫　一.md:1: a zero-width joiner 👩\u200d💻 stays"
 

@@ -11,7 +11,8 @@ from lxml import etree, html
 GOVERNMENT_TAGS = [
     "DC.Title", "DC.Creator", "DC.Subject", "DC.Description", "DC.Contributor", "DC.Type", "DC.Format",
     "DC.Source", "DC.Language", "DC.coverage.t.min", "DC.coverage.t.max", "DC.Publisher", "DC.Date",
-    "DC.Identifier", "DC.Relation", "DC.Rights", "Category.Theme", "Category.Cake", "Category.Service", "Keywords",
+    "DC.Identifier", "DC.Relation", "DC.Rights", "Category.Theme", "Category.Cake", "Category.Service",
+    "Keywords",
 ]
 BASE = "https://plans.example.org/"
 

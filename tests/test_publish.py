@@ -23,6 +23,17 @@ from types import SimpleNamespace
 import pytest
 
 from plansite.cli import main
+from plansite.errors import MachineError
+from plansite.publish import (
+    MARK,
+    MARK_TEXT,
+    UNFINISHED,
+    marked,
+    prepare_output,
+    prune,
+    staging,
+    write_atomically,
+)
 
 from .conftest import PROJECT, copy_project
 from .killed_builds import generation_of, publish_generation, visible
@@ -81,11 +92,14 @@ def test_folders_named_like_leftovers_but_not_plansites_are_left_alone(tmp_path:
 def build_cli(project: Path, *options: str, cache: Path, kill_at: str | None = None,
               **popen) -> subprocess.CompletedProcess:
     """``python build.py`` in a process of its own, with its own cache; killed at ``kill_at``."""
-    env = {k: v for k, v in os.environ.items() if k != "PLANSITE_TEST_KILL_AT"} | {"PLANSITE_CACHE": str(cache)}
+    env = {k: v for k, v in os.environ.items()
+           if k != "PLANSITE_TEST_KILL_AT"} | {"PLANSITE_CACHE": str(cache)}
     if kill_at:
         env["PLANSITE_TEST_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project), "--no-downloads",
-                           *options], env=env, capture_output=True, text=True, timeout=300, check=False, **popen)
+    return subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project),
+                           "--no-downloads",
+                           *options], env=env, capture_output=True, text=True, timeout=300, check=False,
+                          **popen)
 
 
 def files(site: Path) -> dict[str, bytes]:
@@ -95,8 +109,8 @@ def files(site: Path) -> dict[str, bytes]:
 def edit(project: Path, text: str) -> None:
     """A visible change to the plan, so that the next build is a real one."""
     plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", f"推動以民為本服務{text}", 1),
-                    encoding="utf-8")
+    written = plan.read_text(encoding="utf-8").replace("推動以民為本服務", f"推動以民為本服務{text}", 1)
+    plan.write_text(written, encoding="utf-8")
 
 
 def test_real_builds_killed_while_removing_then_between_the_renames(tmp_path: Path) -> None:
@@ -121,7 +135,8 @@ def test_real_builds_killed_while_removing_then_between_the_renames(tmp_path: Pa
     assert "（最後）" in published["plans/mof-2017/index.html"].decode()
     assert build_cli(project, "--output", str(tmp_path / "clean"), cache=cache).returncode == 0
     assert published == files(tmp_path / "clean")
-    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml", "templates"]
+    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml",
+                                                         "templates"]
     assert not [p for p in cache.rglob("*") if ".tmp-" in p.name], "a killed build's temporaries are left"
 
 
@@ -181,7 +196,8 @@ def test_a_killed_build_leaves_no_process_running(tmp_path: Path, helper: str) -
                 os.kill(pid, signal.SIGKILL)
     done = build_cli(project, cache=cache)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml", "templates"]
+    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml",
+                                                         "templates"]
     assert not [p for p in cache.rglob("*") if ".tmp-" in p.name], "a killed build's temporaries are left"
 
 
@@ -296,7 +312,8 @@ def test_an_output_through_a_symbolic_link_is_built_where_it_leads(published: Pa
     done = build_cli(project, cache=cache)
     assert done.returncode == 0, done.stderr
     assert (project / "site").is_symlink()
-    assert "（連結）" in (tmp_path / "www" / "plans" / "plans" / "mof-2017" / "index.html").read_text(encoding="utf-8")
+    assert "（連結）" in (tmp_path / "www" / "plans" / "plans" / "mof-2017" / "index.html").read_text(
+        encoding="utf-8")
     assert sorted(os.listdir(tmp_path / "www")) == ["plans"]
     (project / "site").unlink()
     (project / "site").symlink_to(project / "content")
@@ -384,7 +401,8 @@ def test_a_full_disk_while_the_cache_is_written(published: Path, tmp_path: Path,
         one_line(done, f"{disk}/cache/", "the disk is full", inside=True)
         assert not [p for p in (disk / "cache").rglob("*") if ".tmp-" in p.name]
     assert files(project / "site") == before
-    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml", "templates"]
+    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml",
+                                                         "templates"]
 
 
 @pytest.mark.parametrize("fault", ["immutable site", "immutable page", "immutable parent", "read-only disk",
@@ -409,7 +427,8 @@ def test_a_site_or_cache_that_cannot_be_changed(published: Path, tmp_path: Path,
                     "append-only page": site / "plans" / "mof-2017" / "index.html"}[fault]
             blocked = immutable(path, "a" if fault.startswith("append-only") else "i")
             expected = f"{path}/" if path.is_dir() else str(path)
-            words = "immutable or append-only" if path != parent and path != cache / "plans" else "cannot be changed"
+            words = ("immutable or append-only" if path != parent and path != cache / "plans"
+                     else "cannot be changed")
         with blocked:
             done = build_cli(project, "--output", str(site), cache=cache)
         one_line(done, expected, words)
@@ -434,7 +453,8 @@ def test_an_input_file_that_cannot_be_read(tmp_path: Path) -> None:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
         problem, summary = done.stderr.splitlines()  # a plan's problem, at its path, as every other
-        assert problem.startswith("content/plans/mof-2017.zh-Hant.md:1: ") and "(permission denied) — " in problem
+        assert problem.startswith("content/plans/mof-2017.zh-Hant.md:1: ")
+        assert "(permission denied) — " in problem
         assert summary == "1 problem found; site was not changed."
         assert not (project / "site").exists()
     finally:
@@ -446,7 +466,8 @@ def test_an_input_file_that_cannot_be_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["no content/", "no content/plans/", "content/plans is a file",
                                     "content/plans is empty"])
-def test_no_plans_to_build_is_refused_with_the_site_untouched(published: Path, tmp_path: Path, damage: str) -> None:
+def test_no_plans_to_build_is_refused_with_the_site_untouched(published: Path, tmp_path: Path,
+                                                              damage: str) -> None:
     """A build of no plan would replace the published site with an empty one."""
     project, cache = copy_built(published, tmp_path / "copy")
     plans = project / "content" / "plans"
@@ -513,7 +534,8 @@ def test_an_output_whose_name_is_no_utf8_is_built_and_shown_escaped(published: P
 
 
 @pytest.mark.parametrize("mark", ["empty", "link", "other text"])
-def test_only_plansites_own_mark_makes_a_folder_replaceable(published: Path, tmp_path: Path, mark: str) -> None:
+def test_only_plansites_own_mark_makes_a_folder_replaceable(published: Path, tmp_path: Path,
+                                                            mark: str) -> None:
     """An empty .plansite, a link named .plansite (even to a real mark) or one with other text
     in a folder of someone's files: refused, nothing touched."""
     project, cache = copy_built(published, tmp_path / "copy")
@@ -525,7 +547,8 @@ def test_only_plansites_own_mark_makes_a_folder_replaceable(published: Path, tmp
     else:
         (notes / ".plansite").write_text("" if mark == "empty" else "mine\n", encoding="utf-8")
     before = snapshot(tmp_path)
-    one_line(main_here(project, cache, "--output", str(notes)), f"{notes}/", "holds files plansite did not write")
+    one_line(main_here(project, cache, "--output", str(notes)), f"{notes}/",
+             "holds files plansite did not write")
     assert snapshot(tmp_path) == before
 
 
@@ -570,8 +593,10 @@ def test_ctrl_c_during_a_build_is_one_line(tmp_path: Path) -> None:
     before = files(project / "site")
     edit(project, "（中斷）")
     env = os.environ | {"PLANSITE_CACHE": str(cache)}
-    build = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(project), "--no-downloads"],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    build = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(project),
+                              "--no-downloads"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
     deadline = time.monotonic() + 120
     while build.poll() is None and not any(p.name.startswith("site.tmp-") for p in project.iterdir()):
         assert time.monotonic() < deadline
@@ -586,4 +611,88 @@ def test_ctrl_c_during_a_build_is_one_line(tmp_path: Path) -> None:
         assert files(project / "site") == before
     done = build_cli(project, cache=cache)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml", "templates"]
+    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml",
+                                                         "templates"]
+
+
+# -- publish.py's parts on their own: fast, in this process, on real folders
+
+
+def test_only_an_exact_regular_mark_file_marks_a_folder(tmp_path: Path) -> None:
+    assert not marked(tmp_path, MARK, MARK_TEXT)
+    (tmp_path / MARK).write_bytes(b"")
+    assert not marked(tmp_path, MARK, MARK_TEXT)
+    (tmp_path / MARK).write_bytes(MARK_TEXT + b"more")
+    assert not marked(tmp_path, MARK, MARK_TEXT)
+    (tmp_path / "real").write_bytes(MARK_TEXT)
+    (tmp_path / MARK).unlink()
+    (tmp_path / MARK).symlink_to(tmp_path / "real")
+    assert not marked(tmp_path, MARK, MARK_TEXT)  # a link does not make a folder plansite's
+    (tmp_path / MARK).unlink()
+    (tmp_path / MARK).write_bytes(MARK_TEXT)
+    assert marked(tmp_path, MARK, MARK_TEXT)
+
+
+def test_an_atomic_write_is_whole_or_absent_and_a_failure_names_the_folder(tmp_path: Path) -> None:
+    target = tmp_path / "entry"
+    write_atomically(target, b"one", mode=0o640)  # a user's file keeps its permissions
+    assert target.stat().st_mode & 0o777 == 0o640
+    write_atomically(target, b"two")
+    assert target.read_bytes() == b"two" and sorted(os.listdir(tmp_path)) == ["entry"]
+    with pytest.raises(FileNotFoundError) as caught:
+        write_atomically(tmp_path / "missing" / "entry", b"x")
+    assert caught.value.filename == str(tmp_path / "missing")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError):  # os.replace refuses: the temporary file is gone again
+        write_atomically(tmp_path / "folder", b"x")
+    assert sorted(os.listdir(tmp_path)) == ["entry", "folder"]
+
+
+def test_staging_publishes_whole_on_success_and_nothing_on_failure(tmp_path: Path) -> None:
+    output = tmp_path / "site"
+    with staging(output) as stage:
+        assert (stage / UNFINISHED).exists() and not (stage / MARK).exists()  # marked complete last
+        (stage / "index.html").write_text("first", encoding="utf-8")
+    assert (output / "index.html").read_text(encoding="utf-8") == "first" and marked(output, MARK, MARK_TEXT)
+    with pytest.raises(RuntimeError), staging(output) as stage:
+        (stage / "index.html").write_text("half", encoding="utf-8")
+        raise RuntimeError("the build failed")
+    assert (output / "index.html").read_text(encoding="utf-8") == "first"
+    with staging(output) as stage:
+        (stage / "index.html").write_text("second", encoding="utf-8")
+    assert (output / "index.html").read_text(encoding="utf-8") == "second"
+    assert sorted(os.listdir(tmp_path)) == ["site"]  # no staging or old folder left beside it
+
+
+def test_prune_keeps_what_is_used_and_what_a_running_build_writes(tmp_path: Path) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    for name in ("used.pdf", "unused.pdf", "other.odt", f"half.pdf.tmp-{gone}", f"new.pdf.tmp-{os.getpid()}"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "unused-folder.pdf").mkdir()
+    prune(tmp_path, (".pdf",), {"used.pdf"})
+    assert sorted(os.listdir(tmp_path)) == ["new.pdf.tmp-" + str(os.getpid()), "other.odt", "used.pdf"]
+
+
+def test_prepare_output_refuses_the_project_its_sources_and_foreign_folders(tmp_path: Path,
+                                                                            monkeypatch) -> None:
+    monkeypatch.delenv("PLANSITE_CACHE", raising=False)
+    project = tmp_path / "project"
+    (project / "content").mkdir(parents=True)
+    refusals = {project: "is the project folder itself", tmp_path: "holds the project",
+                project / "content" / "site": "is inside content/, which the build reads",
+                project / ".cache" / "site": "overlaps the cache folder"}
+    for output, message in refusals.items():
+        with pytest.raises(MachineError) as caught:
+            prepare_output(project, output)
+        assert caught.value.message.startswith(message) and caught.value.hint
+    foreign = project / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(MachineError, match="holds files plansite did not write"):
+        prepare_output(project, foreign)
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert prepare_output(project, project / "site") == (project / "site").resolve()
+    assert not (project / "site").exists()  # checked, not made: the build makes it whole
+    preview = prepare_output(project, project / "preview", preview=True)
+    assert marked(preview, MARK, MARK_TEXT)

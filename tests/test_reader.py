@@ -64,7 +64,8 @@ def test_access_keys_mark_their_blocks(browser, served: str) -> None:
         assert target.get_attribute("href") == f"#{key}" and target.get_attribute("id") == key
         assert target.inner_text().startswith(":::") and target.get_attribute("title")
         # the name says which block: three ":::" links to three places must not sound the same
-        assert page.get_by_role("link", name=":::" + " " + target.get_attribute("title"), exact=True).count() == 1
+        assert page.get_by_role("link", name=":::" + " " + target.get_attribute("title"),
+                                exact=True).count() == 1
         assert page.evaluate(f"document.querySelector('{block}').contains(document.getElementById('{key}'))")
         target.focus()
         assert page.evaluate(FOCUS)["outline"]
@@ -72,13 +73,15 @@ def test_access_keys_mark_their_blocks(browser, served: str) -> None:
 
 
 @pytest.mark.parametrize("width", [320, 1280])
-def test_no_horizontal_scrolling_at_200_percent_text(browser, built_site: Path, served: str, width: int) -> None:
+def test_no_horizontal_scrolling_at_200_percent_text(browser, built_site: Path, served: str,
+                                                     width: int) -> None:
     context = browser.new_context(viewport={"width": width, "height": 800}, java_script_enabled=False)
     page = context.new_page()
     for path in sorted(built_site.rglob("*.html")):
         page.goto(served + path.relative_to(built_site).as_posix())
         page.evaluate("document.documentElement.style.fontSize = '200%'")
-        scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        scroll, client = page.evaluate("[document.documentElement.scrollWidth, "
+                                       "document.documentElement.clientWidth]")
         assert scroll <= client, f"{path.relative_to(built_site)} at {width}px and 200% text: {scroll}px wide"
     context.close()
 
@@ -118,7 +121,8 @@ AXE_OPTIONS = """{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a'
 
 
 def axe_violations(page) -> list:
-    page.evaluate(AXE.read_text(encoding="utf-8"))  # as the test tool, not a page script: the pages' CSP stays on
+    # as the test tool, not a page script: the pages' CSP stays on
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(f"async () => (await axe.run(document, {AXE_OPTIONS})).violations")
     return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result]
 
@@ -139,7 +143,8 @@ def test_every_colour_mode_passes_axe(browser, served: str, mode: str, tmp_path:
     if mode == "text-150":
         page.click("[data-size='150']")
     # the search page with results, and its "More results" button shown as after a long list
-    for path in (PLAN, "en/" + PLAN, "en/glossary/index.html", "framework/index.html", "search/index.html?q=服務",
+    for path in (PLAN, "en/" + PLAN, "en/glossary/index.html", "framework/index.html",
+                 "search/index.html?q=服務",
                  "en/plans/ntbt-2016/deadlines/index.html#k-dated"):
         page.goto(served + path)
         if "?q=" in path:
@@ -185,7 +190,8 @@ def test_links_that_read_the_same_go_to_the_same_place(browser, served: str, lan
     and the ::: access keys each name where they go (WCAG 2.4.4, 2.4.9)."""
     page = browser.new_page()
     for path in ("data/index.html", "framework/index.html", "plans/ntbt-2016/index.html",
-                 "units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html", "deadlines/index.html"):
+                 "units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html",
+                 "deadlines/index.html"):
         page.goto(served + lang + path)
         targets: dict[str, set[str]] = {}
         for href, name in page.evaluate(LINKS):
@@ -215,7 +221,8 @@ def test_card_labels_are_shown_but_not_read_twice(browser, served: str) -> None:
     page = browser.new_page(viewport={"width": 320, "height": 800})
     page.goto(served + PLAN)
     table = page.locator("table.ps-action-table").first
-    assert page.evaluate("getComputedStyle(document.querySelector('tbody td'), '::before').display") == "block"
+    assert page.evaluate("getComputedStyle(document.querySelector('tbody td'), "
+                         "'::before').display") == "block"
     snapshot = table.aria_snapshot()
     assert 'cell "隨時辦理"' in snapshot and "完成期限 隨時辦理" not in snapshot
     page.close()
@@ -225,7 +232,8 @@ def test_print_hides_navigation_and_controls(browser, served: str) -> None:
     page = browser.new_page()
     page.goto(served + PLAN)
     page.emulate_media(media="print")
-    for selector in (".ps-nav", ".ps-reader", ".ps-skip", ".ps-footer__links", ".ps-breadcrumbs", ".ps-header__language",
+    for selector in (".ps-nav", ".ps-reader", ".ps-skip", ".ps-footer__links", ".ps-breadcrumbs",
+                     ".ps-header__language",
                      ".ps-header__menu-button", ".ps-header__contrast"):
         assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none"
     assert page.locator("h1").is_visible()
@@ -243,15 +251,16 @@ def test_site_map_lists_every_page_and_404_pages_help(built_site: Path) -> None:
             assert plan.resolve() in linked
         missing = html.fromstring((built_site / prefix / "404.html").read_bytes())
         assert missing.get("lang") == ("en" if prefix else "zh-Hant-TW")
-        assert {a.get("href") for a in missing.iter("a")} >= {f"/{prefix}index.html", f"/{prefix}sitemap/index.html"}
+        assert {a.get("href") for a in missing.iter("a")} >= {f"/{prefix}index.html",
+                                                              f"/{prefix}sitemap/index.html"}
 
 
 def test_accessibility_badge_is_off_by_default_and_shown_when_configured(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project", plans=["mof-2017"])
     build(project, project / "site")
     assert b"accessibility-badge" not in (project / "site" / "index.html").read_bytes()
-    (project / "badge.png").write_bytes((Path(__file__).parent / "fixtures" / "defects" / "assets" / "chart.png")
-                                        .read_bytes())
+    (project / "badge.png").write_bytes(
+        (Path(__file__).parent / "fixtures" / "defects" / "assets" / "chart.png").read_bytes())
     config = project / "site.yml"
     config.write_text(config.read_text(encoding="utf-8") + """
 accessibility_badge:

@@ -53,7 +53,8 @@ def model_text(node) -> str:
         return ""
     if dataclasses.is_dataclass(node):
         skip = {"id", "lang", "href", "translates", "name", "kind"}
-        return "\n".join(model_text(getattr(node, f.name)) for f in dataclasses.fields(node) if f.name not in skip)
+        return "\n".join(model_text(getattr(node, f.name)) for f in dataclasses.fields(node)
+                         if f.name not in skip)
     return ""
 
 
@@ -107,7 +108,8 @@ def search(browser, served):
                 break
             page.evaluate("document.querySelector('[data-results]').removeAttribute('data-done')")
             page.locator("[data-more]").click()
-        return {urlsplit(a).path for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
+        return {urlsplit(a).path
+                for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
 
     yield run
     page.close()
@@ -146,7 +148,8 @@ def test_the_spelling_folds_both_ways():
 
 def test_glossary_hints_name_every_form_and_the_english_term():
     term = m.Term(("國家發展委員會", "國發會"), "National Development Council", None, None)
-    assert {"國家發展委員會", "國發會", "National Development Council"} <= set(hints("依國發會函", False, (term,)))
+    assert {"國家發展委員會", "國發會",
+            "National Development Council"} <= set(hints("依國發會函", False, (term,)))
     assert set(hints("the National Development Council", True, (term,))) == {"國家發展委員會", "國發會"}
     assert hints("nothing here", True, (term,)) == []
 
@@ -206,7 +209,8 @@ def test_a_sharded_index_finds_every_plan(browser, tmp_path: Path) -> None:
     build(project, site, downloads=False)
     index_site(site, load_glossary(project), plans_per_shard=2)
     shards = json.loads((site / BUNDLE / "shards.json").read_text(encoding="utf-8"))
-    assert len(shards) == 2 and all((site / BUNDLE / shard / "pagefind-entry.json").is_file() for shard in shards)
+    assert len(shards) == 2 and all((site / BUNDLE / shard / "pagefind-entry.json").is_file()
+                                    for shard in shards)
     plans = {p.parent.name for p in (site / "plans").glob("*/index.html")}
     with serve(site) as url:
         page = browser.new_page()
@@ -217,7 +221,8 @@ def test_a_sharded_index_finds_every_plan(browser, tmp_path: Path) -> None:
                 page.evaluate("document.querySelector('[data-results]').removeAttribute('data-done')")
                 page.locator("[data-more]").click()
                 page.locator("[data-results][data-done]").wait_for(state="attached")
-            found = {urlsplit(a).path for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
+            found = {urlsplit(a).path
+                     for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
             assert {f"/{prefix}plans/{plan}/" for plan in plans} <= found, prefix
         page.close()
 
@@ -243,13 +248,15 @@ def test_an_edited_page_re_indexes_only_its_shard_in_its_language(tmp_path: Path
         site = tmp_path / name
         shutil.copytree(project / "site", site, ignore=shutil.ignore_patterns(BUNDLE))
         index_site(site, glossary, plans_per_shard=2, cache=cache)
-        return {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / BUNDLE).rglob("*") if p.is_file()}
+        return {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / BUNDLE).rglob("*")
+                if p.is_file()}
 
     indexed("first", cache)
     before = {p.name for p in cache.iterdir()}
     assert len(before) == 6, "three shards, each in two languages"
     page = project / "site" / "en" / "plans" / "mof-2017" / "index.html"
-    page.write_text(page.read_text(encoding="utf-8").replace("</main>", "<p>zyzzyva</p></main>", 1), encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8").replace("</main>", "<p>zyzzyva</p></main>", 1),
+                    encoding="utf-8")
     from_cache = indexed("again", cache)
     after = {p.name for p in cache.iterdir()}
     assert len(after - before) == 1 and len(before - after) == 1
@@ -277,7 +284,8 @@ def places_text(page: str) -> dict[str, str]:
     return {"": parts[0]} | {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
 
-DEEP_QUERIES = [("zh-Hant-TW", "線上申辦"), ("zh-Hant-TW", "滿意度"), ("zh-Hant-TW", "台北"), ("en", "satisfaction"),
+DEEP_QUERIES = [("zh-Hant-TW", "線上申辦"), ("zh-Hant-TW", "滿意度"), ("zh-Hant-TW", "台北"),
+                ("en", "satisfaction"),
                 ("en", "open data")]
 
 
@@ -295,7 +303,8 @@ def test_each_result_links_to_the_place_that_holds_the_words(browser, served, bu
     words = [folded(word) for word in query.split()]
 
     def holds(text: str) -> bool:  # English words also by their other forms (satisfied, satisfaction)
-        return all(w in folded(text) for w in words) if lang != "en" else any(w[:5] in folded(text) for w in words)
+        return all(w in folded(text) for w in words) if lang != "en" else any(w[:5] in folded(text)
+                                                                              for w in words)
 
     deep = 0
     for address in links:
@@ -310,9 +319,11 @@ def test_each_result_links_to_the_place_that_holds_the_words(browser, served, bu
     for address in titles:
         parts = urlsplit(address)
         if "/plans/" in parts.path:
-            places = places_text((built_site / parts.path.lstrip("/") / "index.html").read_text(encoding="utf-8"))
+            places = places_text((built_site / parts.path.lstrip("/") / "index.html").read_text(
+                encoding="utf-8"))
             if not holds(places[""]):
-                assert parts.fragment, f"{address}: the words are in the plan's body, the link goes to its top"
+                assert parts.fragment, \
+                    f"{address}: the words are in the plan's body, the link goes to its top"
 
 
 def test_excerpts_mark_the_words_and_the_other_language(browser, served):
@@ -332,16 +343,20 @@ def test_excerpts_mark_the_words_and_the_other_language(browser, served):
         runs = page.locator("[data-list]").evaluate("""list => {
             const walker = document.createTreeWalker(list, NodeFilter.SHOW_TEXT);
             const runs = [];
-            while (walker.nextNode()) { runs.push([walker.currentNode.data, walker.currentNode.parentElement.closest('[lang]').lang]); }
+            while (walker.nextNode()) {
+              runs.push([walker.currentNode.data, walker.currentNode.parentElement.closest('[lang]').lang]);
+            }
             return runs;
         }""")
         for text, read_as in runs:
             other = CHINESE if read_as == "en" else ENGLISH
             assert not other.search(text), f"{query}: {text!r} is read as {read_as}"
         if lang == "en":
-            assert any(read_as == "zh-Hant-TW" and CHINESE.search(text) for text, read_as in runs), "no Chinese quoted"
+            assert any(read_as == "zh-Hant-TW" and CHINESE.search(text)
+                       for text, read_as in runs), "no Chinese quoted"
         elif query == "財政部":
-            assert any(read_as == "en" and ENGLISH.search(text) for text, read_as in runs), "no English quoted"
+            assert any(read_as == "en" and ENGLISH.search(text)
+                       for text, read_as in runs), "no English quoted"
     page.close()
 
 
@@ -387,10 +402,12 @@ def test_english_pages_of_untranslated_plans_are_found_by_language(browser, tmp_
         items = page.locator("[data-list] > li")
         assert items.count() == 1
         assert items.first.get_attribute("lang") == "zh-Hant-TW"
-        assert urlsplit(items.first.locator("a").first.get_attribute("href")).path == "/en/plans/keelung-tax-2023/"
+        link = items.first.locator("a").first.get_attribute("href")
+        assert urlsplit(link).path == "/en/plans/keelung-tax-2023/"
         assert page.get_by_label("Language of the page").input_value() == "zh-Hant-TW"
         page.goto(url + "search/index.html")
-        assert page.locator("select[name=language]").count() == 0, "one language on the Chinese site: no choice"
+        assert page.locator("select[name=language]").count() == 0, \
+            "one language on the Chinese site: no choice"
         page.close()
 
 
@@ -399,7 +416,8 @@ def test_the_choices_are_the_values_the_pages_give_pagefind(built_site: Path):
     for prefix in ("", "en/"):
         search = lxml.html.fromstring((built_site / prefix / "search" / "index.html").read_bytes())
         for name in ("agency", "year"):
-            offered = {o.get("value") for o in search.xpath(f"//select[@name='{name}']/option") if o.get("value")}
+            offered = {o.get("value") for o in search.xpath(f"//select[@name='{name}']/option")
+                       if o.get("value")}
             carried = {value.strip() for path in (built_site / prefix / "plans").glob("*/index.html")
                        for value in lxml.html.fromstring(path.read_bytes()).xpath(
                            "//*[@data-pagefind-filter='agency']/text()" if name == "agency"

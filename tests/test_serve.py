@@ -62,7 +62,8 @@ def launch(project: Path, folder: Path, *options: str) -> tuple[str, subprocess.
     log = folder / "serve.log"  # a file, not a pipe: an unread pipe that fills up blocks the server
     LOG.append(log)
     process = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(project), "serve",
-                                "--port", str(port), *options], stdout=log.open("w"), stderr=subprocess.STDOUT,
+                                "--port", str(port), *options], stdout=log.open("w"),
+                               stderr=subprocess.STDOUT,
                                text=True)
     base = f"http://127.0.0.1:{port}/"
 
@@ -136,7 +137,8 @@ def test_an_edit_is_served_and_only_its_plan_is_rewritten(server) -> None:
     time.sleep(1)
     changed = {path for path, stamp in site_times(site).items() if before.get(path) != stamp}
     assert "plans/mof-2017/index.html" in changed and pdf in changed
-    views = ("pagefind/", "units/ministry-of-finance/", "en/units/ministry-of-finance/", "deadlines/", "en/deadlines/")
+    views = ("pagefind/", "units/ministry-of-finance/", "en/units/ministry-of-finance/", "deadlines/",
+             "en/deadlines/")
     assert all("mof-2017" in path or path.startswith(views) for path in changed), sorted(changed)
     assert fetch(base + "downloads/mof-2017.zh-Hant.odt")[0] == 200
 
@@ -176,7 +178,8 @@ def test_a_template_error_is_shown_too(server) -> None:
     project, base, _ = server
     template = project / "templates" / "index.html"
     text = template.read_text(encoding="utf-8")
-    template.write_text(text.replace("{% endblock %}", "{{ no_such_thing.name }}{% endblock %}", 1), encoding="utf-8")
+    template.write_text(text.replace("{% endblock %}", "{{ no_such_thing.name }}{% endblock %}", 1),
+                        encoding="utf-8")
     wait_for(lambda: "templates/index.html:" in fetch(base + "index.html")[1])
     template.write_text(text, encoding="utf-8")
     wait_for(lambda: "ps-plans" in fetch(base + "index.html")[1])
@@ -201,17 +204,20 @@ def test_a_port_in_use_is_a_clear_message(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(PROJECT), "serve",
-                                 "--port", str(port)], capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(PROJECT),
+                                 "serve", "--port", str(port)], capture_output=True, text=True, timeout=60,
+                                check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == (f"serve: port {port} on 127.0.0.1 is in use; stop the other server or "
-                                     f"choose another port with --port, e.g. python build.py serve --port {port + 1}")
+                                     "choose another port with --port, e.g. python build.py serve --port "
+                                     f"{port + 1}")
 
 
 # ---------------------------------------------------------------- hostile requests
 # Raw sockets, not a browser or urllib: they would normalise the very paths under test.
 
-LEAKS = re.compile(b"|".join([b"Traceback", b"site-packages", *(re.escape(os.fsencode(folder)) + b"/" for folder in (
+LEAKS = re.compile(b"|".join([b"Traceback", b"site-packages",
+                              *(re.escape(os.fsencode(folder)) + b"/" for folder in (
     PROJECT.parent, tempfile.gettempdir(), Path.home(), sys.prefix) if str(folder) != "/")]))
 """What no answer may contain: a traceback, or a path of this machine (the project's folder, the
 temporary folder, the home folder, Python's)."""
@@ -231,7 +237,8 @@ def ask(port: int, target: bytes, method: bytes = b"GET", host: bytes = b"127.0.
         extra: bytes = b"") -> Answer | None:
     """One request as written (None when the server closes the connection without answering);
     its answer must leak nothing."""
-    request = method + b" " + target + b" HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n" + extra + b"\r\n"
+    request = (method + b" " + target + b" HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n"
+               + extra + b"\r\n")
     with socket.create_connection(("127.0.0.1", port), timeout=15) as connection:
         connection.sendall(request)
         data = b""
@@ -263,7 +270,8 @@ def hostile(tmp_path_factory):
     (outside / "secret.txt").write_bytes(SECRET)
     (project / "site" / "leak.txt").symlink_to(outside / "secret.txt")
     (project / "site" / "leaks").symlink_to(outside, target_is_directory=True)
-    (project / "site" / ".index.html.tmp").write_bytes(b"<!DOCTYPE html><p>half a pa")  # as written by the preview
+    # as written by the preview
+    (project / "site" / ".index.html.tmp").write_bytes(b"<!DOCTYPE html><p>half a pa")
     yield project, int(base.rsplit(":", 1)[1].strip("/")), process
     stop(process)
 
@@ -308,7 +316,8 @@ def test_a_malformed_or_escaping_path_is_refused(hostile, target: bytes, status:
 
 def test_the_404_page_is_the_sites_in_each_language(hostile) -> None:
     _, port, _ = hostile
-    for target, language in ((b"/plans/nothing/", b'lang="zh-Hant-TW"'), (b"/en/plans/nothing/", b'lang="en"')):
+    for target, language in ((b"/plans/nothing/", b'lang="zh-Hant-TW"'),
+                             (b"/en/plans/nothing/", b'lang="en"')):
         answer = ask(port, target)
         assert answer.status == 404 and answer.headers["content-type"] == "text/html; charset=utf-8"
         assert language in answer.body[:200] and b"/livereload.js" in answer.body
@@ -328,7 +337,8 @@ def test_head_is_get_without_the_body_and_other_methods_get_405(hostile) -> None
 
 def test_content_types_queries_fragments_and_folders(hostile) -> None:
     _, port, _ = hostile
-    types = {b"/assets/site.css": "text/css; charset=utf-8", b"/assets/reader.js": "text/javascript; charset=utf-8",
+    types = {b"/assets/site.css": "text/css; charset=utf-8",
+             b"/assets/reader.js": "text/javascript; charset=utf-8",
              b"/sitemap.xml": "application/xml; charset=utf-8", b"/livereload.js": "text/javascript"}
     for target, kind in types.items():
         answer = ask(port, target)
@@ -349,7 +359,8 @@ def test_only_our_own_host_names_are_answered(hostile) -> None:
     _, port, _ = hostile
     for host in (b"evil.example", b"evil.example:%d" % port, b"localhost.evil.example", b"127.0.0.1.nip.io"):
         answer = ask(port, b"/index.html", host=host)
-        assert answer.status == 400 and b"<html" not in answer.body[:5] and b"ps-plans" not in answer.body, host
+        assert answer.status == 400 and b"<html" not in answer.body[:5] and b"ps-plans" not in answer.body, \
+            host
     for host in (b"127.0.0.1:%d" % port, b"localhost:%d" % port, b"localhost", b"[::1]:%d" % port):
         assert ask(port, b"/index.html", host=host).status == 200, host
 
@@ -526,7 +537,8 @@ def test_a_save_reloads_the_open_page_in_a_browser(hostile, browser) -> None:
     context = browser.new_context()
     page = context.new_page()
     refused = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security" in message.text else None)
+    page.on("console", lambda message: refused.append(message.text) if "Content Security" in message.text
+            else None)
     page.goto(f"http://127.0.0.1:{port}/plans/mof-2017/")
 
     def shows(script: str):  # polled: the page's policy forbids wait_for_function's eval
@@ -540,9 +552,11 @@ def test_a_save_reloads_the_open_page_in_a_browser(hostile, browser) -> None:
     wait_for(shows("!!(window.LiveReload && window.LiveReload.connector.protocol)"), 30)  # connected
     page.evaluate("window.before = true")
     source = project / "content" / "plans" / "mof-2017.zh-Hant.md"
-    source.write_text(source.read_text(encoding="utf-8").replace("推動以民為本服務", "推動以民為本服務（重新載入）", 1),
+    source.write_text(source.read_text(encoding="utf-8").replace("推動以民為本服務",
+                                                                 "推動以民為本服務（重新載入）", 1),
                       encoding="utf-8")
-    wait_for(shows("!window.before && !!document.body && document.body.textContent.includes('（重新載入）')"), 30)
+    wait_for(shows("!window.before && !!document.body && document.body.textContent.includes('（重新載入）')"),
+             30)
     context.close()
     assert refused == []
 
@@ -596,7 +610,8 @@ def test_a_soak_of_requests_while_plans_are_saved_ends_with_what_a_clean_build_g
         source = project / "content" / "plans" / "mof-2017.zh-Hant.md"
         text = source.read_text(encoding="utf-8")
         assert "推動以民為本服務" in text and "year: 106" in text
-        targets = [b"/", b"/index.html", b"/plans/mof-2017/", b"/en/plans/mof-2017/index.html", b"/assets/site.css",
+        targets = [b"/", b"/index.html", b"/plans/mof-2017/", b"/en/plans/mof-2017/index.html",
+                   b"/assets/site.css",
                    b"/plans/kaohsiung-finance-2024/", b"/no-such-page", b"/../etc/passwd", b"/plans", b"/%00"]
         saving = threading.Event()
 
@@ -644,7 +659,8 @@ def test_a_soak_of_requests_while_plans_are_saved_ends_with_what_a_clean_build_g
                 continue
             answer = ask(port, b"/" + path.encode())
             body = re.sub(rb'<aside class="ps-preview".*?</aside>', b"", answer.body, flags=re.DOTALL)
-            assert answer.status == 200 and body.replace(b'<script src="/livereload.js"></script>', b"") == data, path
+            assert answer.status == 200 and body.replace(b'<script src="/livereload.js"></script>',
+                                                         b"") == data, path
     finally:
         stop(process)
 
@@ -652,11 +668,14 @@ def test_a_soak_of_requests_while_plans_are_saved_ends_with_what_a_clean_build_g
 PORT_AND_HOST = [
     (["--port", "abc"], "serve: --port must be a whole number from 1 to 65535, not 'abc'; e.g. --port 8000"),
     (["--port", "0"], "serve: --port must be a whole number from 1 to 65535, not '0'; e.g. --port 8000"),
-    (["--port", "70000"], "serve: --port must be a whole number from 1 to 65535, not '70000'; e.g. --port 8000"),
+    (["--port", "70000"],
+     "serve: --port must be a whole number from 1 to 65535, not '70000'; e.g. --port 8000"),
     (["--port", "-1"], "serve: --port must be a whole number from 1 to 65535, not '-1'; e.g. --port 8000"),
-    (["--port", "٨٠٠٠"], "serve: --port must be a whole number from 1 to 65535, not '٨٠٠٠'; e.g. --port 8000"),
+    (["--port", "٨٠٠٠"],
+     "serve: --port must be a whole number from 1 to 65535, not '٨٠٠٠'; e.g. --port 8000"),
     (["--host", ""], "serve: --host is empty; leave it out to listen on 127.0.0.1"),
-    (["--host", "192.0.2.1"], ("serve: cannot listen on '192.0.2.1' (Cannot assign requested address); --host must "
+    (["--host", "192.0.2.1"],
+     ("serve: cannot listen on '192.0.2.1' (Cannot assign requested address); --host must "
                               "be an address of this machine, e.g. 127.0.0.1 (the default)")),
 ]
 

@@ -230,8 +230,8 @@ def test_plan_summary_counts_actions_by_kind_and_unit_and_each_links_to_its_narr
             assert summaries == [], path
             continue
         summary = summaries[0]
-        assert count_in(summary.find_class("ps-summary__lead")[0].text_content().split(".")[0].split("。")[0]) \
-            == len(data["actions"])
+        lead = summary.find_class("ps-summary__lead")[0].text_content()
+        assert count_in(lead.split(".")[0].split("。")[0]) == len(data["actions"])
         kinds = Counter(reader_kind(a["deadline"]) for a in data["actions"])
         units = Counter(u for a in data["actions"] for u in dict.fromkeys(a["units"]))
         shown: dict[str, dict[str, int]] = {"k": {}, "u": {}}
@@ -306,7 +306,8 @@ def test_contents_show_two_levels_and_fold_the_rest_and_long_sections_lead_back_
                              path.read_text(encoding="utf-8")), f"{path}: two ways back to top in a row"
     counts = {plan: len(parse(site / "plans" / plan / "index.html").find_class("ps-back"))
               for plan in ("hsinchu-tax-2018", "ntbt-2016", "keelung-tax-2023", "kaohsiung-finance-2024")}
-    assert counts == {"hsinchu-tax-2018": 5, "ntbt-2016": 5, "keelung-tax-2023": 6, "kaohsiung-finance-2024": 7}
+    assert counts == {"hsinchu-tax-2018": 5, "ntbt-2016": 5, "keelung-tax-2023": 6,
+                      "kaohsiung-finance-2024": 7}
     hsinchu = parse(site / "plans" / "hsinchu-tax-2018" / "index.html").find_class("ps-toc")[0]
     assert len(hsinchu.findall(".//details")) == 2 and len(hsinchu.findall(".//details//a")) == 16
 
@@ -351,7 +352,8 @@ def test_broken_content_fails_with_path_line_and_leaves_site_untouched(project: 
     before = tree_digest(project / "site")
     plan = project / "content" / "plans" / "keelung-tax-2023.zh-Hant.md"
     text = plan.read_text(encoding="utf-8")
-    plan.write_text(text.replace("year: 112", "year: 一一二").replace("隨時辦理", "明年", 1), encoding="utf-8")
+    plan.write_text(text.replace("year: 112", "year: 一一二").replace("隨時辦理", "明年", 1),
+                    encoding="utf-8")
     result = run_cli(project)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -413,11 +415,13 @@ def test_a_build_killed_at_any_moment_loses_nothing(project: Path, tmp_path: Pat
     assert run_cli(project).returncode == 0
     before = tree_digest(project / "site")
     plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", "推動以民為本服務（中斷測試）", 1),
+    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務",
+                                                             "推動以民為本服務（中斷測試）", 1),
                     encoding="utf-8")
     env = os.environ | {"PLANSITE_CACHE": str(tmp_path / "empty-cache")}
     build = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(project), *options],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
     time.sleep(moment)
     assert build.poll() is None, "the build ended before it could be killed"
     os.killpg(build.pid, signal.SIGKILL)  # the build and its PDF workers, with no chance to tidy up
@@ -426,7 +430,8 @@ def test_a_build_killed_at_any_moment_loses_nothing(project: Path, tmp_path: Pat
     done = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project)],
                           check=False, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert "（中斷測試）" in (project / "site" / "plans" / "mof-2017" / "index.html").read_text(encoding="utf-8")
+    assert "（中斷測試）" in (project / "site" / "plans" / "mof-2017" / "index.html").read_text(
+        encoding="utf-8")
     assert not list(project.glob("site.tmp-*")), "the killed build's half-written folder is left behind"
 
 
@@ -455,7 +460,8 @@ NO_OP = """
 import sys
 from plansite.cli import main
 status = main(["--project", sys.argv[1], "--no-downloads"])
-heavy = sorted(name for name in sys.modules if name.split(".")[0] in {"jinja2", "markdown_it", "yaml", "weasyprint"}
+heavy = sorted(name for name in sys.modules
+               if name.split(".")[0] in {"jinja2", "markdown_it", "yaml", "weasyprint"}
                or name in {"plansite.site", "plansite.content", "plansite.render_html"})
 print(status, heavy)
 """
@@ -479,7 +485,9 @@ def test_one_plan_changed_changes_only_what_shows_it(project: Path) -> None:
     build(project, site)
     before = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     plan = project / "content" / "plans" / "kaohsiung-finance-2024.zh-Hant.md"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("具體規劃為民服務工作", "具體規劃為民服務工作（改）", 1), encoding="utf-8")
+    plan.write_text(plan.read_text(encoding="utf-8").replace("具體規劃為民服務工作",
+                                                             "具體規劃為民服務工作（改）", 1),
+                    encoding="utf-8")
     build(project, site)
     after = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
@@ -500,14 +508,17 @@ def test_a_project_inside_a_folder_named_like_an_ignored_one_still_sees_changes(
     site = project / "site"
     build(project, site, downloads=False)
     plan = project / "content" / "plans" / "mof-2017.zh-Hant.md"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", "推動以民為本之服務", 1), encoding="utf-8")
+    plan.write_text(plan.read_text(encoding="utf-8").replace("推動以民為本服務", "推動以民為本之服務", 1),
+                    encoding="utf-8")
     assert not build(project, site, downloads=False).unchanged
 
 
 EDITS = {  # one visible change per kind of input: (file, text in it, replacement)
     "plan": ("content/plans/keelung-tax-2023.zh-Hant.md", "本局各科室。", "本局各科室及分局。"),
-    "units": ("content/plans/keelung-tax-2023.zh-Hant.md", "承辦單位：財稅資訊科、各單位", "承辦單位：資訊科、各單位"),
-    "translation": ("content/plans/keelung-tax-2023.en.md", "All sections and offices", "Every section and office"),
+    "units": ("content/plans/keelung-tax-2023.zh-Hant.md", "承辦單位：財稅資訊科、各單位",
+              "承辦單位：資訊科、各單位"),
+    "translation": ("content/plans/keelung-tax-2023.en.md", "All sections and offices",
+                    "Every section and office"),
     "glossary": ("content/glossary.yml", "en: Ministry of Finance", "en: Ministry of Finance (MOF)"),
     "frameworks": ("content/frameworks.yml", "en: Government Service Upgrade Program measures",
                    "en: Measures of the Government Service Upgrade Program"),
@@ -554,11 +565,13 @@ def test_translation_checks_are_redone_when_the_glossary_or_a_file_changes(tmp_p
 
     first = warnings()
     glossary = project / "content" / "glossary.yml"
-    glossary.write_text(glossary.read_text(encoding="utf-8") + "- zh: 網站\n  en: web portalx\n", encoding="utf-8")
+    glossary.write_text(glossary.read_text(encoding="utf-8") + "- zh: 網站\n  en: web portalx\n",
+                        encoding="utf-8")
     missed = [w for w in warnings() if w not in first]
     assert missed and all("'網站'" in w and "web portalx" in w for w in missed)
     plan = project / "content" / "plans" / "keelung-tax-2023.zh-Hant.md"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("本局各科室。", "本局各科室及分局。", 1), encoding="utf-8")
+    plan.write_text(plan.read_text(encoding="utf-8").replace("本局各科室。", "本局各科室及分局。", 1),
+                    encoding="utf-8")
     assert any("was reviewed against an older Chinese text" in w for w in warnings())
 
 
@@ -573,7 +586,8 @@ def test_cache_pruning_removes_what_no_build_uses_but_not_another_builds_entry(t
     for name in names:
         (tmp_path / name).write_bytes(b"x")
     prune(tmp_path, (".odt", ".pdf"), {"used.pdf"})
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["used.pdf", "notes.txt", f"new.pdf.tmp-{os.getpid()}"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["used.pdf", "notes.txt",
+                                                                 f"new.pdf.tmp-{os.getpid()}"])
     # the search index's entries are folders, written by threads: NAME.tmp-PID-THREAD
     shards = tmp_path / "shards"
     for name in ["used", "old", f"new.tmp-{dead}-1", f"new.tmp-{os.getpid()}-1"]:
@@ -587,5 +601,6 @@ def test_no_page_counts_zero_actions(site: Path) -> None:
     """'0 actions' tells a reader nothing: a group of text only and an agency whose plan has no
     table of actions say so in words."""
     said = [(path.relative_to(site).as_posix(), text) for path in sorted(site.rglob("*.html"))
-            for text in re.findall(r"(?<![\d.,])0 (?:項作法|actions?)\b|(?<![\d.,])0 項作法", parse(path).text_content())]
+            for text in re.findall(r"(?<![\d.,])0 (?:項作法|actions?)\b|(?<![\d.,])0 項作法",
+                                   parse(path).text_content())]
     assert said == []

@@ -112,7 +112,8 @@ def test_english_example_reads_and_lines_up(bilingual: Path) -> None:
     assert edition.en.agency.en == "Example City Tax Bureau" and edition.en.year == 113
     assert [a.deadline.text for _, a in edition.en.actions()] == ["Ongoing", "May 1\u2009–\u200931, 2016",
                                                                    "By December 2024"]
-    assert [a.units for _, a in edition.en.actions()][1] == ("Taxpayer Service Section", "Administration Section")
+    assert [a.units for _, a in edition.en.actions()][1] == ("Taxpayer Service Section",
+                                                             "Administration Section")
     assert edition.en.basis[0].date == date(2017, 1, 9)  # from the Chinese entry
     # nothing reviewed yet: every item is stale, and each is a warning at its English line
     assert {s.state for s in edition.status.values()} == {"stale"}
@@ -129,13 +130,15 @@ def test_structure_mismatch_is_an_error_at_its_line(bilingual: Path) -> None:
     messages = [str(p) for p in caught.value.problems]
     lines = text.splitlines()
     extra = lines.index("# V. An extra section") + 1
-    near = lines.index("- 1. Greening of the office building, beautification and cleaning of service areas.") + 1
+    near = lines.index("- 1. Greening of the office building, beautification and cleaning of service "
+                       "areas.") + 1
     assert messages == [
         (f"content/plans/example-tax-2024.en.md:{near}: the Chinese action 'bilingual-signs' "
         "(content/plans/example-tax-2024.zh-Hant.md:53) has no English translation here — "
         "translate it at the same place"),
         (f"content/plans/example-tax-2024.en.md:{extra}: the section 's5' is not in the Chinese plan — "
-        "the English must have the Chinese structure; compare with content/plans/example-tax-2024.zh-Hant.md"),
+        "the English must have the Chinese structure; compare with "
+        "content/plans/example-tax-2024.zh-Hant.md"),
     ]
 
 
@@ -148,7 +151,8 @@ def test_english_units_that_do_not_line_up_are_an_error_at_their_line(bilingual:
     english_file(bilingual).write_text(text, encoding="utf-8")
     with pytest.raises(ContentError) as caught:
         load(bilingual)
-    line = text.splitlines().index("  Responsible units: Taxpayer Service Section, Administration Section") + 1
+    line = text.splitlines().index("  Responsible units: Taxpayer Service Section, Administration "
+                                   "Section") + 1
     assert [str(p) for p in caught.value.problems] == [
         (f"content/plans/example-tax-2024.en.md:{line - 1}: the action 'bilingual-signs' names 1 "
          "responsible unit in English and 2 in Chinese (content/plans/example-tax-2024.zh-Hant.md:53) — "
@@ -167,7 +171,8 @@ def test_english_metadata_that_belongs_to_the_chinese_file_is_an_error(tmp_path:
 def test_english_deadlines_are_not_written_except_notes(tmp_path: Path) -> None:
     path = tmp_path / "example-tax-2024.en.md"
     path.write_text(ENGLISH.replace("  Responsible units: all units\n",
-                                    "  Deadline: Ongoing\n  Responsible units: all units\n"), encoding="utf-8")
+                                    "  Deadline: Ongoing\n  Responsible units: all units\n"),
+                    encoding="utf-8")
     _, problems = read_plan_file(path, path.name)
     assert [p.message for p in problems] == [
         "English files give no deadlines (the English page states the Chinese one)"]
@@ -195,7 +200,8 @@ def test_edit_in_chinese_makes_english_stale_until_reviewed(bilingual: Path) -> 
     assert stale_notices(bilingual / "site") == {}
 
     chinese = bilingual / "content" / "plans" / "example-tax-2024.zh-Hant.md"
-    chinese.write_text(chinese.read_text(encoding="utf-8").replace("提供雙語標語洽公環境", "提供雙語及英語標語洽公環境"),
+    chinese.write_text(chinese.read_text(encoding="utf-8").replace("提供雙語標語洽公環境",
+                                                                   "提供雙語及英語標語洽公環境"),
                        encoding="utf-8")
     result = cli(bilingual)
     assert result.returncode == 0
@@ -213,7 +219,8 @@ def test_edit_in_chinese_makes_english_stale_until_reviewed(bilingual: Path) -> 
     strict = cli(bilingual, "--strict")
     assert strict.returncode == 1
     assert strict.stderr.splitlines()[-1] == "1 problem found; site was not changed."
-    assert stale_notices(bilingual / "site") == {"bilingual-signs": "../../../plans/example-tax-2024/index.html#"
+    assert stale_notices(bilingual / "site") == {
+        "bilingual-signs": "../../../plans/example-tax-2024/index.html#"
                                                                     "bilingual-signs"}
 
     reviewed = cli(bilingual, "reviewed", "example-tax-2024", "bilingual-signs")
@@ -228,7 +235,8 @@ def test_edit_in_chinese_makes_english_stale_until_reviewed(bilingual: Path) -> 
 def test_reviewing_a_section_marks_everything_in_it(bilingual: Path) -> None:
     result = cli(bilingual, "reviewed", "example-tax-2024", "s3")
     assert result.stdout.strip().endswith(
-        "marked 6 items as reviewed: s3, basic-service, main-1-1, main-1-1-a1, bilingual-signs, main-2, main-2-a1"
+        "marked 6 items as reviewed: s3, basic-service, main-1-1, main-1-1-a1, bilingual-signs, main-2, "
+        "main-2-a1"
         .replace("6 items", "7 items"))
     unknown = cli(bilingual, "reviewed", "example-tax-2024", "no-such-id")
     assert unknown.returncode == 1 and "there is no section, group or action 'no-such-id'" in unknown.stderr
@@ -268,7 +276,8 @@ def test_glossary_misses_are_warnings_at_the_english_line(bilingual: Path) -> No
     cli(bilingual, "reviewed", "example-tax-2024", "--all")
     text = english_file(bilingual).read_text(encoding="utf-8")
     english_file(bilingual).write_text(text.replace("Responsible units: Taxpayer Service Section\n",
-                                                    "Responsible units: Taxpayer Services\n"), encoding="utf-8")
+                                                    "Responsible units: Taxpayer Services\n"),
+                                       encoding="utf-8")
     result = cli(bilingual)
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("- 1. **Online applications**"))
     assert result.stderr.splitlines() == [
@@ -328,10 +337,12 @@ def test_every_page_links_to_its_counterpart(tmp_path: Path) -> None:
         assert len(switch) == 1, relative
         link = switch[0]
         href = link.get("href")
-        target = site / href.lstrip("/") if href.startswith("/") else path.parent / href  # 404 pages: from root
+        # 404 pages link from the root
+        target = site / href.lstrip("/") if href.startswith("/") else path.parent / href
         assert target.resolve() == (site / counterpart).resolve(), relative
         assert link.get("lang") == ("zh-Hant-TW" if english else "en")
-        alternates = {a.get("hreflang"): a.get("href") for a in doc.findall(".//link[@rel='alternate'][@hreflang]")}
+        alternates = {a.get("hreflang"): a.get("href")
+                      for a in doc.findall(".//link[@rel='alternate'][@hreflang]")}
         if alternates:
             assert link.get("hreflang") == link.get("lang")
             def url(path: str) -> str:
@@ -355,7 +366,8 @@ def test_english_json_is_published_for_translated_plans(bilingual: Path) -> None
 @pytest.mark.parametrize(("text", "english"), [
     ("隨時辦理", "Ongoing"), ("依需要辦理", "As needed"), ("每月辦理", "Monthly"), ("每日辦理", "Daily"),
     ("107年12月", "By December 2018"), ("106年12月31日", "By December 31, 2017"),
-    ("105.5.1~105.5.31", "May 1\u2009–\u200931, 2016"), ("105.5.1~105.6.13", "May 1\u2009–\u2009Jun 13, 2016"),
+    ("105.5.1~105.5.31", "May 1\u2009–\u200931, 2016"), ("105.5.1~105.6.13",
+                                                         "May 1\u2009–\u2009Jun 13, 2016"),
 ])
 def test_deadlines_in_english(text: str, english: str) -> None:
     assert deadline_words(PROJECT)(parse_deadline(text)) == english

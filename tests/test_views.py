@@ -10,14 +10,16 @@ from lxml import html
 
 
 def plans_data(site: Path, tag: str) -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((site / "data" / "plans").glob(f"*.{tag}.json"))]
+    return [json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted((site / "data" / "plans").glob(f"*.{tag}.json"))]
 
 
 ALL_UNITS = {"各單位", "各科室", "各業務科", "各業務單位", "各科室主管"}
 """The plans' words for all units (of a kind) of the agency: never shown as one unit."""
 
 KIND_NAMES = {
-    "": {"ongoing": "隨時或經常辦理", "as-needed": "視需要辦理", "every-day": "每日辦理", "every-month": "每月辦理",
+    "": {"ongoing": "隨時或經常辦理", "as-needed": "視需要辦理", "every-day": "每日辦理",
+         "every-month": "每月辦理",
          "dated": "於指定日期或期間內完成", "unknown": "期限未能確認", "none": "計畫未列完成期限"},
     "en/": {"ongoing": "At any time or continually", "as-needed": "When needed", "every-day": "Every day",
             "every-month": "Every month", "dated": "By a date or within a period",
@@ -36,7 +38,8 @@ def kind_of(deadline: dict | None) -> str:
 
 def plan_name(plan: dict, prefix: str) -> str:
     """A plan as the cross-plan pages name it: its agency and year (民國 on Chinese pages)."""
-    return f"{plan['agency']['en']} {plan['year_ad']}" if prefix else f"{plan['agency']['zh']} {plan['year']}年"
+    return (f"{plan['agency']['en']} {plan['year_ad']}" if prefix
+            else f"{plan['agency']['zh']} {plan['year']}年")
 
 
 def listed(page, root: str) -> dict[str, list[tuple[str, str, str, str]]]:
@@ -58,7 +61,8 @@ def listed(page, root: str) -> dict[str, list[tuple[str, str, str, str]]]:
     return found
 
 
-def test_deadlines_page_lists_every_action_under_a_plain_kind_with_its_plan_and_group(built_site: Path) -> None:
+def test_deadlines_page_lists_every_action_under_a_plain_kind_with_its_plan_and_group(
+    built_site: Path) -> None:
     """Every action is listed once, under its kind of deadline in plain words
     (the 隨時/經常辦理 ones listed, not only counted), named by its words under its plan and
     its group; those with a date in time order under their period; no "原文無法還原"."""
@@ -90,17 +94,22 @@ def test_deadlines_page_lists_every_action_under_a_plain_kind_with_its_plan_and_
         periods = page.xpath("//section[h2[@id='deadline-dated']]//h3")
         assert [h.text_content() for h in periods] == (
             # a line breaks at the thin spaces around the dash or before the year, never in "May 1"
-            ["May\u00a01\u2009–\u200931, 2016", "May\u00a01\u2009–\u2009Jun\u00a013, 2016", "By December\u00a031, 2017",
+            ["May\u00a01\u2009–\u200931, 2016", "May\u00a01\u2009–\u2009Jun\u00a013, 2016",
+             "By December\u00a031, 2017",
              "By the end of December 2018"] if prefix else
             ["105年5月1日至5月31日", "105年5月1日至6月13日", "106年12月31日前", "107年12月底前"]
         )
         if not prefix:  # each date on one line: 105年5月1日 never ends one line and starts the next
-            assert [d.text for d in periods[0].xpath("span[@class='ps-nowrap']")] == ["105年5月1日", "5月31日"]
-        ends = [expected[k][1]["deadline"]["end"] for k in found if kind_of(expected[k][1]["deadline"]) == "dated"]
+            assert [d.text for d in periods[0].xpath("span[@class='ps-nowrap']")] == ["105年5月1日",
+                                                                                      "5月31日"]
+        ends = [expected[k][1]["deadline"]["end"] for k in found
+                if kind_of(expected[k][1]["deadline"]) == "dated"]
         assert len(ends) == len(dated)
         order = [link.get("href").removeprefix("../plans/").replace("/index.html", "")
-                 for link in page.xpath("//section[h2[@id='deadline-dated']]//a[contains(@class, 'ps-entries__action')]")]
-        assert [expected[k][1]["deadline"]["end"] for k in order] == sorted(a["deadline"]["end"] for a in dated)
+                 for link in page.xpath("//section[h2[@id='deadline-dated']]//a[contains(@class, "
+                                        "'ps-entries__action')]")]
+        assert [expected[k][1]["deadline"]["end"] for k in order] == sorted(a["deadline"]["end"]
+                                                                            for a in dated)
         unknown = page.xpath("//section[h2[@id='deadline-unknown']]/p")[0].text_content()
         assert ("could not confirm" if prefix else "未能確認") in unknown  # the kind is explained
 
@@ -147,11 +156,13 @@ def test_units_pages_list_each_unit_and_all_units_once_with_plan_group_and_deadl
             for key, places in entries.items():
                 plan, action = plans[key]
                 for section, heading, group, details in places:
-                    unit = "*" if section == ("All units of the agency" if prefix else "本機關全體單位") else section
+                    unit = "*" if section == ("All units of the agency" if prefix
+                                              else "本機關全體單位") else section
                     assert key not in units.get(unit, set()), (unit, key)  # each action once per unit
                     units.setdefault(unit, set()).add(key)
                     assert (heading, group) == (plan_name(plan, prefix), " / ".join(action["groups"])), key
-                    assert details.startswith("Deadline: " if prefix else "完成期限："), details  # always said
+                    # always said
+                    assert details.startswith("Deadline: " if prefix else "完成期限："), details
                     if unit == "*":
                         assert ("Given to: " if prefix else "承辦：") in details
             found[agency] = units
@@ -199,7 +210,8 @@ def test_a_wrong_framework_mapping_is_reported_at_its_line(project: Path) -> Non
 
     path = project / "content" / "plans" / "kaohsiung-finance-2024.zh-Hant.md"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('    main-7: "6"\n', '    main-7: "9"\n    main-99: "1"\n'), encoding="utf-8")
+    path.write_text(text.replace('    main-7: "6"\n', '    main-7: "9"\n    main-99: "1"\n'),
+                    encoding="utf-8")
     line = text.split("\n").index('    main-7: "6"') + 1
     problems = check_mappings(load_plans(project), load_frameworks(project))
     messages = sorted((p.path, p.line, p.message) for p in problems)
@@ -216,7 +228,8 @@ def test_a_wrong_framework_mapping_is_reported_at_its_line(project: Path) -> Non
 def test_years_and_document_numbers_speak_the_pages_language(built_site: Path) -> None:
     """Chinese pages count years as 民國 (113年), English pages as 2024, on every cross-plan
     view; an English page never shows a bare Chinese document number or note."""
-    for path in ("units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html", "deadlines/index.html",
+    for path in ("units/national-taxation-bureau-of-taipei-ministry-of-finance/index.html",
+                 "deadlines/index.html",
                  "framework/index.html"):
         zh = html.fromstring((built_site / path).read_bytes()).find(".//main").text_content()
         en = html.fromstring((built_site / "en" / path).read_bytes()).find(".//main").text_content()

@@ -1,0 +1,89 @@
+"""The site configuration (plansite/config.py): a good site.yml gives the settings every output
+needs; each bad value is refused at its own line with a fix, and nothing else is touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plansite.config import load_config
+from plansite.errors import ContentError
+
+GOOD = """base_url: https://www.example.gov.tw/計畫
+site_name: {zh: 提升服務品質計畫, en: Service Quality Plans}
+publisher:
+  name: {zh: 測試局, en: Test Bureau}
+  email: webmaster@example.gov.tw
+  privacy_url: https://www.example.gov.tw/privacy
+"""
+
+
+def config_of(tmp_path: Path, text: str):
+    (tmp_path / "site.yml").write_text(text, encoding="utf-8")
+    return load_config(tmp_path)
+
+
+def problems_of(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        config_of(tmp_path, text)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_good_configuration_gives_an_ascii_folder_address_and_defaults(tmp_path: Path) -> None:
+    config = config_of(tmp_path, GOOD)
+    assert config.base_url == "https://www.example.gov.tw/%E8%A8%88%E7%95%AB/"
+    assert (config.site_name.zh, config.site_name.en) == ("提升服務品質計畫", "Service Quality Plans")
+    assert config.publisher.email == "webmaster@example.gov.tw" and config.publisher.phone is None
+    assert config.badge is None and config.classification.service == "I00"
+
+
+def test_a_chinese_host_name_becomes_punycode(tmp_path: Path) -> None:
+    config = config_of(tmp_path, GOOD.replace("www.example.gov.tw/計畫", "臺灣.tw"))
+    assert config.base_url == "https://xn--nnx388a.tw/"
+
+
+@pytest.mark.parametrize("line, before, after, message", [
+    (1, "https://www.example.gov.tw/計畫", "ftp://example.org/",
+     ("'base_url' must be the web address of the site's "
+     "folder, not 'ftp://example.org/' — write the site's public address")),
+    (1, "https://www.example.gov.tw/計畫", "https://example.org/?a=1", "'base_url' must be the web address"),
+    (5, "webmaster@example.gov.tw", "webmaster",
+     ("'publisher.email' must be an e-mail address, not 'webmaster' — "
+     "write it as name@example.gov.tw")),
+    (6, "https://www.example.gov.tw/privacy", "https://www.example.gov.tw/a b",
+     "'publisher.privacy_url' is not a web address: it contains a space"),
+    (6, "https://www.example.gov.tw/privacy", "www.example.gov.tw",
+     "'publisher.privacy_url' must be a web address"),
+    (2, "en: Service", "eng: Service", "unknown key 'site_name.eng' — did you mean 'en'?"),
+])
+def test_a_bad_value_is_refused_at_its_line_with_a_fix(tmp_path: Path, line: int, before: str, after: str,
+                                                       message: str) -> None:
+    problems = problems_of(tmp_path, GOOD.replace(before, after))
+    assert problems[0].startswith(f"site.yml:{line}: {message}"), problems
+    assert " — " in problems[0]
+
+
+def test_missing_and_misspelt_settings(tmp_path: Path) -> None:
+    assert problems_of(tmp_path, GOOD.replace("site_name", "sitename"))[0] == (
+        "site.yml:2: unknown key 'sitename' — did you mean 'site_name'?")
+    assert not (tmp_path / "site").exists()
+    (tmp_path / "site.yml").unlink()
+    with pytest.raises(ContentError) as caught:
+        load_config(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        ("site.yml:1: the site configuration file is missing — create site.yml (see 'Site configuration' in "
+        "README.md)")]
+
+
+def test_a_badge_must_be_an_image_inside_the_project(tmp_path: Path) -> None:
+    badge = ("accessibility_badge:\n  href: https://accessibility.moda.gov.tw/x\n  image: {}\n"
+             "  alt: {{zh: 標章, en: Badge}}\n")
+    (tmp_path / "badge.png").write_bytes(b"GIF89a" + bytes(20))
+    assert problems_of(tmp_path, GOOD + badge.format("badge.png")) == [
+        ("site.yml:9: the badge image 'badge.png' is a GIF image, but its name does not end in .gif — rename "
+        "it to end in .gif")]
+    assert problems_of(tmp_path, GOOD + badge.format("../outside.png"))[0].startswith(
+        "site.yml:9: the badge image '../outside.png' is outside the project")
+    (tmp_path / "badge.gif").write_bytes(b"GIF89a" + bytes(20))
+    assert config_of(tmp_path, GOOD + badge.format("badge.gif")).badge.image == Path("badge.gif")
