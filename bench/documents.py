@@ -26,7 +26,7 @@ from weasyprint import CSS, HTML
 from plansite.render_html import Page, environment, render_print
 from plansite.render_odt import document_labels, render_plan_odt
 from plansite.render_pdf import render_plan_pdf
-from plansite.site import load
+from plansite.sources import load
 
 
 def best(function, repeat: int) -> float:

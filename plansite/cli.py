@@ -146,7 +146,7 @@ def run_check(project: Path, site: Path) -> int:
 
 
 def run_status(project: Path) -> int:
-    from .site import load
+    from .sources import load
     from .translation import status_table
 
     loaded = load(project)
@@ -157,7 +157,7 @@ def run_status(project: Path) -> int:
 
 
 def run_reviewed(project: Path, plan_id: str, ids: list[str], everything: bool) -> int:
-    from .site import load
+    from .sources import load
     from .translation import mark_reviewed
 
     loaded = load(project)

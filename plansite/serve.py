@@ -40,10 +40,12 @@ from tornado.httpserver import HTTPServer
 from tornado.websocket import WebSocketHandler
 
 from .errors import ContentError, MachineError, Problem, machine_error
+from .outputs import CHINESE
 from .project import CONFIG_FILE
 from .publish import Stamp, prepare_output, tidy_cache
 from .render_html import environment
-from .site import CHINESE, Engine, Loaded, lasting_objects
+from .site import Engine
+from .sources import Loaded, lasting_objects
 from .translation import ENGLISH, status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)

@@ -22,7 +22,8 @@ from lxml import etree, html
 from plansite import model as m
 from plansite.render_odt import CJK_FONT
 from plansite.render_pdf import structure
-from plansite.site import build, load
+from plansite.site import build
+from plansite.sources import load
 
 from .conftest import PROJECT, copy_project
 

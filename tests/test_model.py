@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from plansite import model as m
-from plansite.site import lasting_objects
+from plansite.sources import lasting_objects
 
 
 def test_evolve_changes_only_the_fields_named_like_replace() -> None:

@@ -74,7 +74,7 @@ def test_kaohsiung_table_has_no_deadline_column(plans) -> None:
 
 def test_every_plan_is_translated_reviewed_and_on_glossary() -> None:
     """The published content builds with --strict: no stale or missing translation, no missed term."""
-    from plansite.site import load
+    from plansite.sources import load
 
     loaded = load(PROJECT)
     assert [str(w) for w in loaded.warnings] == []

@@ -554,7 +554,7 @@ def test_only_plansites_own_mark_makes_a_folder_replaceable(published: Path, tmp
 
 CTRL_C_WHILE_WORKERS_FORK = """
 import logging, multiprocessing, os, signal, threading
-from plansite.site import Pool, start_worker
+from plansite.workers import Pool, start_worker
 
 forks = []
 os.register_at_fork(before=lambda: forks.append(os.kill(os.getpid(), signal.SIGINT)))

@@ -19,7 +19,7 @@ import pytest
 
 from plansite import model as m
 from plansite.search import BUNDLE, MARKER, hints
-from plansite.site import load
+from plansite.sources import load
 
 CHINESE_QUERIES = [
     # terms of two to four characters taken from the plans

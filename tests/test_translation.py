@@ -17,7 +17,8 @@ from plansite.content import read_plan_file
 from plansite.dates import parse_deadline
 from plansite.errors import ContentError
 from plansite.render_html import english_date
-from plansite.site import build, load
+from plansite.site import build
+from plansite.sources import load
 from plansite.translation import deadline_words, glossary_misses, longest_first
 
 from .conftest import PROJECT, copy_project

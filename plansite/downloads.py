@@ -1,0 +1,151 @@
+"""The downloads of every plan in every format (formats.FORMATS), from the cache when their
+inputs did not change, else made on all cores."""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import formats
+from . import model as m
+from .errors import ContentError, Problem
+from .formats import DocumentError
+from .outputs import CHINESE
+from .project import last_updated
+from .publish import (
+    cache_folder,
+    digest,
+    prune,
+    write_atomically,
+)
+from .sources import Loaded
+from .translation import ENGLISH
+from .workers import Pool, start_worker
+
+
+@dataclass(frozen=True)
+class Job:
+    """One download to make: a plan's file in one format, from what its format's source says."""
+
+    path: str
+    """Where it goes in site/, e.g. 'downloads/mof-2017.en.pdf'."""
+    renderer: str
+    """The format's function making the file, 'module:function' (see formats.Format.renderer)."""
+    payload: tuple
+    key: str
+    """A hash of everything the file depends on: the cache never serves a stale file."""
+
+
+def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
+                  ) -> list[tuple[str, str | None, Callable[[], Job]]]:
+    """Every download as (path, inputs key, a function making its job), plan by plan in each
+    format of ``formats.FORMATS`` that applies to it. The job's own key is a hash of what the
+    file is made from (its format's ``source``: the print HTML, the ODT's model), so making it
+    means rendering; the inputs key, a hash of the files the job is made from (``shared``:
+    everything in the project but the plans, with plansite's code and the tools' versions; the
+    plan's two files and its dates; the format's fingerprint), costs nothing, so a rebuild
+    looks each download up by it first. Without ``shared`` (or for a file read without the
+    cache) there is no inputs key."""
+    stamp = datetime.combine(last_updated(project), datetime.min.time(), tzinfo=UTC)
+    chosen = formats.FORMATS
+    fingerprints = {format.kind: format.fingerprint() for format in chosen}
+
+    def job(format: formats.Format, plan: m.Plan) -> Job:
+        payload, parts = format.source(plan, project, loaded.config, stamp)
+        key = digest(format.kind, fingerprints[format.kind], *parts)
+        return Job(format.path(plan), format.renderer(), payload, key)
+
+    jobs = []
+    for lang in (CHINESE, ENGLISH):
+        for edition in loaded.editions:
+            plan = edition.en if lang == ENGLISH else edition.zh
+            if plan is None:
+                continue
+            files = [loaded.sources.get(p.loc.path) if p else "-" for p in (edition.zh, edition.en)]
+            for format in chosen:
+                if not format.plans(plan):
+                    continue
+                path = format.path(plan)
+                inputs = digest(shared, fingerprints[format.kind], path, *files, stamp.isoformat(),
+                                edition.source_updated.isoformat()) if shared and None not in files else None
+                jobs.append((path, inputs, functools.partial(job, format, plan)))
+    return jobs
+
+
+def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> dict[str, bytes]:
+    """Every download (see :func:`download_jobs`): from the cache when their inputs did not
+    change, otherwise made in parallel on all cores (PDF is the slow part). The cache has two
+    levels: a download's inputs key (see :func:`download_jobs`) names its job's key, and the
+    job's key names the file. So a rebuild finds unchanged plans' files without rendering their
+    print HTML (at a thousand plans that was 20 s), and an edit that leaves the print HTML as it
+    was (a web template, another plan's translation) still reuses the file once that HTML is
+    rendered. What this build did not use is removed once all are made, so the cache holds one
+    site's downloads, not every version of every plan ever built."""
+    cache = cache_folder(project) / "downloads"
+    known = cache / "inputs"
+    known.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+    used: set[str] = set()  # the names of the cache's files this build reads or writes
+    todo = []
+    jobs = download_jobs(project, loaded, shared)
+    for path, inputs, make_job in jobs:
+        entry = known / f"{inputs}.key" if inputs else None
+        key = read_key(entry) if entry else None
+        data = cached_download(cache, path, key)
+        if data is None:
+            job = make_job()
+            key = job.key
+            if entry:
+                write_atomically(entry, key.encode("ascii"))
+            data = cached_download(cache, path, key)
+            if data is None:
+                todo.append(job)
+        if entry:
+            used.add(entry.name)
+        used.add(f"{key}{Path(path).suffix}")
+        if data is not None:
+            files[path] = data
+    if todo:
+        workers = min(len(todo), os.cpu_count() or 1)
+        # fork is fastest, but forking a process that runs other threads (the preview) can deadlock
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        with Pool(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                  initializer=start_worker, initargs=(os.getpid(),)) as pool:
+            for job, data in zip(todo, pool.map(make_download, todo), strict=True):
+                files[job.path] = data
+                write_atomically(cache / f"{job.key}{Path(job.path).suffix}", data)
+    prune(cache, ("",), used | {known.name})  # a file of a format no longer made goes too
+    prune(known, (".key",), used)
+    return {path: files[path] for path, _, _ in jobs}
+
+
+def read_key(entry: Path) -> str | None:
+    """The job key an inputs entry names, if there is one."""
+    try:
+        return entry.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def cached_download(cache: Path, path: str, key: str | None) -> bytes | None:
+    """The cached file of the download at ``path`` whose job has this key, if it was made."""
+    try:
+        return (cache / f"{key}{Path(path).suffix}").read_bytes() if key else None
+    except OSError:
+        return None
+
+
+def make_download(job: Job) -> bytes:
+    """Runs in a worker process: imports its format's renderer (the parent may not have)."""
+    try:
+        return formats.render(job.renderer, *job.payload)
+    except DocumentError as error:
+        what = Path(job.path).suffix.removeprefix(".").upper()
+        raise ContentError([Problem(job.path, 1, f"the {what} could not be made: {error}",
+                                    error.hint)]) from None

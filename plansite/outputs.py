@@ -1,0 +1,320 @@
+"""The outputs of a site: every page and data file, by group (a plan's pages and data, an
+agency's units pages) with the key of what each group depends on, and the pages about all
+plans, the assets and the badge; rendered on all cores (see :func:`generated`)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import jinja2
+
+from . import model as m
+from .config import SiteConfig
+from .errors import ContentError, Problem
+from .formats import page_count
+from .i18n import catalog
+from .project import last_updated
+from .publish import (
+    digest,
+)
+from .render_csv import HEADERS, render_plan_csv
+from .render_feeds import render_feed, render_robots, render_sitemap
+from .render_html import (
+    SITE_PAGES,
+    Page,
+    cross_plan,
+    environment,
+    framework_view,
+    plan_views,
+    render_agency_units,
+    render_index,
+    render_page,
+    render_plan,
+    render_plan_view,
+    template_location,
+    unit_pages,
+    units_index,
+)
+from .render_json import render_catalogue, render_plan_json
+from .search import filter_choices
+from .translation import ENGLISH
+
+CHINESE = "zh-Hant-TW"
+SCHEMA = Path(__file__).parent / "data" / "plan.schema.json"
+from .sources import Loaded
+from .workers import workers
+
+
+def download_sizes(files: dict[str, bytes]) -> dict[str, int]:
+    """The downloads' sizes in bytes by path, and each PDF's page count under 'PATH#pages': the
+    plan pages state both."""
+    sizes = {path: len(content) for path, content in files.items()}
+    for path, content in files.items():
+        pages = page_count(path, content)
+        if pages:
+            sizes[f"{path}#pages"] = pages
+    return sizes
+
+
+def output_groups(loaded: Loaded) -> dict[str, tuple[m.Edition, ...]]:
+    """The outputs that depend on one or a few plans, by name, with those plans: each plan's
+    pages and data (named by its id), and each agency's units pages ('units/SLUG'). A build
+    reuses a group's files while its plans did not change."""
+    groups = {f"units/{slug}": group for slug, group in unit_pages(loaded.editions).items()}  # longest first
+    groups.update((edition.zh.id, (edition,)) for edition in loaded.editions)
+    return groups
+
+
+def group_outputs(project: Path, loaded: Loaded, name: str, group: tuple[m.Edition, ...],
+                  sizes: dict[str, int], updated: date) -> Iterator[tuple[str, str]]:
+    """The files of one output group (see :func:`output_groups`)."""
+    if name.startswith("units/"):
+        return agency_outputs(project, loaded, name.removeprefix("units/"), group, updated)
+    return plan_outputs(project, loaded, group[0], sizes, updated)
+
+
+def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[str, int],
+                 updated: date) -> Iterator[tuple[str, str]]:
+    """One plan's data (JSON and CSV per language) and its page in both languages: all that
+    depends on this plan alone. ``sizes`` need hold only its downloads."""
+    for plan in (edition.zh, edition.en):
+        if plan is not None:
+            tag = "en" if plan.lang == ENGLISH else "zh-Hant"
+            yield f"data/plans/{plan.id}.{tag}.json", render_plan_json(plan)
+            yield f"data/plans/{plan.id}.{tag}.csv", render_plan_csv(plan)
+    for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+        path = f"plans/{edition.zh.id}/index.html"
+        page = Page(lang, prefix + path, ("" if prefix else "en/") + path, edition.en is not None,
+                    loaded.config, updated)
+        yield prefix + path, render_plan(environment(project, lang), edition, page, sizes)
+        for view, which in plan_views(edition):
+            path = f"plans/{edition.zh.id}/{view}"
+            page = Page(lang, prefix + path, ("" if prefix else "en/") + path, edition.en is not None,
+                        loaded.config, updated)
+            yield prefix + path, render_plan_view(environment(project, lang), edition, page, which)
+
+
+def agency_outputs(project: Path, loaded: Loaded, slug: str, group: tuple[m.Edition, ...],
+                   updated: date) -> Iterator[tuple[str, str]]:
+    """One agency's units page in both languages: it depends on the agency's plans alone."""
+    for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+        path = f"units/{slug}/index.html"
+        page = Page(lang, prefix + path, ("" if prefix else "en/") + path, True, loaded.config, updated)
+        yield prefix + path, render_agency_units(environment(project, lang), group, page)
+
+
+def catalogue(loaded: Loaded, sizes: dict[str, int]) -> Iterator[tuple[str, str]]:
+    """The list of every plan and the schema of the plan data (their sizes go into ``sizes``)."""
+    for path, text in (("data/plans.json", render_catalogue(loaded.editions, loaded.config.base_url)),
+                       ("data/plan.schema.json", SCHEMA.read_text(encoding="utf-8"))):
+        sizes[path] = len(text.encode("utf-8"))
+        yield path, text
+
+
+def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: date,
+                 pages: set[str] | None = None, langs: tuple[str, ...] = (CHINESE, ENGLISH)
+                 ) -> Iterator[tuple[str, str]]:
+    """The pages about all plans (home, site map, units, deadlines …), the site's other pages,
+    the feeds and the site map for search engines; only the pages named in ``pages`` (in the
+    languages ``langs``) when given. The site-wide files (sitemap.xml, robots.txt) go with
+    Chinese."""
+    def wanted(name: str) -> bool:
+        return pages is None or name in pages
+
+    for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+        if lang not in langs:
+            continue
+        env = environment(project, lang)
+        other = "" if prefix else "en/"
+
+        def page(path: str, lang=lang, prefix=prefix, other=other) -> Page:
+            return Page(lang, prefix + path, other + path, True, loaded.config, updated)
+
+        if wanted("index"):
+            yield prefix + "index.html", render_index(env, loaded.editions, page("index.html"))
+        if wanted("sitemap"):
+            yield prefix + "sitemap/index.html", render_page(env, "sitemap.html", page("sitemap/index.html"),
+                                                            editions=loaded.editions)
+        for name, _ in SITE_PAGES:
+            if name == "sitemap" or not wanted(name):  # the site map lists plans: rendered above
+                continue
+            path = f"{name}/index.html"
+            values = page_values(project, loaded, sizes, name, lang == ENGLISH)
+            yield prefix + path, render_page(env, f"{name}.html", page(path), **values)
+        if wanted("404"):
+            yield prefix + "404.html", render_page(env, "404.html", replace(page("404.html"), anywhere=True))
+    if wanted("feeds"):
+        if CHINESE in langs:
+            yield "sitemap.xml", render_sitemap(loaded.editions, loaded.config, updated)
+            yield "robots.txt", render_robots(loaded.config)
+        for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+            if lang in langs:
+                yield prefix + "feed.xml", render_feed(loaded.editions, loaded.config, lang, updated)
+
+
+def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str, english: bool) -> dict:
+    """What the template of one of the site's own pages is given."""
+    if name == "glossary":
+        return {"terms": loaded.glossary}
+    if name == "data":
+        return {"datasets": datasets(loaded, sizes),
+                "csv_columns": csv_columns(project, ENGLISH if english else CHINESE)}
+    if name == "units":
+        return units_index(loaded.editions, english)
+    if name == "deadlines":
+        return cross_plan(loaded.editions, english)
+    if name == "framework":
+        return framework_view(loaded.editions, loaded.frameworks, english)
+    if name == "search":
+        return {"choices": filter_choices(loaded.editions, english)}
+    return {}
+
+
+def csv_columns(project: Path, lang: str) -> list[tuple[str, str]]:
+    """The CSV header of this language, each column with what it holds."""
+    _ = catalog(project, lang).gettext
+    meanings = (_("the plan's id"), _("the action's id (its anchor on the plan's page)"),
+                _("the action's number as printed"), _("the groups the action belongs to, outermost first"),
+                _("the action's text"), _("the deadline as printed"),
+                _("the first day of the period the deadline names (YYYY-MM-DD), if it names one"),
+                _("the last day of that period"), _("the responsible units"))
+    return list(zip(HEADERS[lang], meanings, strict=True))
+
+
+def datasets(loaded: Loaded, sizes: dict[str, int]) -> list[tuple[str, str, str, int]]:
+    """(what, path, format, size) of every dataset, for the data page."""
+    rows = [("catalogue", "data/plans.json", "JSON", sizes.get("data/plans.json", 0)),
+            ("schema", "data/plan.schema.json", "JSON Schema", sizes.get("data/plan.schema.json", 0))]
+    for edition in loaded.editions:
+        for plan in (edition.zh, edition.en):
+            if plan is not None:
+                tag = "en" if plan.lang == ENGLISH else "zh-Hant"
+                for kind in ("json", "csv"):
+                    path = f"data/plans/{plan.id}.{tag}.{kind}"
+                    rows.append((plan.title, path, kind.upper(), sizes.get(path, 0)))
+    return rows
+
+
+def assets(project: Path, config: SiteConfig) -> Iterator[tuple[str, bytes]]:
+    """The site's static files (stylesheets, scripts, fonts, pictures) and the badge."""
+    source = project / "templates" / "assets"
+    for folder, _, names in os.walk(source):
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            with open(path, "rb") as file:
+                yield f"assets/{os.path.relpath(path, source).replace(os.sep, '/')}", file.read()
+    if config.badge:
+        yield f"assets/{badge_name(config.badge)}", (project / config.badge.image).read_bytes()
+
+
+def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published: Path,
+              reused: dict[str, list[str]], made: dict[str, list[str]]) -> Iterator[tuple[str, bytes | Path]]:
+    """Every generated page and data file, as :func:`outputs` makes them, but on all cores: the
+    workers render the output groups (plans, agencies' units pages) and the pages about all
+    plans side by side. The groups in ``reused`` are not rendered: their files are given as
+    paths in the ``published`` site. ``made`` receives every group's output paths."""
+    updated = last_updated(project)
+    sizes = download_sizes(files)
+    groups = output_groups(loaded)
+    todo = [name for name in groups if name not in reused]
+    for name in groups:
+        for path in reused.get(name, ()):
+            made.setdefault(name, []).append(path)
+            file = published / path
+            sizes[path] = os.stat(file).st_size
+            yield path, file
+    state = (project, loaded, groups, sizes, updated)
+    with workers(share, state) as pool:
+        if pool is None:
+            batches = itertools.chain((render_group_outputs(name, state) for name in todo),
+                                      (render_site_outputs(task, state) for task in range(len(SITE_TASKS))))
+        else:  # the pages about all plans are the longest tasks: they start first
+            listings = [pool.submit(render_site_outputs, task) for task in range(len(SITE_TASKS))]
+            batches = itertools.chain(pool.map(render_group_outputs, todo, chunksize=4),
+                                      (task.result() for task in listings))
+        for name, batch in itertools.zip_longest(todo, batches):
+            for path, data in batch:
+                if path.startswith("data/"):  # the data page states their sizes
+                    sizes[path] = len(data)
+                if name is not None:
+                    made.setdefault(name, []).append(path)
+                yield path, data
+    for path, text in itertools.chain(catalogue(loaded, sizes),
+                                      site_outputs(project, loaded, sizes, updated, pages={"data"})):
+        yield path, text.encode("utf-8")
+
+
+def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: str) -> dict[str, str]:
+    """Per output group, a hash of everything its files depend on: its plans' files, the dates
+    shown, their downloads' sizes, and everything in the project that is not a plan
+    (templates, catalogs, glossary, settings), plansite's code and the tools' versions. Other
+    plans are not in it: a group's files never show them. ``shared`` is the hash of the rest
+    (``publish.digest_project`` without the plans)."""
+    updated = last_updated(project)
+    keys = {}
+    for name, group in output_groups(loaded).items():
+        parts = []
+        for edition in group:
+            sources = [loaded.sources.get(plan.loc.path, "") if plan else "-"
+                       for plan in (edition.zh, edition.en)]
+            downloads = sorted((path, len(data)) for path, data in files.items()
+                               if f"/{edition.zh.id}." in path)
+            parts.append((edition.zh.id, *sources, edition.source_updated, downloads))
+        if all("" not in part for part in parts):  # a file read without the cache is always rendered
+            keys[name] = digest(shared, name, updated, *parts)
+    return keys
+
+
+SHARED: tuple = ()
+"""In a worker: (project, loaded, output groups, sizes of the downloads, date last updated),
+inherited from the build."""
+
+EVERY_PAGE_BUT_DATA = {name for name, _ in SITE_PAGES if name != "data"} | {"index", "404", "feeds"}
+SITE_TASKS = ((EVERY_PAGE_BUT_DATA, (CHINESE,)), (EVERY_PAGE_BUT_DATA, (ENGLISH,)))
+"""The pages about all plans and the site's own but the data page, in a task per language for
+the workers."""
+
+
+def share(*state) -> None:
+    global SHARED
+    SHARED = state
+
+
+def render_group_outputs(name: str, state: tuple = ()) -> list[tuple[str, bytes]]:
+    """One output group's files, encoded: in a worker (``state`` shared), or here (``state`` given)."""
+    project, loaded, groups, sizes, updated = state or SHARED
+    with template_errors(project):
+        return [(path, text.encode("utf-8"))
+                for path, text in group_outputs(project, loaded, name, groups[name], sizes, updated)]
+
+
+def render_site_outputs(task: int, state: tuple = ()) -> list[tuple[str, bytes]]:
+    """One of SITE_TASKS, encoded (the data page, which states the sizes of every plan's data,
+    is made last, by the build itself)."""
+    project, loaded, _, sizes, updated = state or SHARED
+    pages, langs = SITE_TASKS[task]
+    with template_errors(project):
+        return [(path, text.encode("utf-8"))
+                for path, text in site_outputs(project, loaded, sizes, updated, pages=pages, langs=langs)]
+
+
+@contextmanager
+def template_errors(project: Path) -> Iterator[None]:
+    """A template error as a problem at its line: in a worker, where the traceback that tells
+    the line is still at hand (it does not survive the way back to the build)."""
+    try:
+        yield
+    except jinja2.TemplateError as error:
+        where, line = template_location(error, project)
+        raise ContentError([Problem(where, line, f"template error: {error.message}")]) from None
+
+
+def badge_name(badge) -> str:
+    """The accessibility badge's file name in site/assets/."""
+    return "accessibility-badge" + badge.image.suffix.lower()

@@ -1,0 +1,319 @@
+"""What a site is made from: configuration, plans in both languages, glossary and
+frameworks, read and checked, through the caches of plans read and translations checked."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import pickle
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+from . import model as m
+from .config import SiteConfig, load_config
+from .content import (
+    MAX_PLAN_BYTES,
+    check_mappings,
+    load_frameworks,
+    load_glossary,
+    load_plans,
+    no_plans,
+    read_plan_data,
+    read_plan_file,
+)
+from .errors import ContentError, Problem
+from .fonts import drawable, font_sizes, uncovered_characters
+from .inputs import unusable_files
+from .project import commit_dates, last_changed
+from .publish import (
+    cache_folder,
+    digest,
+    prune,
+    write_atomically,
+)
+from .translation import ENGLISH, PairCheck, check_pair, editions
+from .workers import Pool, workers
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """Everything a build reads, checked."""
+
+    config: SiteConfig
+    editions: tuple[m.Edition, ...]
+    glossary: tuple[m.Term, ...]
+    warnings: list[Problem]
+    """Problems that publish anyway unless the build is strict (stale translations …)."""
+    frameworks: tuple[m.Framework, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
+    """A hash of each plan file read, by the path problems name it by (see PlanCache)."""
+
+
+def load(project: Path) -> Loaded:
+    """Configuration, plans in both languages and glossary, or ContentError listing every problem.
+    Plan files are read on all cores."""
+    sources = Sources(project)
+    loaded = sources.load()
+    sources.prune()
+    return loaded
+
+
+class Sources:
+    """What a site is made from, read and checked, for the build and the preview alike. It
+    remembers what it read: loading again re-reads only the files whose bytes changed (or,
+    given the files a save touched, only those), and works translation status out again only
+    for the plans whose files, dates or glossary changed. A build loads once; the preview
+    loads after every save, so an edit costs one plan, not a thousand."""
+
+    def __init__(self, project: Path, freeze: bool = True):
+        self.project = project
+        self.cache = PlanCache(project, freeze)
+        self.known: dict[Path, tuple[str, m.Plan | None, list[Problem]]] = {}
+        """Plan file → (its cache key, its plan, its problems)."""
+        self.translated: dict[str, tuple[tuple, m.Edition | None, list[Problem]]] = {}
+        """Plan id → (what its edition depends on, the edition, its warnings)."""
+        self.checks: CheckCache | None = None
+        self.changed: set[str] = set()
+        """The ids of the plans whose editions the last load made anew (or removed)."""
+
+    @property
+    def freeze(self) -> bool:
+        return self.cache.freeze
+
+    @freeze.setter
+    def freeze(self, value: bool) -> None:
+        self.cache.freeze = value
+
+    def load(self, saved: set[Path] | None = None) -> Loaded:
+        """Everything checked, or ContentError listing every problem. ``saved``: the files a
+        save touched (the preview); a plan file outside it is taken as last read."""
+        last_changed.cache_clear()  # dates shown come from commits or file times: both move
+        commit_dates.cache_clear()
+        project = self.project
+        problems = [p for folder in ("templates", "locales") for p in unusable_files(project, Path(folder))]
+        results = []
+        with workers() as pool:
+            def read(paths: list[Path], names: list[str]) -> list[tuple[m.Plan | None, list[Problem]]]:
+                return self.read(paths, names, pool, saved)
+
+            loaders = (load_config, lambda project: load_plans(project, read), load_glossary, load_frameworks)
+            for loader in loaders:
+                try:
+                    results.append(loader(project))
+                except ContentError as error:
+                    problems += error.problems
+        if problems:
+            raise ContentError(problems)
+        config, plans, glossary, frameworks = results
+        if not plans:
+            raise ContentError([no_plans()])
+        problems = check_mappings(plans, frameworks)
+        if problems:
+            raise ContentError(problems)
+        self.checks = CheckCache(project, self.cache.sources, glossary)
+        with lasting_objects(self.freeze):
+            all_editions, warnings = self.editions(plans, glossary)
+        return Loaded(config, all_editions, glossary, warnings, frameworks, dict(self.cache.sources))
+
+    def read(self, paths: list[Path], names: list[str], pool: Pool | None, saved: set[Path] | None
+             ) -> list[tuple[m.Plan | None, list[Problem]]]:
+        """(plan or None, problems) of each file: as last read when its bytes are the same
+        (not even looked at when a save did not touch it), else through the cache."""
+        results: dict[int, tuple[m.Plan | None, list[Problem]]] = {}
+        unread: list[int] = []
+        for index, (path, name) in enumerate(zip(paths, names, strict=True)):
+            known = self.known.get(path)
+            if known is not None and saved is not None and path not in saved:
+                self.cache.sources[name] = known[0]
+                results[index] = known[1:]
+                continue
+            if known is not None and path.stat().st_size <= MAX_PLAN_BYTES:
+                key = self.cache.key(path, name, path.read_bytes())
+                if key == known[0]:
+                    self.cache.sources[name] = key
+                    self.cache.used.add(key)
+                    results[index] = known[1:]
+                    continue
+            unread.append(index)
+        found = self.cache.read([paths[i] for i in unread], [names[i] for i in unread], pool)
+        for index, result in zip(unread, found, strict=True):
+            results[index] = result
+            key = self.cache.sources.get(names[index])
+            if key is not None:
+                self.known[paths[index]] = (key, *result)
+            else:  # refused unread (too big): looked at again every time
+                self.known.pop(paths[index], None)
+        for gone in set(self.known) - set(paths):
+            del self.known[gone]
+        return [results[index] for index in range(len(paths))]
+
+    def editions(self, plans: tuple[m.Plan, ...], glossary: tuple[m.Term, ...]
+                 ) -> tuple[tuple[m.Edition, ...], list[Problem]]:
+        """:func:`translation.editions`, plan by plan: a plan's edition is made again only when
+        what it depends on changed (its files, the date of its Chinese file, the glossary, the
+        catalogs English plans are completed from)."""
+        by_id: dict[str, list[m.Plan]] = {}
+        for plan in plans:
+            by_id.setdefault(plan.id, []).append(plan)
+        catalogs = sorted((self.project / "locales").rglob("*.po"))
+        context = digest(repr(glossary), *(p.read_bytes() for p in catalogs))
+        self.changed = set()
+        orphans: list[Problem] = []  # English files without a Chinese one: told first, as editions() does
+        errors: list[Problem] = []
+        for plan_id, pair in sorted(by_id.items()):
+            chinese = [p for p in pair if p.lang != ENGLISH]
+            updated = last_changed(self.project, Path(chinese[0].loc.path)) if chinese else None
+            key = (tuple(self.cache.sources.get(p.loc.path) for p in pair), updated, context)
+            known = self.translated.get(plan_id)
+            if known is None or known[0] != key or None in key[0]:
+                try:
+                    made, warnings = editions(self.project, tuple(pair), glossary, self.checks.check)
+                except ContentError as error:
+                    self.translated.pop(plan_id, None)
+                    (errors if chinese else orphans).extend(error.problems)
+                    continue
+                self.translated[plan_id] = known = (key, made[0] if made else None, warnings)
+                self.changed.add(plan_id)
+        for gone in set(self.translated) - set(by_id):
+            del self.translated[gone]
+            self.changed.add(gone)
+        if orphans or errors:
+            raise ContentError(orphans + errors)
+        chosen = [self.translated[i] for i in sorted(self.translated)]
+        return (tuple(edition for _, edition, _ in chosen if edition),
+                [w for _, _, warnings in chosen for w in warnings])
+
+    def prune(self) -> None:
+        """Remove the cached plans and checks no load asked for (a build, once it loaded)."""
+        self.cache.prune()
+        if self.checks is not None:
+            self.checks.prune()
+
+
+@contextmanager
+def lasting_objects(freeze: bool = True) -> Iterator[None]:
+    """Make objects that last as long as the build (plans loaded from the cache, English plans
+    completed) without Python's cyclic garbage collector, then move them out of its sight
+    (gc.freeze): it would otherwise scan a million of them again and again as they pile up,
+    which was more than half of loading a thousand cached plans. Models form no reference
+    cycles, so nothing is left uncollected. A long-running process (the preview) does not
+    ``freeze`` after every small read: what is frozen is never collected again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+class PlanCache:
+    """Plans read by earlier builds, under a hash of the file's bytes and names and of
+    everything that reads them (plansite's code, markdown-it-py, PyYAML, Python, the PDF font):
+    a file that did not change is not parsed again, and any change to it or to its reader is a
+    miss. Files are hashed from the very bytes that are parsed, so an edit during a build
+    cannot be cached under the old file's key."""
+
+    def __init__(self, project: Path, freeze: bool = True):
+        self.folder = cache_folder(project) / "plans"
+        self.freeze = freeze
+        """Whether the plans read are frozen out of the garbage collector's sight (see
+        :func:`lasting_objects`)."""
+        self.sources: dict[str, str] = {}
+        """The key of every file read (by its name in problems): what its outputs depend on."""
+        self.used: set[str] = set()
+        code = sorted(Path(__file__).parent.glob("*.py"))
+        self.reader = digest(*(p.read_bytes() for p in code), sys.version, *font_sizes(),
+                             *(f"{n} {version(n)}" for n in ("markdown-it-py", "mdit-py-plugins", "pyyaml")))
+
+    def key(self, path: Path, name: str, data: bytes) -> str:
+        """The cache key of a plan file's bytes, read as ``name``."""
+        return digest(self.reader, path.name, name, data)
+
+    def read(self, paths: list[Path], names: list[str], pool: Pool | None
+             ) -> list[tuple[m.Plan | None, list[Problem]]]:
+        """(plan or None, problems) of each file, in order: from the cache, or read on all cores."""
+        results: dict[int, tuple[m.Plan | None, list[Problem]]] = {}
+        todo: list[tuple[int, str, bytes]] = []
+        used: set[str] = set()
+        with lasting_objects(self.freeze):  # before the workers fork: they collect as usual
+            for index, (path, name) in enumerate(zip(paths, names, strict=True)):
+                if path.stat().st_size > MAX_PLAN_BYTES:
+                    results[index] = read_plan_file(path, name)  # refused unread
+                    continue
+                data = path.read_bytes()
+                key = self.key(path, name, data)
+                used.add(key)
+                self.sources[name] = key
+                try:
+                    results[index] = pickle.loads((self.folder / f"{key}.pickle").read_bytes())
+                except Exception:  # noqa: BLE001 - missing or unreadable: read the file again
+                    todo.append((index, key, data))
+        jobs = [(data, paths[index].name, names[index]) for index, _, data in todo]
+        if jobs:
+            drawable(self.folder.parent)  # once, before the workers fork (only when a file needs checking)
+        made = pool.map(read_pickled, *zip(*jobs), chunksize=8) if pool and jobs else itertools.starmap(
+            read_pickled, jobs)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with lasting_objects(self.freeze):
+            for (index, key, _), pickled in zip(todo, made, strict=True):
+                write_atomically(self.folder / f"{key}.pickle", pickled)
+                results[index] = pickle.loads(pickled)
+        self.used |= used
+        return [results[index] for index in range(len(paths))]
+
+    def prune(self) -> None:
+        """Remove the plans no read asked for (files since edited or removed)."""
+        prune(self.folder, (".pickle",), {f"{key}.pickle" for key in self.used})
+
+
+class CheckCache:
+    """Translation checks made by earlier builds (:func:`translation.check_pair`: structure,
+    status of every item, glossary), under a hash of both plan files' cache keys (which cover
+    plansite's code) and of the glossary: a rebuild checks only the pairs whose files changed."""
+
+    def __init__(self, project: Path, sources: dict[str, str], glossary: tuple[m.Term, ...]):
+        self.folder = cache_folder(project) / "checks"
+        self.sources = sources
+        self.glossary = digest(repr(glossary))
+        self.used: set[str] = set()
+
+    def check(self, zh: m.Plan, en: m.Plan, glossary: tuple[m.Term, ...]) -> PairCheck:
+        files = (self.sources.get(zh.loc.path), self.sources.get(en.loc.path))
+        if None in files:  # read without the cache
+            return check_pair(zh, en, glossary)
+        key = digest(*files, self.glossary)
+        self.used.add(key)
+        entry = self.folder / f"{key}.pickle"
+        try:
+            return pickle.loads(entry.read_bytes())
+        except Exception:  # noqa: BLE001 - missing or unreadable: check again
+            found = check_pair(zh, en, glossary)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomically(entry, pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
+            return found
+
+    def prune(self) -> None:
+        """Remove the checks of pairs no longer read (edited or removed)."""
+        prune(self.folder, (".pickle",), {f"{key}.pickle" for key in self.used})
+
+
+def read_printable(data: bytes, file_name: str, name: str) -> tuple[m.Plan | None, list[Problem]]:
+    """A plan file read and checked, including that the PDF's font can draw all of it (in a worker)."""
+    plan, problems = read_plan_data(data, file_name, name)
+    if plan is not None:
+        problems = uncovered_characters(plan)
+        plan = None if problems else plan
+    return plan, problems
+
+
+def read_pickled(data: bytes, file_name: str, name: str) -> bytes:
+    """:func:`read_printable`, pickled as the cache keeps it (in a worker): the build stores
+    the very bytes the worker sends, instead of unpickling and pickling the plan again."""
+    return pickle.dumps(read_printable(data, file_name, name), pickle.HIGHEST_PROTOCOL)

@@ -1,0 +1,82 @@
+"""The worker processes a build renders on: one per core, forked, tied to the build (a killed
+build leaves none behind), and started with Ctrl-C held so an interrupt is never lost."""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C kept until the block ends, then raised there. Python raises it between any two
+    bytecodes, including those of the fork handlers logging runs while a process forks: there
+    it is lost and logging's lock stays taken, so the next thread that logs (Pagefind's) waits
+    for ever. Blocking the signal also starts forked and spawned workers with it blocked, until
+    they ignore it (:func:`start_worker`). Only the main thread receives it, so only it holds it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a held Ctrl-C is handled here
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
+class Pool(ProcessPoolExecutor):
+    """A process pool whose workers start with Ctrl-C held (:func:`ctrl_c_held`): they fork or
+    are spawned while jobs are handed over, and a Ctrl-C in the middle would also leave workers
+    running that nothing tells to stop, so the build would never exit."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        with ctrl_c_held():
+            return super().submit(fn, *args, **kwargs)
+
+
+@contextmanager
+def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterator[Pool | None]:
+    """A pool of one process per core, or None where a pool cannot help (one core) or is unsafe.
+    Workers are forked, so they start with the parent's memory (the loaded plans) without
+    copying it; forking a process that runs other threads (the preview) can deadlock, so then
+    there is no pool and the work is done in this process."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or threading.active_count() > 1:
+        yield None
+        return
+    with Pool(max_workers=cores, mp_context=multiprocessing.get_context("fork"),
+              initializer=start_worker, initargs=(os.getpid(), initializer, initargs)) as pool:
+        try:
+            yield pool
+        except KeyboardInterrupt:  # Ctrl-C: stop at once, not after every pending job
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def start_worker(parent: int, initializer: Callable | None = None, initargs: tuple = ()) -> None:
+    """Runs first in every worker process: the worker is killed as soon as the build that
+    started it dies (Linux's parent-death signal), so a killed build leaves no workers behind;
+    then the pool's own ``initializer``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build answers it
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while it started (Pool)
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the build died before the signal was asked for
+            os._exit(1)
+    if initializer is not None:
+        initializer(*initargs)
