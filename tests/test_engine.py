@@ -217,3 +217,13 @@ def test_a_quick_update_writes_only_what_the_save_changed(tmp_path: Path, edit) 
         assert preview.written and all("kaohsiung" in path for path in preview.written), preview.written
     else:
         assert any("mof-2017" in path for path in preview.written)
+
+
+def test_a_build_after_the_preview_caught_up_has_nothing_to_do(tmp_path: Path) -> None:
+    """The preview records what it published as a build does: its site is a build's."""
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    preview = Preview(project, project / "site", downloads=False)
+    preview.start()
+    settle(preview, project, new_title(project))
+    result = build(project, project / "site", downloads=False)
+    assert result.unchanged
