@@ -581,7 +581,13 @@ def sync(stage: Path, output: Path) -> list[str]:
     """Make the live folder ``output`` (the preview's) hold exactly the files of ``stage``:
     each file that differs is moved in, whole, in one rename (a page being served is never
     half written); then the files and folders ``stage`` lacks are removed; the site's mark
-    stays. Returns the paths written."""
+    stays. Returns the paths written. A build swapping a site at ``output`` meanwhile waits
+    (they hold the same lock), so neither writes into a folder the other is moving away."""
+    with locked(output.parent):
+        return synced(stage, output)
+
+
+def synced(stage: Path, output: Path) -> list[str]:
     written: list[str] = []
     wanted: set[str] = {MARK}
     for folder, _, names in os.walk(stage):
