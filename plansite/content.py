@@ -29,17 +29,19 @@ __all__ = ["MAX_PLAN_BYTES", "cannot_read", "check_mappings", "load_frameworks",
            "load_plans", "no_plans", "read_plan_data", "read_plan_file"]
 
 
-def load_plans(project: Path, read: Callable = lambda paths, names: map(read_plan_file, paths, names)
-               ) -> tuple[m.Plan, ...]:
+def load_plans(project: Path, read: Callable = lambda paths, names: map(read_plan_file, paths, names),
+               unchanged: Callable[[Path], bool] = lambda path: False) -> tuple[m.Plan, ...]:
     """Read every plan under ``content/plans``; raise ContentError listing all problems.
     ``read`` maps :func:`read_plan_file` (or a function like it) over the files and the names
-    problems give them: the build passes one that spreads the work over all cores."""
+    problems give them: the build passes one that spreads the work over all cores. Files
+    ``unchanged`` says were read before and not touched since (the preview) are not looked at
+    again before ``read`` is given them."""
     if (missing := no_plan_folder(project)) is not None:
         raise ContentError([missing])
     problems: list[Problem] = []
     paths: list[Path] = []
     for path in sorted((project / PLANS_DIR).glob("*.md")):
-        if (refused := cannot_read(project, path)) is not None:
+        if not unchanged(path) and (refused := cannot_read(project, path)) is not None:
             problems.append(refused)
         else:
             paths.append(path)

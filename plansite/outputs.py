@@ -257,14 +257,16 @@ def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: s
     plans are not in it: a group's files never show them. ``shared`` is the hash of the rest
     (``publish.digest_project`` without the plans)."""
     updated = last_updated(project)
+    by_plan: dict[str, list[tuple[str, int]]] = {}  # downloads/ID.LANG.KIND
+    for path, data in sorted(files.items()):
+        by_plan.setdefault(path.rpartition("/")[2].partition(".")[0], []).append((path, len(data)))
     keys = {}
     for name, group in output_groups(loaded).items():
         parts = []
         for edition in group:
             sources = [loaded.sources.get(plan.loc.path, "") if plan else "-"
                        for plan in (edition.zh, edition.en)]
-            downloads = sorted((path, len(data)) for path, data in files.items()
-                               if f"/{edition.zh.id}." in path)
+            downloads = by_plan.get(edition.zh.id, [])
             parts.append((edition.zh.id, *sources, edition.source_updated, downloads))
         if all("" not in part for part in parts):  # a file read without the cache is always rendered
             keys[name] = digest(shared, name, updated, *parts)

@@ -25,7 +25,7 @@ from .outputs import (
     output_groups,
     template_errors,
 )
-from .project import last_updated
+from .project import PLANS_DIR, last_updated
 from .publish import (
     Stamp,
     cache_folder,
@@ -94,6 +94,8 @@ class Engine:
         """Held while the sources are read and while the live folder is written."""
         self.generation = 0
         """Counts quick updates: an update that began before one publishes nothing (a later one will)."""
+        self.shared: str | None = None
+        """The hash of everything but the plans as the live folder was last made from."""
 
     def update(self, stamp: Stamp | None = None) -> BuildResult | None:
         """Bring every output up to date and publish; None when a live update was overtaken by
@@ -125,7 +127,7 @@ class Engine:
                 if self.generation != generation:
                     raise Overtaken
                 sync(stage, output)
-                self.published, self.files = groups(), files
+                self.published, self.files, self.shared = groups(), files, shared
                 record(output)
 
         count = 0
@@ -168,12 +170,16 @@ class Engine:
             loaded = self.sources.load(saved)
             if self.published is None:
                 self.published = Stamp(project, self.output, self.strict, self.downloads).published()
-            shared = digest_project(project, self.output, plans=False)
-            keys = group_keys(project, loaded, self.files, shared)
+            plans = (project / PLANS_DIR).resolve()
+            if self.shared is None or saved is None or not all(p.is_relative_to(plans) for p in saved):
+                self.shared = digest_project(project, self.output, plans=False)
+            keys = group_keys(project, loaded, self.files, self.shared)
             updated = last_updated(project)
             sizes = download_sizes(self.files)
             texts: dict[str, str] = {}
             for name, group in output_groups(loaded).items():
+                if name.startswith("units/"):  # an agency's pages list many plans: they follow
+                    continue
                 if name in keys and self.published.get(name, ("",))[0] == keys[name]:
                     continue
                 paths = []

@@ -91,8 +91,9 @@ class Sources:
     def load(self, saved: set[Path] | None = None) -> Loaded:
         """Everything checked, or ContentError listing every problem. ``saved``: the files a
         save touched (the preview); a plan file outside it is taken as last read."""
-        last_changed.cache_clear()  # dates shown come from commits or file times: both move
-        commit_dates.cache_clear()
+        if saved is None:  # dates shown come from commits or file times: both move
+            last_changed.cache_clear()
+            commit_dates.cache_clear()
         project = self.project
         problems = [p for folder in ("templates", "locales") for p in unusable_files(project, Path(folder))]
         results = []
@@ -100,7 +101,11 @@ class Sources:
             def read(paths: list[Path], names: list[str]) -> list[tuple[m.Plan | None, list[Problem]]]:
                 return self.read(paths, names, pool, saved)
 
-            loaders = (load_config, lambda project: load_plans(project, read), load_glossary, load_frameworks)
+            def unchanged(path: Path) -> bool:
+                return saved is not None and path not in saved and path in self.known
+
+            loaders = (load_config, lambda project: load_plans(project, read, unchanged), load_glossary,
+                       load_frameworks)
             for loader in loaders:
                 try:
                     results.append(loader(project))
