@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,11 +118,8 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
 
 
 def named_key(entry: bytes | None) -> str | None:
-    """The job key an inputs entry names, if there is one."""
-    try:
-        return entry.decode("ascii") if entry else None
-    except UnicodeDecodeError:
-        return None
+    """The job key an inputs entry names, if it names one (a damaged entry names none)."""
+    return entry.decode("ascii") if entry and re.fullmatch(rb"[0-9a-f]{64}", entry) else None
 
 
 def make_download(job: Job) -> bytes:

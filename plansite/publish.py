@@ -164,8 +164,10 @@ def old_cache_entry(entry: Path) -> bool:
 
 def tidy_cache(project: Path) -> None:
     """Remove what killed builds left half-written in the cache (entries, the search's scratch
-    folders): a build that finds nothing to do never prunes."""
+    folders): a build that finds nothing to do never prunes. The font's code points an older
+    plansite kept in the cache's root (font-HASH.pickle; now in plans/) go too."""
     folder = cache_folder(project)
+    prune(folder, (".pickle",), set())
     for part in (folder, *(folder / name for name in CACHE_PARTS), folder / "downloads" / "inputs"):
         prune(part, (), set())
 
@@ -178,7 +180,7 @@ IGNORED = {".git", ".venv", "node_modules", ".cache", "reports", "tests", "bench
 @dataclass
 class Stamp:
     """What the last build of ``output`` was made from: a hash of every input (the project's
-    files, plansite's own code, the versions of the tools, the options, the commit, each
+    files, the fingerprint of plansite's code and tools, the options, the commit, each
     download format's fingerprint) and of the site it wrote. When both still match, a build
     has nothing to do. It also keeps the key and output paths of each output group (a plan's
     pages and data, an agency's units pages: see ``site.group_keys``), so that the next build
