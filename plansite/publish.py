@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import formats
-from .cache import digest, fingerprint, prune, running, write_atomically
+from .cache import Store, digest, fingerprint, prune, running, write_atomically
 from .errors import MachineError, Problem, printable
 from .inputs import open_regular
 from .project import PLANS_DIR, commit_dates
@@ -193,15 +193,16 @@ class Stamp:
 
     def __post_init__(self) -> None:
         self.output = self.output.resolve()
-        folder = cache_folder(self.project) / "builds"
-        self.path = folder / stamp_name(self.output)
+        self.builds = Store(cache_folder(self.project) / "builds")
+        self.key = stamp_name(self.output).removesuffix(".json")
         self.inputs = digest(digest_project(self.project, self.output, plans=True), self.strict,
                              self.downloads,
                              *(format.fingerprint() for format in formats.FORMATS))
         try:
-            self.known = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.known = {}
+            known = json.loads(self.builds.read(self.key, ".json") or b"{}")
+        except ValueError:
+            known = {}
+        self.known = known if isinstance(known, dict) else {}  # a damaged stamp matches no build
 
     def digest_site(self) -> str:
         return digest_site(self.output)
@@ -229,10 +230,9 @@ class Stamp:
         before it is swapped in (renaming it changes nothing the hash covers). Recorded before
         the swap, a stamp that cannot be written (a full disk) fails the build with the
         published site untouched; should the swap then fail, the stamp matches no site."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"inputs": self.inputs, "site": digest_site(site), "warnings": [str(w) for w in warnings],
                 "groups": groups}
-        write_atomically(self.path, json.dumps(data).encode("utf-8"))
+        self.builds.write(self.key, json.dumps(data).encode("utf-8"), ".json")
 
 
 def stamp_name(output: Path) -> str:
