@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,16 +15,12 @@ from pathlib import Path
 
 from . import formats
 from . import model as m
+from .cache import Store, digest
 from .errors import ContentError, Problem
 from .formats import DocumentError
 from .outputs import CHINESE
 from .project import last_updated
-from .publish import (
-    cache_folder,
-    digest,
-    prune,
-    write_atomically,
-)
+from .publish import cache_folder
 from .sources import Loaded
 from .translation import ENGLISH
 from .workers import Pool, start_worker
@@ -87,28 +84,23 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
     was (a web template, another plan's translation) still reuses the file once that HTML is
     rendered. What this build did not use is removed once all are made, so the cache holds one
     site's downloads, not every version of every plan ever built."""
-    cache = cache_folder(project) / "downloads"
-    known = cache / "inputs"
-    known.mkdir(parents=True, exist_ok=True)
+    cache = Store(cache_folder(project) / "downloads")
+    known = cache.part("inputs")
     files: dict[str, bytes] = {}
-    used: set[str] = set()  # the names of the cache's files this build reads or writes
     todo = []
     jobs = download_jobs(project, loaded, shared)
     for path, inputs, make_job in jobs:
-        entry = known / f"{inputs}.key" if inputs else None
-        key = read_key(entry) if entry else None
-        data = cached_download(cache, path, key)
+        suffix = Path(path).suffix
+        key = named_key(known.read(inputs, ".key")) if inputs else None
+        data = cache.read(key, suffix) if key else None
         if data is None:
             job = make_job()
             key = job.key
-            if entry:
-                write_atomically(entry, key.encode("ascii"))
-            data = cached_download(cache, path, key)
+            if inputs:
+                known.write(inputs, key.encode("ascii"), ".key")
+            data = cache.read(key, suffix)
             if data is None:
                 todo.append(job)
-        if entry:
-            used.add(entry.name)
-        used.add(f"{key}{Path(path).suffix}")
         if data is not None:
             files[path] = data
     if todo:
@@ -119,26 +111,15 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
                   initializer=start_worker, initargs=(os.getpid(),)) as pool:
             for job, data in zip(todo, pool.map(make_download, todo), strict=True):
                 files[job.path] = data
-                write_atomically(cache / f"{job.key}{Path(job.path).suffix}", data)
-    prune(cache, ("",), used | {known.name})  # a file of a format no longer made goes too
-    prune(known, (".key",), used)
+                cache.write(job.key, data, Path(job.path).suffix)
+    cache.prune()  # a file of a format no longer made goes too
+    known.prune()
     return {path: files[path] for path, _, _ in jobs}
 
 
-def read_key(entry: Path) -> str | None:
-    """The job key an inputs entry names, if there is one."""
-    try:
-        return entry.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def cached_download(cache: Path, path: str, key: str | None) -> bytes | None:
-    """The cached file of the download at ``path`` whose job has this key, if it was made."""
-    try:
-        return (cache / f"{key}{Path(path).suffix}").read_bytes() if key else None
-    except OSError:
-        return None
+def named_key(entry: bytes | None) -> str | None:
+    """The job key an inputs entry names, if it names one (a damaged entry names none)."""
+    return entry.decode("ascii") if entry and re.fullmatch(rb"[0-9a-f]{64}", entry) else None
 
 
 def make_download(job: Job) -> bytes:

@@ -7,14 +7,10 @@ once per font version), so a build without downloads still checks every plan can
 
 from __future__ import annotations
 
-import pickle
-from importlib.metadata import version
-from pathlib import Path
-
 from . import model as m
+from .cache import Store, fingerprint
 from .errors import Problem
 from .formats import PDF
-from .publish import digest, write_atomically
 
 FONT_FILES = PDF.fonts
 FONT_NAME = "Noto Sans CJK TC"
@@ -24,24 +20,19 @@ DRAWABLE: list[frozenset[int]] = []
 """The font's code points, once read (see :func:`drawable`)."""
 
 
-def drawable(cache: Path | None = None) -> frozenset[int]:
+def drawable(store: Store | None = None) -> frozenset[int]:
     """The code points the embedded font (Noto Sans CJK TC, regular and bold) can draw. Reading
-    the fonts' character maps takes over half a second, so with a ``cache`` folder the set is
-    kept there under the font files' paths and sizes and fontTools' version."""
+    the fonts' character maps takes over half a second, so with a ``store`` the set is kept
+    there (under :func:`drawable_key`)."""
     if not DRAWABLE:
-        key = digest(*font_sizes(), version("fonttools"))
-        entry = cache / f"font-{key}.pickle" if cache else None
-        try:
-            points = pickle.loads(entry.read_bytes()) if entry else None
-        except (OSError, pickle.UnpicklingError, EOFError):  # not kept yet
-            points = None
-        if points is None:
-            points = font_points()
-            if entry:
-                entry.parent.mkdir(parents=True, exist_ok=True)
-                write_atomically(entry, pickle.dumps(points, pickle.HIGHEST_PROTOCOL))
-        DRAWABLE.append(points)
+        DRAWABLE.append(store.get_or_make(drawable_key(), font_points) if store else font_points())
     return DRAWABLE[0]
+
+
+def drawable_key() -> str:
+    """The key of the font's code points in a store: the font files (by path and size), and
+    the code and tools reading them."""
+    return f"font-{fingerprint(*font_sizes())}"
 
 
 def font_sizes() -> list[str]:

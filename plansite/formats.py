@@ -13,7 +13,6 @@ only when one of its files is made.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import re
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .cache import fingerprint
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -93,17 +94,17 @@ class Format:
         return [f"{p}:{p.stat().st_size}" for p in self.fonts if p.exists()]
 
     def fingerprint(self) -> str:
-        """A hash of what every file of this format, and every link to one, depends on beyond
-        its plan: this entry, the code that makes the files, the tools' versions and the fonts.
-        (Reads the code without importing it: the stamp asks before anything heavy loads.)"""
-        hasher = hashlib.sha256()
+        """What every file of this format, and every link to one, depends on beyond its plan:
+        :func:`cache.fingerprint` with this entry, the code that makes the files (a format's
+        module need not be plansite's), its tools' versions and the fonts. (Reads the code
+        without importing it: the stamp asks before anything heavy loads.)"""
+        code = []
         for name in (self.module, *self.code):
             origin = importlib.util.find_spec(name).origin
-            hasher.update(Path(origin).read_bytes() if origin else name.encode())
+            code.append(Path(origin).read_bytes() if origin else name.encode())
         entry = (self.kind, self.media_type, self.label, self.label_paged, self.module, self.render)
         tools = [f"{tool} {version(tool)}" for tool in self.tools]
-        hasher.update(repr((entry, tools, self.font_sizes())).encode())
-        return hasher.hexdigest()
+        return fingerprint(repr((entry, tools, self.font_sizes())), *code)
 
 
 def function(module: str, name: str) -> Callable:

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import stat
 import struct
@@ -31,10 +30,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 from . import formats
+from .cache import Store, digest, fingerprint, prune, running, write_atomically
 from .errors import MachineError, Problem, printable
 from .inputs import open_regular
 from .project import PLANS_DIR, commit_dates
@@ -163,57 +162,14 @@ def old_cache_entry(entry: Path) -> bool:
                all(HASHED.fullmatch(n) for n in os.listdir(e)) for e in entry.iterdir())
 
 
-def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write a file whole or not at all: a killed build never leaves half a cache entry, and a
-    failed write (a full disk) leaves nothing. ``mode``: the permissions to give it (a user's
-    file keeps its own)."""
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-            if mode is not None:
-                os.fchmod(file.fileno(), mode & 0o7777)
-        os.replace(temporary, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        if error.filename is None or error.filename == str(temporary):
-            error.filename = str(path.parent)  # the folder is what the user can act on
-        raise
-
-
-def prune(folder: Path, suffixes: tuple[str, ...], used: set[str]) -> None:
-    """Remove a cache folder's entries (files or folders whose names end in one of
-    ``suffixes``; "" for all) whose names are not in ``used``, and the half-written entries
-    of builds that were killed (NAME.tmp-PID…). Another build's entry being written is left
-    alone."""
-    if not folder.is_dir():
-        return
-    for entry in folder.iterdir():
-        name, _, owner = entry.name.partition(".tmp-")
-        killed = owner and not running(owner.split("-")[0])
-        if killed or (not owner and name.endswith(suffixes) and name not in used):
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-
-
 def tidy_cache(project: Path) -> None:
     """Remove what killed builds left half-written in the cache (entries, the search's scratch
-    folders): a build that finds nothing to do never prunes."""
+    folders): a build that finds nothing to do never prunes. The font's code points an older
+    plansite kept in the cache's root (font-HASH.pickle; now in plans/) go too."""
     folder = cache_folder(project)
+    prune(folder, (".pickle",), set())
     for part in (folder, *(folder / name for name in CACHE_PARTS), folder / "downloads" / "inputs"):
         prune(part, (), set())
-
-
-def digest(*parts) -> str:
-    hasher = hashlib.sha256()
-    for part in parts:
-        hasher.update(part if isinstance(part, bytes) else os.fsencode(str(part)))  # a path need not be UTF-8
-        hasher.update(b"\0")
-    return hasher.hexdigest()
-
 
 
 IGNORED = {".git", ".venv", "node_modules", ".cache", "reports", "tests", "bench", "docs", "__pycache__",
@@ -224,7 +180,7 @@ IGNORED = {".git", ".venv", "node_modules", ".cache", "reports", "tests", "bench
 @dataclass
 class Stamp:
     """What the last build of ``output`` was made from: a hash of every input (the project's
-    files, plansite's own code, the versions of the tools, the options, the commit, each
+    files, the fingerprint of plansite's code and tools, the options, the commit, each
     download format's fingerprint) and of the site it wrote. When both still match, a build
     has nothing to do. It also keeps the key and output paths of each output group (a plan's
     pages and data, an agency's units pages: see ``site.group_keys``), so that the next build
@@ -237,15 +193,16 @@ class Stamp:
 
     def __post_init__(self) -> None:
         self.output = self.output.resolve()
-        folder = cache_folder(self.project) / "builds"
-        self.path = folder / stamp_name(self.output)
+        self.builds = Store(cache_folder(self.project) / "builds")
+        self.key = stamp_name(self.output).removesuffix(".json")
         self.inputs = digest(digest_project(self.project, self.output, plans=True), self.strict,
                              self.downloads,
                              *(format.fingerprint() for format in formats.FORMATS))
         try:
-            self.known = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.known = {}
+            known = json.loads(self.builds.read(self.key, ".json") or b"{}")
+        except ValueError:
+            known = {}
+        self.known = known if isinstance(known, dict) else {}  # a damaged stamp matches no build
 
     def digest_site(self) -> str:
         return digest_site(self.output)
@@ -273,10 +230,9 @@ class Stamp:
         before it is swapped in (renaming it changes nothing the hash covers). Recorded before
         the swap, a stamp that cannot be written (a full disk) fails the build with the
         published site untouched; should the swap then fail, the stamp matches no site."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"inputs": self.inputs, "site": digest_site(site), "warnings": [str(w) for w in warnings],
                 "groups": groups}
-        write_atomically(self.path, json.dumps(data).encode("utf-8"))
+        self.builds.write(self.key, json.dumps(data).encode("utf-8"), ".json")
 
 
 def stamp_name(output: Path) -> str:
@@ -298,18 +254,17 @@ def digest_site(output: Path) -> str:
 
 
 def digest_project(project: Path, output: Path, plans: bool) -> str:
-    """A hash of the project's files (all but IGNORED folders and the site), plansite's own
-    code, the versions of the tools, Python and the commit dates; without ``plans``, of
+    """A hash of the project's files (all but IGNORED folders and the site), the fingerprint of
+    plansite's code and tools (``cache.fingerprint``) and the commit dates; without ``plans``, of
     everything but the plan files and their dates."""
     output = output.resolve()
     hasher = hashlib.sha256()
     roots = [p for p in sorted(project.iterdir()) if p.name not in IGNORED
              and Path(os.path.realpath(p)) != output
              and not p.name.startswith((f"{output.name}.tmp-", f"{output.name}.old-"))]
-    code = Path(__file__).parent
     dates = commit_dates(project)
     plan_folder = (project / PLANS_DIR).resolve()
-    for root in [*roots, code]:
+    for root in roots:
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             if IGNORED.intersection(path.relative_to(root.parent).parts):
                 continue
@@ -324,11 +279,8 @@ def digest_project(project: Path, output: Path, plans: bool) -> str:
             hasher.update(content)
             if not dates:  # outside git, dates shown on pages come from file times
                 hasher.update(str(path.stat().st_mtime_ns).encode())
-    tools = [f"{name} {version(name)}" for name in
-             ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", "segno", "pagefind",
-              "pagefind_bin_extended", "orjson")]  # the downloads' tools: in their formats' fingerprints
     head = sorted((path, day) for path, day in dates.items() if plans or not path.startswith(f"{PLANS_DIR}/"))
-    hasher.update(repr((sys.version, tools, head, str(output))).encode())
+    hasher.update(repr((fingerprint(), head, str(output))).encode())
     return hasher.hexdigest()
 
 
@@ -654,14 +606,3 @@ def published_now(output: Path) -> bool:
     with contextlib.suppress(OSError, RuntimeError):
         return output.resolve() in PUBLISHED
     return False
-
-
-def running(pid: str) -> bool:
-    """True while the process that made a staging folder or a cache entry still runs (another build)."""
-    try:
-        os.kill(int(pid), 0)
-    except PermissionError:
-        return True  # someone else's process
-    except (ValueError, ProcessLookupError):
-        return False  # gone (or a folder from before staging folders carried a pid)
-    return True

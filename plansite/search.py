@@ -25,15 +25,14 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from importlib.metadata import version
 from pathlib import Path
 
 from pagefind_bin_extended import get_executable
 
 from . import model as m
+from .cache import Store, fingerprint, write_atomically
 from .errors import ContentError, Problem
 from .processes import tied
-from .publish import prune, write_atomically
 
 BUNDLE = "pagefind"
 """The folder in site/ that holds the index and Pagefind's scripts."""
@@ -44,7 +43,6 @@ SHARDS = "shards.json"
 MARKER = "data-pagefind-body"
 FOLDED = str.maketrans("臺台", "台臺")
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-PAGEFIND = f"pagefind {version('pagefind_bin_extended')}"
 HINTS = "⁂"
 """Starts the hints in the indexed text, so the search page never quotes them."""
 
@@ -131,8 +129,8 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
     plan_ids = sorted({plan_of(Path(p)) for p in pages} - {None})
     shards = max(1, -(-len(plan_ids) // plans_per_shard))
     parts: dict[tuple[int, str], list[Path]] = {}  # (shard, language) → its pages
-    keys: dict = {}  # part → hash of its pages as published, the glossary, this code, Pagefind's version
-    indexer = hashlib.sha256(f"{PAGEFIND}\0{glossary!r}\0".encode() + Path(__file__).read_bytes()).hexdigest()
+    keys: dict = {}  # part → hash of its pages as published, the glossary, plansite's code and tools
+    indexer = fingerprint(repr(glossary))
     for page in pages:  # read as bytes: decoding a thousand plans' pages only to hash them took 0.3 s
         with open(os.path.join(site, page), "rb") as file:
             data = file.read()
@@ -146,9 +144,18 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
         key.update(f"{relative.as_posix()}\0{len(data)}\0".encode() + data)
     digests = {part: keys[part].hexdigest() for part in parts}
     filled = sorted({shard for shard, _ in parts})
-    with scratch_folder(cache) as scratch, ThreadPoolExecutor(2) as pool:
-        jobs = {part: pool.submit(index_part, site, parts[part], Path(scratch, digests[part]), digests[part],
-                                  cache, glossary) for part in sorted(parts)}
+    store = Store(cache) if cache is not None else None
+
+    def indexed(part: tuple[int, str], scratch: Path) -> Path:
+        """The index of a part: kept in the store (made in a scratch folder of its own, moved
+        in whole), or without one made in ``scratch``."""
+        if store is None:
+            return index_part(site, parts[part], Path(scratch, digests[part]), glossary, scratch)
+        return store.get_or_make_folder(digests[part], lambda work: index_part(
+            site, parts[part], work, glossary, store.folder), whole=readable)
+
+    with scratch_folder(store) as scratch, ThreadPoolExecutor(2) as pool:
+        jobs = {part: pool.submit(indexed, part, scratch) for part in sorted(parts)}
         outputs = {part: job.result() for part, job in jobs.items()}
         for shard in filled:  # the first shard becomes the main bundle, with Pagefind's scripts
             bundle = site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/")
@@ -156,10 +163,10 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
             try:
                 assemble([outputs[part] for part in mine], bundle)
             except FileNotFoundError:  # a cached index removed meanwhile by another build: index the pages
-                assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"),
-                                     digests[part], None, glossary) for part in mine], bundle)
-    if cache is not None:
-        prune(cache, ("",), set(digests.values()))
+                assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"), glossary,
+                                     scratch) for part in mine], bundle)
+    if store is not None:
+        store.prune()
     merged = [f"shards/{shard}/" for shard in filled[1:]]
     write_atomically(site / BUNDLE / SHARDS, json.dumps(merged).encode())
     for folder in (site / BUNDLE / "shards").glob("*"):  # a shard no plan is in any more (the preview)
@@ -169,32 +176,22 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
 
 
 @contextmanager
-def scratch_folder(cache: Path | None) -> Iterator[str]:
-    """A folder for the copies of the pages Pagefind reads and for its output, removed after.
-    With a cache it is made there (NAME.tmp-PID-…), so that the folder of a build that was
-    killed is removed by the next build's pruning, and a new index moves into the cache
-    instead of being copied."""
-    if cache is None:
-        with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch:
+def scratch_folder(store: Store | None) -> Iterator[Path]:
+    """A folder for the copies of the pages Pagefind reads and for its output, removed after:
+    in the cache's store when there is one (a killed build's is removed by the next build's
+    pruning), else a temporary one."""
+    if store is not None:
+        with store.scratch() as scratch:
             yield scratch
         return
-    cache.mkdir(parents=True, exist_ok=True)
-    scratch = tempfile.mkdtemp(prefix=f"scratch.tmp-{os.getpid()}-", dir=cache)
-    try:
-        yield scratch
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="plansite-search-") as scratch:
+        yield Path(scratch)
 
 
-def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Path | None,
-               glossary: tuple[m.Term, ...]) -> Path:
-    """The folder holding Pagefind's output for these pages (one language of a shard): the
-    cache's entry when the same pages were indexed before, else a new index in ``scratch``."""
-    kept = cache / key if cache is not None else None
-    if kept is not None and kept.is_dir():
-        if readable(kept):
-            return kept
-        shutil.rmtree(kept, ignore_errors=True)  # written by an older plansite on a full disk: index again
+def index_part(site: Path, pages: list[Path], scratch: Path, glossary: tuple[m.Term, ...], disk: Path
+               ) -> Path:
+    """Pagefind's output for these pages (one language of a shard), made in ``scratch`` on
+    ``disk`` (the folder a full disk's error names: the cache's, never the site's)."""
     for relative in pages:
         target = scratch / "pages" / relative
         try:
@@ -202,21 +199,13 @@ def index_part(site: Path, pages: list[Path], scratch: Path, key: str, cache: Pa
             target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary),
                               encoding="utf-8")
         except OSError as error:
-            if error.filename is None:  # a full disk: the scratch folder's (in the cache), not the site's
-                error.filename = str(cache or scratch)
+            if error.filename is None:  # a full disk
+                error.filename = str(disk)
             raise
     output = scratch / "index"
     run_pagefind(scratch / "pages", output)
-    check_index(output, cache or scratch)
+    check_index(output, disk)
     settle_filters(output)
-    if kept is not None:  # whole, in one rename (the scratch folder is in the cache): never half an entry
-        try:
-            os.rename(output, kept)
-        except OSError as error:
-            if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
-                raise
-            return output  # another build stored the same part meanwhile
-        return kept
     return output
 
 

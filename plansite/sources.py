@@ -6,14 +6,13 @@ from __future__ import annotations
 import gc
 import itertools
 import pickle
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 from . import model as m
+from .cache import Store, digest, fingerprint
 from .config import SiteConfig, load_config
 from .content import (
     MAX_PLAN_BYTES,
@@ -26,15 +25,10 @@ from .content import (
     read_plan_file,
 )
 from .errors import ContentError, Problem
-from .fonts import drawable, font_sizes, uncovered_characters
+from .fonts import drawable, drawable_key, font_sizes, uncovered_characters
 from .inputs import unusable_files
 from .project import commit_dates, last_changed
-from .publish import (
-    cache_folder,
-    digest,
-    prune,
-    write_atomically,
-)
+from .publish import cache_folder
 from .translation import ENGLISH, PairCheck, check_pair, editions
 from .workers import Pool, workers
 
@@ -140,7 +134,7 @@ class Sources:
                 key = self.cache.key(path, name, path.read_bytes())
                 if key == known[0]:
                     self.cache.sources[name] = key
-                    self.cache.used.add(key)
+                    self.cache.store.keep(key)
                     results[index] = known[1:]
                     continue
             unread.append(index)
@@ -219,23 +213,20 @@ def lasting_objects(freeze: bool = True) -> Iterator[None]:
 
 
 class PlanCache:
-    """Plans read by earlier builds, under a hash of the file's bytes and names and of
-    everything that reads them (plansite's code, markdown-it-py, PyYAML, Python, the PDF font):
-    a file that did not change is not parsed again, and any change to it or to its reader is a
-    miss. Files are hashed from the very bytes that are parsed, so an edit during a build
-    cannot be cached under the old file's key."""
+    """Plans read by earlier builds, under a hash of the file's bytes and names, of the PDF's
+    font (reading checks it can draw every character) and of plansite's code and tools
+    (:func:`cache.fingerprint`): a file that did not change is not parsed again, and any change
+    to it or to its reader is a miss. Files are hashed from the very bytes that are parsed, so
+    an edit during a build cannot be cached under the old file's key."""
 
     def __init__(self, project: Path, freeze: bool = True):
-        self.folder = cache_folder(project) / "plans"
+        self.store = Store(cache_folder(project) / "plans")
         self.freeze = freeze
         """Whether the plans read are frozen out of the garbage collector's sight (see
         :func:`lasting_objects`)."""
         self.sources: dict[str, str] = {}
         """The key of every file read (by its name in problems): what its outputs depend on."""
-        self.used: set[str] = set()
-        code = sorted(Path(__file__).parent.glob("*.py"))
-        self.reader = digest(*(p.read_bytes() for p in code), sys.version, *font_sizes(),
-                             *(f"{n} {version(n)}" for n in ("markdown-it-py", "mdit-py-plugins", "pyyaml")))
+        self.reader = fingerprint(*font_sizes())
 
     def key(self, path: Path, name: str, data: bytes) -> str:
         """The cache key of a plan file's bytes, read as ``name``."""
@@ -246,7 +237,6 @@ class PlanCache:
         """(plan or None, problems) of each file, in order: from the cache, or read on all cores."""
         results: dict[int, tuple[m.Plan | None, list[Problem]]] = {}
         todo: list[tuple[int, str, bytes]] = []
-        used: set[str] = set()
         with lasting_objects(self.freeze):  # before the workers fork: they collect as usual
             for index, (path, name) in enumerate(zip(paths, names, strict=True)):
                 if path.stat().st_size > MAX_PLAN_BYTES:
@@ -254,59 +244,49 @@ class PlanCache:
                     continue
                 data = path.read_bytes()
                 key = self.key(path, name, data)
-                used.add(key)
                 self.sources[name] = key
                 try:
-                    results[index] = pickle.loads((self.folder / f"{key}.pickle").read_bytes())
+                    results[index] = pickle.loads(self.store.read(key))
                 except Exception:  # noqa: BLE001 - missing or unreadable: read the file again
                     todo.append((index, key, data))
         jobs = [(data, paths[index].name, names[index]) for index, _, data in todo]
         if jobs:
-            drawable(self.folder.parent)  # once, before the workers fork (only when a file needs checking)
+            drawable(self.store)  # once, before the workers fork (only when a file needs checking)
         made = pool.map(read_pickled, *zip(*jobs), chunksize=8) if pool and jobs else itertools.starmap(
             read_pickled, jobs)
-        self.folder.mkdir(parents=True, exist_ok=True)
         with lasting_objects(self.freeze):
             for (index, key, _), pickled in zip(todo, made, strict=True):
-                write_atomically(self.folder / f"{key}.pickle", pickled)
+                self.store.write(key, pickled)
                 results[index] = pickle.loads(pickled)
-        self.used |= used
         return [results[index] for index in range(len(paths))]
 
     def prune(self) -> None:
-        """Remove the plans no read asked for (files since edited or removed)."""
-        prune(self.folder, (".pickle",), {f"{key}.pickle" for key in self.used})
+        """Remove the plans no read asked for (files since edited or removed); the font's code
+        points stay while the font and its reader are the same."""
+        self.store.keep(drawable_key())
+        self.store.prune()
 
 
 class CheckCache:
     """Translation checks made by earlier builds (:func:`translation.check_pair`: structure,
     status of every item, glossary), under a hash of both plan files' cache keys (which cover
-    plansite's code) and of the glossary: a rebuild checks only the pairs whose files changed."""
+    plansite's code and tools) and of the glossary: a rebuild checks only the pairs whose files
+    changed."""
 
     def __init__(self, project: Path, sources: dict[str, str], glossary: tuple[m.Term, ...]):
-        self.folder = cache_folder(project) / "checks"
+        self.store = Store(cache_folder(project) / "checks")
         self.sources = sources
         self.glossary = digest(repr(glossary))
-        self.used: set[str] = set()
 
     def check(self, zh: m.Plan, en: m.Plan, glossary: tuple[m.Term, ...]) -> PairCheck:
         files = (self.sources.get(zh.loc.path), self.sources.get(en.loc.path))
         if None in files:  # read without the cache
             return check_pair(zh, en, glossary)
-        key = digest(*files, self.glossary)
-        self.used.add(key)
-        entry = self.folder / f"{key}.pickle"
-        try:
-            return pickle.loads(entry.read_bytes())
-        except Exception:  # noqa: BLE001 - missing or unreadable: check again
-            found = check_pair(zh, en, glossary)
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(entry, pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
-            return found
+        return self.store.get_or_make(digest(*files, self.glossary), lambda: check_pair(zh, en, glossary))
 
     def prune(self) -> None:
         """Remove the checks of pairs no longer read (edited or removed)."""
-        prune(self.folder, (".pickle",), {f"{key}.pickle" for key in self.used})
+        self.store.prune()
 
 
 def read_printable(data: bytes, file_name: str, name: str) -> tuple[m.Plan | None, list[Problem]]:
