@@ -35,7 +35,8 @@ from .publish import (
     prune,
     write_atomically,
 )
-from .translation import ENGLISH, PairCheck, check_pair, editions
+from .site_paths import EN
+from .translation import PairCheck, check_pair, editions
 from .workers import Pool, workers
 
 
@@ -165,7 +166,7 @@ class Sources:
         orphans: list[Problem] = []  # English files without a Chinese one: told first, as editions() does
         errors: list[Problem] = []
         for plan_id, pair in sorted(by_id.items()):
-            chinese = [p for p in pair if p.lang != ENGLISH]
+            chinese = [p for p in pair if p.lang != EN.code]
             updated = last_changed(self.project, Path(chinese[0].loc.path)) if chinese else None
             key = (tuple(self.cache.sources.get(p.loc.path) for p in pair), updated, context)
             known = self.translated.get(plan_id)
