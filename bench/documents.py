@@ -26,6 +26,7 @@ from weasyprint import CSS, HTML
 from plansite.render_html import Page, environment, render_print
 from plansite.render_odt import document_labels, render_plan_odt
 from plansite.render_pdf import render_plan_pdf
+from plansite.site_paths import language, plan_page
 from plansite.sources import load
 
 
@@ -52,14 +53,15 @@ def main() -> int:
             if plan is None:
                 continue
             env = environment(PROJECT, plan.lang)
-            page = Page(plan.lang, f"plans/{plan.id}/index.html", "", False, loaded.config, stamp.date())
+            page = Page(plan.lang, plan_page(plan.id, language(plan.lang)), "", False, loaded.config,
+                        stamp.date())
             html = render_print(env, plan, page, stamp)
             baseline = best(lambda html=html: HTML(string=html, base_url=str(stylesheet.parent)).write_pdf(
                 stylesheets=[CSS(filename=str(stylesheet))]), args.repeat)
             pdf = best(lambda html=html, plan=plan: render_plan_pdf(html, stylesheet, plan.lang), args.repeat)
             labels = document_labels(PROJECT, env, plan)
             odt = best(lambda plan=plan, labels=labels: render_plan_odt(plan, labels, stamp), args.repeat)
-            name = f"{plan.id}.{'en' if plan.lang == 'en' else 'zh-Hant'}"
+            name = f"{plan.id}.{language(plan.lang).tag}"
             print(f"{name:<34} {baseline:>8.2f}s {pdf:>6.2f}s {pdf / baseline:>5.2f}× {odt:>6.2f}s")
             for index, value in enumerate((baseline, pdf, odt)):
                 totals[index] += value

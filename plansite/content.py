@@ -23,6 +23,7 @@ from .glossary import load_glossary
 from .inputs import Unreadable, check_regular, inside, shown
 from .plan_file import MAX_PLAN_BYTES, NAME_HINT, read_plan_data, read_plan_file
 from .project import PLANS_DIR
+from .site_paths import EN
 from .translation import check_english
 
 __all__ = ["MAX_PLAN_BYTES", "cannot_read", "check_mappings", "load_frameworks", "load_glossary",
@@ -116,7 +117,7 @@ def main(argv: list[str]) -> int:
     status = 0
     for name in argv:
         plan, problems = read_plan_file(Path(name), name)
-        if plan and plan.lang == "en":
+        if plan and plan.lang == EN.code:
             problems += check_english(Path(name), plan)
         for problem in problems:
             print(problem)

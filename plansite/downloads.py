@@ -18,11 +18,10 @@ from . import model as m
 from .cache import Store, digest
 from .errors import ContentError, Problem
 from .formats import DocumentError
-from .outputs import CHINESE
 from .project import last_updated
 from .publish import cache_folder
+from .site_paths import LANGUAGES
 from .sources import Loaded
-from .translation import ENGLISH
 from .workers import Pool, start_worker
 
 
@@ -59,9 +58,9 @@ def download_jobs(project: Path, loaded: Loaded, shared: str | None = None
         return Job(format.path(plan), format.renderer(), payload, key)
 
     jobs = []
-    for lang in (CHINESE, ENGLISH):
+    for lang in LANGUAGES:
         for edition in loaded.editions:
-            plan = edition.en if lang == ENGLISH else edition.zh
+            plan = edition.en if lang.english else edition.zh
             if plan is None:
                 continue
             files = [loaded.sources.get(p.loc.path) if p else "-" for p in (edition.zh, edition.en)]

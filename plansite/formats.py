@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import fingerprint
+from .site_paths import download, language
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -78,7 +79,7 @@ class Format:
 
     def path(self, plan: m.Plan) -> str:
         """Where a plan's file goes in site/, e.g. 'downloads/mof-2017.en.pdf'."""
-        return f"downloads/{plan.id}.{'en' if plan.lang == 'en' else 'zh-Hant'}.{self.kind}"
+        return download(plan.id, language(plan.lang), self.kind)
 
     def source(self, plan: m.Plan, project: Path, config: SiteConfig, stamp: datetime) -> tuple[tuple, tuple]:
         """What the plan's file is made from, and what else its key covers: the module's

@@ -10,21 +10,23 @@ from pathlib import Path
 import yaml
 
 from . import model as m
+from . import site_paths
 from .classification import read_classification
 from .errors import Report
 from .frameworks import read_mapping
 from .ids import ID, RESERVED_TABLES
+from .site_paths import EN, ZH
 from .text import wordless
 from .yamlnode import Node
 
-LANGUAGES = {"zh-Hant": "zh-Hant-TW", "en": "en"}
+LANGUAGES = {lang.tag: lang.code for lang in site_paths.LANGUAGES}
 """File-name language tag → the ``lang`` the file must declare."""
 
 
-KEYS = {  # language → (required, optional) metadata keys
-    "zh-Hant": (("id", "lang", "title", "agency", "year", "classification"),
-                ("issued", "issued_ref", "basis", "tables", "framework")),
-    "en": (("id", "lang", "title"), ("basis", "tables")),
+KEYS = {  # language's tag → (required, optional) metadata keys
+    ZH.tag: (("id", "lang", "title", "agency", "year", "classification"),
+             ("issued", "issued_ref", "basis", "tables", "framework")),
+    EN.tag: (("id", "lang", "title"), ("basis", "tables")),
 }
 FROM_CHINESE = {
     key: "remove it: an English file takes the agency, year, dates, classification and framework "
@@ -72,7 +74,7 @@ def split_front_matter(text: str, report: Report) -> tuple[str, int, str, int] |
 def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metadata:
     meta = Metadata()
     required, optional = KEYS[file_lang]
-    keys = root.keys(required, optional, misplaced=FROM_CHINESE if file_lang == "en" else None)
+    keys = root.keys(required, optional, misplaced=FROM_CHINESE if file_lang == EN.tag else None)
     if keys is None:
         return meta
     if "id" in keys and (value := keys["id"].text()) is not None:
@@ -116,7 +118,7 @@ def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metada
 
 
 def read_basis(node: Node, path: str, file_lang: str) -> m.Basis:
-    keys = node.keys(("authority", "title"), ("date", "ref") if file_lang == "zh-Hant" else ()) or {}
+    keys = node.keys(("authority", "title"), ("date", "ref") if file_lang == ZH.tag else ()) or {}
     return m.Basis(
         authority=keys["authority"].text() or "" if "authority" in keys else "",
         title=keys["title"].text() or "" if "title" in keys else "",

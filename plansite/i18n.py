@@ -12,7 +12,9 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-LOCALES = {"zh-Hant-TW": "zh_Hant_TW", "en": "en"}
+from .site_paths import LANGUAGES
+
+LOCALES = {lang.code: lang.locale for lang in LANGUAGES}
 """Page language → catalog folder under ``locales/``."""
 
 

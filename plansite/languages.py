@@ -11,6 +11,8 @@ import re
 
 from markupsafe import Markup, escape
 
+from .site_paths import EN, ZH
+
 CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]*")
 """A run of Chinese characters (and the full-width punctuation between them)."""
 ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ -][A-Za-z]{2,})+")
@@ -19,7 +21,7 @@ ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ -][A-Za-z]{2,})+")
 
 def mark_other_language(text: str, page_lang: str) -> Markup:
     """Escaped text with the passages in the page's other language wrapped in a lang span."""
-    pattern, lang = (CHINESE, "zh-Hant-TW") if page_lang == "en" else (ENGLISH, "en")
+    pattern, lang = (CHINESE, ZH.code) if page_lang == EN.code else (ENGLISH, EN.code)
     out, pos = [], 0
     for match in pattern.finditer(text):
         out.append(escape(text[pos : match.start()]))

@@ -4,9 +4,10 @@ plans, the assets and the badge; rendered on all cores (see :func:`generated`)."
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -43,9 +44,26 @@ from .render_html import (
 )
 from .render_json import render_catalogue, render_plan_json
 from .search import filter_choices
-from .translation import ENGLISH
+from .site_paths import (
+    CATALOGUE,
+    EN,
+    LANGUAGES,
+    ROBOTS,
+    SITEMAP,
+    ZH,
+    Language,
+    feed,
+    home,
+    language,
+    not_found,
+    plan_data,
+    plan_page,
+    plan_view,
+    site_page,
+    units_page,
+)
+from .site_paths import SCHEMA as SCHEMA_PATH
 
-CHINESE = "zh-Hant-TW"
 SCHEMA = Path(__file__).parent / "data" / "plan.schema.json"
 from .sources import Loaded
 from .workers import workers
@@ -85,40 +103,38 @@ def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[
     depends on this plan alone. ``sizes`` need hold only its downloads."""
     for plan in (edition.zh, edition.en):
         if plan is not None:
-            tag = "en" if plan.lang == ENGLISH else "zh-Hant"
-            yield f"data/plans/{plan.id}.{tag}.json", render_plan_json(plan)
-            yield f"data/plans/{plan.id}.{tag}.csv", render_plan_csv(plan)
-    for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
-        path = f"plans/{edition.zh.id}/index.html"
-        page = Page(lang, prefix + path, ("" if prefix else "en/") + path, edition.en is not None,
+            yield plan_data(plan.id, language(plan.lang), "json"), render_plan_json(plan)
+            yield plan_data(plan.id, language(plan.lang), "csv"), render_plan_csv(plan)
+    plan_id, translated = edition.zh.id, edition.en is not None
+    for lang in LANGUAGES:
+        page = Page(lang.code, plan_page(plan_id, lang), plan_page(plan_id, lang.other), translated,
                     loaded.config, updated)
-        yield prefix + path, render_plan(environment(project, lang), edition, page, sizes)
+        yield page.path, render_plan(environment(project, lang.code), edition, page, sizes)
         for view, which in plan_views(edition):
-            path = f"plans/{edition.zh.id}/{view}"
-            page = Page(lang, prefix + path, ("" if prefix else "en/") + path, edition.en is not None,
-                        loaded.config, updated)
-            yield prefix + path, render_plan_view(environment(project, lang), edition, page, which)
+            page = Page(lang.code, plan_view(plan_id, view, lang), plan_view(plan_id, view, lang.other),
+                        translated, loaded.config, updated)
+            yield page.path, render_plan_view(environment(project, lang.code), edition, page, which)
 
 
 def agency_outputs(project: Path, loaded: Loaded, slug: str, group: tuple[m.Edition, ...],
                    updated: date) -> Iterator[tuple[str, str]]:
     """One agency's units page in both languages: it depends on the agency's plans alone."""
-    for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
-        path = f"units/{slug}/index.html"
-        page = Page(lang, prefix + path, ("" if prefix else "en/") + path, True, loaded.config, updated)
-        yield prefix + path, render_agency_units(environment(project, lang), group, page)
+    for lang in LANGUAGES:
+        page = Page(lang.code, units_page(slug, lang), units_page(slug, lang.other), True, loaded.config,
+                    updated)
+        yield page.path, render_agency_units(environment(project, lang.code), group, page)
 
 
 def catalogue(loaded: Loaded, sizes: dict[str, int]) -> Iterator[tuple[str, str]]:
     """The list of every plan and the schema of the plan data (their sizes go into ``sizes``)."""
-    for path, text in (("data/plans.json", render_catalogue(loaded.editions, loaded.config.base_url)),
-                       ("data/plan.schema.json", SCHEMA.read_text(encoding="utf-8"))):
+    for path, text in ((CATALOGUE, render_catalogue(loaded.editions, loaded.config.base_url)),
+                       (SCHEMA_PATH, SCHEMA.read_text(encoding="utf-8"))):
         sizes[path] = len(text.encode("utf-8"))
         yield path, text
 
 
 def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: date,
-                 pages: set[str] | None = None, langs: tuple[str, ...] = (CHINESE, ENGLISH)
+                 pages: set[str] | None = None, langs: tuple[Language, ...] = LANGUAGES
                  ) -> Iterator[tuple[str, str]]:
     """The pages about all plans (home, site map, units, deadlines …), the site's other pages,
     the feeds and the site map for search engines; only the pages named in ``pages`` (in the
@@ -127,35 +143,36 @@ def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: 
     def wanted(name: str) -> bool:
         return pages is None or name in pages
 
-    for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+    for lang in LANGUAGES:
         if lang not in langs:
             continue
-        env = environment(project, lang)
-        other = "" if prefix else "en/"
+        env = environment(project, lang.code)
 
-        def page(path: str, lang=lang, prefix=prefix, other=other) -> Page:
-            return Page(lang, prefix + path, other + path, True, loaded.config, updated)
+        def page(path: Callable[[Language], str], lang: Language = lang) -> Page:
+            return Page(lang.code, path(lang), path(lang.other), True, loaded.config, updated)
 
         if wanted("index"):
-            yield prefix + "index.html", render_index(env, loaded.editions, page("index.html"))
+            index = page(home)
+            yield index.path, render_index(env, loaded.editions, index)
         if wanted("sitemap"):
-            yield prefix + "sitemap/index.html", render_page(env, "sitemap.html", page("sitemap/index.html"),
-                                                            editions=loaded.editions)
+            sitemap = page(functools.partial(site_page, "sitemap"))
+            yield sitemap.path, render_page(env, "sitemap.html", sitemap, editions=loaded.editions)
         for name, _ in SITE_PAGES:
             if name == "sitemap" or not wanted(name):  # the site map lists plans: rendered above
                 continue
-            path = f"{name}/index.html"
-            values = page_values(project, loaded, sizes, name, lang == ENGLISH)
-            yield prefix + path, render_page(env, f"{name}.html", page(path), **values)
+            own = page(functools.partial(site_page, name))
+            values = page_values(project, loaded, sizes, name, lang.english)
+            yield own.path, render_page(env, f"{name}.html", own, **values)
         if wanted("404"):
-            yield prefix + "404.html", render_page(env, "404.html", replace(page("404.html"), anywhere=True))
+            missing = replace(page(not_found), anywhere=True)
+            yield missing.path, render_page(env, "404.html", missing)
     if wanted("feeds"):
-        if CHINESE in langs:
-            yield "sitemap.xml", render_sitemap(loaded.editions, loaded.config, updated)
-            yield "robots.txt", render_robots(loaded.config)
-        for lang, prefix in ((CHINESE, ""), (ENGLISH, "en/")):
+        if ZH in langs:
+            yield SITEMAP, render_sitemap(loaded.editions, loaded.config, updated)
+            yield ROBOTS, render_robots(loaded.config)
+        for lang in LANGUAGES:
             if lang in langs:
-                yield prefix + "feed.xml", render_feed(loaded.editions, loaded.config, lang, updated)
+                yield feed(lang), render_feed(loaded.editions, loaded.config, lang.code, updated)
 
 
 def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str, english: bool) -> dict:
@@ -164,7 +181,7 @@ def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str,
         return {"terms": loaded.glossary}
     if name == "data":
         return {"datasets": datasets(loaded, sizes),
-                "csv_columns": csv_columns(project, ENGLISH if english else CHINESE)}
+                "csv_columns": csv_columns(project, (EN if english else ZH).code)}
     if name == "units":
         return units_index(loaded.editions, english)
     if name == "deadlines":
@@ -189,14 +206,13 @@ def csv_columns(project: Path, lang: str) -> list[tuple[str, str]]:
 
 def datasets(loaded: Loaded, sizes: dict[str, int]) -> list[tuple[str, str, str, int]]:
     """(what, path, format, size) of every dataset, for the data page."""
-    rows = [("catalogue", "data/plans.json", "JSON", sizes.get("data/plans.json", 0)),
-            ("schema", "data/plan.schema.json", "JSON Schema", sizes.get("data/plan.schema.json", 0))]
+    rows = [("catalogue", CATALOGUE, "JSON", sizes.get(CATALOGUE, 0)),
+            ("schema", SCHEMA_PATH, "JSON Schema", sizes.get(SCHEMA_PATH, 0))]
     for edition in loaded.editions:
         for plan in (edition.zh, edition.en):
             if plan is not None:
-                tag = "en" if plan.lang == ENGLISH else "zh-Hant"
                 for kind in ("json", "csv"):
-                    path = f"data/plans/{plan.id}.{tag}.{kind}"
+                    path = plan_data(plan.id, language(plan.lang), kind)
                     rows.append((plan.title, path, kind.upper(), sizes.get(path, 0)))
     return rows
 
@@ -278,7 +294,7 @@ SHARED: tuple = ()
 inherited from the build."""
 
 EVERY_PAGE_BUT_DATA = {name for name, _ in SITE_PAGES if name != "data"} | {"index", "404", "feeds"}
-SITE_TASKS = ((EVERY_PAGE_BUT_DATA, (CHINESE,)), (EVERY_PAGE_BUT_DATA, (ENGLISH,)))
+SITE_TASKS = tuple((EVERY_PAGE_BUT_DATA, (lang,)) for lang in LANGUAGES)
 """The pages about all plans and the site's own but the data page, in a task per language for
 the workers."""
 

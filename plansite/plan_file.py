@@ -16,6 +16,7 @@ from .ids import check_unique_ids
 from .inputs import TooBig, Unreadable, check_characters, read_source, shown
 from .inputs import decode as decode_text
 from .sections import MARKDOWN, BodyReader, decoded_text_fits
+from .site_paths import EN
 from .yamlnode import read_yaml
 
 FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9-]*)\.(?P<lang>[A-Za-z-]+)\.md$")
@@ -88,7 +89,7 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
     if root is None:
         return None
     meta = read_metadata(root, report.path, file_id, file_lang)
-    reader = BodyReader(report, body_line, meta.tables, english=file_lang == "en")
+    reader = BodyReader(report, body_line, meta.tables, english=file_lang == EN.tag)
     tokens = MARKDOWN.parse(body)
     if not decoded_text_fits(tokens, report, body_line):
         return None

@@ -14,20 +14,23 @@ import io
 import re
 
 from . import model as m
+from .site_paths import EN, ZH, language
 
 HEADERS = {
-    "zh-Hant-TW": ("計畫", "編號", "項次", "分組", "內容", "完成期限", "期限起", "期限迄", "單位"),
-    "en": ("plan", "id", "number", "groups", "text", "deadline", "deadline start", "deadline end", "units"),
+    ZH.code: ("計畫", "編號", "項次", "分組", "內容", "完成期限", "期限起", "期限迄", "單位"),
+    EN.code: ("plan", "id", "number", "groups", "text", "deadline", "deadline start", "deadline end",
+              "units"),
 }
-"""The columns, in each language; docs/format.md and the data page describe them."""
+"""The columns, in each language (by its code); docs/format.md and the data page describe them."""
 
 
 def render_plan_csv(plan: m.Plan) -> str:
     """The plan's actions, one row each, in document order (starts with the BOM)."""
-    english = plan.lang == "en"
+    lang = language(plan.lang)
+    english = lang.english
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS["en" if english else "zh-Hant-TW"])
+    writer.writerow(HEADERS[lang.code])
     for groups, action in plan.actions():
         deadline = action.deadline
         writer.writerow([cell(value) for value in (

@@ -3,35 +3,50 @@ language announcing new and updated plans. Pure functions of the model and confi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
 from . import model as m
 from .config import SiteConfig
 from .render_html import SITE_PAGES, plan_views, unit_pages
+from .site_paths import (
+    LANGUAGES,
+    SITEMAP,
+    Language,
+    address,
+    feed,
+    home,
+    language,
+    plan_page,
+    plan_view,
+    site_page,
+    units_page,
+)
 
-PAGES = ("index.html", *(f"{name}/index.html" for name, _ in SITE_PAGES))
-"""The site's own pages, in each language (plans come on top)."""
+PAGES = (home, *(partial(site_page, name) for name, _ in SITE_PAGES))
+"""The site's own pages, each a path in a given language (plans come on top)."""
 
 
 def render_sitemap(editions: tuple[m.Edition, ...], config: SiteConfig, updated: date) -> str:
     """Every page of both languages; a page with a real translation names it as its alternate."""
     base = config.base_url
-    pages = [(path, True) for path in PAGES]
-    pages += [(f"plans/{e.zh.id}/index.html", e.en is not None) for e in editions]
-    pages += [(f"plans/{e.zh.id}/{view}", e.en is not None) for e in editions for view, _ in plan_views(e)]
-    pages += [(f"units/{slug}/index.html", True) for slug in unit_pages(editions)]
+    pages: list[tuple[Callable[[Language], str], bool]] = [(path, True) for path in PAGES]
+    pages += [(partial(plan_page, e.zh.id), e.en is not None) for e in editions]
+    pages += [(partial(plan_view, e.zh.id, view), e.en is not None)
+              for e in editions for view, _ in plan_views(e)]
+    pages += [(partial(units_page, slug), True) for slug in unit_pages(editions)]
     entries = []
     for path, translated in pages:
-        for own, other, lang, other_lang in (("", "en/", "zh-Hant-TW", "en"),
-                                             ("en/", "", "en", "zh-Hant-TW")):
-            url = base + own + path.removesuffix("index.html")
+        for lang in LANGUAGES:
+            url = base + address(path(lang))
             links = ""
             if translated:
                 links = "".join(
-                    f'\n    <xhtml:link rel="alternate" hreflang="{code}" '
-                    f'href={quoteattr(base + prefix + path.removesuffix("index.html"))}/>'
-                    for code, prefix in ((lang, own), (other_lang, other)))
+                    f'\n    <xhtml:link rel="alternate" hreflang="{alternate.code}" '
+                    f'href={quoteattr(base + address(path(alternate)))}/>'
+                    for alternate in (lang, lang.other))
             entries.append(f"  <url>\n    <loc>{escape(url)}</loc>\n    "
                            f"<lastmod>{updated.isoformat()}</lastmod>{links}\n  </url>")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -40,20 +55,20 @@ def render_sitemap(editions: tuple[m.Edition, ...], config: SiteConfig, updated:
 
 
 def render_robots(config: SiteConfig) -> str:
-    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n"
+    return f"User-agent: *\nAllow: /\nSitemap: {config.base_url}{SITEMAP}\n"
 
 
 def render_feed(editions: tuple[m.Edition, ...], config: SiteConfig, lang: str, updated: date) -> str:
     """An Atom feed of the plans in one language, newest change first."""
-    english = lang == "en"
-    prefix = "en/" if english else ""
+    own = language(lang)
+    english = own.english
     base = config.base_url
     site_name = config.site_name.en if english else config.site_name.zh
     publisher = config.publisher.name.en if english else config.publisher.name.zh
     entries = []
     for edition in sorted(editions, key=lambda e: (e.source_updated, e.zh.id), reverse=True):
         plan = edition.en if english and edition.en else edition.zh
-        url = f"{base}{prefix}plans/{plan.id}/"
+        url = base + address(plan_page(plan.id, own))
         agency = plan.agency.en if english else plan.agency.zh
         entries.append(
             f"  <entry>\n    <title>{escape(plan.title)}</title>\n    <link href={quoteattr(url)}/>\n"
@@ -62,9 +77,9 @@ def render_feed(editions: tuple[m.Edition, ...], config: SiteConfig, lang: str, 
             f"<author><name>{escape(agency)}</name></author>\n    "
             f"<summary>{escape(f'{agency}, {plan.year_ad}')}</summary>\n  </entry>")
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
-            f'xml:lang="{"en" if english else "zh-Hant-TW"}">\n'
-            f"  <title>{escape(site_name)}</title>\n  <id>{escape(base + prefix + 'feed.xml')}</id>\n"
-            f'  <link rel="self" href={quoteattr(base + prefix + "feed.xml")}/>\n'
-            f"  <link href={quoteattr(base + prefix)}/>\n  "
+            f'xml:lang="{own.code}">\n'
+            f"  <title>{escape(site_name)}</title>\n  <id>{escape(base + feed(own))}</id>\n"
+            f'  <link rel="self" href={quoteattr(base + feed(own))}/>\n'
+            f"  <link href={quoteattr(base + address(home(own)))}/>\n  "
             f"<updated>{updated.isoformat()}T00:00:00Z</updated>\n  "
             f"<author><name>{escape(publisher)}</name></author>\n" + "\n".join(entries) + "\n</feed>\n")

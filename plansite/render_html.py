@@ -29,6 +29,7 @@ from .config import SiteConfig
 from .dates import ROC_OFFSET, roc_date
 from .i18n import LOCALES, catalog
 from .languages import mark_other_language
+from .site_paths import EN, Language, address, home, language, plan_page, site_page, split
 
 
 def N_(message: str) -> str:
@@ -90,21 +91,25 @@ class Page:
         return urlsplit(self.config.base_url).path or "/"
 
     @property
+    def language(self) -> Language:
+        return language(self.lang)
+
+    @property
     def english(self) -> bool:
-        return self.lang == "en"
+        return self.language.english
 
     @property
     def other_lang(self) -> str:
-        return "zh-Hant-TW" if self.english else "en"
+        return self.language.other.code
 
     @property
     def url(self) -> str:
         """The page's public address (directory style), as search engines should know it."""
-        return self.config.base_url + self.path.removesuffix("index.html")
+        return self.config.base_url + address(self.path)
 
     @property
     def counterpart_url(self) -> str:
-        return self.config.base_url + self.counterpart.removesuffix("index.html")
+        return self.config.base_url + address(self.counterpart)
 
     def text(self, value) -> str:
         """The page language's half of a bilingual setting (site name, address …)."""
@@ -145,25 +150,31 @@ def wayfinding(page: Page, title: str, name: str | None = None,
     "Responsible units") or by its title without the site's name (so a template names its page once); a
     narrowed view of a ``plan`` sits under the plan. The home page has none; a 404 page sits
     under the home page."""
-    within = page.path.removeprefix("en/").removesuffix("index.html")
+    def mine(path: str) -> str:
+        """A path of the page's language, from that language's root (as crumbs are)."""
+        return split(path)[1]
+
+    within = address(mine(page.path))
     title, site_name = escape(name or title), escape(" | " + page.text(page.config.site_name))
     current = Markup(title.removesuffix(site_name))
     top = within.split("/", 1)[0]
     if not within:
         return "", True, ()
-    trail = [Crumb(N_("Home"), "index.html")]
+    trail = [Crumb(N_("Home"), mine(home(page.language)))]
     section, exact = None, False
+    plan_home = mine(plan_page(plan.id, page.language)) if plan is not None else ""
     if top == "plans":
         section = ""
-        if plan is not None and within != f"plans/{plan.id}/":  # a narrowed view of the plan
-            trail.append(Crumb(plan.title, f"plans/{plan.id}/index.html", False,
+        if plan is not None and within != address(plan_home):  # a narrowed view of the plan
+            trail.append(Crumb(plan.title, plan_home, False,
                                plan.lang if plan.lang != page.lang else None))
             current = Markup(current.removesuffix(escape(" | " + plan.title)))
     elif top and top in dict(NAVIGATION):
-        section, exact = top, within == f"{top}/"
+        top_page = mine(site_page(top, page.language))
+        section, exact = top, within == address(top_page)
         if not exact:
-            trail.append(Crumb(dict(NAVIGATION)[top], f"{top}/index.html"))
-    foreign = plan is not None and within == f"plans/{plan.id}/" and plan.lang != page.lang
+            trail.append(Crumb(dict(NAVIGATION)[top], top_page))
+    foreign = plan is not None and within == address(plan_home) and plan.lang != page.lang
     return section, exact, (*trail, Crumb(current, lang=plan.lang if foreign else None))
 
 
@@ -189,6 +200,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     # text can close the script element or open a comment in it; Chinese stays readable.
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     strings = catalog(project, lang)
+    english = lang == EN.code
     # Jinja takes translations for HTML; ours are text, so a translator's " or < is escaped too.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: escape(strings.gettext(message)),
@@ -198,7 +210,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
 
     def plan_year(plan: m.Plan) -> str:
         """A plan's year as the page's readers count years: 113年 on Chinese pages, 2024 on English ones."""
-        return str(plan.year_ad) if lang == "en" else f"{plan.year}年"
+        return str(plan.year_ad) if english else f"{plan.year}年"
 
     def on_one_line(text: str) -> Markup:
         return Markup('<span class="ps-nowrap">%s</span>') % text
@@ -209,14 +221,14 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         phone it still fits)."""
         start, end = deadline.start, deadline.end
         assert start and end
-        if lang == "en":
+        if english:
             if deadline.kind == "date":
                 words = strings.gettext("By %(date)s") % {"date": english_date(end)}
             elif deadline.kind == "month":
                 words = strings.gettext("By the end of %(month)s") % {
-                    "month": format_date(end, "MMMM y", locale="en")}
+                    "month": format_date(end, "MMMM y", locale=EN.locale)}
             else:  # Babel words a period as "May 1 – 31, 2016"; a line may break at the dash
-                words = format_interval(start, end, "yMMMd", locale="en")
+                words = format_interval(start, end, "yMMMd", locale=EN.locale)
             return escape(re.sub(r"(?<=[A-Za-z]) (?=\d\d?\b)", "\u00a0", words))  # May 1, not 2016
         if deadline.kind == "date":
             return Markup(escape(strings.gettext("By %(date)s"))) % {"date": on_one_line(roc_date(end))}
@@ -248,7 +260,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=lambda text: inlines(m.spans(text), mark),
                        deadline=lambda text: breakable_range(inlines(m.spans(text), mark)),
-                       long_date=roc_date if lang != "en" else english_date)
+                       long_date=english_date if english else roc_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
                        page_metadata=page_metadata, wayfinding=wayfinding, navigation=NAVIGATION,
                        action_summary=action_summary, site_pages=SITE_PAGES,
@@ -433,7 +445,7 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
         "DC.Type": "text",
         "DC.Format": "text/html",
         "DC.Source": url,
-        "DC.Language": "en" if english else "zh-TW",
+        "DC.Language": page.language.document_code,
         "DC.coverage.t.min": f"{plan.year_ad}-01-01" if plan else "",
         "DC.coverage.t.max": f"{plan.year_ad}-12-31" if plan else "",
         "DC.Publisher": publisher,
@@ -464,7 +476,7 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
             "author": {"@type": "GovernmentOrganization",
                        "name": plan.agency.en if english else plan.agency.zh},
             "publisher": {"@type": "GovernmentOrganization", "name": publisher},
-            "license": config.base_url + ("en/" if english else "") + "open-data/",
+            "license": config.base_url + address(site_page("open-data", page.language)),
         }
         linked_data = {k: v for k, v in facts.items() if v is not None}
     return {"tags": tags, "canonical": url, "linked_data": linked_data}
@@ -683,7 +695,7 @@ def action_summary(action: m.Action, limit: int = 60) -> str:
 
 def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> str:
     """The print edition's HTML (for the PDF), with a QR code linking to the plan's web page."""
-    url = f"{page.config.base_url}{'en/' if plan.lang == 'en' else ''}plans/{plan.id}/"
+    url = page.config.base_url + address(plan_page(plan.id, language(plan.lang)))
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=0)
     return env.get_template("print.html").render(page=page, plan=plan, stale=set(), url=url, qr=qr,
                                                  stamp=stamp.isoformat(), notes=m.shared_notes(plan))
@@ -703,7 +715,7 @@ def render_page(env: jinja2.Environment, template: str, page: Page, **context) -
 
 def english_date(day: date) -> str:
     """An English date as Babel writes it: May 1, 2023."""
-    return format_date(day, "long", locale="en")
+    return format_date(day, "long", locale=EN.locale)
 
 
 RANGE_SEPARATOR = re.compile(r"(?<=\d)([~～\-–])(?=\d)(?![^<]*>)")

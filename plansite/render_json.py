@@ -12,6 +12,7 @@ import orjson
 
 from . import formats
 from . import model as m
+from .site_paths import EN, SCHEMA, ZH, address, plan_data, plan_page
 
 
 def render_plan_json(plan: m.Plan) -> str:
@@ -51,7 +52,7 @@ def render_catalogue(editions: tuple[m.Edition, ...], base_url: str) -> str:
     plans = []
     for edition in editions:
         zh, en = edition.zh, edition.en
-        languages = [("zh-Hant", "", zh), *([("en", "en/", en)] if en else [])]
+        languages = [(ZH, zh), *([(EN, en)] if en else [])]
         plans.append({
             "id": zh.id,
             "agency": {"zh": zh.agency.zh, "en": zh.agency.en},
@@ -63,16 +64,16 @@ def render_catalogue(editions: tuple[m.Edition, ...], base_url: str) -> str:
             "classification": {"service": zh.classification.service, "theme": zh.classification.theme,
                                "cake": zh.classification.cake},
             "urls": {
-                tag: {
-                    "page": f"{base_url}{prefix}plans/{zh.id}/",
+                lang.tag: {
+                    "page": base_url + address(plan_page(zh.id, lang)),
                     **{f.kind: f"{base_url}{f.path(plan)}" for f in formats.FORMATS if f.plans(plan)},
-                    "json": f"{base_url}data/plans/{zh.id}.{tag}.json",
-                    "csv": f"{base_url}data/plans/{zh.id}.{tag}.csv",
+                    "json": base_url + plan_data(zh.id, lang, "json"),
+                    "csv": base_url + plan_data(zh.id, lang, "csv"),
                 }
-                for tag, prefix, plan in languages
+                for lang, plan in languages
             },
         })
-    return dumps({"schema": f"{base_url}data/plan.schema.json", "plans": plans})
+    return dumps({"schema": base_url + SCHEMA, "plans": plans})
 
 
 def dumps(data: dict) -> str:

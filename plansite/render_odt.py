@@ -26,6 +26,7 @@ from . import model as m
 from .config import SiteConfig
 from .i18n import catalog
 from .render_html import environment
+from .site_paths import EN, ZH, address, language, plan_page
 
 ODF_VERSION = "1.2"
 CJK_FONT = "Noto Sans CJK TC"
@@ -64,7 +65,7 @@ PARTS = ("content.xml", "styles.xml", "meta.xml")
 def source(plan: m.Plan, project: Path, config: SiteConfig, stamp: datetime) -> tuple[tuple, tuple]:
     """What the plan's ODT is made from: the plan, the interface words it prints, and the
     document date (see :mod:`plansite.formats`)."""
-    url = f"{config.base_url}{'en/' if plan.lang == 'en' else ''}plans/{plan.id}/"
+    url = config.base_url + address(plan_page(plan.id, language(plan.lang)))
     payload = (plan, document_labels(project, environment(project, plan.lang), plan, url), stamp)
     return payload, (repr(payload),)
 
@@ -93,7 +94,8 @@ def render_plan_odt(plan: m.Plan, labels: dict[str, str], stamp: datetime) -> by
     (Agency, Year …); ``stamp`` is the document date, fixed so output is reproducible."""
     doc = Document("text")
     doc.body.clear()
-    add_styles(doc, WESTERN_FONT if plan.lang == "en" else CJK_FONT)
+    english = language(plan.lang).english
+    add_styles(doc, WESTERN_FONT if english else CJK_FONT)
     add_page_furniture(doc, plan.title)
     body = doc.body
     body.append(Paragraph(plan.title, style="Title"))
@@ -101,7 +103,7 @@ def render_plan_odt(plan: m.Plan, labels: dict[str, str], stamp: datetime) -> by
         body.append(qr_code(labels["url"], labels["qr"]))
     for label, value in metadata_lines(plan, labels):
         line = Paragraph(style="Plan_20_Metadata")
-        line.append(Span(f"{label}：" if plan.lang != "en" else f"{label}: ", style="Strong"))
+        line.append(Span(f"{label}: " if english else f"{label}：", style="Strong"))
         if value == labels.get("url"):
             line.append(link(value, value))
         else:
@@ -151,7 +153,7 @@ def link(href: str, text: str) -> Link:
 
 
 def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]]:
-    english = plan.lang == "en"
+    english = language(plan.lang).english
     lines = [
         (labels["Agency"], plan.agency.en if english else plan.agency.zh),
         (labels["Year"], labels["year"]),
@@ -255,7 +257,7 @@ def add_children(parent, table: m.ActionTable, nodes, level: int, labels: dict[s
 def table_caption(table: m.ActionTable, path: list[m.Group], labels: dict[str, str]) -> str:
     """The caption the web page gives the table: its groups, then the action column's label."""
     groups = " / ".join(m.numbered(g.number, m.plain_text(g.title)) for g in path)
-    separator = ": " if labels.get("lang") == "en" else "："
+    separator = ": " if labels.get("lang") == EN.code else "："
     return f"{groups}{separator}{table.columns.action}" if groups else table.columns.action
 
 
@@ -379,15 +381,16 @@ def add_styles(doc: Document, western_font: str) -> None:
         for element in content_faces.children:
             element.delete()
     # Every document: Western text is English, Asian text is Chinese (Taiwan) in the CJK font.
+    (western, western_country), (asian, asian_country) = EN.odt_code.split("-"), ZH.odt_code.split("-")
     for properties in styles.get_elements(
             "//style:default-style[@style:family='paragraph']/style:text-properties"):
         for attribute in list(properties.attributes):
             if attribute.startswith(("fo:language", "fo:country", "style:language", "style:country")):
                 properties.del_attribute(attribute)
         for key, value in (("style:font-name", western_font), ("style:font-name-asian", CJK_FONT),
-                           ("style:font-name-complex", western_font), ("fo:language", "en"),
-                           ("fo:country", "US"),
-                           ("style:language-asian", "zh"), ("style:country-asian", "TW")):
+                           ("style:font-name-complex", western_font), ("fo:language", western),
+                           ("fo:country", western_country),
+                           ("style:language-asian", asian), ("style:country-asian", asian_country)):
             properties.set_attribute(key, value)
     outline = styles.get_element("//text:outline-style")
     if outline is not None:
@@ -537,8 +540,8 @@ def set_metadata(doc: Document, plan: m.Plan, stamp: datetime) -> None:
     meta = doc.meta
     meta.set_title(plan.title)
     meta.set_subject(plan.title)
-    meta.set_description(f"{plan.agency.en if plan.lang == 'en' else plan.agency.zh} {plan.year_ad}")
-    english = plan.lang == "en"
+    english = language(plan.lang).english
+    meta.set_description(f"{plan.agency.en if english else plan.agency.zh} {plan.year_ad}")
     keywords = ["service quality improvement" if english else "提升服務品質",
                 plan.agency.en if english else plan.agency.zh, str(plan.year_ad)]
     meta.set_keywords(keywords[0])
@@ -546,8 +549,8 @@ def set_metadata(doc: Document, plan: m.Plan, stamp: datetime) -> None:
         element = Element.from_tag("<meta:keyword/>")
         element.text = keyword
         meta.get_element("//office:meta").append(element)
-    meta.set_language("zh-TW" if plan.lang != "en" else "en-US")
-    creator = plan.agency.en if plan.lang == "en" else plan.agency.zh
+    meta.set_language(language(plan.lang).odt_code)
+    creator = plan.agency.en if english else plan.agency.zh
     meta.set_creator(creator)
     meta.set_initial_creator(creator)
     meta.set_creation_date(stamp)

@@ -27,8 +27,8 @@ from .formats import DocumentError
 from .languages import CHINESE
 from .pdf_tags import content_refs, element_numbers, repair
 from .render_html import Page, environment, render_print
+from .site_paths import language, plan_page
 
-PDF_LANGUAGES = {"zh-Hant-TW": "zh-TW", "en": "en"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 """In a Chinese PDF, a text run with a Latin word and no Chinese (one line of a wrapped English
 name) is English."""
@@ -48,7 +48,7 @@ class PdfError(DocumentError):
 def source(plan: m.Plan, project: Path, config: SiteConfig, stamp: datetime) -> tuple[tuple, tuple]:
     """What the plan's PDF is made from: its print HTML and the print stylesheet (see
     :mod:`plansite.formats`)."""
-    page = Page(plan.lang, f"plans/{plan.id}/index.html", "", False, config, stamp.date())
+    page = Page(plan.lang, plan_page(plan.id, language(plan.lang)), "", False, config, stamp.date())
     html = render_print(environment(project, plan.lang), plan, page, stamp)
     stylesheet = project / "templates" / "print.css"
     return (html, stylesheet, plan.lang), (html, stylesheet.read_bytes())
@@ -99,7 +99,7 @@ def finish(pdf: bytes, lang: str, elements: dict[int, object]) -> bytes:
                 attributes.Scope = pikepdf.Name(scope)
         PdfMetadata.register_xml_namespace(PAGED_TEXT, "xmpTPg")
         with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-            meta["dc:language"] = [PDF_LANGUAGES.get(lang, lang)]
+            meta["dc:language"] = [language(lang).document_code]
             meta["xmpTPg:NPages"] = str(len(document.pages))
         output = io.BytesIO()
         document.save(output, deterministic_id=True)
@@ -111,15 +111,14 @@ def mark_span_languages(document: pikepdf.Pdf, lang: str) -> None:
     Read each span's text back (marked content through the fonts' ToUnicode maps) and give the
     spans in the document's other language their /Lang, by the rule the HTML uses."""
     texts = marked_texts(document)
-    english = lang == "en"
+    own = language(lang)
+    english = own.english
     for element in structure(document.Root.StructTreeRoot):
         if element.get("/S") != "/Span" or "/Pg" not in element:
             continue
         text = "".join(texts.get(ref, "") for ref in content_refs(element))
-        if english and CHINESE.search(text):
-            element.Lang = pikepdf.String("zh-TW")
-        elif not english and LATIN_WORD.search(text) and not CHINESE.search(text):
-            element.Lang = pikepdf.String("en")
+        if (CHINESE.search(text) if english else LATIN_WORD.search(text) and not CHINESE.search(text)):
+            element.Lang = pikepdf.String(own.other.document_code)
 
 
 def marked_texts(document: pikepdf.Pdf) -> dict[tuple, str]:

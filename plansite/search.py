@@ -33,6 +33,7 @@ from . import model as m
 from .cache import Store, fingerprint, write_atomically
 from .errors import ContentError, Problem
 from .processes import tied
+from .site_paths import EN, ZH, split
 
 BUNDLE = "pagefind"
 """The folder in site/ that holds the index and Pagefind's scripts."""
@@ -81,7 +82,7 @@ def hints(text: str, english: bool, glossary: tuple[m.Term, ...]) -> list[str]:
 
 def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
     """The page as the indexer reads it: the hints appended to the main content."""
-    english = '<html lang="en"' in page
+    english = f'<html lang="{EN.code}"' in page
     extra = hints(page_text(page), english, glossary)
     if not extra:
         return page
@@ -95,10 +96,11 @@ def filter_choices(editions: tuple[m.Edition, ...] | list[m.Edition], english: b
     of an untranslated plan is in Chinese). The values are those the pages give Pagefind as
     filters (templates/plan.html, base.html), so a choice matches its pages exactly."""
     plans = [(edition.en or edition.zh) if english else edition.zh for edition in editions]
+    own = EN if english else ZH
     return {"agency": sorted({plan.agency.en if english else plan.agency.zh for plan in plans}),
             "year": sorted({plan.year for plan in plans}, reverse=True),
-            "language": sorted({plan.lang for plan in plans} | {"en" if english else "zh-Hant-TW"},
-                               key=lambda lang: (lang != ("en" if english else "zh-Hant-TW"), lang))}
+            "language": sorted({plan.lang for plan in plans} | {own.code},
+                               key=lambda lang: (lang != own.code, lang))}
 
 
 PLANS_PER_SHARD = 250
@@ -138,7 +140,7 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
             continue
         relative = Path(page)
         plan = plan_of(relative)
-        part = (shard_of(plan, shards) if plan else 0, "en" if relative.parts[0] == "en" else "zh")
+        part = (shard_of(plan, shards) if plan else 0, split(relative.as_posix())[0].tag)
         parts.setdefault(part, []).append(relative)
         key = keys.setdefault(part, hashlib.sha256(indexer.encode()))
         key.update(f"{relative.as_posix()}\0{len(data)}\0".encode() + data)
@@ -389,7 +391,7 @@ def html_pages(site: Path) -> Iterator[str]:
 
 def plan_of(relative: Path) -> str | None:
     """The plan a page belongs to ('plans/ID/index.html', 'en/plans/ID/index.html'), if any."""
-    parts = relative.parts[1:] if relative.parts[0] == "en" else relative.parts
+    parts = Path(split(relative.as_posix())[1]).parts
     return parts[1] if len(parts) == 3 and parts[0] == "plans" else None
 
 

@@ -40,13 +40,13 @@ from tornado.httpserver import HTTPServer
 from tornado.websocket import WebSocketHandler
 
 from .errors import ContentError, MachineError, Problem, machine_error
-from .outputs import CHINESE
 from .project import CONFIG_FILE
 from .publish import Stamp, prepare_output, tidy_cache
 from .render_html import environment
 from .site import Engine
+from .site_paths import EN, LANGUAGES, ZH
 from .sources import Loaded, lasting_objects
-from .translation import ENGLISH, status_table
+from .translation import status_table
 
 WATCHED = ("content", "templates", "locales", CONFIG_FILE)
 
@@ -91,8 +91,8 @@ class Preview:
         with self.engine.lock, lasting_objects():  # the plans as built last until they are edited
             self.loaded = self.engine.sources.load()
         self.engine.sources.freeze = False  # from now on, what a save reads is collected as usual
-        for lang in (CHINESE, ENGLISH):  # compiled now, so the first save is as quick as the next
-            env = environment(self.project, lang)
+        for lang in LANGUAGES:  # compiled now, so the first save is as quick as the next
+            env = environment(self.project, lang.code)
             for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
                 env.get_template(name)
 
@@ -469,7 +469,7 @@ def plain_page(status: int, reason: str) -> bytes:
 
 
 def error_page(problems: list[Problem], english: bool) -> str:
-    lang = "en" if english else "zh-Hant-TW"
+    lang = (EN if english else ZH).code
     title = "The site cannot be built" if english else "網站無法建置"
     intro = ("Fix these problems and save: this page turns back into the site by itself."
              if english else "請修正下列問題並存檔，本頁會自動恢復成網站。")

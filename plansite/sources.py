@@ -29,7 +29,8 @@ from .fonts import drawable, drawable_key, font_sizes, uncovered_characters
 from .inputs import unusable_files
 from .project import commit_dates, last_changed
 from .publish import cache_folder
-from .translation import ENGLISH, PairCheck, check_pair, editions
+from .site_paths import EN
+from .translation import PairCheck, check_pair, editions
 from .workers import Pool, workers
 
 
@@ -164,7 +165,7 @@ class Sources:
         orphans: list[Problem] = []  # English files without a Chinese one: told first, as editions() does
         errors: list[Problem] = []
         for plan_id, pair in sorted(by_id.items()):
-            chinese = [p for p in pair if p.lang != ENGLISH]
+            chinese = [p for p in pair if p.lang != EN.code]
             updated = last_changed(self.project, Path(chinese[0].loc.path)) if chinese else None
             key = (tuple(self.cache.sources.get(p.loc.path) for p in pair), updated, context)
             known = self.translated.get(plan_id)

@@ -28,8 +28,7 @@ from .ids import ATTRIBUTES
 from .plan_file import read_plan_file
 from .project import GLOSSARY_FILE, PLANS_DIR, last_changed
 from .publish import write_atomically
-
-ENGLISH = "en"
+from .site_paths import EN, ZH
 
 
 def fingerprint(item: m.Section | m.Group | m.Action) -> str:
@@ -48,15 +47,15 @@ def editions(project: Path, plans: tuple[m.Plan, ...], glossary: tuple[m.Term, .
     Raises ContentError when an English file does not line up with its Chinese original.
     ``check`` is :func:`check_pair`, or a function that answers the same (the build's cache)."""
     check = check or check_pair
-    chinese = {p.id: p for p in plans if p.lang != ENGLISH}
-    english = {p.id: p for p in plans if p.lang == ENGLISH}
+    chinese = {p.id: p for p in plans if p.lang != EN.code}
+    english = {p.id: p for p in plans if p.lang == EN.code}
     errors: list[Problem] = []
     warnings: list[Problem] = []
     for plan_id, plan in english.items():
         if plan_id not in chinese:
             Report(plan.loc.path, errors).fail(
                 1, f"there is no Chinese plan '{plan_id}' for this translation",
-                f"add content/plans/{plan_id}.zh-Hant.md, or rename this file")
+                f"add content/plans/{plan_id}.{ZH.tag}.md, or rename this file")
     out: list[m.Edition] = []
     for plan_id, zh in sorted(chinese.items()):
         updated = last_changed(project, Path(zh.loc.path))
@@ -203,7 +202,7 @@ def longest_first(glossary: tuple[m.Term, ...]) -> tuple[tuple[str, m.Term], ...
 
 def check_english(path: Path, english: m.Plan) -> list[Problem]:
     """Structure and glossary problems of one English file, against the Chinese file beside it."""
-    twin = path.with_name(f"{english.id}.zh-Hant.md")
+    twin = path.with_name(f"{english.id}.{ZH.tag}.md")
     chinese, problems = read_plan_file(twin, twin.as_posix()) if twin.exists() else (None, [])
     if chinese is None:
         return problems or [Problem(english.loc.path, 1, f"there is no Chinese plan {twin.as_posix()}",
@@ -253,7 +252,7 @@ def english_children(nodes, actions: dict[str, m.Action], words) -> tuple:
 
 def deadline_words(project: Path):
     """A function wording a deadline in English: 'Ongoing', 'By December 2018', 'May 1 – 31, 2016'."""
-    _ = catalog(project, ENGLISH).gettext
+    _ = catalog(project, EN.code).gettext
 
     @lru_cache(maxsize=4096)  # plans repeat a few deadlines thousands of times; Babel is slow
     def words(deadline: m.Deadline) -> str:
@@ -265,11 +264,11 @@ def deadline_words(project: Path):
             return {"day": _("Daily"), "week": _("Weekly"), "month": _("Monthly"),
                     "quarter": _("Quarterly"), "year": _("Yearly")}[deadline.every or "day"]
         if deadline.kind == "date" and deadline.end:
-            return _("By %(date)s") % {"date": format_date(deadline.end, "long", locale="en")}
+            return _("By %(date)s") % {"date": format_date(deadline.end, "long", locale=EN.locale)}
         if deadline.kind == "month" and deadline.end:
-            return _("By %(month)s") % {"month": format_date(deadline.end, "MMMM y", locale="en")}
+            return _("By %(month)s") % {"month": format_date(deadline.end, "MMMM y", locale=EN.locale)}
         if deadline.kind == "range" and deadline.start and deadline.end:
-            return format_interval(deadline.start, deadline.end, "yMMMd", locale="en")
+            return format_interval(deadline.start, deadline.end, "yMMMd", locale=EN.locale)
         return deadline.text  # an editorial note no one has translated yet
 
     return words
