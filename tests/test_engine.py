@@ -41,11 +41,16 @@ def new_title(project: Path) -> set[Path]:
     return {MOF}
 
 
-def glossary_term(project: Path) -> set[Path]:
-    path = Path("content/glossary.yml")
-    with (project / path).open("a", encoding="utf-8") as file:
-        file.write("- zh: 案件處理\n  en: case handling\n")
+def append(project: Path, path: Path, text: str) -> set[Path]:
+    file = project / path
+    assert text not in file.read_text(encoding="utf-8"), (path, text)
+    with file.open("a", encoding="utf-8") as out:
+        out.write(text)
     return {path}
+
+
+def glossary_term(project: Path) -> set[Path]:
+    return append(project, Path("content/glossary.yml"), "- zh: 案件處理\n  en: case handling\n")
 
 
 def template_text(project: Path) -> set[Path]:
@@ -66,10 +71,7 @@ def site_name(project: Path) -> set[Path]:
 
 
 def stylesheet(project: Path) -> set[Path]:
-    path = Path("templates/assets/site.css")
-    with (project / path).open("a", encoding="utf-8") as file:
-        file.write("\n/* preview test */\n")
-    return {path}
+    return append(project, Path("templates/assets/site.css"), "\n/* preview test */\n")
 
 
 def plan_removed(project: Path) -> set[Path]:
