@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py               # N = 100 and 1,000
     .venv/bin/python bench/run.py 100           # one size
+    .venv/bin/python bench/run.py --cold 300    # the cold build's stages only (quicker)
 
 For each N it makes the corpus (bench/corpus.py: N generated plans in both languages) and
 times, each run as its own process so that its peak memory can be read:
@@ -14,7 +15,12 @@ times, each run as its own process so that its peak memory can be read:
 - the search index alone (Pagefind over the cold build's pages, no cache), to show how much
   of the cold build it is; and hard-linking every file of the built site into a fresh
   folder, the least any rebuild that publishes atomically must do;
-- at N = 100, a rebuild with the downloads after one plan changed.
+- at N = 100, a rebuild with the downloads after one plan changed;
+- our own stages: the cold build again, with an empty cache and the search stage left out
+  (everything but Pagefind's indexing), so the search stage's share is the difference;
+- Hugo over the same plan files, when a ``hugo`` command is found (bench/hugo.py).
+
+With ``--cold``, only the baseline, the cold builds, the search index alone and Hugo run.
 
 It prints seconds, the ratio to the baseline (cold builds) or to the cold build (rebuilds),
 the targets of issue 8, and peak memory. Nothing here is an assertion: the figures belong in
@@ -34,6 +40,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from bench.corpus import make_corpus
+from bench.hugo import hugo_seconds
 
 BASELINE = r'''
 import sys
@@ -84,6 +91,18 @@ with tempfile.TemporaryDirectory() as scratch:
 """
 
 
+WITHOUT_SEARCH = f"""
+import sys
+sys.path.insert(0, {str(PROJECT)!r})
+import plansite.site
+plansite.site.index_site = lambda *args, **kwargs: 0  # everything but the search stage
+from plansite.cli import main
+sys.argv[0] = "build.py"
+sys.exit(main())
+"""
+"""A cold build without its search stage: our own stages, timed in the same invocation."""
+
+
 LINK_ONLY = """
 import os, sys, time
 site, target = sys.argv[1], sys.argv[2]
@@ -111,7 +130,7 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     return seconds, peak
 
 
-def measure(count: int, folder: Path) -> list[tuple[str, float, float, str, str]]:
+def measure(count: int, folder: Path, cold_only: bool = False) -> list[tuple[str, float, float, str, str]]:
     corpus = make_corpus(count, folder / f"corpus-{count}")
     plans = corpus / "content" / "plans"
     env = os.environ | {"PLANSITE_CACHE": str(folder / f"cache-{count}")}
@@ -122,7 +141,24 @@ def measure(count: int, folder: Path) -> list[tuple[str, float, float, str, str]
     base, base_memory = timed([sys.executable, str(script), str(plans), str(folder / f"baseline-{count}")])
     rows.append(("baseline: markdown-it-py + Jinja2", base, base_memory, "1.00×", ""))
     cold, memory = timed([*build, "--no-downloads"], env)
-    rows.append(("cold build, HTML (no downloads)", cold, memory, f"{cold / base:.1f}× baseline", "≤ 2×"))
+    rows.append(("cold build, HTML (no downloads)", cold, memory, f"{cold / base:.1f}× baseline", "≤ 4×"))
+    own_env = env | {"PLANSITE_CACHE": str(folder / f"own-cache-{count}")}
+    own, memory = timed([sys.executable, "-c", WITHOUT_SEARCH, "--project", str(corpus), "--no-downloads",
+                         "--output", str(folder / f"own-site-{count}")], own_env)
+    rows.append(("  our own stages (no search)", own, memory, f"{own / base:.1f}× baseline", "≤ 2.5×"))
+    search = float(subprocess.run([sys.executable, "-c", SEARCH_ONLY, str(corpus)], capture_output=True,
+                                  text=True, check=True).stdout)
+    rows.append(("  search stage (cold − own stages)", cold - own, float("nan"),
+                 f"{(cold - own) / search:.2f}× Pagefind alone", "≤ 1.1×"))
+    rows.append(("search index alone (Pagefind)", search, float("nan"), f"{search / base:.1f}× baseline", ""))
+    hugo = hugo_seconds(plans, folder / f"hugo-{count}")
+    if hugo is None:
+        rows.append(("Hugo: not installed (bench/hugo.py)", float("nan"), float("nan"), "", ""))
+    else:
+        rows.append(("Hugo over the same plan files", hugo, float("nan"),
+                     f"{hugo / base:.1f}× baseline; cold {cold / hugo:.1f}× Hugo", ""))
+    if cold_only:
+        return rows
     noop, memory = timed([*build, "--no-downloads"], env)
     rows.append(("rebuild, nothing changed", noop, memory, f"{noop / cold:.0%} of cold", "≤ 5%"))
     edited = sorted(plans.glob("*.zh-Hant.md"))[count // 2]
@@ -130,9 +166,6 @@ def measure(count: int, folder: Path) -> list[tuple[str, float, float, str, str]
     edited.write_text(text.replace("。", "。（改）", 1), encoding="utf-8")
     one, memory = timed([*build, "--no-downloads"], env)
     rows.append(("rebuild, one plan changed", one, memory, f"{one / cold:.0%} of cold", "≤ 2%"))
-    search = float(subprocess.run([sys.executable, "-c", SEARCH_ONLY, str(corpus)], capture_output=True,
-                                  text=True, check=True).stdout)
-    rows.append(("search index alone (Pagefind)", search, float("nan"), f"{search / base:.1f}× baseline", ""))
     linked = float(subprocess.run([sys.executable, "-c", LINK_ONLY, str(corpus / "site"),
                                    str(folder / f"linked-{count}")],
                                   capture_output=True, text=True, check=True).stdout)
@@ -149,12 +182,13 @@ def measure(count: int, folder: Path) -> list[tuple[str, float, float, str, str]
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [100, 1000]
+    cold_only = "--cold" in sys.argv[1:]
+    sizes = [int(a) for a in sys.argv[1:] if a != "--cold"] or [100, 1000]
     with tempfile.TemporaryDirectory(prefix="plansite-bench-") as scratch:
         for count in sizes:
             print(f"\nN = {count:,} plans ({2 * count:,} plan files), {os.cpu_count()} cores")
             print(f"{'':36} {'seconds':>8} {'peak MB':>8}  {'ratio':<22} target")
-            for name, seconds, memory, ratio, target in measure(count, Path(scratch)):
+            for name, seconds, memory, ratio, target in measure(count, Path(scratch), cold_only):
                 print(f"{name:36} {seconds:8.2f} {memory:8.0f}  {ratio:<22} {target}")
 
 
