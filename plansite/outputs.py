@@ -98,9 +98,10 @@ def group_outputs(project: Path, loaded: Loaded, name: str, group: tuple[m.Editi
 
 
 def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[str, int],
-                 updated: date) -> Iterator[tuple[str, str]]:
+                 updated: date, views: bool = True) -> Iterator[tuple[str, str]]:
     """One plan's data (JSON and CSV per language) and its page in both languages: all that
-    depends on this plan alone. ``sizes`` need hold only its downloads."""
+    depends on this plan alone. ``sizes`` need hold only its downloads. Without ``views``,
+    not its narrowed views (the preview's quick update, which leaves them to the next)."""
     for plan in (edition.zh, edition.en):
         if plan is not None:
             yield plan_data(plan.id, language(plan.lang), "json"), render_plan_json(plan)
@@ -110,7 +111,7 @@ def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[
         page = Page(lang.code, plan_page(plan_id, lang), plan_page(plan_id, lang.other), translated,
                     loaded.config, updated)
         yield page.path, render_plan(environment(project, lang.code), edition, page, sizes)
-        for view, which in plan_views(edition):
+        for view, which in plan_views(edition) if views else ():
             page = Page(lang.code, plan_view(plan_id, view, lang), plan_view(plan_id, view, lang.other),
                         translated, loaded.config, updated)
             yield page.path, render_plan_view(environment(project, lang.code), edition, page, which)

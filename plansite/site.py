@@ -21,8 +21,8 @@ from .outputs import (
     download_sizes,
     generated,
     group_keys,
-    group_outputs,
     output_groups,
+    plan_outputs,
     template_errors,
 )
 from .project import PLANS_DIR, last_updated
@@ -160,10 +160,11 @@ class Engine:
 
     def quick(self, saved: set[Path] | None) -> tuple[Loaded, list[str]]:
         """After a save (the preview): read what it touched and write, into the live folder, the
-        files of every output group whose key changed, with the downloads' sizes as last made.
-        Returns what was loaded and the paths written. The pages about all plans, the downloads
-        and search follow in the next :meth:`update`, which also renders again any page whose
-        downloads' sizes changed meanwhile."""
+        page and data of every plan whose group's key changed, with the downloads' sizes as
+        last made. Returns what was loaded and the paths written. The plans' narrowed views,
+        the agencies' pages, the pages about all plans, the downloads and search follow in the
+        next :meth:`update`, which renders those groups whole again (their keys are not
+        recorded here) and any page whose downloads' sizes changed meanwhile."""
         project = self.project
         with self.lock, template_errors(project):
             self.generation += 1
@@ -182,12 +183,7 @@ class Engine:
                     continue
                 if name in keys and self.published.get(name, ("",))[0] == keys[name]:
                     continue
-                paths = []
-                for path, text in group_outputs(project, loaded, name, group, sizes, updated):
-                    texts[path] = text
-                    paths.append(path)
-                if name in keys:
-                    self.published[name] = (keys[name], paths)
+                texts.update(plan_outputs(project, loaded, group[0], sizes, updated, views=False))
             return loaded, write_changed(self.output, texts)
 
 

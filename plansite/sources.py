@@ -27,7 +27,7 @@ from .content import (
 from .errors import ContentError, Problem
 from .fonts import drawable, drawable_key, font_sizes, uncovered_characters
 from .inputs import unusable_files
-from .project import commit_dates, last_changed
+from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, commit_dates, last_changed
 from .publish import cache_folder
 from .site_paths import EN
 from .translation import PairCheck, check_pair, editions
@@ -71,6 +71,8 @@ class Sources:
         """Plan file → (its cache key, its plan, its problems)."""
         self.translated: dict[str, tuple[tuple, m.Edition | None, list[Problem]]] = {}
         """Plan id → (what its edition depends on, the edition, its warnings)."""
+        self.settings: dict[Path | str, object] = {}
+        """site.yml, the glossary and the frameworks as last read (or their ContentError)."""
         self.checks: CheckCache | None = None
         self.changed: set[str] = set()
         """The ids of the plans whose editions the last load made anew (or removed)."""
@@ -99,13 +101,23 @@ class Sources:
             def unchanged(path: Path) -> bool:
                 return saved is not None and path not in saved and path in self.known
 
-            loaders = (load_config, lambda project: load_plans(project, read, unchanged), load_glossary,
-                       load_frameworks)
-            for loader in loaders:
-                try:
-                    results.append(loader(project))
-                except ContentError as error:
-                    problems += error.problems
+            loaders = ((CONFIG_FILE, load_config),
+                       (None, lambda project: load_plans(project, read, unchanged)),
+                       (GLOSSARY_FILE, load_glossary), (FRAMEWORKS_FILE, load_frameworks))
+            for file, loader in loaders:  # a settings file a save did not touch is taken as last read
+                touched = saved is None or project / file not in saved if file else True
+                found = None if touched else self.settings.get(file)
+                if found is None:
+                    try:
+                        found = loader(project)
+                    except ContentError as error:
+                        found = error
+                    if file:
+                        self.settings[file] = found
+                if isinstance(found, ContentError):
+                    problems += found.problems
+                else:
+                    results.append(found)
         if problems:
             raise ContentError(problems)
         config, plans, glossary, frameworks = results
