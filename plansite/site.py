@@ -184,6 +184,7 @@ class Engine:
                 if name in keys and self.published.get(name, ("",))[0] == keys[name]:
                     continue
                 texts.update(plan_outputs(project, loaded, group[0], sizes, updated, views=False))
+                self.published.pop(name, None)  # its files no longer match a key: never reused as they are
             return loaded, write_changed(self.output, texts)
 
 

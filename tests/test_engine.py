@@ -229,3 +229,19 @@ def test_a_build_after_the_preview_caught_up_has_nothing_to_do(tmp_path: Path) -
     settle(preview, project, new_title(project))
     result = build(project, project / "site", downloads=False)
     assert result.unchanged
+
+
+def test_a_save_undone_before_the_update_is_undone_in_the_served_folder(tmp_path: Path) -> None:
+    """An edit shown at once and then undone: the plan's files are those of the sources as
+    they are, not as the quick update left them (its sources' key is the published one again)."""
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    preview = Preview(project, project / "site", downloads=False)
+    preview.start()
+    text = (project / KAOHSIUNG).read_text(encoding="utf-8")
+    longer_action(project)
+    assert preview.rebuild({project / KAOHSIUNG}) and preview.written
+    (project / KAOHSIUNG).write_text(text, encoding="utf-8")
+    preview.saves += 1
+    assert preview.rebuild({project / KAOHSIUNG}) and preview.written
+    assert preview.catch_up()
+    assert_same_as_a_clean_build(preview, project, tmp_path / "clean", downloads=False)
