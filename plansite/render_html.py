@@ -131,8 +131,8 @@ three views across all plans, and the pages that help find things (ALL at NAME/i
 
 @dataclass(frozen=True, slots=True)
 class Crumb:
-    """One step of a page's breadcrumbs: a page above it (``path`` from the root of the page's
-    language) or, last, the page itself (no path)."""
+    """One step of a page's breadcrumbs: a page above it (``path`` from the site's root) or,
+    last, the page itself (no path)."""
 
     name: str
     path: str | None = None
@@ -150,31 +150,28 @@ def wayfinding(page: Page, title: str, name: str | None = None,
     "Responsible units") or by its title without the site's name (so a template names its page once); a
     narrowed view of a ``plan`` sits under the plan. The home page has none; a 404 page sits
     under the home page."""
-    def mine(path: str) -> str:
-        """A path of the page's language, from that language's root (as crumbs are)."""
-        return split(path)[1]
-
-    within = address(mine(page.path))
+    lang = page.language
+    within = address(split(page.path)[1])  # 'plans/ID/units/', whichever the language
     title, site_name = escape(name or title), escape(" | " + page.text(page.config.site_name))
     current = Markup(title.removesuffix(site_name))
     top = within.split("/", 1)[0]
     if not within:
         return "", True, ()
-    trail = [Crumb(N_("Home"), mine(home(page.language)))]
+    trail = [Crumb(N_("Home"), home(lang))]
     section, exact = None, False
-    plan_home = mine(plan_page(plan.id, page.language)) if plan is not None else ""
+    plan_home = plan_page(plan.id, lang) if plan is not None else ""
     if top == "plans":
         section = ""
-        if plan is not None and within != address(plan_home):  # a narrowed view of the plan
+        if plan is not None and page.path != plan_home:  # a narrowed view of the plan
             trail.append(Crumb(plan.title, plan_home, False,
                                plan.lang if plan.lang != page.lang else None))
             current = Markup(current.removesuffix(escape(" | " + plan.title)))
     elif top and top in dict(NAVIGATION):
-        top_page = mine(site_page(top, page.language))
-        section, exact = top, within == address(top_page)
+        top_page = site_page(top, lang)
+        section, exact = top, page.path == top_page
         if not exact:
             trail.append(Crumb(dict(NAVIGATION)[top], top_page))
-    foreign = plan is not None and within == address(plan_home) and plan.lang != page.lang
+    foreign = plan is not None and page.path == plan_home and plan.lang != page.lang
     return section, exact, (*trail, Crumb(current, lang=plan.lang if foreign else None))
 
 

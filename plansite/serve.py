@@ -80,11 +80,7 @@ class Preview:
         stamp = Stamp(self.project, self.site, False, self.downloads)
         if not stamp.unchanged():
             tidy_cache(self.project)
-            self.engine.live = False
-            try:
-                self.engine.update(stamp)
-            finally:
-                self.engine.live = True
+            self.engine.update(stamp, whole=True)
         self.engine.files = {p.relative_to(self.site).as_posix(): p.read_bytes()
                              for p in (self.site / "downloads").glob("*") if p.is_file()}
         self.engine.published = Stamp(self.project, self.site, False, self.downloads).published()

@@ -97,16 +97,18 @@ class Engine:
         self.shared: str | None = None
         """The hash of everything but the plans as the live folder was last made from."""
 
-    def update(self, stamp: Stamp | None = None) -> BuildResult | None:
+    def update(self, stamp: Stamp | None = None, whole: bool = False) -> BuildResult | None:
         """Bring every output up to date and publish; None when a live update was overtaken by
-        a save (a later update publishes)."""
+        a save (a later update publishes). ``whole``: publish as a build does, swapping the
+        folder in whole, even for the preview (its first build, before anything is served)."""
         project, output = self.project, self.output
+        live = self.live and not whole
         with self.lock, template_errors(project):
             stamp = stamp or Stamp(project, output, self.strict, self.downloads)
             generation = self.generation
             loaded = self.sources.load()
             published = stamp.published() if self.published is None else dict(self.published)
-        if not self.live:
+        if not live:
             self.sources.prune()
         if self.strict and loaded.warnings:
             raise ContentError(loaded.warnings)
@@ -133,7 +135,7 @@ class Engine:
         count = 0
         try:
             with template_errors(project), staging(output, before_swap=record,
-                                                   publish=sync_live if self.live else None) as stage:
+                                                   publish=sync_live if live else None) as stage:
                 # the folders made already (a thousand plans' files are in a few thousand folders)
                 folders: set[str] = set()
                 # each output is written as soon as it is made: a thousand plans' pages never sit in memory
