@@ -41,13 +41,14 @@ def load_plans(project: Path, read: Callable = lambda paths, names: map(read_pla
         raise ContentError([missing])
     problems: list[Problem] = []
     paths: list[Path] = []
-    for path in sorted((project / PLANS_DIR).glob("*.md")):
+    for path in sorted((project / PLANS_DIR).glob("*.md"), key=lambda path: path.name):  # one folder
         if not unchanged(path) and (refused := cannot_read(project, path)) is not None:
             problems.append(refused)
         else:
             paths.append(path)
     plans: list[m.Plan] = []
-    for plan, found in read(paths, [path.relative_to(project).as_posix() for path in paths]):
+    folder = PLANS_DIR.as_posix()
+    for plan, found in read(paths, [f"{folder}/{path.name}" for path in paths]):
         problems += found
         if plan:
             plans.append(plan)

@@ -105,7 +105,7 @@ class Sources:
                        (None, lambda project: load_plans(project, read, unchanged)),
                        (GLOSSARY_FILE, load_glossary), (FRAMEWORKS_FILE, load_frameworks))
             for file, loader in loaders:  # a settings file a save did not touch is taken as last read
-                touched = saved is None or project / file not in saved if file else True
+                touched = saved is None or project / file in saved if file else True
                 found = None if touched else self.settings.get(file)
                 if found is None:
                     try:
