@@ -44,7 +44,7 @@ def load_frameworks(project: Path) -> tuple[m.Framework, ...]:
         for item in keys["measures"].items():
             fields = item.keys(("id", "zh", "en")) or {}
             if len(fields) == 3:
-                measures.append(m.Measure(*(fields[k].text() or "" for k in ("id", "zh", "en"))))
+                measures.append(m.Measure(*(fields[k].text() or "" for k in ("id", "zh", "en")), item.line))
         ids = [measure.id for measure in measures]
         if len(set(ids)) != len(ids):
             keys["measures"].fail("two measures have the same id", "give every measure its own id")

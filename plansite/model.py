@@ -312,6 +312,8 @@ class Measure:
     id: str
     zh: str
     en: str
+    line: int = 0
+    """Where content/frameworks.yml defines it (0 when unknown)."""
 
 
 @dataclass(frozen=True, slots=True)

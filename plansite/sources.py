@@ -30,7 +30,7 @@ from .inputs import unusable_files
 from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, commit_dates, last_changed
 from .publish import cache_folder
 from .site_paths import EN
-from .translation import PairCheck, check_pair, editions
+from .translation import PairCheck, check_measure_names, check_pair, editions
 from .workers import Pool, workers
 
 
@@ -129,6 +129,7 @@ class Sources:
         self.checks = CheckCache(project, self.cache.sources, glossary)
         with lasting_objects(self.freeze):
             all_editions, warnings = self.editions(plans, glossary)
+        warnings = [*check_measure_names(frameworks, glossary), *warnings]
         return Loaded(config, all_editions, glossary, warnings, frameworks, dict(self.cache.sources))
 
     def read(self, paths: list[Path], names: list[str], pool: Pool | None, saved: set[Path] | None

@@ -26,7 +26,7 @@ from .glossary import load_glossary
 from .i18n import catalog
 from .ids import ATTRIBUTES
 from .plan_file import read_plan_file
-from .project import GLOSSARY_FILE, PLANS_DIR, last_changed
+from .project import FRAMEWORKS_FILE, GLOSSARY_FILE, PLANS_DIR, last_changed
 from .publish import write_atomically
 from .site_paths import EN, ZH
 
@@ -178,6 +178,22 @@ def check_glossary(zh: m.Plan, en: m.Plan, glossary: tuple[m.Term, ...], warning
             warnings.warn(translation.loc.line,
                           f"the Chinese text uses '{variant}', but the English does not say '{term.en}'",
                           f"use the glossary's term ({term.loc.path}:{term.loc.line})")
+
+
+def check_measure_names(frameworks: tuple[m.Framework, ...], glossary: tuple[m.Term, ...]) -> list[Problem]:
+    """A measure's English name uses the glossary's term for every term its Chinese name uses,
+    as the plans that name the measure must: the page "Plans by measure" then calls each
+    measure one thing, in its heading and in every plan's group."""
+    variants = longest_first(glossary)
+    found = Report(FRAMEWORKS_FILE.as_posix())
+    for framework in frameworks:
+        for measure in framework.measures:
+            for variant, term in glossary_misses(measure.zh, measure.en, variants):
+                found.warn(measure.line or framework.loc.line,
+                           f"measure '{measure.id}' of '{framework.id}' uses '{variant}' in Chinese, "
+                           f"but its English name does not say '{term.en}'",
+                           f"use the glossary's term ({term.loc.path}:{term.loc.line})")
+    return found.problems
 
 
 def glossary_misses(chinese: str, english: str, variants: tuple[tuple[str, m.Term], ...]

@@ -7,16 +7,17 @@ from pathlib import Path
 import pytest
 
 from plansite.content import load_plans
+from plansite.model import blocks_text, plain_text
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 # id: (sections, groups per level 1/2/3, actions), counted from each seed's own numbering.
 COUNTS = {
     "keelung-tax-2023": (7, (4, 13, 0), 60),
-    "ntbt-2016": (8, (5, 6, 12), 107),
+    "ntbt-2016": (8, (4, 6, 13), 107),
     "hsinchu-tax-2018": (8, (2, 5, 11), 106),
     "mof-2017": (8, (0, 0, 0), 0),
-    "kaohsiung-finance-2024": (6, (7, 23, 0), 27),
+    "kaohsiung-finance-2024": (6, (7, 23, 0), 26),
 }
 
 
@@ -70,6 +71,42 @@ def test_kaohsiung_table_has_no_deadline_column(plans) -> None:
     (table,) = plans["kaohsiung-finance-2024"].tables()
     assert table.columns.deadline is None
     assert all(a.deadline is None for _, a in plans["kaohsiung-finance-2024"].actions())
+
+
+def test_ntbt_image_and_customer_relations_is_a_strategy_of_quality_convenient_service(plans) -> None:
+    """Seed 001 lines 54-97: the shifted row is read as the table's other rows are (實施要項 →
+    執行策略 → 策略細項), and the edition says so in a note."""
+    titles = {plain_text(g.title): g for g in plans["ntbt-2016"].groups()}
+    strategy = titles["機關形象及顧客關係"]
+    assert strategy.level == 2 and titles["優質便民服務"].children[1] is strategy
+    assert [plain_text(g.title) for g in strategy.children] == [
+        "洽公環境及服務行為", "服務行銷有效性", "顧客滿意度", "民眾意見處理有效性"]
+    assert "〔編註" in blocks_text(strategy.description)
+
+
+def test_kaohsiung_points_1_and_2_share_their_bold_title(plans) -> None:
+    """Seed 004 lines 24-26: 服務資訊公開透明 heads points 1 and 2, as bold titles head the
+    numbered points of every other cell."""
+    actions = [a for _, a in plans["kaohsiung-finance-2024"].actions()]
+    (action,) = [a for a in actions if "服務即時、一致性" in blocks_text(a.body)]
+    text = blocks_text(action.body)
+    assert text.startswith("服務資訊公開透明") and "1. 業務標準作業流程" in text and "〔編註" in text
+    assert action.units == ("菸酒管理科", "非公用財產管理科", "秘書室")
+
+
+def test_hsinchu_deadlines_are_read_in_order_across_pages(plans) -> None:
+    """Seed 002 lines 27, 30, 33: the 26 deadlines of pages 2-4 belong, in order, to the 26
+    actions 1.1-4.4 of (二) 服務友善; only page 5 (line 36: 5 deadlines for 4.5-4.10) stays
+    unknown."""
+    (friendly,) = [g for g in plans["hsinchu-tax-2018"].groups() if plain_text(g.title) == "服務友善"]
+    deadlines = [(a.number, a.deadline.text if a.deadline.kind != "unknown" else None)
+                 for a in friendly.children if not hasattr(a, "children")]
+    day, month = "每日辦理", "每月辦理"
+    assert deadlines[:10] == [("1.1", "依需要辦理")] + [(f"1.{n}", day) for n in range(2, 11)]
+    assert [d for _, d in deadlines[19:26]] == [day, month, month, day, month, month, month]
+    assert [n for n, d in deadlines if d is None] == [f"4.{n}" for n in range(5, 11)]
+    unknown = [a for _, a in plans["hsinchu-tax-2018"].actions() if a.deadline.kind == "unknown"]
+    assert len(unknown) == 6
 
 
 def test_every_plan_is_translated_reviewed_and_on_glossary() -> None:

@@ -27,7 +27,7 @@ from .test_format_doc import example
 ENGLISH = """---
 id: example-tax-2024
 lang: en
-title: Example City Tax Bureau 2024 Service Quality Improvement Plan
+title: Example City Tax Bureau 2024 Service Quality Improvement Action Plan
 basis:
   - authority: Executive Yuan
     title: Government Service Upgrade Program
@@ -79,7 +79,7 @@ Under the Government Service Upgrade Program issued by the Executive Yuan.
 
 :::
 
-# IV. Control and review
+# IV. Monitoring and evaluation
 
 The plan is reviewed every six months〔Editor's note: illegible in the original〕.
 """
@@ -124,7 +124,8 @@ def test_english_example_reads_and_lines_up(bilingual: Path) -> None:
 def test_structure_mismatch_is_an_error_at_its_line(bilingual: Path) -> None:
     text = ENGLISH.replace("""- 2. Provide bilingual signs for foreign visitors. {#bilingual-signs}
   Responsible units: Taxpayer Service Section; Administration Section
-""", "").replace("# IV. Control and review", "# IV. Control and review\n\nText.\n\n# V. An extra section")
+""", "").replace("# IV. Monitoring and evaluation",
+                "# IV. Monitoring and evaluation\n\nText.\n\n# V. An extra section")
     english_file(bilingual).write_text(text, encoding="utf-8")
     with pytest.raises(ContentError) as caught:
         load(bilingual)
@@ -285,6 +286,26 @@ def test_glossary_misses_are_warnings_at_the_english_line(bilingual: Path) -> No
         (f"content/plans/example-tax-2024.en.md:{line}: warning: the Chinese text uses '納稅服務科', but the "
         "English does not say 'Taxpayer Service Section' — use the glossary's term (content/glossary.yml:"
         f"{glossary_line('納稅服務科')})")]
+
+
+def test_a_measure_named_otherwise_than_the_glossary_is_a_warning_at_its_line(bilingual: Path) -> None:
+    """The page "Plans by measure" names a measure as content/frameworks.yml does and each plan's
+    group as the plan does: the glossary holds the measures, so both must say the same."""
+    cli(bilingual, "reviewed", "example-tax-2024", "--all")
+    frameworks = bilingual / "content" / "frameworks.yml"
+    text = frameworks.read_text(encoding="utf-8")
+    old = "en: 2. Value feedback and participation throughout, so that services meet the public's needs"
+    frameworks.write_text(text.replace(old, "en: 2. Value feedback and participation at every stage"),
+                          encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.endswith('id: "2"'))
+    measure = "重視全程意見回饋及參與，力求服務切合民眾需求"
+    result = cli(bilingual)
+    assert result.returncode == 0 and result.stderr.splitlines() == [
+        (f"content/frameworks.yml:{line}: warning: measure '2' of 'service-upgrade' uses '{measure}' in "
+         "Chinese, but its English name does not say 'Value feedback and participation throughout, so "
+         f"that services meet the public's needs' — use the glossary's term (content/glossary.yml:"
+         f"{glossary_line(measure)})")]
+    assert cli(bilingual, "--strict").returncode != 0
 
 
 def glossary_line(term: str) -> int:

@@ -203,6 +203,12 @@ def test_framework_page_compares_agencies_measure_by_measure(built_site: Path) -
             assert total == len(plan["actions"]) - unmapped, plan["id"]
         text = page.text_content()
         assert ("Ministry of Finance" if prefix else "財政部") in text  # the plan that defines the measures
+        if prefix:  # one English name per measure: Kaohsiung's groups are the measures, worded alike
+            names = [re.sub(r"^\d\. ", "", " ".join(th.text_content().split()))
+                     for th in upgrade.xpath(".//thead//th")[1:]]
+            kaohsiung = rows["kaohsiung-finance-2024"]
+            links = [" ".join(a.text_content().split()) for a in kaohsiung.xpath("td//a")]
+            assert len(links) == 6 and all(n in link for n, link in zip(names, links, strict=True)), links
 
 
 def test_a_wrong_framework_mapping_is_reported_at_its_line(project: Path) -> None:
