@@ -193,6 +193,20 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedCell:
+    """A field an action shares with the actions next to it, written once after their run
+    (docs/format.md, 'Fields shared by several actions'): tables print one merged cell. The
+    action's own ``deadline``, ``units`` or ``fields`` still hold the value, so nothing that
+    reads values needs to know about sharing."""
+
+    column: str
+    """The column's label, as this edition's table declares it."""
+    rows: int
+    """How many rows the merged cell spans from this action down; 0 when the cell of an action
+    above spans this one."""
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     """One action of an action table: what the agency will do, by when, and who."""
 
@@ -209,6 +223,13 @@ class Action:
     loc: Location
     translates: str | None = None
     """In an English plan: the fingerprint of the Chinese text this translates ({src=…})."""
+    shared: tuple[SharedCell, ...] = ()
+    """The columns whose value this action shares with the actions next to it."""
+
+    def rows(self, column: str) -> int:
+        """How many table rows this action's cell in ``column`` spans: 1 when not shared, more
+        for the first action of a shared cell, 0 when a cell above covers it."""
+        return next((cell.rows for cell in self.shared if cell.column == column), 1)
 
 
 @dataclass(frozen=True, slots=True)
