@@ -698,7 +698,8 @@ def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> st
     url = page.config.base_url + address(plan_page(plan.id, language(plan.lang)))
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=0)
     return env.get_template("print.html").render(page=page, plan=plan, stale=set(), url=url, qr=qr,
-                                                 stamp=stamp.isoformat(), notes=m.shared_notes(plan))
+                                                 stamp=stamp.isoformat(), notes=m.shared_notes(plan),
+                                                 cards=False)  # no phone cards: no copies of shared cells
 
 
 def file_size(size: int, lang: str) -> str:
