@@ -150,9 +150,8 @@ def same_sharing(zh: m.Plan, zh_table: m.ActionTable, en_table: m.ActionTable, e
             reported.add(role)  # once per column: the rest of the run differs alike
             zh_label = next(k for k, v in zh_roles.items() if v == role)
             en_label = next(k for k, v in en_roles.items() if v == role)
-            chinese = sharing(original, zh_label)
-            report.fail(action.loc.line, f"the action '{action.id}' {sharing(action, en_label)} its "
-                        f"'{en_label}', but in Chinese {chinese} its '{zh_label}' "
+            report.fail(action.loc.line, f"the action '{action.id}' {sharing(action, en_label)} "
+                        f"'{en_label}' here, but in Chinese it {sharing(original, zh_label)} '{zh_label}' "
                         f"({zh.loc.path}:{original.loc.line})",
                         "write the shared fields after the same run of actions as the Chinese plan (not "
                         "indented, after an empty line), and give each action's own fields where it does")
@@ -167,9 +166,13 @@ def roles(columns: m.TableColumns) -> dict[str, str]:
 
 
 def sharing(action: m.Action, column: str) -> str:
+    """How an action has its value in a column, in words."""
     rows = action.rows(column)
-    return ("gives its own" if rows == 1 and all(c.column != column for c in action.shared)
-            else "shares with the actions above" if rows == 0 else f"shares with {rows - 1} action(s) below")
+    if all(cell.column != column for cell in action.shared):
+        return "gives its own"
+    if rows == 0:
+        return "shares the cell above for"
+    return "takes the shared" if rows == 1 else f"shares one cell with the {rows - 1} action(s) below for"
 
 
 def shape(columns: m.TableColumns) -> tuple:
