@@ -281,11 +281,14 @@ class TableReader:
     def numbered_paragraphs(self, item: Item, number: str) -> None:
         """'- 1. …' followed, inside the same bullet, by '2. …': Markdown reads one action whose
         text goes on with numbered paragraphs, which is never what a plan printing numbered
-        actions means (the next one was meant as an action of its own)."""
+        actions means (the next one was meant as an action of its own). A list in the action's
+        own style that starts anew (1. 2. under action 1.) is the action's text."""
         following = next_number(number)
         if following is None:
             return
         for found, at in numbers_inside(item):
+            if same_number(style(found), style(number)) and not same_number(found, following):
+                return  # a list of its own in the action's style (1. 2. under action 1.): not the next action
             if same_number(found, following):
                 example = self.columns.units or self.columns.deadline or "…"
                 self.report.fail(at, f"the action '{number}' goes on with the numbered paragraph "
@@ -395,6 +398,11 @@ def next_number(number: str) -> str | None:
     if match:
         return f"{match[1]}{CHINESE_NUMERALS[CHINESE_NUMERALS.index(match[2]) + 1]}{match[3]}"
     return None
+
+
+def style(number: str) -> str:
+    """A printed number's style, whatever its value: 1. and 12. alike, (一) and (三) alike."""
+    return re.sub(r"[一二三四五六七八九十]+", "一", re.sub(r"\d+", "1", number))
 
 
 def same_number(a: str, b: str) -> bool:
