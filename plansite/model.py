@@ -400,6 +400,35 @@ def action_count(group: Group) -> int:
     return sum(1 for _ in walk_actions(group.children, ()))
 
 
+def respan(kept: tuple[Group | Action, ...], siblings: tuple[Group | Action, ...]
+           ) -> tuple[Group | Action, ...]:
+    """The actions ``kept`` of ``siblings`` (a narrowed view keeps some) with their merged cells
+    cut to the kept actions: kept neighbours that shared one cell still share one, an action
+    kept alone has a cell of its own. (A table drawn from stale row counts would lose cells.)"""
+    owners: dict[tuple[str, str], str] = {}  # (action, column) → the action whose cell holds it
+    opened: dict[str, str] = {}
+    for node in siblings:
+        for cell in node.shared if isinstance(node, Action) else ():
+            if cell.rows:
+                opened[cell.column] = node.id
+            owners[node.id, cell.column] = opened.get(cell.column, node.id) if not cell.rows else node.id
+    out = list(kept)
+    for column in dict.fromkeys(c.column for a in kept if isinstance(a, Action) for c in a.shared):
+        first = 0
+        while first < len(out):
+            owner = owners.get((out[first].id, column)) if isinstance(out[first], Action) else None
+            end = first + 1
+            while owner and end < len(out) and owners.get((out[end].id, column)) == owner:
+                end += 1
+            for index in range(first, end if owner else first):
+                rows = end - first if index == first else 0
+                action = out[index]
+                out[index] = evolve(action, shared=tuple(SharedCell(column, rows) if c.column == column else c
+                                                         for c in action.shared))
+            first = end
+    return tuple(out)
+
+
 def walk_groups(nodes: tuple[Group | Action, ...]) -> Iterator[Group]:
     for node in nodes:
         if isinstance(node, Group):

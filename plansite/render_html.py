@@ -351,10 +351,9 @@ def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]
     say once). Ids take ``prefix``: one page holds many such cuts."""
     def prune(nodes: tuple[m.Group | m.Action, ...]) -> tuple[m.Group | m.Action, ...]:
         out: list[m.Group | m.Action] = []
-        for node in nodes:
+        for node in m.respan(tuple(n for n in nodes if not isinstance(n, m.Action) or n.id in keep), nodes):
             if isinstance(node, m.Action):
-                if node.id in keep:
-                    out.append(m.evolve(node, id=f"{prefix}-{node.id}"))
+                out.append(m.evolve(node, id=f"{prefix}-{node.id}"))
             else:
                 children = prune(node.children)
                 if children:

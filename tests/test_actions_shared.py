@@ -177,6 +177,25 @@ def test_the_web_page_shows_one_cell_spanning_the_rows_and_a_copy_for_each_card(
         assert copies == [[deadline]] * 3
 
 
+def own_text(cell) -> str:
+    """A cell's text without the copies of shared values it holds for phones."""
+    return "".join(cell.xpath("text()|*[not(contains(@class, 'ps-shared-copy') or "
+                              "contains(@class, 'ps-card-label'))]//text()")).strip()
+
+
+def test_a_narrowed_view_cuts_the_merged_cells_to_the_actions_it_keeps(built: Path) -> None:
+    """The units view shows 獸醫科's action alone: its deadline is a cell of its own there (the
+    plan's cell spans three rows), and the two actions of 動物保護科 share one cell."""
+    page = html.fromstring((built / "plans" / PLAN / "units" / "index.html").read_bytes())
+    found = {}
+    for part in page.find_class("ps-view"):
+        title = part.find_class("ps-view__title")[0].text.strip()
+        rows = part.find_class("ps-action-table")[0].findall("tbody/tr")
+        found[title] = [[(td.get("rowspan"), own_text(td)) for td in row.findall("td")[1:]] for row in rows]
+    assert found["獸醫科"] == [[(None, "113年12月"), (None, "獸醫科")]]
+    assert found["動物保護科"] == [[("2", "113年12月"), (None, "動物保護科")], [(None, "動物保護科")]]
+
+
 def test_a_browser_shows_the_value_once_on_a_desktop_and_on_every_card_on_a_phone(built: Path) -> None:
     from playwright.sync_api import sync_playwright
 
