@@ -11,7 +11,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from . import model as m
 from .dates import DEADLINE_FORMS, parse_deadline
-from .drafts import Item, Para, last_paragraph, take_number
+from .drafts import Item, Lst, Para, first_number, last_paragraph, take_number
 from .ids import take_attributes
 from .text import wordless
 
@@ -61,7 +61,9 @@ class TableReader:
                     stack[-1].children.append(self.body.item(item))
             elif node.type in ("paragraph", "ordered_list"):
                 group = stack[-1]
-                if group is root:
+                if node.type == "paragraph" and (fields := self.shared_lines(node)) is not None:
+                    self.shared_fields(group, fields, line)
+                elif group is root:
                     self.report.fail(line, "text stands in the table before any group or action",
                                      "start the table with a group heading '## …' or an action '- …'")
                 elif group.children:
@@ -77,15 +79,124 @@ class TableReader:
     def freeze(self, group: GroupDraft, path: tuple[int, ...]) -> tuple[m.Group | m.Action, ...]:
         out: list[m.Group | m.Action] = []
         groups = actions = 0
-        for child in group.children:
-            if isinstance(child, GroupDraft):
+        for run, shared in self.runs(group):
+            if isinstance(run, GroupDraft):
                 groups += 1
-                out.append(self.group(child, (*path, groups)))
-            else:
+                out.append(self.group(run, (*path, groups)))
+                continue
+            given = [own_labels(item, self.labels) for item in run]
+            # a field that one action of the run gives and two or more lack was likely meant for all
+            once = {label: givers[0] for label in self.labels
+                    if len(givers := [fields[label] for fields in given if label in fields]) == 1
+                    and len(run) - 1 >= 2}
+            made: list[tuple[m.Action, list[str]]] = []
+            for item in run:
                 actions += 1
                 base = "-".join((self.name, *map(str, path)))
-                out.append(self.action(child, f"{base}-a{actions}"))
+                made.append(self.action(item, f"{base}-a{actions}", shared.values if shared else {}, once,
+                                        group.early, quiet=bool(shared and not shared.complete)))
+            if shared:
+                made = self.share(made, shared)
+            out += [action for action, _ in made]
         return tuple(out)
+
+    def runs(self, group: GroupDraft) -> list[tuple[GroupDraft | list[Item], SharedDraft | None]]:
+        """The group's children cut into sub-groups and runs of actions, each run with the
+        shared-fields paragraph that ends it (or None)."""
+        ends = {shared.end: shared for shared in group.shared}
+        out: list[tuple[GroupDraft | list[Item], SharedDraft | None]] = []
+        run: list[Item] = []
+        for index, child in enumerate(group.children):
+            if isinstance(child, GroupDraft):
+                if run:
+                    out.append((run, None))
+                    run = []
+                out.append((child, None))
+                continue
+            run.append(child)
+            if index + 1 in ends:
+                out.append((run, ends[index + 1]))
+                run = []
+        if run:
+            out.append((run, None))
+        return out
+
+    def share(self, made: list[tuple[m.Action, list[str]]], shared: SharedDraft
+              ) -> list[tuple[m.Action, list[str]]]:
+        """Record which actions took each shared field: adjacent ones make one merged cell."""
+        cells: list[list[m.SharedCell]] = [[] for _ in made]
+        for label, (_, at) in shared.lines.items():
+            taking = [label in inherited for _, inherited in made]
+            if not any(taking):
+                self.report.fail(at, f"every action above already gives its own '{label}', so this shared "
+                                 "line applies to none of them",
+                                 f"remove this line, or remove the actions' own '{label}：…' lines so that "
+                                 "they share it")
+                continue
+            position = 0
+            while position < len(made):
+                if not taking[position]:
+                    position += 1
+                    continue
+                end = position
+                while end < len(made) and taking[end]:
+                    end += 1
+                cells[position].append(m.SharedCell(label, end - position))
+                cells[position + 1 : end] = [[*c, m.SharedCell(label, 0)] for c in cells[position + 1 : end]]
+                position = end
+        return [(m.evolve(action, shared=tuple(c)) if c else action, inherited)
+                for (action, inherited), c in zip(made, cells, strict=True)]
+
+    @property
+    def labels(self) -> set[str]:
+        return {c for c in (self.columns.deadline, self.columns.units, *self.columns.fields) if c}
+
+    def shared_lines(self, node: SyntaxTreeNode) -> list[tuple[str, str, int]] | None:
+        """(label, value, line) of each line when the paragraph is a shared-fields paragraph:
+        every line 'label：value' and at least one label a column's (or close to one)."""
+        line = self.body.line(node)
+        lines = self.body.inline_lines(node.children[0], line)
+        found = []
+        for offset, inlines in enumerate(lines):
+            if not inlines or not all(isinstance(x, m.Text | m.Note) for x in inlines):
+                return None
+            match = FIELD_LINE.match(m.plain_text(tuple(inlines)))
+            if not match:
+                return None
+            found.append((match["label"], match["value"], line + offset))
+        labels = self.labels
+        if not any(label in labels or difflib.get_close_matches(label, list(labels), n=1, cutoff=0.5)
+                   for label, _, _ in found):
+            return None
+        return found
+
+    def shared_fields(self, group: GroupDraft, lines: list[tuple[str, str, int]], line: int) -> None:
+        """Read a shared-fields paragraph: it ends the run of actions above it."""
+        start = group.shared[-1].end if group.shared else 0
+        run = group.children[start:]
+        if not run or any(isinstance(child, GroupDraft) for child in run):
+            where = "the table's first action" if not group.children and group.level == 0 else "its actions"
+            self.report.fail(line, "fields shared by a run of actions stand before " + where,
+                             "write the shared fields after the run of actions they apply to, separated from "
+                             "the last action by an empty line; a field of one action is indented under it")
+            group.early.update({label: (value, at) for label, value, at in lines})
+            return
+        labels = self.labels
+        fields: dict[str, tuple[str, int]] = {}
+        for label, value, at in lines:
+            if label not in labels:
+                near = difflib.get_close_matches(label, sorted(labels), n=1, cutoff=0.5)
+                self.report.fail(at, f"'{label}' is not a column of the table '{self.name}'",
+                                 f"did you mean '{near[0]}'?" if near else
+                                 "write one of: " + "、".join(f"'{c}：…'" for c in sorted(labels)))
+            elif label in fields:
+                self.report.fail(at, f"the shared fields give '{label}' twice", "keep one line per column")
+            elif not value:
+                self.report.fail(at, f"'{label}' is empty", f"write the {label} after '{label}：'")
+            else:
+                fields[label] = (value, at)
+        values = self.values(dict(fields))
+        group.shared.append(SharedDraft(len(group.children), fields, values, len(fields) == len(lines)))
 
     def group(self, draft: GroupDraft, path: tuple[int, ...]) -> m.Group:
         children = self.freeze(draft, path)
@@ -100,12 +211,22 @@ class TableReader:
             translates=draft.source,
         )
 
-    def action(self, item: Item, derived: str) -> m.Action:
+    def action(self, item: Item, derived: str, shared: dict | None = None,
+               neighbours: dict[str, tuple[str, int]] | None = None,
+               early: dict[str, tuple[str, int]] | None = None, quiet: bool = False
+               ) -> tuple[m.Action, list[str]]:
+        """The action, and the labels of the shared fields it takes (``shared``: label → value
+        read by :meth:`values`). For the hint when it lacks a field: ``neighbours``, fields that
+        only one other action of its run gives; ``early``, shared fields written before the
+        actions. ``quiet``: its shared fields have a mistake already reported (a lacking field
+        is likely the one misspelt there)."""
         line = item.line
         explicit = source = number = None
         if item.blocks and isinstance(item.blocks[0], Para):
             explicit, source = take_attributes(item.blocks[0].lines, line, self.report, self.body.english)
             number = take_number(item.blocks[0].lines)
+        if number:
+            self.numbered_paragraphs(item, number)
         fields = self.take_fields(item)
         body = tuple(b for b in (self.body.finish(d) for d in item.blocks) if b)
         if not body:
@@ -115,12 +236,23 @@ class TableReader:
             self.report.fail(line, f"the action's text '{text.strip()}' has no words, only punctuation or "
                              "symbols",
                              f"write the {self.columns.action} after '- ', then its fields")
+        inherited = [label for label in shared or {} if label not in fields]
         # English deadlines are written from the Chinese ones; only a note may be translated.
         required = (self.columns.units,) if self.body.english else (self.columns.deadline, self.columns.units)
-        missing = [c for c in required if c and c not in fields]
-        if missing:
-            self.missing(item, missing, line)
-        deadline = None
+        missing = [c for c in required if c and c not in fields and c not in inherited]
+        if missing and not quiet:
+            self.missing(item, missing, line, neighbours or {}, early or {})
+        values = {**self.values(fields), **{label: (shared or {})[label] for label in inherited}}
+        deadline = values.get(self.columns.deadline) if self.columns.deadline else None
+        units = values.get(self.columns.units, ()) if self.columns.units else ()
+        extra = tuple(m.Field(label, values[label]) for label in self.columns.fields if label in values)
+        loc = self.body.loc(line)
+        return m.Action(explicit or derived, number, body, deadline, units, extra, loc, source), inherited
+
+    def values(self, fields: dict[str, tuple[str, int]]) -> dict:
+        """Each field's value as the model holds it (a Deadline, a tuple of units, a text),
+        its mistakes reported at its line."""
+        values: dict = {}
         if self.columns.deadline in fields:
             text, at = fields.pop(self.columns.deadline)
             deadline = parse_deadline(text)
@@ -132,7 +264,7 @@ class TableReader:
                                  "remove the line, or write only an editorial note 〔Editor's note: …〕")
             elif deadline is None:
                 self.report.fail(at, f"unrecognised deadline '{text}'", f"write one of: {DEADLINE_FORMS}")
-        units: tuple[str, ...] = ()
+            values[self.columns.deadline] = deadline
         if self.columns.units in fields:
             text, at = fields.pop(self.columns.units)
             units = split_units(text, english=self.body.english)
@@ -140,9 +272,31 @@ class TableReader:
                 self.report.fail(at, f"'{self.columns.units}' names no unit, only separators ('{text}')",
                                  f"write the units' names after '{self.columns.units}：', separated by "
                                  + ("';'" if self.body.english else "'、'"))
-        extra = tuple(m.Field(label, fields[label][0]) for label in self.columns.fields if label in fields)
-        return m.Action(explicit or derived, number, body, deadline, units, extra, self.body.loc(line),
-                        source)
+            values[self.columns.units] = units
+        for label in self.columns.fields:
+            if label in fields:
+                values[label] = fields[label][0]
+        return values
+
+    def numbered_paragraphs(self, item: Item, number: str) -> None:
+        """'- 1. …' followed, inside the same bullet, by '2. …': Markdown reads one action whose
+        text goes on with numbered paragraphs, which is never what a plan printing numbered
+        actions means (the next one was meant as an action of its own). A list in the action's
+        own style that starts anew (1. 2. under action 1.) is the action's text."""
+        following = next_number(number)
+        if following is None:
+            return
+        for found, at in numbers_inside(item):
+            if same_number(style(found), style(number)) and not same_number(found, following):
+                return  # a list of its own in the action's style (1. 2. under action 1.): not the next action
+            if same_number(found, following):
+                example = self.columns.units or self.columns.deadline or "…"
+                self.report.fail(at, f"the action '{number}' goes on with the numbered paragraph "
+                                 f"'{found}', which Markdown reads as part of its text",
+                                 f"start it with '- ' as an action of its own ('- {found} …'); if the "
+                                 "actions share a field, write it once after the last of them, after an "
+                                 f"empty line and not indented (e.g. '{example}：…')")
+                return
 
     def take_fields(self, item: Item) -> dict[str, tuple[str, int]]:
         """Cut the trailing 'label：value' lines off the action; label → (value, line)."""
@@ -163,17 +317,29 @@ class TableReader:
             para.lines.pop()
         return fields
 
-    def missing(self, item: Item, labels: list[str], line: int) -> None:
+    def missing(self, item: Item, labels: list[str], line: int,
+                neighbours: dict[str, tuple[str, int]], early: dict[str, tuple[str, int]]) -> None:
         lines = "、".join(f"'{label}：…'" for label in labels)
         hint = f"add {lines} at the end of the action, one per line, indented like its text"
         para = last_paragraph(item.blocks)
+        given = [(label, neighbours[label]) for label in labels if label in neighbours]
+        ahead = [(label, early[label]) for label in labels if label in early]
         for text in [m.plain_text(tuple(x)) for x in para.lines] if para else []:
             written = FIELD_LINE.match(text)
             if written and difflib.get_close_matches(written["label"], labels, n=1, cutoff=0.5):
                 hint = f"the line '{text}' looks like one: write the label exactly as declared ({lines})"
                 break
         else:
-            if self.columns.groups:
+            if ahead:
+                label, (value, at) = ahead[0]
+                hint = (f"the shared '{label}：{value}' at line {at} stands before the actions: move it "
+                        "after the last of them, after an empty line and not indented")
+            elif given:
+                label, (value, at) = given[0]
+                hint += (f"; or, if the '{label}：{value}' of the action at line {at} is meant for this "
+                         "action too, write it once after the run of actions, after an empty line and not "
+                         "indented, instead of under one of them")
+            elif self.columns.groups:
                 hint += ("; if this list describes the group rather than listing actions, write it "
                          "as a numbered Markdown list (1. 2. …) instead of bullets")
         self.report.fail(line, f"the action has no {' and no '.join(labels)}", hint)
@@ -190,6 +356,78 @@ class GroupDraft:
     source: str | None = None
     description: list = field(default_factory=list)
     children: list = field(default_factory=list)
+    shared: list[SharedDraft] = field(default_factory=list)
+    early: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Shared fields written before the group's actions (reported; named in hints)."""
+
+
+@dataclass
+class SharedDraft:
+    """A shared-fields paragraph: it ends the run of actions before ``end`` (a child index)."""
+
+    end: int
+    lines: dict[str, tuple[str, int]]
+    """label → (value as written, line)."""
+    values: dict
+    """label → value as the model holds it (see :meth:`TableReader.values`)."""
+    complete: bool
+    """False when a line was wrong (reported): the actions' lacking fields are not reported again."""
+
+
+def own_labels(item: Item, labels: set[str]) -> dict[str, tuple[str, int]]:
+    """The fields an action gives itself (label → (value, line)), read without cutting them."""
+    para = last_paragraph(item.blocks)
+    found: dict[str, tuple[str, int]] = {}
+    for offset in range(len(para.lines) - 1, -1, -1) if para else ():
+        field = field_line(para.lines[offset], labels)
+        if field is None:
+            break
+        found.setdefault(field[0], (field[1], para.line + offset))
+    return found
+
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def next_number(number: str) -> str | None:
+    """The number printed after this one in the same style: 1. → 2., (一) → (二), 1.1 → 1.2."""
+    match = re.fullmatch(r"(.*?)(\d+)(\D*)", number)
+    if match:
+        return f"{match[1]}{int(match[2]) + 1}{match[3]}"
+    match = re.fullmatch(r"(\D*?)([一二三四五六七八九])(\D*)", number)
+    if match:
+        return f"{match[1]}{CHINESE_NUMERALS[CHINESE_NUMERALS.index(match[2]) + 1]}{match[3]}"
+    return None
+
+
+def style(number: str) -> str:
+    """A printed number's style, whatever its value: 1. and 12. alike, (一) and (三) alike."""
+    return re.sub(r"[一二三四五六七八九十]+", "一", re.sub(r"\d+", "1", number))
+
+
+def same_number(a: str, b: str) -> bool:
+    """Printed numbers alike but for full-width or half-width marks and spaces."""
+    def plain(text: str) -> str:
+        return re.sub(r"\s+", "", text.translate(str.maketrans("（）．", "()."))).rstrip(".")
+    return plain(a) == plain(b)
+
+
+def numbers_inside(item: Item) -> list[tuple[str, int]]:
+    """Printed numbers that start a line, a paragraph or a list item in the action's text
+    (not its first line), with their lines."""
+    found: list[tuple[str, int]] = []
+    for position, block in enumerate(item.blocks):
+        if isinstance(block, Para):
+            for offset, line in enumerate(block.lines):
+                if (position or offset) and (number := first_number([Para([line], 0)])):
+                    found.append((number, block.line + offset))
+        elif isinstance(block, Lst):
+            for index, entry in enumerate(block.items):
+                if block.ordered:
+                    found.append((f"{(block.start or 1) + index}.", entry.line))
+                elif number := first_number(entry.blocks):
+                    found.append((number, entry.line))
+    return found
 
 
 def field_line(line: list[m.Inline], labels: set[str]) -> tuple[str, str] | None:

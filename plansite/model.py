@@ -193,6 +193,20 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedCell:
+    """A field an action shares with the actions next to it, written once after their run
+    (docs/format.md, 'Fields shared by several actions'): tables print one merged cell. The
+    action's own ``deadline``, ``units`` or ``fields`` still hold the value, so nothing that
+    reads values needs to know about sharing."""
+
+    column: str
+    """The column's label, as this edition's table declares it."""
+    rows: int
+    """How many rows the merged cell spans from this action down; 0 when the cell of an action
+    above spans this one."""
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     """One action of an action table: what the agency will do, by when, and who."""
 
@@ -209,6 +223,13 @@ class Action:
     loc: Location
     translates: str | None = None
     """In an English plan: the fingerprint of the Chinese text this translates ({src=…})."""
+    shared: tuple[SharedCell, ...] = ()
+    """The columns whose value this action shares with the actions next to it."""
+
+    def rows(self, column: str) -> int:
+        """How many table rows this action's cell in ``column`` spans: 1 when not shared, more
+        for the first action of a shared cell, 0 when a cell above covers it."""
+        return next((cell.rows for cell in self.shared if cell.column == column), 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +400,35 @@ def walk_actions(
 def action_count(group: Group) -> int:
     """How many actions a group holds, at any depth."""
     return sum(1 for _ in walk_actions(group.children, ()))
+
+
+def respan(kept: tuple[Group | Action, ...], siblings: tuple[Group | Action, ...]
+           ) -> tuple[Group | Action, ...]:
+    """The actions ``kept`` of ``siblings`` (a narrowed view keeps some) with their merged cells
+    cut to the kept actions: kept neighbours that shared one cell still share one, an action
+    kept alone has a cell of its own. (A table drawn from stale row counts would lose cells.)"""
+    owners: dict[tuple[str, str], str] = {}  # (action, column) → the action whose cell holds it
+    opened: dict[str, str] = {}
+    for node in siblings:
+        for cell in node.shared if isinstance(node, Action) else ():
+            if cell.rows:
+                opened[cell.column] = node.id
+            owners[node.id, cell.column] = opened.get(cell.column, node.id) if not cell.rows else node.id
+    out = list(kept)
+    for column in dict.fromkeys(c.column for a in kept if isinstance(a, Action) for c in a.shared):
+        first = 0
+        while first < len(out):
+            owner = owners.get((out[first].id, column)) if isinstance(out[first], Action) else None
+            end = first + 1
+            while owner and end < len(out) and owners.get((out[end].id, column)) == owner:
+                end += 1
+            for index in range(first, end if owner else first):
+                rows = end - first if index == first else 0
+                action = out[index]
+                out[index] = evolve(action, shared=tuple(SharedCell(column, rows) if c.column == column else c
+                                                         for c in action.shared))
+            first = end
+    return tuple(out)
 
 
 def walk_groups(nodes: tuple[Group | Action, ...]) -> Iterator[Group]:

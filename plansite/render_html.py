@@ -348,10 +348,9 @@ def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]
     say once). Ids take ``prefix``: one page holds many such cuts."""
     def prune(nodes: tuple[m.Group | m.Action, ...]) -> tuple[m.Group | m.Action, ...]:
         out: list[m.Group | m.Action] = []
-        for node in nodes:
+        for node in m.respan(tuple(n for n in nodes if not isinstance(n, m.Action) or n.id in keep), nodes):
             if isinstance(node, m.Action):
-                if node.id in keep:
-                    out.append(m.evolve(node, id=f"{prefix}-{node.id}"))
+                out.append(m.evolve(node, id=f"{prefix}-{node.id}"))
             else:
                 children = prune(node.children)
                 if children:
@@ -695,7 +694,8 @@ def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> st
     url = page.config.base_url + address(plan_page(plan.id, language(plan.lang)))
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=0)
     return env.get_template("print.html").render(page=page, plan=plan, stale=set(), url=url, qr=qr,
-                                                 stamp=stamp.isoformat(), notes=m.shared_notes(plan))
+                                                 stamp=stamp.isoformat(), notes=m.shared_notes(plan),
+                                                 cards=False)  # no phone cards: no copies of shared cells
 
 
 def file_size(size: int, lang: str) -> str:

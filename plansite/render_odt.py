@@ -271,7 +271,8 @@ def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str
                  notes: dict[str, int]) -> Table:
     """One run of actions as a table whose header row repeats on every page and whose rows
     are never split by a page break. A cell that holds a shared note says "not stated" and
-    links to it (``notes``: see :func:`model.shared_notes`)."""
+    links to it (``notes``: see :func:`model.shared_notes`); a value several actions share is
+    one cell spanning their rows (:class:`model.SharedCell`)."""
     columns = table.columns
     numbered = all(a.number for a in actions)
     heads = ([labels["No."]] if numbered else []) + [columns.action]
@@ -307,15 +308,25 @@ def action_table(table: m.ActionTable, actions: list[m.Action], labels: dict[str
             elif isinstance(block, m.ListBlock):
                 body.append(odf_list(block, labels))
         cells.append(body)
+        spans = [1] * len(cells)
         if columns.deadline:
             cells.append([text_paragraph(action.deadline.text if action.deadline else "", notes, labels)])
+            spans.append(action.rows(columns.deadline))
         if columns.units:
             cells.append([text_paragraph(unit, notes, labels) for unit in action.units])
+            spans.append(action.rows(columns.units))
         for label in columns.fields:
             value = next((f.value for f in action.fields if f.label == label), "")
             cells.append([text_paragraph(value, notes, labels)])
-        for content in cells:
+            spans.append(action.rows(label))
+        for content, rows in zip(cells, spans, strict=True):
+            if rows == 0:  # a shared value: the cell of an action above spans this row
+                row.append(Element.from_tag('<table:covered-table-cell table:style-name="Table_20_Cell"/>'))
+                continue
             cell = Cell(style="Table_20_Cell")
+            if rows > 1:
+                cell.set_attribute("table:number-rows-spanned", str(rows))
+                cell.set_attribute("table:number-columns-spanned", "1")
             for element in content or [Paragraph("", style="Table_20_Contents")]:
                 cell.append(element)
             row.append(cell)

@@ -120,6 +120,9 @@ def align(zh: m.Plan, en: m.Plan, report: Report) -> bool:
                         f"{'' if count == 1 else 's'} in English and {len(original.units)} in Chinese "
                         f"({zh.loc.path}:{original.loc.line})",
                         "translate each unit, in the same order, separated by ';'")
+    for zh_table, en_table in zip(zh_tables, en_tables, strict=False):
+        if shape(zh_table.columns) == shape(en_table.columns):
+            same_sharing(zh, zh_table, en_table, en_items, report)
     for item in m.items(zh):
         if item.id not in en_items:
             near = nearest_english_line(zh, en_items, item)
@@ -129,6 +132,47 @@ def align(zh: m.Plan, en: m.Plan, report: Report) -> bool:
         report.fail(1, f"'basis' has {len(en.basis)} entries, the Chinese {len(zh.basis)}",
                     "translate each entry of the Chinese basis, in the same order")
     return len(report.problems) == before
+
+
+def same_sharing(zh: m.Plan, zh_table: m.ActionTable, en_table: m.ActionTable, en_items: dict,
+                 report: Report) -> None:
+    """A field the Chinese actions share, the English actions share too, over the same actions
+    (deadlines aside: the English gives none, it takes the Chinese ones and their sharing)."""
+    zh_roles, en_roles = roles(zh_table.columns), roles(en_table.columns)
+    reported: set[str] = set()
+    for _, original in m.walk_actions(zh_table.children, ()):
+        action = en_items.get(original.id)
+        if not isinstance(action, m.Action):
+            continue  # reported above
+        want = {(zh_roles[c.column], c.rows) for c in original.shared if zh_roles[c.column] != "deadline"}
+        have = {(en_roles[c.column], c.rows) for c in action.shared}
+        for role in sorted({r for r, _ in want ^ have} - reported):
+            reported.add(role)  # once per column: the rest of the run differs alike
+            zh_label = next(k for k, v in zh_roles.items() if v == role)
+            en_label = next(k for k, v in en_roles.items() if v == role)
+            report.fail(action.loc.line, f"the action '{action.id}' {sharing(action, en_label)} "
+                        f"'{en_label}' here, but in Chinese it {sharing(original, zh_label)} '{zh_label}' "
+                        f"({zh.loc.path}:{original.loc.line})",
+                        "write the shared fields after the same run of actions as the Chinese plan (not "
+                        "indented, after an empty line), and give each action's own fields where it does")
+
+
+def roles(columns: m.TableColumns) -> dict[str, str]:
+    """Each column's label → its place (deadline, units, field 1 …), the same in both languages."""
+    found = {columns.deadline: "deadline", columns.units: "units"}
+    found.update({label: f"field {n}" for n, label in enumerate(columns.fields, start=1)})
+    found.pop(None, None)
+    return found
+
+
+def sharing(action: m.Action, column: str) -> str:
+    """How an action has its value in a column, in words."""
+    rows = action.rows(column)
+    if all(cell.column != column for cell in action.shared):
+        return "gives its own"
+    if rows == 0:
+        return "shares the cell above for"
+    return "takes the shared" if rows == 1 else f"shares one cell with the {rows - 1} action(s) below for"
 
 
 def shape(columns: m.TableColumns) -> tuple:
@@ -242,10 +286,12 @@ def complete(zh: m.Plan, en: m.Plan, project: Path) -> m.Plan:
     ) if en.basis else ()
     actions = {action.id: action for _, action in zh.actions()}
     words = deadline_words(project)
+    deadlines = {t.name: t.columns.deadline for t in zh.tables()}
     sections = tuple(
         m.evolve(section, blocks=tuple(
-            m.evolve(b, children=english_children(b.children, actions, words)) if isinstance(b, m.ActionTable)
-            else b for b in section.blocks))
+            m.evolve(b, children=english_children(b.children, actions, words,
+                                                  (deadlines.get(b.name), b.columns.deadline)))
+            if isinstance(b, m.ActionTable) else b for b in section.blocks))
         for section in en.sections
     )
     return m.evolve(en, agency=zh.agency, year=zh.year, issued=zh.issued, issued_ref=zh.issued_ref,
@@ -253,16 +299,33 @@ def complete(zh: m.Plan, en: m.Plan, project: Path) -> m.Plan:
                    framework=zh.framework)
 
 
-def english_children(nodes, actions: dict[str, m.Action], words) -> tuple:
+def english_children(nodes, actions: dict[str, m.Action], words,
+                     deadline_labels: tuple[str | None, str | None] = (None, None)) -> tuple:
+    """The English actions with the Chinese deadlines worded in English, and the Chinese
+    deadlines' merged cells (``deadline_labels``: the deadline column's Chinese and English
+    label), unless an English action of the cell writes a note of its own."""
+    zh_label, en_label = deadline_labels
     out = []
     for node in nodes:
         if isinstance(node, m.Group):
-            out.append(m.evolve(node, children=english_children(node.children, actions, words)))
+            out.append(m.evolve(node, children=english_children(node.children, actions, words,
+                                                                deadline_labels)))
         else:
             original = actions[node.id].deadline
             note = node.deadline.text if node.deadline else None
             deadline = None if original is None else m.evolve(original, text=note or words(original))
             out.append(m.evolve(node, deadline=deadline))
+    for first, node in enumerate(out):
+        if not isinstance(node, m.Action) or not en_label:
+            continue
+        rows = actions[node.id].rows(zh_label) if zh_label else 1
+        cell = out[first : first + rows]
+        texts = {a.deadline.text if isinstance(a, m.Action) and a.deadline else None for a in cell}
+        if rows > 1 and len(cell) == rows and len(texts) == 1 and all(
+                isinstance(a, m.Action) and all(c.column != en_label for c in a.shared) for a in cell):
+            out[first : first + rows] = [m.evolve(a, shared=(*a.shared, m.SharedCell(en_label, rows if i == 0
+                                                                                       else 0)))
+                                         for i, a in enumerate(cell)]
     return tuple(out)
 
 
