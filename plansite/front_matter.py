@@ -136,6 +136,11 @@ def read_year(node: Node) -> int | None:
         return 0
     if raw == STANDING:
         return None
+    if not raw.isascii() or not raw.isdigit():
+        node.fail(f"'year' must be a whole number, not '{raw}'",
+                  f"write digits only, e.g. 112; or 'year: {STANDING}' for a regulation, which has no "
+                  "plan year")
+        return 0
     year = node.integer()
     if year is not None and not 1 <= year <= 999:
         node.fail(f"'year' {year} is not an ROC year", "write the 民國 year, e.g. 112 for 2023")

@@ -158,7 +158,8 @@ class BodyReader:
         if not m.plain_text(title).strip():
             if number is None:  # a numbered point (一、) may go without a title: its text follows
                 self.report.fail(self.line(heading), "the heading has no title",
-                                 "write the title after the number")
+                                 "write its title, e.g. '# 壹、計畫依據', or the number of a point "
+                                 "(e.g. '# 一、') with the point's text below it")
             title = ()
         elif wordless(m.plain_text(title)):
             self.report.fail(self.line(heading), f"the heading's title '{m.plain_text(title).strip()}' "
