@@ -163,3 +163,11 @@ def test_the_documented_regulation_builds_in_both_languages_with_its_downloads(t
         assert ("修正日期 107年6月1日、112年1月5日 執行期程 113年1月1日至116年12月31日" if lang == "zh-Hant"
                 else "Amended June 1, 2018, January 5, 2023 Period January 1, 2024 to December 31, "
                      "2027") in said
+
+
+def test_the_format_lists_every_service_code_with_its_meaning() -> None:
+    from plansite.classification import SERVICE_CODES
+
+    doc = (PROJECT / "docs" / "format.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| `([0-9A-I]00)` \| (\S+) \|$", doc, re.MULTILINE))
+    assert listed == SERVICE_CODES
