@@ -446,9 +446,9 @@ def blocks_text(blocks: tuple[Block, ...], indent: str = "") -> str:
     return "\n\n".join(parts)
 
 
-EXCERPT_WIDTH = 32
+EXCERPT_WIDTH = 40
 """How wide the opening words that stand for an untitled point may be, counting a Chinese
-character as two columns and a Latin letter as one: about 16 characters, or 5 English words."""
+character as two columns and a Latin letter as one: about 20 characters, or 6 to 8 English words."""
 
 
 PAUSES = ",.;:，、。；：！？"

@@ -92,7 +92,7 @@ def test_the_documented_regulation_reads_without_problems(tmp_path: Path) -> Non
     assert [(s.number, m.plain_text(s.title)) for s in plan.sections][:3] == [("一、", ""), ("二、", ""),
                                                                              ("三、", "")]
     assert [m.heading_label(s) for s in plan.sections] == [
-        "一、本局為提升服務品質及行政效率…", "二、本計畫實施對象為本局各科室及各分…",
+        "一、本局為提升服務品質及行政效率…", "二、本計畫實施對象為本局各科室及各分局。",
         "三、本計畫之執行方式如下…", "四、本計畫奉局長核定後實施，修正時亦同。"]
 
 
@@ -120,12 +120,13 @@ def test_the_documented_regulation_builds_in_both_languages_with_its_downloads(t
     contents = [a.text_content() for a in zh.find_class("ps-toc__list")[0].iter("a")]
     assert contents[0] == "一、本局為提升服務品質及行政效率…"
     contents = [a.text_content() for a in en.find_class("ps-toc__list")[0].iter("a")]
-    assert contents == ["1. To improve the quality and…", "2. These rules apply to every…",
-                        "3. The rules are carried out as…",
+    assert contents == ["1. To improve the quality and efficiency of…",
+                        "2. These rules apply to every section and…",
+                        "3. The rules are carried out as follows…",
                         ("4. These rules take effect when the Director approves them, and so do their "
                          "amendments.")]
     heading = en.get_element_by_id("purpose")  # the anchor of a point with only a number
-    assert heading.text_content() == "1. To improve the quality and…"
+    assert heading.text_content() == "1. To improve the quality and efficiency of…"
     assert heading.find_class("ps-visually-hidden")
 
     home = html.parse(str(site / "index.html")).getroot()
@@ -148,7 +149,7 @@ def test_the_documented_regulation_builds_in_both_languages_with_its_downloads(t
 
     downloads = site / "downloads"
     for lang, first in (("zh-Hant", "一、本局為提升服務品質及行政效率…"),
-                        ("en", "1. To improve the quality and…")):
+                        ("en", "1. To improve the quality and efficiency of…")):
         with pikepdf.open(downloads / f"example-rules.{lang}.pdf") as pdf, pdf.open_outline() as outline:
             bookmarks = [item.title for top in outline.root for item in top.children]
         assert bookmarks[0] == first, lang

@@ -41,12 +41,14 @@ def test_the_garbage_collector_is_back_on_after_lasting_objects_even_on_error() 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("本局為提升服務品質及行政效率，落實政府服務躍升方案，特訂定本計畫。", "本局為提升服務品質及行政效率…"),
-    ("本局為提升服務品質及行政效率落實政府服務躍升方案特訂定本計畫", "本局為提升服務品質及行政效率落實…"),
+    ("本局為提升服務品質及行政效率落實政府服務躍升方案特訂定本計畫",
+     "本局為提升服務品質及行政效率落實政府服務…"),
     ("To improve the quality and efficiency of its services, the bureau sets out these rules.",
-     "To improve the quality and…"),
-    ("Taxpayers may apply online through MyData for a refund.", "Taxpayers may apply online…"),
-    ("本局推動 MyData 線上申辦服務，便利民眾。", "本局推動 MyData 線上申辦服務…"),
-    ("短句。", "短句。"),  # whole: nothing is left out
+     "To improve the quality and efficiency of…"),
+    ("Taxpayers may apply online through MyData for a refund of overpaid tax.",
+     "Taxpayers may apply online through…"),
+    ("本局為便利民眾洽公推動各項線上申辦服務MyData平台。", "本局為便利民眾洽公推動各項線上申辦服務…"),
+    ("本計畫實施對象為本局各科室。", "本計畫實施對象為本局各科室。"),  # whole: nothing is left out
 ])
 def test_an_untitled_point_is_named_by_its_opening_words_never_cut_inside_a_word(text: str,
                                                                                  expected: str) -> None:
