@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pikepdf
-from lxml import html
+from lxml import etree, html
 
 from plansite import model as m
 from plansite.content import read_plan_file
@@ -148,12 +148,15 @@ def test_the_documented_regulation_builds_in_both_languages_with_its_downloads(t
     assert "<summary>範例市稅務局</summary>" in feed and " 0<" not in feed and "None" not in feed
 
     downloads = site / "downloads"
+    odf = etree.RelaxNG(etree.parse(str(PROJECT / "tests" / "schemas" / "odf-1.2" /
+                                        "OpenDocument-v1.2-os-schema.rng")))
     for lang, first in (("zh-Hant", "一、本局為提升服務品質及行政效率…"),
                         ("en", "1. To improve the quality and efficiency of…")):
         with pikepdf.open(downloads / f"example-rules.{lang}.pdf") as pdf, pdf.open_outline() as outline:
             bookmarks = [item.title for top in outline.root for item in top.children]
         assert bookmarks[0] == first, lang
         content = zipfile.ZipFile(downloads / f"example-rules.{lang}.odt").read("content.xml").decode()
+        assert odf.validate(etree.fromstring(content.encode())), odf.error_log.last_error  # hidden text too
         assert "Outline_20_Words" in content and first.split(maxsplit=1)[-1].lstrip("一、") in content, lang
         assert ("修正日期：</text:span>107年6月1日、112年1月5日" if lang == "zh-Hant"
                 else "Period:<text:s/></text:span>January 1, 2024 to December 31, 2027") in content, lang
