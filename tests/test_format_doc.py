@@ -111,8 +111,8 @@ def test_the_documented_regulation_builds_in_both_languages_with_its_downloads(t
     zh = html.parse(str(site / "plans" / "example-rules" / "index.html")).getroot()
     en = html.parse(str(site / "en" / "plans" / "example-rules" / "index.html")).getroot()
     facts = {dt.text_content(): dt.getnext().text_content() for dt in zh.find_class("ps-meta")[0].iter("dt")}
-    assert (facts["年度"], facts["修正日期"], facts["執行期程"]) == (
-        "不分年度（常設規定）", "107年6月1日、112年1月5日", "113年1月1日至116年12月31日")
+    assert (facts["年度"], facts["修正日期"], facts["執行期程"], facts["執行項目數"]) == (
+        "不分年度（常設規定）", "107年6月1日、112年1月5日", "113年1月1日至116年12月31日", "無（未列作法表）")
     facts = {dt.text_content(): dt.getnext().text_content() for dt in en.find_class("ps-meta")[0].iter("dt")}
     assert (facts["Year"], facts["Amended"], facts["Period"]) == (
         "Standing (no plan year)", "June 1, 2018, January 5, 2023", "January 1, 2024 to December 31, 2027")
@@ -132,6 +132,7 @@ def test_the_documented_regulation_builds_in_both_languages_with_its_downloads(t
     home = html.parse(str(site / "index.html")).getroot()
     rows = [[td.text_content() for td in tr.findall("td")] for tr in home.find(".//tbody")]
     assert [r[1] for r in rows] == ["民國112年", "不分年度（常設規定）"]  # after the plans of every year
+    assert [r[2] for r in rows] == ["60", "無（未列作法表）"]  # not "0"
     years = [o.get("value") for o in html.parse(str(site / "search" / "index.html")).getroot()
              .get_element_by_id("search-year").iter("option")]
     assert years == ["", "112", "standing"]
