@@ -8,9 +8,14 @@ import re
 from . import model as m
 from .yamlnode import Node
 
-SERVICE_CODES = {"100", "200", "300", "400", "500", "600", "700", "800", "900"} | {
-    f"{letter}00" for letter in "ABCDEFGHI"
+SERVICE_CODES = {
+    "100": "生育保健", "200": "出生及收養", "300": "求學及進修", "400": "服兵役", "500": "求職及就業",
+    "600": "開創事業", "700": "婚姻", "800": "投資理財", "900": "休閒旅遊", "A00": "交通及通訊",
+    "B00": "就醫", "C00": "購屋及遷徙", "D00": "選舉及投票", "E00": "生活安全及品質", "F00": "退休",
+    "G00": "老年安養", "H00": "生命禮儀", "I00": "公共資訊",
 }
+"""The 服務分類 codes of the government's metadata (Category.Service), with what each means;
+docs/format.md lists them (tests/test_format_doc.py keeps the two alike)."""
 
 
 def read_classification(node: Node) -> m.Classification:

@@ -79,6 +79,31 @@ def parse_deadline(text: str) -> Deadline | None:
     return None
 
 
+PERIOD_FORMS = "113年1月1日至116年12月31日, 113.1.1~116.12.31, 2024-01-01~2027-12-31 or 113年1月至116年12月"
+
+
+def parse_period(text: str) -> tuple[date, date] | None:
+    """A period as plans print their 執行期程: two dates, or two months (from the first day of
+    the one to the last day of the other), joined by ~ 至 or a dash; None if it is not one, or
+    ends before it starts."""
+    compact = re.sub(r"\s+", "", text)
+    for sep in _RANGE_SEPARATOR.finditer(compact):  # try each separator: dates hold '-' too
+        first, last = compact[: sep.start()], compact[sep.end() :]
+        start = parse_date(first) or _month_bound(first, last_day=False)
+        end = parse_date(last) or _month_bound(last, last_day=True)
+        if start and end and start <= end:
+            return start, end
+    return None
+
+
+def _month_bound(text: str, last_day: bool) -> date | None:
+    match = _MONTH.match(text)
+    if not match or not 1 <= int(match[2]) <= 12:
+        return None
+    year, month = gregorian_year(int(match[1])), int(match[2])
+    return date(year, month, calendar.monthrange(year, month)[1] if last_day else 1)
+
+
 def roc_date(day: date) -> str:
     """民國 date as Chinese pages print it: 112年5月1日."""
     return f"{day.year - ROC_OFFSET}年{day.month}月{day.day}日"

@@ -12,6 +12,7 @@ import yaml
 from . import model as m
 from . import site_paths
 from .classification import read_classification
+from .dates import PERIOD_FORMS, parse_period
 from .errors import Report
 from .frameworks import read_mapping
 from .ids import ID, RESERVED_TABLES
@@ -25,14 +26,21 @@ LANGUAGES = {lang.tag: lang.code for lang in site_paths.LANGUAGES}
 
 KEYS = {  # language's tag → (required, optional) metadata keys
     ZH.tag: (("id", "lang", "title", "agency", "year", "classification"),
-             ("issued", "issued_ref", "basis", "tables", "framework")),
+             ("issued", "issued_ref", "amended", "period", "basis", "tables", "framework")),
     EN.tag: (("id", "lang", "title"), ("basis", "tables")),
 }
 FROM_CHINESE = {
     key: "remove it: an English file takes the agency, year, dates, classification and framework "
          "from the Chinese file"
-    for key in ("agency", "year", "issued", "issued_ref", "classification", "framework")
+    for key in ("agency", "year", "issued", "issued_ref", "amended", "period", "classification", "framework")
 }
+BASIS_FROM_CHINESE = {
+    key: "remove it: an English file takes each basis's date and 字號 from the Chinese file "
+         "(English pages show the 字號 as issued, marked as Chinese)"
+    for key in ("date", "ref")
+}
+STANDING = "standing"
+"""The value of ``year`` for a standing document (a regulation), which has no plan year."""
 
 
 @dataclass
@@ -43,9 +51,11 @@ class Metadata:
     lang: str = ""
     title: str = ""
     agency: m.Agency = field(default_factory=lambda: m.Agency("", ""))
-    year: int = 0
+    year: int | None = 0
     issued: date | None = None
     issued_ref: str | None = None
+    amended: tuple[date, ...] = ()
+    period: m.Period | None = None
     basis: tuple[m.Basis, ...] = ()
     classification: m.Classification = field(default_factory=lambda: m.Classification("", None, None))
     tables: dict[str, tuple[m.TableColumns, int]] = field(default_factory=dict)
@@ -98,14 +108,16 @@ def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metada
                                "write the plan's title")
     if "agency" in keys and (agency := keys["agency"].keys(("zh", "en"))) is not None:
         meta.agency = m.Agency(*(agency[k].text() or "" if k in agency else "" for k in ("zh", "en")))
-    if "year" in keys and (year := keys["year"].integer()) is not None:
-        if not 1 <= year <= 999:
-            keys["year"].fail(f"'year' {year} is not an ROC year", "write the 民國 year, e.g. 112 for 2023")
-        meta.year = year
+    if "year" in keys:
+        meta.year = read_year(keys["year"])
     if "issued" in keys:
         meta.issued = keys["issued"].day()
     if "issued_ref" in keys:
         meta.issued_ref = keys["issued_ref"].text()
+    if "amended" in keys:
+        meta.amended = read_amended(keys["amended"], meta.issued)
+    if "period" in keys:
+        meta.period = read_period(keys["period"])
     if "basis" in keys:
         meta.basis = tuple(read_basis(item, path, file_lang) for item in keys["basis"].items())
     if "classification" in keys:
@@ -117,8 +129,60 @@ def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metada
     return meta
 
 
+def read_year(node: Node) -> int | None:
+    """The ROC year, or None for a standing document (``year: standing``)."""
+    raw = node.text()
+    if raw is None:
+        return 0
+    if raw == STANDING:
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        node.fail(f"'year' must be a whole number, not '{raw}'",
+                  f"write digits only, e.g. 112; or 'year: {STANDING}' for a regulation, which has no "
+                  "plan year")
+        return 0
+    year = node.integer()
+    if year is not None and not 1 <= year <= 999:
+        node.fail(f"'year' {year} is not an ROC year", "write the 民國 year, e.g. 112 for 2023")
+    return year or 0
+
+
+def read_amended(node: Node, issued: date | None) -> tuple[date, ...]:
+    """修正日期: one date, or a list of them, oldest first and none before the plan was issued."""
+    nodes = node.items() if isinstance(node.node, yaml.SequenceNode) else [node]
+    if not nodes:
+        node.fail("'amended' is an empty list", "write the date of each amendment, or remove 'amended'")
+    days: list[date] = []
+    for item in nodes:
+        day = item.day()
+        if day is None:
+            continue
+        if days and day <= days[-1]:
+            item.fail(f"'amended' lists {item.text()} after a later or equal date",
+                      "list the amendments oldest first, each once")
+        elif issued and day < issued:
+            item.fail(f"the amendment {item.text()} is dated before the plan was issued",
+                      "check the date, or the date in 'issued'")
+        days.append(day)
+    return tuple(days)
+
+
+def read_period(node: Node) -> m.Period | None:
+    """執行期程: from one date (or month) to another."""
+    raw = node.text()
+    if raw is None:
+        return None
+    period = parse_period(raw)
+    if period is None:
+        node.fail(f"'period' is not a period from one date to a later one: '{raw}'",
+                  f"write it as {PERIOD_FORMS}")
+        return None
+    return m.Period(*period)
+
+
 def read_basis(node: Node, path: str, file_lang: str) -> m.Basis:
-    keys = node.keys(("authority", "title"), ("date", "ref") if file_lang == ZH.tag else ()) or {}
+    keys = node.keys(("authority", "title"), ("date", "ref") if file_lang == ZH.tag else (),
+                     misplaced=BASIS_FROM_CHINESE if file_lang == EN.tag else None) or {}
     return m.Basis(
         authority=keys["authority"].text() or "" if "authority" in keys else "",
         title=keys["title"].text() or "" if "title" in keys else "",

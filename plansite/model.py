@@ -352,6 +352,14 @@ class Framework:
 
 
 @dataclass(frozen=True, slots=True)
+class Period:
+    """When a plan is carried out (執行期程): its first and last day."""
+
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """One plan in one language."""
 
@@ -359,8 +367,9 @@ class Plan:
     lang: str
     title: str
     agency: Agency
-    year: int
-    """The plan year in the ROC calendar (民國)."""
+    year: int | None
+    """The plan year in the ROC calendar (民國); None for a standing document (a regulation
+    that holds until it is amended: front matter ``year: standing``)."""
     issued: date | None
     issued_ref: str | None
     basis: tuple[Basis, ...]
@@ -368,10 +377,29 @@ class Plan:
     sections: tuple[Section, ...]
     loc: Location
     framework: Mapping | None = None
+    amended: tuple[date, ...] = ()
+    """The dates the plan was amended (修正日期), oldest first."""
+    period: Period | None = None
+    """When the plan is carried out (執行期程), if it says."""
 
     @property
-    def year_ad(self) -> int:
-        return self.year + 1911
+    def year_ad(self) -> int | None:
+        return None if self.year is None else self.year + 1911
+
+    @property
+    def coverage(self) -> tuple[date, date] | None:
+        """The days the plan covers: its period, else its year; None for a standing document
+        that gives no period."""
+        if self.period:
+            return self.period.start, self.period.end
+        if self.year_ad is None:
+            return None
+        return date(self.year_ad, 1, 1), date(self.year_ad, 12, 31)
+
+    @property
+    def standing(self) -> bool:
+        """A standing document: no plan year."""
+        return self.year is None
 
     def tables(self) -> Iterator[ActionTable]:
         for section in self.sections:
@@ -468,6 +496,46 @@ def blocks_text(blocks: tuple[Block, ...], indent: str = "") -> str:
                 lines.append(f"{indent}{marker} {blocks_text(item.blocks, indent + '  ').lstrip()}")
             parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+EXCERPT_WIDTH = 40
+"""How wide the opening words that stand for an untitled point may be, counting a Chinese
+character as two columns and a Latin letter as one: about 20 characters, or 6 to 8 English words."""
+
+
+PAUSES = ",.;:，、。；：！？"
+"""Punctuation an excerpt is best cut at, and never ends with before its ellipsis."""
+
+
+def excerpt(blocks: tuple[Block, ...], width: int = EXCERPT_WIDTH) -> str:
+    """The opening words of a point's text, for a contents entry or an outline of a point that
+    is numbered but has no title (一、 in a regulation): cut between two Chinese characters or at
+    a space, never inside an English word, with an ellipsis when something is left out."""
+    text = " ".join(blocks_text(blocks).split())
+    used, end, cut, pause = 0, 0, 0, 0
+    for index, char in enumerate(text):
+        used += 2 if "\u2e80" <= char <= "\uffef" else 1
+        if used > width:
+            break
+        end = index + 1
+        after = text[index + 1 : index + 2]
+        if not after or after == " " or char == " " or "\u2e80" <= char <= "\uffef" \
+                or "\u2e80" <= after <= "\uffef":
+            cut = end
+        if char in PAUSES and used >= width // 2:  # a clause that ends well into the room
+            pause = index
+    else:
+        return text
+    shown = text[: pause or cut or end].rstrip(" " + PAUSES)
+    return shown + "…"
+
+
+def heading_label(section: Section) -> str:
+    """What a section is called in a contents list, a PDF's bookmarks and an ODT's outline: its
+    number and title, or for a point that has only a number, the number and its opening words."""
+    if section.title:
+        return numbered(section.number, plain_text(section.title))
+    return numbered(section.number, excerpt(section.blocks))
 
 
 def shared_notes(plan: Plan) -> dict[str, int]:

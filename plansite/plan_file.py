@@ -103,5 +103,6 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
         id=meta.id, lang=meta.lang, title=meta.title, agency=meta.agency, year=meta.year,
         issued=meta.issued, issued_ref=meta.issued_ref, basis=meta.basis,
         classification=meta.classification, sections=sections,
-        loc=m.Location(report.path, 1), framework=meta.framework,
+        loc=m.Location(report.path, 1), framework=meta.framework, amended=meta.amended,
+        period=meta.period,
     )

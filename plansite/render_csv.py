@@ -21,7 +21,33 @@ HEADERS = {
     EN.code: ("plan", "id", "number", "groups", "text", "deadline", "deadline start", "deadline end",
               "units"),
 }
-"""The columns, in each language (by its code); docs/format.md and the data page describe them."""
+"""The columns, in each language (by its code); docs/format.md and the data page describe them.
+A plan's own CSV names the columns its tables print (groups, action, deadline, units) as the
+plan does (:func:`header`), and adds its further columns (``fields``) at the end."""
+
+PLAN_COLUMNS = {3: "groups", 4: "action", 5: "deadline", 8: "units"}
+"""The columns, by position, that a plan's tables name (TableColumns' attributes)."""
+
+
+def header(plan: m.Plan) -> list[str]:
+    """The plan's CSV header: the generic names where the plan names nothing, its tables' own
+    labels for the groups, the action, the deadline and the units (the labels of several tables
+    that differ, joined by a slash), then the labels of its further columns. Positions never
+    change, so a program may read the columns by position whatever a plan calls them."""
+    lang = language(plan.lang)
+    names = list(HEADERS[lang.code])
+    columns = [table.columns for table in plan.tables()]
+    slash = " / " if lang.english else "／"
+    for position, attribute in PLAN_COLUMNS.items():
+        labels = [label for c in columns
+                  for label in (c.groups if attribute == "groups" else (getattr(c, attribute),)) if label]
+        if labels:
+            names[position] = slash.join(dict.fromkeys(labels))
+    return names + further_columns(plan)
+
+
+def further_columns(plan: m.Plan) -> list[str]:
+    return list(dict.fromkeys(label for table in plan.tables() for label in table.columns.fields))
 
 
 def render_plan_csv(plan: m.Plan) -> str:
@@ -30,9 +56,11 @@ def render_plan_csv(plan: m.Plan) -> str:
     english = lang.english
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS[lang.code])
+    writer.writerow([cell(name) for name in header(plan)])
+    further = further_columns(plan)
     for groups, action in plan.actions():
         deadline = action.deadline
+        values = {f.label: f.value for f in action.fields}
         writer.writerow([cell(value) for value in (
             plan.id,
             action.id,
@@ -43,6 +71,7 @@ def render_plan_csv(plan: m.Plan) -> str:
             deadline.start.isoformat() if deadline and deadline.start else "",
             deadline.end.isoformat() if deadline and deadline.end else "",
             ("; " if english else "、").join(action.units),
+            *(values.get(label, "") for label in further),
         )])
     return "\ufeff" + out.getvalue()
 

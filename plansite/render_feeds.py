@@ -75,7 +75,8 @@ def render_feed(editions: tuple[m.Edition, ...], config: SiteConfig, lang: str, 
             f"    <id>{escape(url)}</id>\n    "
             f"<updated>{edition.source_updated.isoformat()}T00:00:00Z</updated>\n    "
             f"<author><name>{escape(agency)}</name></author>\n    "
-            f"<summary>{escape(f'{agency}, {plan.year_ad}')}</summary>\n  </entry>")
+            f"<summary>{escape(f'{agency}, {plan.year_ad}' if plan.year_ad else agency)}</summary>\n"
+            "  </entry>")
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
             f'xml:lang="{own.code}">\n'
             f"  <title>{escape(site_name)}</title>\n  <id>{escape(base + feed(own))}</id>\n"

@@ -207,6 +207,8 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
 
     def plan_year(plan: m.Plan) -> str:
         """A plan's year as the page's readers count years: 113年 on Chinese pages, 2024 on English ones."""
+        if plan.standing:
+            return strings.gettext("(standing)")
         return str(plan.year_ad) if english else f"{plan.year}年"
 
     def on_one_line(text: str) -> Markup:
@@ -261,7 +263,8 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
                        page_metadata=page_metadata, wayfinding=wayfinding, navigation=NAVIGATION,
                        action_summary=action_summary, site_pages=SITE_PAGES,
-                       plan_year=plan_year, actions_in=m.action_count,
+                       plan_year=plan_year, actions_in=m.action_count, excerpt=m.excerpt,
+                       heading_label=m.heading_label,
                        content_security_policy=CONTENT_SECURITY_POLICY)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
@@ -273,7 +276,8 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
 
 
 def render_index(env: jinja2.Environment, editions: tuple[m.Edition, ...], page: Page) -> str:
-    ordered = sorted(editions, key=lambda e: (-e.zh.year, e.zh.agency.zh, e.zh.id))
+    # newest year first; standing documents (no year) after the yearly plans
+    ordered = sorted(editions, key=lambda e: (e.zh.standing, -(e.zh.year or 0), e.zh.agency.zh, e.zh.id))
     counts = {e.zh.id: sum(1 for _ in e.zh.actions()) for e in editions}
     return tidy(env.get_template("index.html").render(page=page, editions=ordered, counts=counts))
 
@@ -432,6 +436,7 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
     publisher = config.publisher.name.en if english else config.publisher.name.zh
     url = page.url
     subject = "Service quality improvement plans" if english else "提升服務品質計畫"
+    covered = plan.coverage if plan else None
     tags = {
         "DC.Title": title,
         "DC.Creator": (plan.agency.en if english else plan.agency.zh) if plan else publisher,
@@ -442,8 +447,8 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
         "DC.Format": "text/html",
         "DC.Source": url,
         "DC.Language": page.language.document_code,
-        "DC.coverage.t.min": f"{plan.year_ad}-01-01" if plan else "",
-        "DC.coverage.t.max": f"{plan.year_ad}-12-31" if plan else "",
+        "DC.coverage.t.min": covered[0].isoformat() if covered else "",
+        "DC.coverage.t.max": covered[1].isoformat() if covered else "",
         "DC.Publisher": publisher,
         "DC.Date": page.updated.isoformat(),
         "DC.Identifier": plan.id if plan else page.path,
@@ -456,7 +461,7 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
         "Keywords": ", ".join(k for k in (subject,
                                           plan.agency.en if plan and english else
                                           (plan.agency.zh if plan else ""),
-                                          str(plan.year_ad) if plan else "") if k),
+                                          str(plan.year_ad or "") if plan else "") if k),
     }
     linked_data = None
     if plan and whole_plan:
@@ -466,7 +471,8 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
             "name": plan.title,
             "inLanguage": plan.lang,
             "url": url,
-            "temporalCoverage": str(plan.year_ad),
+            "temporalCoverage": (f"{covered[0].isoformat()}/{covered[1].isoformat()}" if plan.period
+                                 else str(plan.year_ad) if plan.year_ad else None),
             "datePublished": plan.issued.isoformat() if plan.issued else None,
             "dateModified": page.updated.isoformat(),
             "author": {"@type": "GovernmentOrganization",

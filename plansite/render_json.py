@@ -25,6 +25,8 @@ def render_plan_json(plan: m.Plan) -> str:
         "year_ad": plan.year_ad,
         "issued": iso(plan.issued),
         "issued_ref": plan.issued_ref,
+        "amended": [day.isoformat() for day in plan.amended],
+        "period": period_data(plan.period),
         "basis": [
             {"authority": b.authority, "title": b.title, "date": iso(b.date), "ref": b.ref}
             for b in plan.basis
@@ -46,6 +48,10 @@ def render_plan_json(plan: m.Plan) -> str:
     return dumps(data)
 
 
+def period_data(period: m.Period | None) -> dict | None:
+    return {"start": period.start.isoformat(), "end": period.end.isoformat()} if period else None
+
+
 def render_catalogue(editions: tuple[m.Edition, ...], base_url: str) -> str:
     """data/plans.json: every plan, with its titles, counts, dates and the addresses of every
     format it is published in."""
@@ -58,6 +64,8 @@ def render_catalogue(editions: tuple[m.Edition, ...], base_url: str) -> str:
             "agency": {"zh": zh.agency.zh, "en": zh.agency.en},
             "year": zh.year,
             "year_ad": zh.year_ad,
+            "amended": [day.isoformat() for day in zh.amended],
+            "period": period_data(zh.period),
             "title": {"zh": zh.title, "en": en.title if en else None},
             "actions": sum(1 for _ in zh.actions()),
             "modified": iso(edition.source_updated),

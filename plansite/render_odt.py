@@ -74,12 +74,19 @@ def document_labels(project: Path, env, plan: m.Plan, url: str | None = None) ->
     """The interface words the ODT prints, in the plan's language, with the dates it prints and
     the plan's web address (and its QR code's alternative text)."""
     _ = catalog(project, plan.lang).gettext
-    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Basis", "No.", "Web page",
+    words = {word: _(word) for word in ("Agency", "Year", "Issued", "Amended", "Period", "Basis", "No.",
+                                        "Web page",
                                         "document no.", "Editor's notes", "Not stated",
                                         "(note %(number)s)", "Note %(number)s:")}
     words["lang"] = plan.lang
-    words["year"] = _("ROC %(year)s (%(ad)s)") % {"year": plan.year, "ad": plan.year_ad}
+    words["year"] = (_("Standing (no plan year)") if plan.standing
+                     else _("ROC %(year)s (%(ad)s)") % {"year": plan.year, "ad": plan.year_ad})
     words["issued"] = env.filters["long_date"](plan.issued) if plan.issued else ""
+    words["amended"] = ("、" if plan.lang == ZH.code else ", ").join(
+        env.filters["long_date"](day) for day in plan.amended)
+    if plan.period:
+        words["period"] = _("%(start)s to %(end)s") % {"start": env.filters["long_date"](plan.period.start),
+                                                       "end": env.filters["long_date"](plan.period.end)}
     for index, basis in enumerate(plan.basis):
         if basis.date:
             words[f"basis-date-{index}"] = env.filters["long_date"](basis.date)
@@ -160,6 +167,10 @@ def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]
     ]
     if plan.issued:
         lines.append((labels["Issued"], labels["issued"]))
+    if plan.amended:
+        lines.append((labels["Amended"], labels["amended"]))
+    if plan.period:
+        lines.append((labels["Period"], labels["period"]))
     for index, basis in enumerate(plan.basis):
         date, ref = labels.get(f"basis-date-{index}", ""), basis.ref or ""
         if english:
@@ -195,6 +206,8 @@ def heading(level: int, node: m.Section | m.Group) -> Header:
     header = Header(min(level, 10), style=f"Heading_20_{min(level, 4)}")
     header.append(Element.from_tag(f'<text:bookmark text:name="{node.id}"/>'))
     add_inlines(header, (m.Text(m.numbered(node.number, "")), *node.title))
+    if isinstance(node, m.Section) and not node.title:
+        header.append(Span(m.excerpt(node.blocks), style="Outline_20_Words"))
     return header
 
 
@@ -459,6 +472,8 @@ def add_styles(doc: Document, western_font: str) -> None:
         ("Strong", "Strong Emphasis", bold),
         ("Emphasis", "Emphasis", {"fo:font-style": "italic"}),
         ("Editorial_20_Note", "Editorial Note", {"fo:background-color": "#fff4cc"}),
+        # the opening words that name an untitled point (一、) in the Navigator, not on the page
+        ("Outline_20_Words", "Outline Words", {"text:display": "none"}),
     ):
         style = Style("text", name=name, display_name=display)
         style.append(Element.from_tag("<style:text-properties/>"))
@@ -552,9 +567,10 @@ def set_metadata(doc: Document, plan: m.Plan, stamp: datetime) -> None:
     meta.set_title(plan.title)
     meta.set_subject(plan.title)
     english = language(plan.lang).english
-    meta.set_description(f"{plan.agency.en if english else plan.agency.zh} {plan.year_ad}")
-    keywords = ["service quality improvement" if english else "提升服務品質",
-                plan.agency.en if english else plan.agency.zh, str(plan.year_ad)]
+    agency = plan.agency.en if english else plan.agency.zh
+    meta.set_description(f"{agency} {plan.year_ad}" if plan.year_ad else agency)
+    keywords = ["service quality improvement" if english else "提升服務品質", agency,
+                *([str(plan.year_ad)] if plan.year_ad else [])]
     meta.set_keywords(keywords[0])
     for keyword in keywords[1:]:  # ODF allows one meta:keyword element per keyword
         element = Element.from_tag("<meta:keyword/>")

@@ -98,7 +98,8 @@ def filter_choices(editions: tuple[m.Edition, ...] | list[m.Edition], english: b
     plans = [(edition.en or edition.zh) if english else edition.zh for edition in editions]
     own = EN if english else ZH
     return {"agency": sorted({plan.agency.en if english else plan.agency.zh for plan in plans}),
-            "year": sorted({plan.year for plan in plans}, reverse=True),
+            "year": sorted({plan.year for plan in plans if plan.year}, reverse=True)
+                    + (["standing"] if any(plan.standing for plan in plans) else []),
             "language": sorted({plan.lang for plan in plans} | {own.code},
                                key=lambda lang: (lang != own.code, lang))}
 

@@ -144,6 +144,9 @@ class BodyReader:
                                  "('- 一、…'); '##' headings are only for groups inside '::: actions'")
             elif (block := self.block(node)) is not None:
                 blocks.append(block)
+        if number and not title and not any(isinstance(b, m.Paragraph | m.ListBlock) for b in blocks):
+            self.report.fail(line, f"the point '{number}' has neither a title nor text of its own",
+                             f"write its text below the heading '# {number}', or a title after the number")
         return m.Section(explicit or f"s{position}", number, title, tuple(blocks), self.loc(line), source)
 
     def heading_parts(self, heading: SyntaxTreeNode) -> tuple[str | None, tuple[m.Inline, ...], tuple]:
@@ -153,8 +156,11 @@ class BodyReader:
         number = take_number(lines)
         title = join_lines(lines)
         if not m.plain_text(title).strip():
-            self.report.fail(self.line(heading), "the heading has no title",
-                             "write the title after the number")
+            if number is None:  # a numbered point (一、) may go without a title: its text follows
+                self.report.fail(self.line(heading), "the heading has no title",
+                                 "write its title, e.g. '# 壹、計畫依據', or the number of a point "
+                                 "(e.g. '# 一、') with the point's text below it")
+            title = ()
         elif wordless(m.plain_text(title)):
             self.report.fail(self.line(heading), f"the heading's title '{m.plain_text(title).strip()}' "
                              "has no words, only punctuation or symbols", "write the title after the number")

@@ -296,7 +296,7 @@ def complete(zh: m.Plan, en: m.Plan, project: Path) -> m.Plan:
     )
     return m.evolve(en, agency=zh.agency, year=zh.year, issued=zh.issued, issued_ref=zh.issued_ref,
                    classification=zh.classification, basis=basis, sections=sections,
-                   framework=zh.framework)
+                   framework=zh.framework, amended=zh.amended, period=zh.period)
 
 
 def english_children(nodes, actions: dict[str, m.Action], words,

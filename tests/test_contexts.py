@@ -322,7 +322,7 @@ def calc_cells(ods: Path) -> list[list[dict]]:
                     "formula": cell.get(f"{{{TABLE}}}formula")}
             cells.extend([data] * min(repeat, 20))
         if any(c["text"] for c in cells):
-            rows.append(cells[:9])
+            rows.append(cells[:10])  # the nine columns and the plan's further one (備註)
     return rows
 
 
@@ -353,6 +353,9 @@ def test_libreoffice_calc_runs_no_formula_and_reads_numbers_dates_and_chinese(ho
         else:
             assert text["text"] == action["text"] and units["text"] == "'" + PHONE
         assert row[3]["text"] == "壹、基礎服務 ]]> \"><!--"
+    # the plan's further column, under its own name, and its formula kept as text
+    assert rows[0][9]["text"] == '備註"><'
+    assert (rows[-1][9]["type"], rows[-1][9]["text"]) == ("string", "'=HYPERLINK(\"https://evil.example\")")
 
 
 @pytest.mark.parametrize(("text", "cell"), [

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from plansite.dates import parse_date, parse_deadline, roc_date
+from plansite.dates import parse_date, parse_deadline, parse_period, roc_date
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,20 @@ def test_unknown_deadline_forms_are_rejected(text) -> None:
 def test_roc_dates() -> None:
     assert parse_date("112年5月1日") == date(2023, 5, 1)
     assert roc_date(date(2023, 5, 1)) == "112年5月1日"
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("113年1月1日至116年12月31日", "2024-01-01", "2027-12-31"),
+    ("113.1.1~116.12.31", "2024-01-01", "2027-12-31"),
+    ("2024-01-01~2027-12-31", "2024-01-01", "2027-12-31"),
+    ("2024-01-01-2027-12-31", "2024-01-01", "2027-12-31"),  # a dash between dates that hold dashes
+    ("113年1月至116年12月", "2024-01-01", "2027-12-31"),  # months: from the first day to the last
+    ("113年2月～113年2月", "2024-02-01", "2024-02-29"),
+])
+def test_periods_as_plans_print_them(text: str, start: str, end: str) -> None:
+    assert parse_period(text) == (date.fromisoformat(start), date.fromisoformat(end))
+
+
+@pytest.mark.parametrize("text", ["116.1.1~113.1.1", "113年", "113.1.1", "113年13月至114年1月", "隨時辦理"])
+def test_what_is_not_a_period(text: str) -> None:
+    assert parse_period(text) is None

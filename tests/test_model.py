@@ -37,3 +37,19 @@ def test_the_garbage_collector_is_back_on_after_lasting_objects_even_on_error() 
         assert not gc.isenabled()
         raise RuntimeError("a problem while loading")
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("本局為提升服務品質及行政效率，落實政府服務躍升方案，特訂定本計畫。", "本局為提升服務品質及行政效率…"),
+    ("本局為提升服務品質及行政效率落實政府服務躍升方案特訂定本計畫",
+     "本局為提升服務品質及行政效率落實政府服務…"),
+    ("To improve the quality and efficiency of its services, the bureau sets out these rules.",
+     "To improve the quality and efficiency of…"),
+    ("Taxpayers may apply online through MyData for a refund of overpaid tax.",
+     "Taxpayers may apply online through…"),
+    ("本局為便利民眾洽公推動各項線上申辦服務MyData平台。", "本局為便利民眾洽公推動各項線上申辦服務…"),
+    ("本計畫實施對象為本局各科室。", "本計畫實施對象為本局各科室。"),  # whole: nothing is left out
+])
+def test_an_untitled_point_is_named_by_its_opening_words_never_cut_inside_a_word(text: str,
+                                                                                 expected: str) -> None:
+    assert m.excerpt((m.Paragraph((m.Text(text),), m.Location("p", 1)),)) == expected

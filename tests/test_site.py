@@ -360,7 +360,8 @@ def test_broken_content_fails_with_path_line_and_leaves_site_untouched(project: 
     lines = result.stderr.splitlines()
     year_line = text.splitlines().index("year: 112") + 1
     assert lines[0] == (f"content/plans/keelung-tax-2023.zh-Hant.md:{year_line}: 'year' must be a whole "
-                        "number, not '一一二' — write digits only, e.g. 112")
+                        "number, not '一一二' — write digits only, e.g. 112; or 'year: standing' for a "
+                        "regulation, which has no plan year")
     assert lines[1].startswith("content/plans/keelung-tax-2023.zh-Hant.md:")
     assert "unrecognised deadline '明年'" in lines[1]
     assert lines[-1] == "2 problems found; site was not changed."
