@@ -85,9 +85,9 @@ def check_file(project: Path, plan: m.Plan, attachment: m.Attachment, problems: 
                     "let the user who builds the site read it")
     if not format.matches(data):
         actual = next((f for f in formats.ATTACHMENTS if f.matches(data)), None)
-        what = f"it holds a {actual.label}" if actual else "its content is of no kind a plan may attach"
+        what = f"of another kind ({actual.label})" if actual else "of no kind a plan may attach"
         rename = f", or name it '{Path(name).stem}{actual.suffixes[0]}'" if actual else ""
-        return fail(f"the attachment '{where}/{name}' is named as a {format.label}, but {what}",
+        return fail(f"the attachment '{where}/{name}' is named as {format.label}, but its content is {what}",
                     f"save it again as {format.label}{rename}")
     if format.image and not attachment.alt:
         return fail(f"the attachment '{name}' is an image and has no 'alt' text",
