@@ -97,7 +97,8 @@ def document_labels(project: Path, env, plan: m.Plan, url: str | None = None, ba
             said = {"format": _(row["label"]), "size": row["size"]}
             what = (_("(%(format)s, %(size)s, in Chinese)") if row["hreflang"] == ZH.code
                     else _("(%(format)s, %(size)s)")) % said
-        words[f"attachment-{index}"] = f"{row['title']} {what}"
+        gap = " " if language(plan.lang).english else ""  # （…） brings its own space in Chinese
+        words[f"attachment-{index}"] = f"{row['title']}{gap}{what}"
         words[f"attachment-{index}-href"] = row["href"]
     return words
 

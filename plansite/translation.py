@@ -255,7 +255,7 @@ def english_attachments(zh: m.Plan, en: m.Plan) -> tuple[m.Attachment, ...]:
     when the English file lists none."""
     if not en.attachments:
         return tuple(m.evolve(a, title_lang=zh.lang) for a in zh.attachments)
-    return tuple(translated if translated.file is not None else
+    return tuple(translated if translated.file not in (None, original.file) else
                  m.evolve(original, title=translated.title, alt=translated.alt or original.alt,
                           loc=translated.loc)
                  for original, translated in zip(zh.attachments, en.attachments, strict=False))

@@ -47,12 +47,12 @@ def test_a_plan_lists_its_attachments_with_format_and_size_in_both_languages(tmp
     sizes = {name: file_size((project / FOLDER / name).stat().st_size, "") for name in FILES}
     chinese = attachment_section(page(site, english=False))
     assert '<h2 id="attachments" class="ps-section__title">附件</h2>' in chinese
-    assert (f'<a href="../../downloads/{PLAN}/application-form.pdf" title="附件一 服務申請表 （PDF 文件，'
+    assert (f'<a href="../../downloads/{PLAN}/application-form.pdf" title="附件一 服務申請表（PDF 文件，'
             f'{sizes["application-form.pdf"]}）" type="application/pdf">') in chinese
     assert f"（ODF 試算表，{sizes['schedule.ods']}）" in chinese
     assert (f'<img class="ps-attachments__image" src="../../downloads/{PLAN}/service-flow.png" '
             'alt="民眾由服務台取號、臨櫃辦理到完成的流程圖">') in chinese
-    assert '<a href="#intake" title="附表一 收件期程 （本計畫內之附表）">' in chinese
+    assert '<a href="#intake" title="附表一 收件期程（本計畫內之附表）">' in chinese
     assert "hreflang" not in chinese
     english_page = page(site, english=True)
     english = attachment_section(english_page)
@@ -91,8 +91,8 @@ def test_the_odt_and_pdf_list_the_attachments_and_stay_valid(tmp_path: Path) -> 
     site = project / "site"
     build(project, site)
     schema = etree.RelaxNG(etree.parse(str(SCHEMAS / "OpenDocument-v1.2-os-schema.rng")))
-    for tag, lines in (("zh-Hant", ["附件一 服務申請表 （PDF 文件，1\u00a0KB）",
-                                    "附表一 收件期程 （本計畫內之附表）"]),
+    for tag, lines in (("zh-Hant", ["附件一 服務申請表（PDF 文件，1\u00a0KB）",
+                                    "附表一 收件期程（本計畫內之附表）"]),
                        ("en", ["Annex 3 Service flow chart (PNG image, 1\u00a0KB, in Chinese)",
                                "Schedule 1 Intake periods (a table in this plan)"])):
         odt = site / "downloads" / f"{PLAN}.{tag}.odt"
