@@ -20,7 +20,21 @@ from xml.sax.saxutils import escape, quoteattr
 
 import segno
 from lxml import etree
-from odfdo import Cell, Document, Element, Header, Link, List, ListItem, Paragraph, Row, Span, Style, Table
+from odfdo import (
+    Cell,
+    Document,
+    Element,
+    Header,
+    LineBreak,
+    Link,
+    List,
+    ListItem,
+    Paragraph,
+    Row,
+    Span,
+    Style,
+    Table,
+)
 
 from . import model as m
 from .config import SiteConfig
@@ -191,7 +205,7 @@ def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]
 
 def add_attachments(body, labels: dict[str, str]) -> None:
     """The attachments, as the plan page lists them: a heading, then a linked line each (a file
-    at its web address, a table written in the plan at its section's bookmark)."""
+    at its web address, printed below it; a table written in the plan at its section's bookmark)."""
     if "attachment-0" not in labels:
         return
     header = Header(1, style="Heading_20_1")
@@ -201,7 +215,11 @@ def add_attachments(body, labels: dict[str, str]) -> None:
     index = 0
     while f"attachment-{index}" in labels:
         paragraph = Paragraph(style="Text_20_body")
-        paragraph.append(link(labels[f"attachment-{index}-href"], labels[f"attachment-{index}"]))
+        href = labels[f"attachment-{index}-href"]
+        paragraph.append(link(href, labels[f"attachment-{index}"]))
+        if not href.startswith("#"):  # a file: its address, for a reader of the printed document
+            paragraph.append(LineBreak())
+            paragraph.append_plain_text(href)
         body.append(paragraph)
         index += 1
 
