@@ -56,7 +56,7 @@ def test_a_plan_lists_its_attachments_with_format_and_size_in_both_languages(tmp
     assert "hreflang" not in chinese
     english_page = page(site, english=True)
     english = attachment_section(english_page)
-    assert '<a href="#attachments">Attachments</a>' in english_page  # in the contents
+    assert '<a href="#attachments" title="Attachments">Attachments</a>' in english_page  # in the contents
     assert 'id="intake"' in english_page  # the table attachment is a section of the page
     assert (f'<a href="../../../downloads/{PLAN}/application-form.pdf" title="Annex 1 Service application '
             f'form (PDF document, {sizes["application-form.pdf"]}, in Chinese)" type="application/pdf" '
