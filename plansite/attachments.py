@@ -64,7 +64,8 @@ def check_file(project: Path, plan: m.Plan, attachment: m.Attachment, problems: 
         return fail(f"the attachment '{name}' is not of a kind a plan may attach",
                     f"attach it as one of {kinds} (export a Word file as PDF or ODT)")
     path = project / where / name
-    if os.path.islink(path) and not inside(project / where, path):
+    if os.path.lexists(path) and not (inside(project / PLANS_DIR, path) and inside(project / where, path)):
+        # the file, or the plan's folder, is a link out of the plans' folder: never read
         return fail(f"the attachment '{where}/{name}' is a link to a file outside {where}/",
                     f"copy the file itself into {where}/")
     try:

@@ -185,6 +185,13 @@ def link_out(project: Path) -> tuple[Path, str]:
     return ZH_FILE, "  - title: 附件一 服務申請表"
 
 
+def folder_linked_out(project: Path) -> tuple[Path, str]:
+    outside = project.parent / "elsewhere"
+    shutil.move(project / FOLDER, outside)
+    (project / FOLDER).symlink_to(outside)
+    return ZH_FILE, "  - title: 附件一 服務申請表"
+
+
 def too_big(project: Path) -> tuple[Path, str]:
     with (project / FOLDER / "application-form.pdf").open("r+b") as file:
         file.truncate(21_000_000)  # sparse: costs no disk
@@ -215,6 +222,8 @@ ERRORS = {
     absolute_path: "the attachment's file name '/etc/passwd' is not a plain ASCII file name",
     link_out: f"the attachment '{FOLDER.as_posix()}/application-form.pdf' is a link to a file outside "
               f"{FOLDER.as_posix()}/",
+    folder_linked_out: f"the attachment '{FOLDER.as_posix()}/application-form.pdf' is a link to a file "
+                       f"outside {FOLDER.as_posix()}/",
     too_big: "is 21.0 MB; an attachment may be at most 20 MB",
     no_such_section: "the attachment names the section 'intkae', which the plan does not have",
     fewer_english_entries: "'attachments' has 3 entries, the Chinese 4",
@@ -228,7 +237,9 @@ def test_a_bad_attachment_is_an_error_at_its_line(tmp_path: Path, mistake) -> No
     with pytest.raises(ContentError) as raised:
         load(project)
     said = [str(p) for p in raised.value.problems]
-    assert len(said) == 1 and said[0].startswith(f"{path.as_posix()}:{line_of(project, path, at)}: "), said
+    files = 3 if mistake is folder_linked_out else 1  # a folder linked out: each of its three files
+    where = f"{path.as_posix()}:{line_of(project, path, at)}: "
+    assert len(said) == files and said[0].startswith(where), said
     assert ERRORS[mistake] in said[0]
 
 
