@@ -117,6 +117,15 @@ def test_the_odt_and_pdf_list_the_attachments_and_stay_valid(tmp_path: Path) -> 
         result = subprocess.run([str(Path(sys.executable).parent / "pdfua"), "check", "--format", "json",
                                  str(pdf)], capture_output=True, text=True, timeout=600, check=False)
         assert json.loads(result.stdout)["findings"] == []
+    bigger = png_bytes("x" * 2000)  # the file alone changes: both documents state its new size
+    (project / FOLDER / "service-flow.png").write_bytes(bigger)
+    build(project, site)
+    said = f"附件三 服務流程圖（PNG 圖片，{file_size(len(bigger), '')}）"
+    text = subprocess.run(["pdftotext", str(site / "downloads" / f"{PLAN}.zh-Hant.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert squeeze(said) in squeeze(text)
+    content = zipfile.ZipFile(site / "downloads" / f"{PLAN}.zh-Hant.odt").read("content.xml").decode()
+    assert said in content
 
 
 def squeeze(text: str) -> str:
