@@ -108,7 +108,8 @@ def document_labels(project: Path, env, plan: m.Plan, url: str | None = None, ba
         if row["section"]:
             what = _("(a table in this plan)")
         else:
-            said = {"format": _(row["label"]), "size": row["size"]}
+            label = row["label"]  # a message of formats.ATTACHMENTS (a literal here would be extracted)
+            said = {"format": _(label), "size": row["size"]}
             what = (_("(%(format)s, %(size)s, in Chinese)") if row["hreflang"] == ZH.code
                     else _("(%(format)s, %(size)s)")) % said
         gap = " " if language(plan.lang).english else ""  # （…） brings its own space in Chinese
