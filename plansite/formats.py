@@ -162,3 +162,45 @@ def page_count(path: str, data: bytes) -> int | None:
         if format.pages and path.endswith(f".{format.kind}"):
             return format.pages(data)
     return None
+
+
+@dataclass(frozen=True)
+class AttachmentFormat:
+    """A kind of file a plan may attach (附件): known by its content, not only its name."""
+
+    kind: str
+    media_type: str
+    label: str
+    """What the plan page calls it: a catalog message ("PDF document")."""
+    suffixes: tuple[str, ...]
+    """The file names it may have, lower case."""
+    signature: tuple[tuple[int, bytes], ...]
+    """(offset, bytes) its files hold, every one."""
+    image: bool = False
+    """Shown on the page as an image, so it needs alternative text."""
+
+    def matches(self, data: bytes) -> bool:
+        return all(data[at:at + len(part)] == part for at, part in self.signature)
+
+
+def odf(media_type: str) -> tuple[tuple[int, bytes], ...]:
+    """An ODF package's signature: a zip whose first member is 'mimetype', stored uncompressed
+    with no extra field, holding exactly the MIME type (ODF 1.2 part 3, 3.3), then the next member."""
+    name = b"mimetype" + media_type.encode("ascii")
+    return ((0, b"PK\x03\x04"), (30, name), (30 + len(name), b"PK\x03\x04"))
+
+
+ATTACHMENTS: tuple[AttachmentFormat, ...] = (
+    AttachmentFormat("pdf", "application/pdf", N_("PDF document"), (".pdf",), ((0, b"%PDF-"),)),
+    AttachmentFormat("odt", ODT.media_type, N_("ODF text document"), (".odt",), odf(ODT.media_type)),
+    AttachmentFormat("ods", "application/vnd.oasis.opendocument.spreadsheet", N_("ODF spreadsheet"),
+                     (".ods",), odf("application/vnd.oasis.opendocument.spreadsheet")),
+    AttachmentFormat("png", "image/png", N_("PNG image"), (".png",), ((0, b"\x89PNG\r\n\x1a\n"),),
+                     image=True),
+    AttachmentFormat("jpeg", "image/jpeg", N_("JPEG image"), (".jpg", ".jpeg"), ((0, b"\xff\xd8\xff"),),
+                     image=True),
+)
+"""The formats a plan may attach, by content: what the plan page, the ODT and the PDF call
+each attachment, and its MIME type."""
+
+ATTACHMENT_KINDS = {format.kind: format for format in ATTACHMENTS}

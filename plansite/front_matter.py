@@ -3,6 +3,7 @@ before the body is read."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,8 +27,8 @@ LANGUAGES = {lang.tag: lang.code for lang in site_paths.LANGUAGES}
 
 KEYS = {  # language's tag → (required, optional) metadata keys
     ZH.tag: (("id", "lang", "title", "agency", "year", "classification"),
-             ("issued", "issued_ref", "amended", "period", "basis", "tables", "framework")),
-    EN.tag: (("id", "lang", "title"), ("basis", "tables")),
+             ("issued", "issued_ref", "amended", "period", "basis", "tables", "framework", "attachments")),
+    EN.tag: (("id", "lang", "title"), ("basis", "tables", "attachments")),
 }
 FROM_CHINESE = {
     key: "remove it: an English file takes the agency, year, dates, classification and framework "
@@ -61,6 +62,7 @@ class Metadata:
     tables: dict[str, tuple[m.TableColumns, int]] = field(default_factory=dict)
     """Declared tables: name → (columns, line of the declaration)."""
     framework: m.Mapping | None = None
+    attachments: tuple[m.Attachment, ...] = ()
 
 
 def split_front_matter(text: str, report: Report) -> tuple[str, int, str, int] | None:
@@ -126,6 +128,9 @@ def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metada
         meta.tables = read_tables(keys["tables"])
     if "framework" in keys:
         meta.framework = read_mapping(keys["framework"], path)
+    if "attachments" in keys:
+        entries = keys["attachments"].items()
+        meta.attachments = tuple(read_attachment(item, path, file_lang) for item in entries)
     return meta
 
 
@@ -178,6 +183,38 @@ def read_period(node: Node) -> m.Period | None:
                   f"write it as {PERIOD_FORMS}")
         return None
     return m.Period(*period)
+
+
+ATTACHMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*\.[A-Za-z0-9]+")
+"""An attachment's file name: ASCII, no folder, so it is its own address in the site and can
+never name a file outside the plan's folder."""
+
+
+def read_attachment(node: Node, path: str, file_lang: str) -> m.Attachment:
+    """One entry of ``attachments``: a file in content/plans/ID/ or a section of the plan (the
+    Chinese file); the English file translates the entries in order and may give its own file."""
+    optional = ("file", "section", "alt") if file_lang == ZH.tag else ("file", "alt")
+    keys = node.keys(("title",), optional, misplaced={
+        "section": "remove it: the English entry translates the Chinese entry in the same place"}
+        if file_lang == EN.tag else None) or {}
+    title = keys["title"].text() or "" if "title" in keys else ""
+    file = keys["file"].text() if "file" in keys else None
+    section = keys["section"].text() if "section" in keys else None
+    if file is not None and not ATTACHMENT_NAME.fullmatch(file):
+        keys["file"].fail(f"the attachment's file name '{file}' is not a plain ASCII file name",
+                          f"put the file in content/plans/{Path(path).name.split('.')[0]}/ and name it "
+                          "with ASCII letters, digits, '-' and '_' and its suffix, e.g. 'file: "
+                          "application-form.pdf' (no folder, '..' or '/'); readers see the title")
+        file = None
+    if file_lang == ZH.tag and "file" in keys and "section" in keys:
+        node.fail("the attachment gives both 'file' and 'section'",
+                  "give 'file' for a file in the plan's folder, or 'section' for a section of the plan")
+    elif file_lang == ZH.tag and "file" not in keys and "section" not in keys and "title" in keys:
+        node.fail("the attachment gives neither 'file' nor 'section'",
+                  "add 'file: NAME.pdf' (a file in the plan's folder) or 'section: ID' (a section "
+                  "of the plan written as a table, with '{#ID}' on its heading)")
+    alt = keys["alt"].text() if "alt" in keys else None
+    return m.Attachment(title=title, file=file, section=section, alt=alt, loc=m.Location(path, node.line))
 
 
 def read_basis(node: Node, path: str, file_lang: str) -> m.Basis:

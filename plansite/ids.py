@@ -14,7 +14,7 @@ ATTRIBUTES = re.compile(r"\s*\{((?:#[^}\s]*)?(?:\s*src=[^}\s]*)?)\}\s*$")
 """A trailing '{#id}', '{src=fingerprint}' or '{#id src=fingerprint}'."""
 FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
 RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta", "summary",
-                "ps-menu"}
+                "ps-menu", "attachments"}
 """Ids the page templates use themselves; an explicit id may not take them."""
 
 RESERVED_ID = re.compile(r"^note-\d+$")

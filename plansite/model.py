@@ -360,6 +360,32 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A 附件 or 附表 of the plan: a file published beside it (``file``), or a section of the
+    plan written as a table (``section``). The file's format, size and digest are filled in
+    when the file is checked (``attachments.check_files``), after the plan file is read."""
+
+    title: str
+    file: str | None
+    """The file's name in content/plans/ID/ (and in site/downloads/ID/)."""
+    section: str | None
+    """The id of the section that holds the attachment, written in the plan."""
+    alt: str | None
+    """The alternative text of an image (required for images)."""
+    loc: Location
+    kind: str | None = None
+    """The file's format (formats.ATTACHMENTS: pdf, odt, ods, png, jpeg), once checked."""
+    size: int = 0
+    digest: str = ""
+    """A hash of the file's bytes: the plan's outputs depend on it."""
+    lang: str | None = None
+    """The language of the file (an English edition may reuse the Chinese file)."""
+    title_lang: str | None = None
+    """The language of the title and alt text, when not the plan's (an English edition that
+    did not translate its attachments shows the Chinese ones)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """One plan in one language."""
 
@@ -381,6 +407,8 @@ class Plan:
     """The dates the plan was amended (修正日期), oldest first."""
     period: Period | None = None
     """When the plan is carried out (執行期程), if it says."""
+    attachments: tuple[Attachment, ...] = ()
+    """附件 and 附表, in the order the plan lists them."""
 
     @property
     def year_ad(self) -> int | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from . import model as m
+from .attachments import attached_files
 from .config import SiteConfig
 from .errors import ContentError, Problem
 from .formats import page_count
@@ -98,14 +99,19 @@ def group_outputs(project: Path, loaded: Loaded, name: str, group: tuple[m.Editi
 
 
 def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[str, int],
-                 updated: date, views: bool = True) -> Iterator[tuple[str, str]]:
-    """One plan's data (JSON and CSV per language) and its page in both languages: all that
-    depends on this plan alone. ``sizes`` need hold only its downloads. Without ``views``,
-    not its narrowed views (the preview's quick update, which leaves them to the next)."""
+                 updated: date, views: bool = True) -> Iterator[tuple[str, str | bytes]]:
+    """One plan's data (JSON and CSV per language), its attached files, and its page in both
+    languages: all that depends on this plan alone. ``sizes`` need hold only its downloads.
+    Without ``views``, not its narrowed views (the preview's quick update, which leaves them
+    to the next)."""
+    attached: dict[str, Path] = {}
     for plan in (edition.zh, edition.en):
         if plan is not None:
             yield plan_data(plan.id, language(plan.lang), "json"), render_plan_json(plan)
             yield plan_data(plan.id, language(plan.lang), "csv"), render_plan_csv(plan)
+            attached.update(attached_files(project, plan))
+    for path, source in attached.items():  # the group's key covers their bytes (attachments.check_files)
+        yield path, source.read_bytes()
     plan_id, translated = edition.zh.id, edition.en is not None
     for lang in LANGUAGES:
         page = Page(lang.code, plan_page(plan_id, lang), plan_page(plan_id, lang.other), translated,
@@ -309,7 +315,7 @@ def render_group_outputs(name: str, state: tuple = ()) -> list[tuple[str, bytes]
     """One output group's files, encoded: in a worker (``state`` shared), or here (``state`` given)."""
     project, loaded, groups, sizes, updated = state or SHARED
     with template_errors(project):
-        return [(path, text.encode("utf-8"))
+        return [(path, text.encode("utf-8") if isinstance(text, str) else text)
                 for path, text in group_outputs(project, loaded, name, groups[name], sizes, updated)]
 
 

@@ -99,10 +99,16 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
             report.fail(line, f"the table '{name}' is declared but not used",
                         f"place it in a section with '::: actions {name}' … ':::', or remove it")
     check_unique_ids(sections, report)
+    ids = {section.id for section in sections}
+    for attachment in meta.attachments:
+        if attachment.section is not None and attachment.section not in ids:
+            report.fail(attachment.loc.line, f"the attachment names the section '{attachment.section}', "
+                        "which the plan does not have",
+                        "give the section's heading that id, e.g. '# 附表一 … {#" + attachment.section + "}'")
     return m.Plan(
         id=meta.id, lang=meta.lang, title=meta.title, agency=meta.agency, year=meta.year,
         issued=meta.issued, issued_ref=meta.issued_ref, basis=meta.basis,
         classification=meta.classification, sections=sections,
         loc=m.Location(report.path, 1), framework=meta.framework, amended=meta.amended,
-        period=meta.period,
+        period=meta.period, attachments=meta.attachments,
     )

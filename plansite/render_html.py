@@ -30,6 +30,7 @@ from .dates import ROC_OFFSET, roc_date
 from .i18n import LOCALES, catalog
 from .languages import mark_other_language
 from .site_paths import EN, Language, address, home, language, plan_page, site_page, split
+from .site_paths import attachment as attachment_path
 
 
 def N_(message: str) -> str:
@@ -297,7 +298,30 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         contents_context=contents_context(plan),
         downloads=[(format, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
                    for format, path in downloads if path in sizes],
+        attachments=attachment_rows(plan, page.lang, page.root),
     ))
+
+
+def attachment_rows(plan: m.Plan, lang: str, root: str) -> list[dict]:
+    """What the plan page, the PDF and the ODT say of each attachment: its title (and the
+    title's language when it is not the plan's), the format's label (a catalog message), size
+    and MIME type, the address (``root`` + the site path; a section: its anchor), and the
+    file's language when it is not the page's (an English edition reusing the Chinese file)."""
+    rows = []
+    for attachment in plan.attachments:
+        if attachment.section is not None:
+            rows.append({"title": attachment.title, "title_lang": attachment.title_lang,
+                         "href": f"#{attachment.section}", "section": attachment.section})
+            continue
+        format = formats.ATTACHMENT_KINDS.get(attachment.kind or "")
+        if format is None:  # never checked (read without the sources): not published
+            continue
+        rows.append({"title": attachment.title, "title_lang": attachment.title_lang, "section": None,
+                     "href": root + attachment_path(plan.id, attachment.file), "label": format.label,
+                     "media_type": format.media_type, "size": file_size(attachment.size, lang),
+                     "image": format.image, "alt": attachment.alt,
+                     "hreflang": attachment.lang if attachment.lang and attachment.lang != lang else None})
+    return rows
 
 
 def unit_slug(unit: str) -> str:
@@ -701,7 +725,9 @@ def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> st
     qr = segno.make(url, error="m").svg_data_uri(scale=4, border=0)
     return env.get_template("print.html").render(page=page, plan=plan, stale=set(), url=url, qr=qr,
                                                  stamp=stamp.isoformat(), notes=m.shared_notes(plan),
-                                                 cards=False)  # no phone cards: no copies of shared cells
+                                                 cards=False,  # no phone cards: no copies of shared cells
+                                                 attachments=attachment_rows(plan, plan.lang,
+                                                                             page.config.base_url))
 
 
 def file_size(size: int, lang: str) -> str:

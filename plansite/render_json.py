@@ -12,7 +12,8 @@ import orjson
 
 from . import formats
 from . import model as m
-from .site_paths import EN, SCHEMA, ZH, address, plan_data, plan_page
+from .site_paths import EN, SCHEMA, ZH, address, language, plan_data, plan_page
+from .site_paths import attachment as site_attachment
 
 
 def render_plan_json(plan: m.Plan) -> str:
@@ -80,8 +81,26 @@ def render_catalogue(editions: tuple[m.Edition, ...], base_url: str) -> str:
                 }
                 for lang, plan in languages
             },
+            **({"attachments": {lang.tag: attachment_data(plan, base_url) for lang, plan in languages}}
+               if zh.attachments else {}),
         })
     return dumps({"schema": base_url + SCHEMA, "plans": plans})
+
+
+def attachment_data(plan: m.Plan, base_url: str) -> list[dict]:
+    """A plan's attachments in the catalogue: each file's title, address, MIME type and size,
+    and each attachment written as a table, its section's address on the plan's page."""
+    page = base_url + address(plan_page(plan.id, language(plan.lang)))
+    out = []
+    for attachment in plan.attachments:
+        entry: dict = {"title": attachment.title}
+        if attachment.section is not None:
+            entry["url"] = f"{page}#{attachment.section}"
+        elif (format := formats.ATTACHMENT_KINDS.get(attachment.kind or "")) is not None:
+            entry.update(url=base_url + site_attachment(plan.id, attachment.file),
+                         media_type=format.media_type, size=attachment.size, lang=attachment.lang)
+        out.append(entry)
+    return out
 
 
 def dumps(data: dict) -> str:

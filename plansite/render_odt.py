@@ -20,12 +20,26 @@ from xml.sax.saxutils import escape, quoteattr
 
 import segno
 from lxml import etree
-from odfdo import Cell, Document, Element, Header, Link, List, ListItem, Paragraph, Row, Span, Style, Table
+from odfdo import (
+    Cell,
+    Document,
+    Element,
+    Header,
+    LineBreak,
+    Link,
+    List,
+    ListItem,
+    Paragraph,
+    Row,
+    Span,
+    Style,
+    Table,
+)
 
 from . import model as m
 from .config import SiteConfig
 from .i18n import catalog
-from .render_html import environment
+from .render_html import attachment_rows, environment
 from .site_paths import EN, ZH, address, language, plan_page
 
 ODF_VERSION = "1.2"
@@ -66,13 +80,16 @@ def source(plan: m.Plan, project: Path, config: SiteConfig, stamp: datetime) -> 
     """What the plan's ODT is made from: the plan, the interface words it prints, and the
     document date (see :mod:`plansite.formats`)."""
     url = config.base_url + address(plan_page(plan.id, language(plan.lang)))
-    payload = (plan, document_labels(project, environment(project, plan.lang), plan, url), stamp)
+    labels = document_labels(project, environment(project, plan.lang), plan, url, config.base_url)
+    payload = (plan, labels, stamp)
     return payload, (repr(payload),)
 
 
-def document_labels(project: Path, env, plan: m.Plan, url: str | None = None) -> dict[str, str]:
+def document_labels(project: Path, env, plan: m.Plan, url: str | None = None, base_url: str = ""
+                    ) -> dict[str, str]:
     """The interface words the ODT prints, in the plan's language, with the dates it prints and
-    the plan's web address (and its QR code's alternative text)."""
+    the plan's web address (and its QR code's alternative text), and what it says of each
+    attachment ('attachment-N', its address 'attachment-N-href': as the plan page says it)."""
     _ = catalog(project, plan.lang).gettext
     words = {word: _(word) for word in ("Agency", "Year", "Issued", "Amended", "Period", "Basis", "No.",
                                         "Web page",
@@ -93,6 +110,18 @@ def document_labels(project: Path, env, plan: m.Plan, url: str | None = None) ->
     if url:
         words["url"] = url
         words["qr"] = _("QR code linking to this plan on the web: %(url)s") % {"url": url}
+    words["Attachments"] = _("Attachments")
+    for index, row in enumerate(attachment_rows(plan, plan.lang, base_url)):
+        if row["section"]:
+            what = _("(a table in this plan)")
+        else:
+            label = row["label"]  # a message of formats.ATTACHMENTS (a literal here would be extracted)
+            said = {"format": _(label), "size": row["size"]}
+            what = (_("(%(format)s, %(size)s, in Chinese)") if row["hreflang"] == ZH.code
+                    else _("(%(format)s, %(size)s)")) % said
+        gap = " " if language(plan.lang).english else ""  # （…） brings its own space in Chinese
+        words[f"attachment-{index}"] = f"{row['title']}{gap}{what}"
+        words[f"attachment-{index}-href"] = row["href"]
     return words
 
 
@@ -123,6 +152,7 @@ def render_plan_odt(plan: m.Plan, labels: dict[str, str], stamp: datetime) -> by
         body.append(heading(1, section))
         for block in section.blocks:
             add_block(body, block, 1, labels, tables, notes)
+    add_attachments(body, labels)
     set_metadata(doc, plan, stamp)
     same_size_for_every_script(doc)
     buffer = io.BytesIO()
@@ -183,6 +213,27 @@ def metadata_lines(plan: m.Plan, labels: dict[str, str]) -> list[tuple[str, str]
     if labels.get("url"):
         lines.append((labels["Web page"], labels["url"]))
     return lines
+
+
+def add_attachments(body, labels: dict[str, str]) -> None:
+    """The attachments, as the plan page lists them: a heading, then a linked line each (a file
+    at its web address, printed below it; a table written in the plan at its section's bookmark)."""
+    if "attachment-0" not in labels:
+        return
+    header = Header(1, style="Heading_20_1")
+    header.append(Element.from_tag('<text:bookmark text:name="attachments"/>'))
+    header.append_plain_text(labels["Attachments"])
+    body.append(header)
+    index = 0
+    while f"attachment-{index}" in labels:
+        paragraph = Paragraph(style="Text_20_body")
+        href = labels[f"attachment-{index}-href"]
+        paragraph.append(link(href, labels[f"attachment-{index}"]))
+        if not href.startswith("#"):  # a file: its address, for a reader of the printed document
+            paragraph.append(LineBreak())
+            paragraph.append_plain_text(href)
+        body.append(paragraph)
+        index += 1
 
 
 def add_notes(body, notes: dict[str, int], labels: dict[str, str]) -> None:

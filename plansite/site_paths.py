@@ -124,6 +124,11 @@ def plan_data(plan_id: str, lang: Language, kind: str) -> str:
     return f"data/plans/{plan_id}.{lang.tag}.{kind}"
 
 
+def attachment(plan_id: str, name: str) -> str:
+    """A file a plan attaches, under its own name (in both languages): 'downloads/mof-2017/form.pdf'."""
+    return f"downloads/{plan_id}/{name}"
+
+
 def download(plan_id: str, lang: Language, kind: str) -> str:
     """A plan's file in a download format (formats.Format.kind): 'downloads/mof-2017.en.pdf'."""
     return f"downloads/{plan_id}.{lang.tag}.{kind}"

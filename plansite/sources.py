@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import model as m
+from .attachments import check_files
 from .cache import Store, digest, fingerprint
 from .config import SiteConfig, load_config
 from .content import (
@@ -126,6 +127,7 @@ class Sources:
         problems = check_mappings(plans, frameworks)
         if problems:
             raise ContentError(problems)
+        plans = check_files(project, plans, self.cache.sources)  # every load: a file may change alone
         self.checks = CheckCache(project, self.cache.sources, glossary)
         with lasting_objects(self.freeze):
             all_editions, warnings = self.editions(plans, glossary)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from babel.dates import format_date, format_interval
 
+from . import formats
 from . import model as m
 from .errors import ContentError, Problem, Report
 from .glossary import load_glossary
@@ -131,6 +132,17 @@ def align(zh: m.Plan, en: m.Plan, report: Report) -> bool:
     if len(zh.basis) != len(en.basis) and en.basis:
         report.fail(1, f"'basis' has {len(en.basis)} entries, the Chinese {len(zh.basis)}",
                     "translate each entry of the Chinese basis, in the same order")
+    if len(zh.attachments) != len(en.attachments) and en.attachments:
+        report.fail(en.attachments[0].loc.line, f"'attachments' has {len(en.attachments)} entries, the "
+                    f"Chinese {len(zh.attachments)}", "translate each Chinese attachment, in the same order")
+    for original, translated in zip(zh.attachments, en.attachments, strict=False):
+        image = original.kind in formats.ATTACHMENT_KINDS and formats.ATTACHMENT_KINDS[original.kind].image
+        if translated.file is None and image and not translated.alt:
+            report.fail(translated.loc.line, f"the attachment '{original.file}' is an image and its English "
+                        "entry has no 'alt' text", "add 'alt: …' saying in English what the image shows")
+        if translated.file is not None and original.section is not None:
+            report.fail(translated.loc.line, "the Chinese attachment is a section of the plan, not a file",
+                        "remove 'file': the English section at the same place is the attachment")
     return len(report.problems) == before
 
 
@@ -296,7 +308,20 @@ def complete(zh: m.Plan, en: m.Plan, project: Path) -> m.Plan:
     )
     return m.evolve(en, agency=zh.agency, year=zh.year, issued=zh.issued, issued_ref=zh.issued_ref,
                    classification=zh.classification, basis=basis, sections=sections,
-                   framework=zh.framework, amended=zh.amended, period=zh.period)
+                   framework=zh.framework, amended=zh.amended, period=zh.period,
+                   attachments=english_attachments(zh, en))
+
+
+def english_attachments(zh: m.Plan, en: m.Plan) -> tuple[m.Attachment, ...]:
+    """The English edition's attachments: each English entry with its own file, or with the
+    Chinese file (then the file's language is Chinese); the Chinese entries, marked as Chinese,
+    when the English file lists none."""
+    if not en.attachments:
+        return tuple(m.evolve(a, title_lang=zh.lang) for a in zh.attachments)
+    return tuple(translated if translated.file not in (None, original.file) else
+                 m.evolve(original, title=translated.title, alt=translated.alt or original.alt,
+                          loc=translated.loc)
+                 for original, translated in zip(zh.attachments, en.attachments, strict=False))
 
 
 def english_children(nodes, actions: dict[str, m.Action], words,

@@ -27,6 +27,9 @@ def copy_project(target: Path, plans: list[str] | None = None) -> Path:
     for path in sorted((PROJECT / "content" / "plans").glob("*.md")):
         if plans is None or path.name.split(".")[0] in plans:
             shutil.copy(path, target / "content" / "plans" / path.name)
+    for path in sorted((PROJECT / "content" / "plans").iterdir()):  # a plan's attached files
+        if path.is_dir() and (plans is None or path.name in plans):
+            shutil.copytree(path, target / "content" / "plans" / path.name)
     return target
 
 

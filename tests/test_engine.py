@@ -17,6 +17,7 @@ from plansite.publish import MARK, sync
 from plansite.serve import Preview
 from plansite.site import build
 
+from .attached import pdf_bytes
 from .conftest import copy_project
 
 PLANS = ["mof-2017", "kaohsiung-finance-2024"]
@@ -87,8 +88,27 @@ def translation_removed(project: Path) -> set[Path]:
     return {path}
 
 
+KAOHSIUNG_FILES = Path("content/plans/kaohsiung-finance-2024")
+
+
+def attachment_added(project: Path) -> set[Path]:
+    assert not (project / KAOHSIUNG_FILES).exists()
+    entry = "attachments:\n  - title: 附件一 申請表\n    file: form.pdf\n"
+    replace(project, KAOHSIUNG, "framework:\n", entry + "framework:\n")
+    (project / KAOHSIUNG_FILES).mkdir()
+    (project / KAOHSIUNG_FILES / "form.pdf").write_bytes(pdf_bytes())
+    return {KAOHSIUNG, KAOHSIUNG_FILES / "form.pdf"}
+
+
+def attachment_edited(project: Path) -> set[Path]:
+    """The attached file alone changes (its plan file does not)."""
+    file = project / KAOHSIUNG_FILES / "form.pdf"
+    file.write_bytes(file.read_bytes() + b"% edited\n")  # raises FileNotFoundError before it is attached
+    return {KAOHSIUNG_FILES / "form.pdf"}
+
+
 EDITS = [longer_action, new_title, glossary_term, template_text, catalog_words, site_name, stylesheet,
-         plan_removed, translation_removed]
+         plan_removed, translation_removed, attachment_added, attachment_edited]
 """Each edit makes one change (a second time, it is a file removed again or text no longer
 found: then it is skipped) and returns the files it touched, as the watcher reports them."""
 
@@ -135,10 +155,11 @@ def assert_same_as_a_clean_build(preview: Preview, project: Path, folder: Path, 
 @given(st.lists(st.sampled_from(EDITS), min_size=2, max_size=4), st.booleans())
 @example(edits=[new_title, plan_removed], broken_between=False)  # pages of a plan no longer there go
 @example(edits=[glossary_term, translation_removed, stylesheet], broken_between=True)
+@example(edits=[attachment_added, attachment_edited], broken_between=False)  # a file attached, then edited
 def test_after_any_edits_the_preview_serves_what_a_clean_build_gives(edits, broken_between) -> None:
     """Random sequences of edits to plans, glossary, templates, catalogs, site.yml and assets,
-    plans removed, and a broken plan file and its fix; after each, once saves stop, the live
-    folder is byte for byte a clean build's (search index included)."""
+    plans removed, a file attached and edited, and a broken plan file and its fix; after each, once
+    saves stop, the live folder is byte for byte a clean build's (search index included)."""
     with tempfile.TemporaryDirectory(prefix="plansite-engine-") as scratch:
         scratch = Path(scratch)
         project = copy_project(scratch / "project", plans=PLANS)
