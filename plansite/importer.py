@@ -54,6 +54,8 @@ class Para:
     """The first paragraph of an ODF list item (later ones continue it)."""
     bookmarks: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
+    numbered_list: bool = False
+    """In an ODF list that numbers its items itself (the numbers are not in the text)."""
 
 
 @dataclass
@@ -179,6 +181,7 @@ class Reader:
             elif tag == "text:p":
                 out.extend(self.paras(child, depth, False))
             elif tag == "text:list":
+                numbered = self.numbers_itself(child)
                 for item in child.children:
                     if item.tag in ("text:list-item", "text:list-header"):
                         first = len(out)
@@ -187,6 +190,7 @@ class Reader:
                             if isinstance(block, Para) and block.list_depth == (0 if depth is None
                                                                                 else depth + 1):
                                 block.list_item = item.tag == "text:list-item"
+                                block.numbered_list = numbered
             elif tag == "table:table":
                 out.append(self.grid(child))
             elif tag in ("text:section", "text:soft-page-break"):
@@ -271,6 +275,16 @@ class Reader:
                 links += hrefs
             add(child.tail)
         return "".join(md), "".join(plain), bookmarks, links
+
+    def numbers_itself(self, element) -> bool:
+        """Whether a list's style numbers its items (1. 2. …) rather than bulleting them."""
+        name = element.get_attribute_string("text:style-name") or ""
+        style = self.document.get_style("list", name) if name else None
+        if style is None:
+            return False
+        first = next((c for c in style.children if c.tag.startswith("text:list-level-style")), None)
+        return first is not None and first.tag == "text:list-level-style-number" and bool(
+            first.get_attribute_string("style:num-format"))
 
     def paras_of(self, element, tag: str) -> list[Para]:
         out: list[Block] = []
@@ -549,9 +563,16 @@ def write_description(draft: Draft, paras: list[Para]) -> None:
     """A group's description: paragraphs, and 1. 2. items as a numbered Markdown list with
     their sub-items nested (a bullet list there would be read as actions)."""
     in_item = False
+    counter = 0
     for para in paras:
         number = printed_number(para.plain)
         top = re.fullmatch(r"(\d+)[.．]", number or "")
+        if not number and para.list_depth == 0 and para.list_item and para.numbered_list:
+            counter += 1  # numbered by the list itself: the same numbers, in Markdown
+            draft.add() if not in_item else None
+            draft.add(f"{counter}. {para.markdown}")
+            in_item = True
+            continue
         if top and (para.list_depth in (None, 0)):
             if not in_item:
                 draft.add()
@@ -828,7 +849,10 @@ def write_section(draft: Draft, items: list[Block], section_level: int, names) -
         first = next((i for i, b in enumerate(items[:flat[0]]) if isinstance(b, Heading)), flat[0])
         while first > 0 and isinstance(items[first - 1], Para) and label_style(items[first - 1]):
             first -= 1  # the label plansite prints above a group heading
-        region = (first, flat[-1])
+        last = flat[-1]
+        if any(isinstance(b, Heading) for b in items[last + 1:]):
+            last = len(items) - 1  # groups after the last table (descriptions only) belong to it too
+        region = (first, last)
     writer: ActionsWriter | None = None
     prose: list[Para] = []
     pending: list = []  # [level, title, label, description] of a group heading not yet written
