@@ -338,9 +338,7 @@ class Reader:
                 if element.tag not in ("table:table-cell", "table:covered-table-cell"):
                     continue
                 repeat = element.get_attribute_integer("table:number-columns-repeated") or 1
-                for _ in range(min(repeat, 64)):
-                    while r < len(slots) and c < len(slots[r]) and slots[r][c] is not None:
-                        c += 1  # a slot a merged cell above already covers
+                for _ in range(min(repeat, 64)):  # a covered cell holds the place a merged cell covers
                     if element.tag == "table:table-cell":
                         paras: list[Block] = []
                         self.walk(element, paras, None)
@@ -637,8 +635,8 @@ class ActionsWriter:
                     new = False  # a group cell spanning deeper levels: no group at this level
                 if new:
                     if cell is last_group[index]:
-                        self.draft.note(f"the {columns.labels[column]} cell '{cell.plain[:20]}' spans rows of "
-                                        "two different outer groups: written under each")
+                        self.draft.note(f"the {columns.labels[column]} cell '{cell.plain[:20]}' spans "
+                                        "rows of two different outer groups: written under each")
                     started = True
                     events.append(("group", base + 1 + index, cell, columns.labels[column]))
                     breaks.append(len(actions))
@@ -650,8 +648,8 @@ class ActionsWriter:
                 stray = [c for c in row if c is not None and c.row == r and c.column not in columns.groups]
                 if not stray:
                     continue
-                self.draft.note(f"row {r + 1} of the table has no {columns.labels[columns.action]} of its own "
-                                "(the cell above spans it): its other cells were added to the action above")
+                self.draft.note(f"row {r + 1} of the table has no {columns.labels[columns.action]} of its "
+                                "own (the cell above spans it): its other cells went to the action above")
                 if actions:
                     for c in stray:
                         actions[-1].paras.append(Para(PLACE_NOTE.format(
@@ -661,9 +659,11 @@ class ActionsWriter:
                                           (row[i] for i in [columns.deadline, columns.units, *columns.fields]
                                            if i is not None)):
                 continue
-            number = row[columns.number].plain if columns.number is not None and row[columns.number] else ""
+            numbered = columns.number is not None and row[columns.number]
+            number = row[columns.number].plain if numbered else ""
             for paras in split_actions(cell.paras, number):
-                cells = {c: row[c] for c in (columns.deadline, columns.units, *columns.fields) if c is not None}
+                cells = {c: row[c] for c in (columns.deadline, columns.units, *columns.fields)
+                         if c is not None}
                 actions.append(ActionRow(paras, r, cells))
                 events.append(("action", len(actions) - 1))
         self.write(events, actions, breaks, columns)
@@ -685,7 +685,8 @@ class ActionsWriter:
             if index in ends:
                 self.draft.add()
                 for column in sorted(ends[index]):
-                    self.draft.add(f"{columns.labels[column]}：{self.value(action.cells[column], column, columns)}")
+                    value = self.value(action.cells[column], column, columns)
+                    self.draft.add(f"{columns.labels[column]}：{value}")
 
     def shared_spans(self, actions: list[ActionRow], breaks: list[int], columns: Columns) -> list[tuple]:
         """(column, first action, last action) of each deadline or units cell several actions
@@ -965,10 +966,12 @@ PLAIN_YAML = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^#:\n]*$")
 
 def scalar(value: str) -> str:
     """A YAML scalar that reads back as ``value``."""
-    return value if PLAIN_YAML.match(value) and not value.endswith(" ") else json.dumps(value, ensure_ascii=False)
+    plain = PLAIN_YAML.match(value) and not value.endswith(" ")
+    return value if plain else json.dumps(value, ensure_ascii=False)
 
 
-def front_matter(draft: Draft, plan_id: str, before: list[Para], user_fields: dict) -> tuple[list[str], list]:
+def front_matter(draft: Draft, plan_id: str, before: list[Para],
+                 user_fields: dict) -> tuple[list[str], list]:
     """The metadata: what the document states, empty values (with a comment saying what to
     fill) where it does not, so the build names each at its line."""
     from .dates import parse_date
@@ -1043,7 +1046,8 @@ def front_matter(draft: Draft, plan_id: str, before: list[Para], user_fields: di
             lines.append(f"    fields: [{', '.join(scalar(columns.labels[c]) for c in columns.fields)}]")
     for key, value in stated.items():
         if key in ("計畫依據",):
-            notes.append((len(lines) + 1, "the plan's basis (計畫依據) is not imported: write it under 'basis:'"))
+            notes.append((len(lines) + 1,
+                          "the plan's basis (計畫依據) is not imported: write it under 'basis:'"))
             lines.append(f"# 原文 {key}：{value}")
     for text in unplaced:
         notes.append((len(lines) + 1, "text before the first section, kept as a comment: place it"))
