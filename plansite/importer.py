@@ -19,6 +19,7 @@ a comment, so the build names each at its line.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .drafts import NUMBER
-from .errors import MachineError
+from .errors import OS_FAULTS, MachineError
 
 WORD_SUFFIXES = {".docx", ".doc", ".rtf"}
 """Files LibreOffice converts to ODT before they are read."""
@@ -596,6 +597,8 @@ class ActionsWriter:
         self.section_level = section_level
         self.depth = 0  # the level of the last group heading
         self.labels: dict[int, str] = {}
+        self.action_notes: dict[int, list[str]] = {}
+        """Notes for the report, by the action (of the table being written) they concern."""
 
     # groups -----------------------------------------------------------------
     def heading(self, level: int, title: Para | None, description: list[Para], label: str = "") -> None:
@@ -621,6 +624,7 @@ class ActionsWriter:
     # rows -------------------------------------------------------------------
     def grid(self, grid: Grid, columns: Columns) -> None:
         base = self.depth
+        self.action_notes = {}
         actions: list[ActionRow] = []
         breaks: list[int] = []  # before which action a group heading stands
         events: list = []
@@ -681,7 +685,8 @@ class ActionsWriter:
                 continue
             index = event[1]
             action = actions[index]
-            self.action(action, columns, {c for c in action.cells if (c, index) not in in_span})
+            self.action(action, columns, {c for c in action.cells if (c, index) not in in_span},
+                        self.action_notes.pop(index, []))
             if index in ends:
                 self.draft.add()
                 for column in sorted(ends[index]):
@@ -715,16 +720,19 @@ class ActionsWriter:
                 if crossing:
                     spans.remove(span)
                     cell = actions[first].cells[column]
-                    self.draft.note(f"the {columns.labels[column]} cell '{cell.plain[:20]}' is shared by "
-                                    f"actions {first + 1}–{last + 1} of the table across a group or another "
-                                    "shared cell: written under each of them")
+                    self.action_notes.setdefault(first, []).append(
+                        f"the {columns.labels[column]} cell '{cell.plain[:20]}' is shared by actions "
+                        f"{first + 1}–{last + 1} of the table across a group or another shared cell: written "
+                        "under each of them")
                     changed = True
                     break
         return spans
 
-    def action(self, action: ActionRow, columns: Columns, own: set[int]) -> None:
+    def action(self, action: ActionRow, columns: Columns, own: set[int], notes: list[str]) -> None:
         draft = self.draft
         draft.add()
+        for note in notes:
+            draft.note(note)
         kinds: list[str] = []
         for index, para in enumerate(action.paras):
             if index == 0:
@@ -1093,7 +1101,10 @@ def import_document(path: Path, plan_id: str, timeout: float = CONVERT_SECONDS) 
 
 def write_new(target: Path, text: str) -> None:
     """``text`` written to ``target`` whole or not at all: into a file beside it, then renamed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where a folder of the path should be
+        raise MachineError(target.parent, *OS_FAULTS[errno.ENOTDIR]) from None
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
