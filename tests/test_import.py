@@ -4,6 +4,7 @@ by LibreOffice, and every plan's own ODT imported back to the same model."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from datetime import UTC, datetime
@@ -66,7 +67,6 @@ def table(rows: list[list], spans: list[str]) -> Table:
 
 
 def run_import(project: Path, document: Path, *flags: str) -> tuple[int, str, str]:
-    import contextlib
     import io
 
     out, err = io.StringIO(), io.StringIO()
@@ -286,10 +286,23 @@ def test_a_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, monkeypatch,
 
 
 def test_libreoffice_that_does_not_finish_is_stopped(tmp_path: Path) -> None:
+    """A conversion that takes too long is one line, and LibreOffice is gone with all its children."""
     word = tmp_path / "plan.docx"
     word.write_bytes(b"PK\x03\x04")
+    before = converting()
     with pytest.raises(ImportFailed, match="LibreOffice did not convert it within 0 s"):
         import_document(word, "plan", timeout=0.05)
+    assert converting() - before == set()
+
+
+def converting() -> set[str]:
+    """The processes that run in an import's working folder (LibreOffice, converting)."""
+    found = set()
+    for process in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if process.name.isdigit() and b"plansite-import-" in (process / "cmdline").read_bytes():
+                found.add(process.name)
+    return found
 
 
 NTBT = [
