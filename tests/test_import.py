@@ -526,3 +526,20 @@ def test_a_content_folder_that_cannot_be_written_is_one_line(own_odts: Path, tmp
     code, out, err = run_import(tmp_path, own_odts / "mof-2017.zh-Hant.odt")
     assert (code, out) == (1, "")
     assert err.startswith("content/plans: a part of this path is a file, not a folder — ")
+
+
+def test_a_spreadsheet_or_a_broken_package_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    import zipfile
+
+    monkeypatch.chdir(tmp_path)
+    Document("spreadsheet").save(tmp_path / "sheet.odt")
+    with zipfile.ZipFile(tmp_path / "broken.odt", "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        package.writestr("content.xml", "<office:document-content")
+    sheet = ("sheet.odt: is not a text document (application/vnd.oasis.opendocument.spreadsheet) — import "
+             "the plan's text document (.odt or .docx), not a spreadsheet or presentation\n")
+    assert run_import(tmp_path / "project", Path("sheet.odt")) == (1, "", sheet)
+    broken = ("broken.odt: cannot be read as an ODF document (XMLSyntaxError) — open it in LibreOffice and "
+              "save it as .odt, then import that\n")
+    assert run_import(tmp_path / "project", Path("broken.odt")) == (1, "", broken)
+    assert not (tmp_path / "project").exists()
