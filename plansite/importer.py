@@ -178,9 +178,9 @@ class Reader:
             tag = child.tag
             if tag == "text:h":
                 level = child.get_attribute_integer("text:outline-level") or 1
-                out.extend(Heading(level, p) for p in self.paras(child, None, False)[:1])
+                out.extend(Heading(level, p) for p in self.paras(child, None)[:1])
             elif tag == "text:p":
-                out.extend(self.paras(child, depth, False))
+                out.extend(self.paras(child, depth))
             elif tag == "text:list":
                 numbered = self.numbers_itself(child)
                 for item in child.children:
@@ -198,11 +198,12 @@ class Reader:
                 self.walk(child, out, depth)
             # generated tables of contents and indexes repeat the headings: left out
 
-    def paras(self, element, depth: int | None, _: bool) -> list[Para]:
+    def paras(self, element, depth: int | None) -> list[Para]:
         """One ODF paragraph as Markdown paragraphs: a line break starts a new one."""
         markdown, plain, bookmarks, links = self.inline(element)
-        style = element.get_attribute_string("text:style-name") or ""
-        whole_bold = self.is_bold("paragraph", style)
+        own_style = element.get_attribute_string("text:style-name") or ""
+        style = self.named_style(own_style)
+        whole_bold = self.is_bold("paragraph", own_style)
         out = []
         for md_line, plain_line in zip(markdown.split("\n"), plain.split("\n"), strict=True):
             if not plain_line.strip():
@@ -293,6 +294,14 @@ class Reader:
             if child.tag == tag:
                 self.walk(child, out, None)
         return [b for b in out if isinstance(b, Para)]
+
+    def named_style(self, name: str) -> str:
+        """The paragraph style a paragraph is in: an automatic style (P1 …, as LibreOffice writes
+        for direct formatting, e.g. in a converted Word file) stands for its parent."""
+        style = self.document.get_style("paragraph", name) if name else None
+        if style is not None and style.parent is not None and style.parent.tag == "office:automatic-styles":
+            return style.get_attribute_string("style:parent-style-name") or name
+        return name
 
     def is_bold(self, family: str, name: str) -> bool:
         """Whether the style (or a style it inherits from) sets bold text."""

@@ -501,13 +501,14 @@ def test_shared_fields_read_back_as_each_actions_units(tmp_path: Path) -> None:
         ("1.", "隨時辦理", ("稽查科",)), ("1.", "113年12月", ("稽查科",))]
 
 
-def test_a_word_document_is_read_through_libreoffice_as_its_odt_is(tmp_path: Path) -> None:
-    """The Keelung-shaped document saved as .docx by LibreOffice (merged cells as Word writes
-    them) imports to the same plan as the .odt."""
+def test_a_word_document_is_read_through_libreoffice_as_its_odt_is(own_odts: Path, tmp_path: Path) -> None:
+    """The Keelung-shaped document and Hsinchu's own ODT saved as .docx by LibreOffice (merged
+    cells, styles and lists as Word writes them) import to the same plans as the .odt files."""
     source = odt(tmp_path / "keelung-tax-2024.odt", "基隆市稅務局113年度提升服務品質實施計畫", KEELUNG)
     word = tmp_path / "word"
     subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "docx", "--outdir", str(word), str(source)],
+                    "--convert-to", "docx", "--outdir", str(word), str(source),
+                    str(own_odts / "hsinchu-tax-2018.zh-Hant.odt")],
                    check=True, capture_output=True, timeout=300, env=dict(os.environ, HOME=str(tmp_path)))
     code, _, err = run_import(tmp_path / "from-word", word / "keelung-tax-2024.docx")
     assert (code, err) == (0, "")
@@ -518,6 +519,12 @@ def test_a_word_document_is_read_through_libreoffice_as_its_odt_is(tmp_path: Pat
     assert actions(from_word) == actions(from_odt) and groups(from_word) == groups(from_odt)
     assert [m.blocks_text(s.blocks) for s in from_word.sections] == [m.blocks_text(s.blocks)
                                                                      for s in from_odt.sections]
+    code, _, err = run_import(tmp_path / "from-word", word / "hsinchu-tax-2018.zh-Hant.docx")
+    assert (code, err) == (0, "")
+    source = PROJECT / "content" / "plans" / "hsinchu-tax-2018.zh-Hant.md"
+    original, _ = read_plan_data(source.read_bytes(), source.name, "original")
+    imported = parsed(draft(tmp_path / "from-word", "hsinchu-tax-2018"), "hsinchu-tax-2018")
+    assert actions(imported) == actions(original) and groups(imported) == groups(original)
 
 
 def test_a_content_folder_that_cannot_be_written_is_one_line(own_odts: Path, tmp_path: Path) -> None:
