@@ -63,6 +63,8 @@ class Para:
 class Heading:
     level: int
     para: Para
+    in_numbered_list: bool = False
+    """In a list that numbers it (Word's outline numbering): its number is not in its text."""
 
 
 @dataclass
@@ -173,12 +175,12 @@ class Reader:
         self.walk(self.document.body, out, None)
         return out
 
-    def walk(self, element, out: list[Block], depth: int | None) -> None:
+    def walk(self, element, out: list[Block], depth: int | None, numbered: bool = False) -> None:
         for child in element.children:
             tag = child.tag
             if tag == "text:h":
                 level = child.get_attribute_integer("text:outline-level") or 1
-                out.extend(Heading(level, p) for p in self.paras(child, None)[:1])
+                out.extend(Heading(level, p, numbered) for p in self.paras(child, None)[:1])
             elif tag == "text:p":
                 out.extend(self.paras(child, depth))
             elif tag == "text:list":
@@ -186,7 +188,7 @@ class Reader:
                 for item in child.children:
                     if item.tag in ("text:list-item", "text:list-header"):
                         first = len(out)
-                        self.walk(item, out, 0 if depth is None else depth + 1)
+                        self.walk(item, out, 0 if depth is None else depth + 1, numbered)
                         for block in out[first:first + 1]:
                             if isinstance(block, Para) and block.list_depth == (0 if depth is None
                                                                                 else depth + 1):
@@ -195,7 +197,7 @@ class Reader:
             elif tag == "table:table":
                 out.append(self.grid(child))
             elif tag in ("text:section", "text:soft-page-break"):
-                self.walk(child, out, depth)
+                self.walk(child, out, depth, numbered)
             # generated tables of contents and indexes repeat the headings: left out
 
     def paras(self, element, depth: int | None) -> list[Para]:
@@ -521,25 +523,44 @@ class Draft:
         return None
 
 
-def write_prose(draft: Draft, paras: list[Para]) -> None:
-    """Paragraphs of a section: numbered ones as nested lists, the rest as paragraphs."""
+def write_prose(draft: Draft, paras: list[Para], indent: str = "") -> None:
+    """Paragraphs of a section (or of an action, indented): numbered ones as nested lists, the
+    rest as paragraphs. A list the word processor numbers itself is written 1. 2. 3. (its numbers
+    are not in the text; the report says so)."""
     kinds: list[str] = []
     in_list = False
+    widths: list[int] = []  # the width of the list marker at each depth of an ODF list
+    counters: list[int] = []
     for para in paras:
         if not para.markdown:
             continue
         number = printed_number(para.plain)
         if para.list_depth is not None:
             depth = para.list_depth
+            del widths[depth + 1:], counters[depth + 1:]
+            while len(widths) <= depth:
+                widths.append(2)
+                counters.append(0)
+            inner = indent + " " * sum(widths[:depth])
             if para.list_item or not in_list:
                 if not in_list:
                     draft.add()
-                draft.add("  " * depth + "- " + para.markdown)
+                marker = "- "
+                if para.numbered_list and not number:
+                    counters[depth] += 1
+                    marker = f"{counters[depth]}. "
+                    if counters[depth] == 1:
+                        draft.note("the document numbers this list itself (the numbers are not in its "
+                                   "text): written 1. 2. 3. — write the numbers as printed (一、 (一) …) if "
+                                   "they differ")
+                widths[depth] = len(marker)
+                draft.add(inner + marker + para.markdown)
                 in_list = True
             else:
                 draft.add()
-                draft.add("  " * (depth + 1) + para.markdown)
+                draft.add(inner + " " * widths[depth] + para.markdown)
             continue
+        widths, counters = [], []
         if number:
             kind = number_kind(number)
             if kind in kinds:
@@ -548,14 +569,13 @@ def write_prose(draft: Draft, paras: list[Para]) -> None:
                 kinds.append(kind)
             if not in_list:
                 draft.add()
-            draft.add("  " * (len(kinds) - 1) + "- " + para.markdown)
+            draft.add(indent + "  " * (len(kinds) - 1) + "- " + para.markdown)
             in_list = True
         else:
             kinds = []
             in_list = False
             draft.add()
-            draft.add(plain_paragraph(para.markdown))
-    draft.add()
+            draft.add(indent + plain_paragraph(para.markdown))
 
 
 def plain_paragraph(markdown: str) -> str:
@@ -742,27 +762,9 @@ class ActionsWriter:
         draft.add()
         for note in notes:
             draft.note(note)
-        kinds: list[str] = []
-        for index, para in enumerate(action.paras):
-            if index == 0:
-                draft.add("- " + para.markdown)
-                continue
-            number = printed_number(para.plain)
-            if para.list_depth is not None and para.list_depth > 0:
-                draft.add("  " * (para.list_depth + 1) + "- " + para.markdown)
-            elif number:
-                kind = number_kind(number)
-                if kind in kinds:
-                    del kinds[kinds.index(kind) + 1:]
-                else:
-                    kinds.append(kind)
-                if len(kinds) == 1 and draft.lines[-1].startswith("  ") is False:
-                    draft.add()
-                draft.add("  " * len(kinds) + "- " + para.markdown)
-            else:
-                kinds = []
-                draft.add()
-                draft.add("  " + plain_paragraph(para.markdown))
+        first, *rest = action.paras
+        draft.add("- " + first.markdown)
+        write_prose(draft, rest, "  ")
         for column in [c for c in (columns.deadline, columns.units, *columns.fields) if c in own]:
             cell = action.cells.get(column)
             if column in columns.fields and (cell is None or not cell.plain):
@@ -830,6 +832,7 @@ def write_body(draft: Draft, blocks: list[Block]) -> list[Para]:
     headings = [b for b in kept if isinstance(b, Heading)]
     numbered = [h.level for h in headings if SECTION_NUMBER.match(h.para.plain)]
     section_level = min(numbered) if numbered else min((h.level for h in headings), default=1)
+    heading_numbers = {id(h.para): h.in_numbered_list for h in headings}
     sections: list[tuple[Para | None, list[Block]]] = []
     before: list[Para] = []
     for block in kept:
@@ -854,6 +857,9 @@ def write_body(draft: Draft, blocks: list[Block]) -> list[Para]:
             draft.note("content before the first section heading: give this section its title")
             draft.add("# " + PLACE_NOTE.format("原文此處無章節標題"))
         else:
+            if heading_numbers.get(id(heading)) and not printed_number(heading.plain):
+                draft.note("the document numbers this heading itself (the number is not in its text): "
+                           "write it as printed, e.g. # 壹、計畫依據")
             draft.add("# " + heading.markdown)
         write_section(draft, items, section_level, names)
     return before
@@ -879,6 +885,7 @@ def write_section(draft: Draft, items: list[Block], section_level: int, names) -
     def flush_prose() -> None:
         if prose:
             write_prose(draft, prose)
+            draft.add()
             prose.clear()
 
     def flush_heading() -> None:

@@ -550,3 +550,38 @@ def test_a_spreadsheet_or_a_broken_package_is_one_line(tmp_path: Path, monkeypat
               "save it as .odt, then import that\n")
     assert run_import(tmp_path / "project", Path("broken.odt")) == (1, "", broken)
     assert not (tmp_path / "project").exists()
+
+
+def test_numbers_the_word_processor_generates_are_written_and_reported(tmp_path: Path) -> None:
+    """Headings and lists numbered by their list style (as Word numbers them) carry no number in
+    their text: the list is written 1. 2. 3., and both are reported at their lines."""
+    from odfdo import Element, List, ListItem
+
+    doc = Document("text")
+    doc.body.clear()
+    doc.insert_style(Element.from_tag(
+        '<text:list-style style:name="Numbers"><text:list-level-style-number text:level="1" '
+        'style:num-format="1" style:num-suffix="."/></text:list-style>'), automatic=True)
+    doc.body.append(Paragraph("財政部113年度提升服務實施計畫"))
+    outline = List(style="Numbers")
+    heading = ListItem()
+    heading.append(Header(1, "計畫依據"))
+    outline.append(heading)
+    doc.body.append(outline)
+    points = List(style="Numbers")
+    for text in ("訂定年度計畫。", "按季檢討。"):
+        item = ListItem()
+        item.append(Paragraph(text))
+        points.append(item)
+    doc.body.append(points)
+    doc.save(tmp_path / "mof-2024.odt")
+    code, out, _ = run_import(tmp_path, tmp_path / "mof-2024.odt")
+    text = draft(tmp_path, "mof-2024")
+    assert code == 0 and text.endswith("# 計畫依據\n\n1. 訂定年度計畫。\n2. 按季檢討。\n")
+    lines = text.split("\n")
+    heading_line, list_line = lines.index("# 計畫依據") + 1, lines.index("1. 訂定年度計畫。") + 1
+    assert (f"mof-2024.zh-Hant.md:{heading_line}: the document numbers this heading itself (the number is "
+            "not in its text): write it as printed, e.g. # 壹、計畫依據") in out
+    assert f"mof-2024.zh-Hant.md:{list_line}: the document numbers this list itself" in out
+    sections = parsed(text, "mof-2024").sections
+    assert [m.blocks_text(s.blocks) for s in sections] == ["1. 訂定年度計畫。\n2. 按季檢討。"]
