@@ -658,8 +658,11 @@ class ActionsWriter:
         breaks: list[int] = []  # before which action a group heading stands
         events: list = []
         last_group: list[Cell | None] = [None] * len(columns.groups)
+        labels = [re.sub(r"\s+", "", c.plain) if c else "" for c in grid.slots[0]]
         for r in range(grid.header_rows, len(grid.slots)):
             row = grid.slots[r]
+            if [re.sub(r"\s+", "", c.plain) if c else "" for c in row] == labels:
+                continue  # the header row typed again where a page began
             started = False
             for index, column in enumerate(columns.groups):
                 cell = row[column]
@@ -794,6 +797,8 @@ def split_actions(paras: list[Para], number: str) -> list[list[Para]]:
     paras = [p for p in paras if p.markdown]
     if not paras:
         return [[Para(EMPTY_CELL, EMPTY_CELL)]]
+    if re.fullmatch(r"\d+", number):
+        number += "."  # a 項次 column's bare 1, 2, 3: the format reads 1. 2. 3. as numbers
     if number and not paras[0].plain.startswith(number):
         first = paras[0]
         paras = [Para(f"{escape(number)} {first.markdown}", f"{number} {first.plain}", first.style,

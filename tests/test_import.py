@@ -585,3 +585,26 @@ def test_numbers_the_word_processor_generates_are_written_and_reported(tmp_path:
     assert f"mof-2024.zh-Hant.md:{list_line}: the document numbers this list itself" in out
     sections = parsed(text, "mof-2024").sections
     assert [m.blocks_text(s.blocks) for s in sections] == ["1. 訂定年度計畫。\n2. 按季檢討。"]
+
+
+def test_a_number_column_and_a_header_typed_again_mid_table(tmp_path: Path) -> None:
+    document = odt(tmp_path / "taichung-2024.odt", "臺中市政府地方稅務局113年度提升服務品質執行計畫", [
+        "壹、執行項目",
+        ("table", [
+            ["項次", "推動作法", "完成期限", "承辦單位", "備註"],
+            ["1", "設置服務台。", "隨時辦理", "服務科", ""],
+            ["項次", "推動作法", "完成期限", "承辦單位", "備註"],
+            ["2", "辦理教育訓練。", "", "人事室", "每年二次"],
+        ], []),
+    ])
+    code, out, _ = run_import(tmp_path, document)
+    text = draft(tmp_path, "taichung-2024")
+    assert code == 0 and ("    groups: []\n    action: 推動作法\n    deadline: 完成期限\n"
+                          "    units: 承辦單位\n    fields: [備註]\n") in text
+    assert text.endswith("- 1. 設置服務台。\n  完成期限：隨時辦理\n  承辦單位：服務科\n\n"
+                         "- 2. 辦理教育訓練。\n  完成期限：〔編註：原文此格空白〕\n  承辦單位：人事室\n"
+                         "  備註：每年二次\n\n:::\n")
+    line = text.split("\n").index("  完成期限：〔編註：原文此格空白〕") + 1
+    assert f"taichung-2024.zh-Hant.md:{line}: an empty 完成期限 cell: fill it in, or keep the note" in out
+    assert [(a[1], a[3], a[5]) for a in actions(parsed(text, "taichung-2024"))] == [
+        ("1.", "隨時辦理", ()), ("2.", "〔編註：原文此格空白〕", (("備註", "每年二次"),))]
