@@ -175,7 +175,10 @@ class Reader:
         self.walk(self.document.body, out, None)
         return out
 
-    def walk(self, element, out: list[Block], depth: int | None, numbered: bool = False) -> None:
+    def walk(self, element, out: list[Block], depth: int | None, list_style: str = "",
+             numbered: bool = False) -> None:
+        """``depth``: the depth in ODF lists (None outside); ``list_style``: the style of the list
+        around (a nested list inherits it); ``numbered``: whether that list numbers its items."""
         for child in element.children:
             tag = child.tag
             if tag == "text:h":
@@ -184,20 +187,21 @@ class Reader:
             elif tag == "text:p":
                 out.extend(self.paras(child, depth))
             elif tag == "text:list":
-                numbered = self.numbers_itself(child)
+                inner = 0 if depth is None else depth + 1
+                style = child.get_attribute_string("text:style-name") or list_style
+                numbers = self.numbers_itself(style, inner + 1)
                 for item in child.children:
                     if item.tag in ("text:list-item", "text:list-header"):
                         first = len(out)
-                        self.walk(item, out, 0 if depth is None else depth + 1, numbered)
+                        self.walk(item, out, inner, style, numbers)
                         for block in out[first:first + 1]:
-                            if isinstance(block, Para) and block.list_depth == (0 if depth is None
-                                                                                else depth + 1):
+                            if isinstance(block, Para) and block.list_depth == inner:
                                 block.list_item = item.tag == "text:list-item"
-                                block.numbered_list = numbered
+                                block.numbered_list = numbers
             elif tag == "table:table":
                 out.append(self.grid(child))
             elif tag in ("text:section", "text:soft-page-break"):
-                self.walk(child, out, depth, numbered)
+                self.walk(child, out, depth, list_style, numbered)
             # generated tables of contents and indexes repeat the headings: left out
 
     def paras(self, element, depth: int | None) -> list[Para]:
@@ -245,7 +249,7 @@ class Reader:
                 href = child.get_attribute_string("xlink:href") or ""
                 links.append(href)
                 bookmarks += marks
-                web = re.match(r"(https?:|mailto:)", href) and inner_plain.strip()
+                web = re.match(r"(https?:|mailto:)[^<>\s]*$", href) and inner_plain.strip()
                 md.append(f"[{inner_md}](<{href}>)" if web else inner_md)
                 plain.append(inner_plain)
             elif tag == "text:s":
@@ -259,14 +263,12 @@ class Reader:
                 bookmarks.append(child.get_attribute_string("text:name") or "")
             elif tag == "text:note":
                 body = " ".join(p.plain for p in self.paras_of(child, "text:note-body"))
-                note = f"〔編註：原文附註：{body}〕"
+                note = f"{FOOTNOTE}{escape(body.replace('〕', '）'))}〕"
                 md.append(note)
                 plain.append(note)
             elif tag == "draw:frame":
-                note = "〔編註：原文此處有圖片，未匯入〕"
-                self.notes.append("a picture was not imported")
-                md.append(note)
-                plain.append(note)
+                md.append(PICTURE)
+                plain.append(PICTURE)
             elif tag in ("office:annotation", "office:annotation-end", "text:bookmark-end",
                          "text:soft-page-break", "text:note-citation", "text:reference-mark-start",
                          "text:reference-mark-end"):
@@ -280,15 +282,17 @@ class Reader:
             add(child.tail)
         return "".join(md), "".join(plain), bookmarks, links
 
-    def numbers_itself(self, element) -> bool:
-        """Whether a list's style numbers its items (1. 2. …) rather than bulleting them."""
-        name = element.get_attribute_string("text:style-name") or ""
+    def numbers_itself(self, name: str, level: int) -> bool:
+        """Whether a list style numbers the items of ``level`` (1. 2. …) rather than bulleting them."""
         style = self.document.get_style("list", name) if name else None
         if style is None:
             return False
-        first = next((c for c in style.children if c.tag.startswith("text:list-level-style")), None)
-        return first is not None and first.tag == "text:list-level-style-number" and bool(
-            first.get_attribute_string("style:num-format"))
+        for child in style.children:
+            if child.tag.startswith("text:list-level-style") and (
+                    child.get_attribute_integer("text:level") or 1) == level:
+                return child.tag == "text:list-level-style-number" and bool(
+                    child.get_attribute_string("style:num-format"))
+        return False
 
     def paras_of(self, element, tag: str) -> list[Para]:
         out: list[Block] = []
@@ -409,6 +413,11 @@ DEADLINE_LABEL = re.compile(r"期限|期程|時程|完成日期|完成時間|辦
 UNITS_LABEL = re.compile(r"單位|responsible", re.IGNORECASE)
 ACTION_LABEL = re.compile(r"作法|做法|措施|重點|方法|內容|measure|action", re.IGNORECASE)
 PLACE_NOTE = "〔編註：{}〕"
+PICTURE = "〔編註：原文此處有圖片，未匯入〕"
+FOOTNOTE = "〔編註：原文附註："
+WRITTEN_NOTES = {PICTURE: "a picture was not imported: add it to the plan if it needs it",
+                 FOOTNOTE: "a footnote, kept where it was referenced: check it reads well there"}
+"""Notes the reader writes into the text, and what the report says at their line."""
 EMPTY_CELL = "〔編註：原文此格空白〕"
 
 
@@ -511,6 +520,9 @@ class Draft:
     def add(self, line: str = "") -> None:
         if line or (self.lines and self.lines[-1]):
             self.lines.append(line)
+        for note, message in WRITTEN_NOTES.items():
+            if note in line:
+                self.notes.append((len(self.lines), message))
 
     def note(self, message: str, line: int | None = None) -> None:
         self.notes.append((line if line is not None else len(self.lines) + 1, message))
