@@ -67,9 +67,10 @@ class Heading:
     """In a list that numbers it (Word's outline numbering): its number is not in its text."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Cell:
-    """A cell of a table, where it starts and how far it spans."""
+    """A cell of a table, where it starts and how far it spans (one object for all the slots a
+    merged cell covers: compared by identity)."""
 
     paras: list[Para]
     row: int
@@ -690,18 +691,19 @@ class ActionsWriter:
                     breaks.append(len(actions))
                 last_group[index] = cell
             cell = row[columns.action]
-            if cell is None or cell.row != r:
-                if cell is not None or not any(c is not None and c.row == r for c in row):
-                    continue
-                stray = [c for c in row if c is not None and c.row == r and c.column not in columns.groups]
-                if not stray:
-                    continue
-                self.draft.note(f"row {r + 1} of the table has no {columns.labels[columns.action]} of its "
-                                "own (the cell above spans it): its other cells went to the action above")
-                if actions:
+            if cell is None or cell.row != r:  # the action cell above spans this row too
+                stray = [c for c in dict.fromkeys(row) if c is not None and c.row == r and c.plain
+                         and c.column not in columns.groups]
+                if stray and actions:
+                    self.action_notes.setdefault(len(actions) - 1, []).append(
+                        f"row {r + 1} of the table has no {columns.labels[columns.action]} of its own (the "
+                        "cell above spans it): its other cells are kept as notes in the action above")
                     for c in stray:
-                        actions[-1].paras.append(Para(PLACE_NOTE.format(
-                            f"原文此列另有「{columns.labels[c.column]}」：{escape(c.plain)}"), c.plain))
+                        text = f"原文此列另有「{columns.labels[c.column]}」：{c.plain.replace('〕', '）')}"
+                        actions[-1].paras.append(Para(PLACE_NOTE.format(escape(text)), text))
+                elif stray:
+                    self.draft.note(f"row {r + 1} of the table has cells but no "
+                                    f"{columns.labels[columns.action]}: not imported, add them by hand")
                 continue
             if not cell.plain and not any(c is not None and c.row == r and c.plain for c in
                                           (row[i] for i in [columns.deadline, columns.units, *columns.fields]

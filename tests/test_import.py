@@ -608,3 +608,24 @@ def test_a_number_column_and_a_header_typed_again_mid_table(tmp_path: Path) -> N
     assert f"taichung-2024.zh-Hant.md:{line}: an empty 完成期限 cell: fill it in, or keep the note" in out
     assert [(a[1], a[3], a[5]) for a in actions(parsed(text, "taichung-2024"))] == [
         ("1.", "隨時辦理", ()), ("2.", "〔編註：原文此格空白〕", (("備註", "每年二次"),))]
+
+
+def test_an_action_cell_over_two_rows_keeps_the_second_rows_cells_as_notes(tmp_path: Path) -> None:
+    """One action printed over two deadline rows cannot have two deadlines: the second is kept,
+    visibly, in the action's text and reported, never dropped."""
+    document = odt(tmp_path / "yilan-2024.odt", "宜蘭縣政府財政稅務局113年度提升服務品質執行計畫", [
+        "壹、執行項目",
+        ("table", [
+            ["推動作法", "完成期限", "承辦單位"],
+            ["1. 辦理稅務講習。", "113年6月", "服務科"],
+            [None, "113年12月", "服務科"],
+        ], ["A2:A3"]),
+    ])
+    code, out, _ = run_import(tmp_path, document)
+    text = draft(tmp_path, "yilan-2024")
+    assert code == 0 and text.endswith(
+        "- 1. 辦理稅務講習。\n\n  〔編註：原文此列另有「完成期限」：113年12月〕\n\n"
+        "  〔編註：原文此列另有「承辦單位」：服務科〕\n  完成期限：113年6月\n  承辦單位：服務科\n\n:::\n")
+    line = text.split("\n").index("- 1. 辦理稅務講習。") + 1
+    assert f"yilan-2024.zh-Hant.md:{line}: row 3 of the table has no 推動作法 of its own" in out
+    parsed(text, "yilan-2024")
