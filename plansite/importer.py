@@ -417,6 +417,9 @@ PLACE_NOTE = "〔編註：{}〕"
 PICTURE = "〔編註：原文此處有圖片，未匯入〕"
 FOOTNOTE = "〔編註：原文附註："
 WRITTEN_NOTES = {PICTURE: "a picture was not imported: add it to the plan if it needs it",
+                 PLACE_NOTE.format("原文此段在前一表格之後："): (
+                     "text that stood between two parts of the action table, moved to the next group's "
+                     "description or after the table: move it where it belongs"),
                  FOOTNOTE: "a footnote, kept where it was referenced: check it reads well there"}
 """Notes the reader writes into the text, and what the report says at their line."""
 EMPTY_CELL = "〔編註：原文此格空白〕"
@@ -638,6 +641,7 @@ class ActionsWriter:
         self.draft, self.name, self.columns = draft, name, columns
         self.section_level = section_level
         self.depth = 0  # the level of the last group heading
+        self.levels = 0  # the deepest group level written
         self.labels: dict[int, str] = {}
         self.action_notes: dict[int, list[str]] = {}
         """Notes for the report, by the action (of the table being written) they concern."""
@@ -660,6 +664,7 @@ class ActionsWriter:
             text = PLACE_NOTE.format("原文此格空白")
         self.draft.add("#" * (level + 1) + " " + text)
         self.depth = level
+        self.levels = max(self.levels, level)
         if description:
             write_description(self.draft, description)
 
@@ -899,6 +904,7 @@ def write_section(draft: Draft, items: list[Block], section_level: int, names) -
     writer: ActionsWriter | None = None
     prose: list[Para] = []
     pending: list = []  # [level, title, label, description] of a group heading not yet written
+    orphans: list[Para] = []  # text between tables, for the next group's description or after the table
     label = ""
 
     def flush_prose() -> None:
@@ -919,9 +925,11 @@ def write_section(draft: Draft, items: list[Block], section_level: int, names) -
             draft.add()
             draft.add(":::")
             draft.add()
-            depth = max(writer.labels, default=0)
+            depth = writer.levels
             draft.group_labels[writer.name] = [writer.labels.get(level, "") for level in range(1, depth + 1)]
             writer = None
+            prose[:0] = orphans
+            orphans.clear()
 
     def open_block(cols: Columns) -> None:
         nonlocal writer
@@ -950,21 +958,18 @@ def write_section(draft: Draft, items: list[Block], section_level: int, names) -
                 open_block(next(c for c in columns[index:] if c is not None and not c.groups))
             if isinstance(item, Heading):
                 flush_heading()
-                pending[:] = [item.level - section_level, item.para, label, []]
+                pending[:] = [item.level - section_level, item.para, label, orphans[:]]
+                orphans.clear()
                 label = ""
             elif label_style(item):
                 label = item.plain
-            elif item.style.replace("_20_", " ") == "Table Caption" or (
-                    index + 1 < len(items) and isinstance(items[index + 1], Grid) and columns[index + 1]
-                    and item.plain.endswith(columns[index + 1].labels[columns[index + 1].action])):
-                continue  # a caption plansite printed: it says the groups again
+            elif item.style.replace("_20_", " ") == "Table Caption":
+                continue  # the caption plansite prints above each table: it says the groups again
             elif pending:
                 pending[3].append(item)
-            else:
-                draft.note("a paragraph between two parts of the action table: kept as a note in the "
-                           "next group's description; move it where it belongs")
-                pending[:] = [writer.depth or 1, None, "", [Para(PLACE_NOTE.format(
-                    "原文此處有一段文字：" + item.markdown), item.plain)]]
+            else:  # text after a table's actions: the format has no place for it there
+                text = PLACE_NOTE.format("原文此段在前一表格之後：") + item.markdown
+                orphans.append(Para(text, text))
             continue
         close()
         if isinstance(item, Heading):
@@ -1078,7 +1083,8 @@ def front_matter(draft: Draft, plan_id: str, before: list[Para],
         lines.append(f"  {name}:")
         if "" in groups:
             notes.append((len(lines) + 1, "a group level's column label is not in the document: write it"))
-        lines.append(f"    groups: [{', '.join(scalar(g) if g else '' for g in groups)}]"
+        labels = ", ".join(scalar(g) if g else '""' for g in groups)
+        lines.append(f"    groups: [{labels}]"
                      + ("    # 待填 to fill: each group level's column label" if "" in groups else ""))
         lines.append(f"    action: {scalar(columns.labels[columns.action])}")
         if columns.deadline is not None:

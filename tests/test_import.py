@@ -629,3 +629,27 @@ def test_an_action_cell_over_two_rows_keeps_the_second_rows_cells_as_notes(tmp_p
     line = text.split("\n").index("- 1. 辦理稅務講習。") + 1
     assert f"yilan-2024.zh-Hant.md:{line}: row 3 of the table has no 推動作法 of its own" in out
     parsed(text, "yilan-2024")
+
+
+def test_text_between_tables_is_kept_and_reported(tmp_path: Path) -> None:
+    """Flat tables under group headings (as plansite prints a plan) with a note typed after one of
+    them: the note cannot stay between two runs of actions, so it moves, visibly, to the next
+    group's description."""
+    document = odt(tmp_path / "tainan-2024.odt", "臺南市政府稅務局113年度提升服務品質執行計畫", [
+        (1, "壹、執行項目"),
+        (2, "一、便民服務"),
+        ("table", [["推動作法", "承辦單位"], ["1. 設置服務台。", "服務科"]], []),
+        "註：服務台設於一樓。",
+        (2, "二、資訊公開"),
+        ("table", [["推動作法", "承辦單位"], ["1. 更新網站。", "資訊科"]], []),
+    ])
+    code, out, _ = run_import(tmp_path, document)
+    text = draft(tmp_path, "tainan-2024")
+    moved = "〔編註：原文此段在前一表格之後：〕註：服務台設於一樓。"
+    assert code == 0 and f"## 二、資訊公開\n\n{moved}\n\n- 1. 更新網站。\n" in text
+    line = text.split("\n").index(moved) + 1
+    assert f"tainan-2024.zh-Hant.md:{line}: text that stood between two parts of the action table" in out
+    # the document names no group column: the label is asked for, and the build refuses it empty
+    assert "\n    groups: [\"\"]    # 待填 to fill: each group level's column label\n" in text
+    assert "tainan-2024.zh-Hant.md:13: a group level's column label is not in the document: write it" in out
+    assert "tainan-2024.zh-Hant.md:13: 'tables.main.groups[1]' must be a line of text" in out
