@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ContentError, MachineError, Problem, machine_error
+from .errors import ContentError, MachineError, Problem, machine_error, printable
 from .project import PLANS_DIR
 from .publish import Stamp, prepare_output, published_now, shown_path
 
@@ -188,10 +188,10 @@ def run_import(project: Path, document: Path, plan_id: str | None, force: bool) 
     if plan_id is None:
         plan_id = re.sub(r"[^a-z0-9]+", "-", document.name.split(".")[0].lower()).strip("-")
         if not ID.match(plan_id):
-            raise MachineError(document, f"the file name gives no plan id ('{document.stem}')",
+            raise MachineError(document, f"the file name gives no plan id ('{printable(document.stem)}')",
                                "give the plan's id with --id, e.g. --id keelung-tax-2024")
     elif not ID.match(plan_id):
-        raise MachineError(plan_id, "is not a valid plan id",
+        raise MachineError(printable(plan_id), "is not a valid plan id",
                            "use lower-case ASCII letters, digits and '-', starting with a letter")
     target = project / PLANS_DIR / f"{plan_id}.zh-Hant.md"
     shown_target = shown(target, project)
@@ -201,7 +201,7 @@ def run_import(project: Path, document: Path, plan_id: str | None, force: bool) 
     imported = import_document(document, plan_id)
     write_new(target, imported.text)
     for line, message in imported.notes:
-        print(f"{shown_target}:{line}: {message}")
+        print(f"{shown_target}:{line}: {printable(message)}")  # messages quote the document's text
     _, problems = read_plan_data(imported.text.encode(), target.name, shown_target)
     for problem in problems:
         print(problem)
