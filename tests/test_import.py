@@ -491,9 +491,18 @@ def test_a_unit_cell_spanning_several_actions_becomes_fields_shared_by_the_run(t
 @pytest.mark.xfail(strict=True, reason=("the shared-fields construct is parsed on branch h-shared: remove "
                                         "this marker when both are merged"))
 def test_shared_fields_read_back_as_each_actions_units(tmp_path: Path) -> None:
+    """The draft's shared fields give each action its units and deadline; the plan's own ODT
+    (one merged cell per shared field) imports back to the same Markdown."""
+    from plansite import render_odt
+
     document = odt(tmp_path / "animals-2024.odt", "某市動物保護處113年度提升服務品質執行計畫", SHARED)
     run_import(tmp_path, document)
     plan = parsed(draft(tmp_path, "animals-2024"), "animals-2024")
+    payload, _ = render_odt.source(plan, PROJECT, load_config(PROJECT), datetime(2024, 1, 1, tzinfo=UTC))
+    (tmp_path / "own.odt").write_bytes(render_odt.render_plan_odt(*payload))
+    again = import_document(tmp_path / "own.odt", "animals-2024").text
+    assert "::: actions main\n\n" + SHARED_MARKDOWN + "\n:::\n" in again
+    assert actions(parsed(again, "animals-2024")) == actions(plan)
     assert [(a[1], a[3], a[4]) for a in actions(plan)] == [
         ("1.", "113年12月", ("動物保護科",)), ("2.", "隨時辦理", ("動物保護科",)),
         ("3.", "每月辦理", ("動物保護科",)), ("4.", "113年6月", ("教育推廣科",)),
