@@ -167,7 +167,7 @@ class Reader:
 
     def __init__(self, document, notes: list[str]):
         self.document = document
-        self.bold_styles: dict[tuple[str, str], bool] = {}
+        self.styles_seen: dict[tuple[str, str, str], bool] = {}
         self.notes = notes
         """What the reader could not keep (pictures, comments), for the report."""
 
@@ -238,7 +238,10 @@ class Reader:
         add(element.text)
         for child in element.children:
             tag = child.tag
-            if tag == "text:span":
+            if tag == "text:span" and self.style_sets(
+                    "text", child.get_attribute_string("text:style-name") or "", "text:display", ("none",)):
+                pass  # hidden text is not printed (e.g. words a heading carries for the outline only)
+            elif tag == "text:span":
                 inner_md, inner_plain, marks, hrefs = self.inline(child)
                 bookmarks += marks
                 links += hrefs
@@ -271,7 +274,7 @@ class Reader:
                 md.append(PICTURE)
                 plain.append(PICTURE)
             elif tag in ("office:annotation", "office:annotation-end", "text:bookmark-end",
-                         "text:soft-page-break", "text:note-citation", "text:reference-mark-start",
+                         "text:hidden-text", "text:soft-page-break", "text:note-citation", "text:reference-mark-start",
                          "text:reference-mark-end"):
                 pass
             else:
@@ -311,21 +314,24 @@ class Reader:
         return name
 
     def is_bold(self, family: str, name: str) -> bool:
-        """Whether the style (or a style it inherits from) sets bold text."""
+        return self.style_sets(family, name, "fo:font-weight", ("bold", "600", "700", "800", "900"))
+
+    def style_sets(self, family: str, name: str, prop: str, values: tuple[str, ...]) -> bool:
+        """Whether the style (or the nearest style it inherits from that says) sets the text
+        property ``prop`` to one of ``values`` (bold, hidden …)."""
         if not name:
             return False
-        key = (family, name)
-        if key not in self.bold_styles:
-            self.bold_styles[key] = False  # a loop of parents ends here
+        key = (family, name, prop)
+        if key not in self.styles_seen:
+            self.styles_seen[key] = False  # a loop of parents ends here
             style = self.document.get_style(family, name)
-            bold = False
+            found = False
             if style is not None:
-                weight = (style.get_properties(area="text") or {}).get("fo:font-weight", "")
+                value = (style.get_properties(area="text") or {}).get(prop, "")
                 parent = style.get_attribute_string("style:parent-style-name") or ""
-                bold = weight in ("bold", "600", "700", "800", "900") or (
-                    not weight and self.is_bold(family, parent))
-            self.bold_styles[key] = bold
-        return self.bold_styles[key]
+                found = value in values or (not value and self.style_sets(family, parent, prop, values))
+            self.styles_seen[key] = found
+        return self.styles_seen[key]
 
     def grid(self, table) -> Grid:
         rows: list = []

@@ -662,3 +662,18 @@ def test_text_between_tables_is_kept_and_reported(tmp_path: Path) -> None:
     assert "\n    groups: [\"\"]    # 待填 to fill: each group level's column label\n" in text
     assert "tainan-2024.zh-Hant.md:13: a group level's column label is not in the document: write it" in out
     assert "tainan-2024.zh-Hant.md:13: 'tables.main.groups[1]' must be a line of text" in out
+
+
+def test_hidden_text_is_not_imported(tmp_path: Path) -> None:
+    """Text a style hides (text:display="none", as Word's hidden text converts) is not printed."""
+    doc = Document("text")
+    doc.body.clear()
+    doc.insert_style(Style("text", name="Hidden", area="text", **{"text:display": "none"}), automatic=True)
+    doc.body.append(Paragraph("財政部113年度提升服務實施計畫"))
+    heading = Header(1, "一、")
+    heading.append(Span("本部為提升服務品質…", style="Hidden"))
+    doc.body.append(heading)
+    doc.body.append(Paragraph("本部為提升服務品質，特訂定本計畫。"))
+    doc.save(tmp_path / "mof-2024.odt")
+    run_import(tmp_path, tmp_path / "mof-2024.odt")
+    assert draft(tmp_path, "mof-2024").endswith("\n# 一、\n\n本部為提升服務品質，特訂定本計畫。\n")
