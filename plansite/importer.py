@@ -274,8 +274,8 @@ class Reader:
                 md.append(PICTURE)
                 plain.append(PICTURE)
             elif tag in ("office:annotation", "office:annotation-end", "text:bookmark-end",
-                         "text:hidden-text", "text:soft-page-break", "text:note-citation", "text:reference-mark-start",
-                         "text:reference-mark-end"):
+                         "text:hidden-text", "text:soft-page-break", "text:note-citation",
+                         "text:reference-mark-start", "text:reference-mark-end"):
                 pass
             else:
                 inner_md, inner_plain, marks, hrefs = self.inline(child)
