@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
-from .errors import ContentError, MachineError, Problem, machine_error
+from .errors import ContentError, MachineError, Problem, machine_error, printable
 from .project import PLANS_DIR
 from .publish import Stamp, prepare_output, published_now, shown_path
 
@@ -54,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     reviewed.add_argument("ids", nargs="*", help="section, group or action ids (a section or group "
                           "includes everything in it)")
     reviewed.add_argument("--all", action="store_true", help="the whole plan")
+    importing = commands.add_parser("import", help="write a draft plan file from the agency's own document "
+                                                   "(.odt, or .docx through LibreOffice)")
+    importing.add_argument("document", type=Path, help="the plan as an ODF text document or Word file")
+    importing.add_argument("--id", dest="plan_id", help="the new plan's id (default: from the file name)")
+    importing.add_argument("--force", action="store_true", help="replace a plan file that exists")
     args = parser.parse_args(argv)
     project = args.project.resolve()
     try:
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             # serve checks its flags first, then that the output is plansite's (prepare_output)
             return serve(project, args.output or project / "site", args.host, args.port,
                          not args.no_downloads)
+        if args.command == "import":
+            return run_import(project, args.document, args.plan_id, args.force)
         if args.command == "status":
             return run_status(project)
         if args.command == "reviewed":
@@ -169,6 +177,38 @@ def run_reviewed(project: Path, plan_id: str, ids: list[str], everything: bool) 
     marked = mark_reviewed(project / edition.en.loc.path, edition, ids, everything)
     print(f"{edition.en.loc.path}: marked {plural(len(marked), 'item')} as reviewed"
           + (f": {', '.join(marked)}" if marked else " (all were up to date)"))
+    return 0
+
+
+def run_import(project: Path, document: Path, plan_id: str | None, force: bool) -> int:
+    from .ids import ID
+    from .importer import import_document, write_new
+    from .plan_file import read_plan_data
+
+    if plan_id is None:
+        plan_id = re.sub(r"[^a-z0-9]+", "-", document.name.split(".")[0].lower()).strip("-")
+        if not ID.match(plan_id):
+            raise MachineError(document, f"the file name gives no plan id ('{printable(document.stem)}')",
+                               "give the plan's id with --id, e.g. --id keelung-tax-2024")
+    elif not ID.match(plan_id):
+        raise MachineError(printable(plan_id), "is not a valid plan id",
+                           "use lower-case ASCII letters, digits and '-', starting with a letter")
+    target = project / PLANS_DIR / f"{plan_id}.zh-Hant.md"
+    shown_target = shown(target, project)
+    if target.exists() and not force:
+        raise MachineError(target, "exists already",
+                           "import with another --id, or add --force to replace it (the old file is lost)")
+    imported = import_document(document, plan_id)
+    write_new(target, imported.text)
+    for line, message in imported.notes:
+        print(f"{shown_target}:{line}: {printable(message)}")  # messages quote the document's text
+    _, problems = read_plan_data(imported.text.encode(), target.name, shown_target)
+    for problem in problems:
+        print(problem)
+    print(f"Wrote {shown_target}: {plural(imported.actions, 'action')}; "
+          f"{plural(len(imported.notes), 'place')} to check"
+          + (f", {plural(len(problems), 'problem')} the build will name" if problems else "")
+          + ". Fill in what it asks, then run python build.py.")
     return 0
 
 
