@@ -220,7 +220,7 @@ def add_attachments(body, labels: dict[str, str]) -> None:
     at its web address, printed below it; a table written in the plan at its section's bookmark)."""
     if "attachment-0" not in labels:
         return
-    header = Header(1, style="Heading_20_1")
+    header = styled_heading(1)
     header.append(Element.from_tag('<text:bookmark text:name="attachments"/>'))
     header.append_plain_text(labels["Attachments"])
     body.append(header)
@@ -252,9 +252,18 @@ def add_notes(body, notes: dict[str, int], labels: dict[str, str]) -> None:
         body.append(paragraph)
 
 
+def styled_heading(level: int) -> Header:
+    """An empty heading of its outline level, in its Heading style. odfdo's Header ignores its
+    ``style`` argument, and only LibreOffice styles an unstyled heading by its level: other
+    word processors would show it as body text."""
+    header = Header(min(level, 10))
+    header.set_attribute("text:style-name", f"Heading_20_{min(level, 4)}")
+    return header
+
+
 def heading(level: int, node: m.Section | m.Group) -> Header:
     """A heading with its outline level, its printed number and an anchor (bookmark) id."""
-    header = Header(min(level, 10), style=f"Heading_20_{min(level, 4)}")
+    header = styled_heading(level)
     header.append(Element.from_tag(f'<text:bookmark text:name="{node.id}"/>'))
     add_inlines(header, (m.Text(m.numbered(node.number, "")), *node.title))
     if isinstance(node, m.Section) and not node.title:

@@ -104,6 +104,9 @@ def test_odt_has_outline_headings_header_rows_languages_and_metadata(built) -> N
                  for h in content.iter(f"{{{ODF}text:1.0}}h")]
         assert [squeeze(text) for _, text in found] == [squeeze(h) for h in headings(plan)]
         assert all(level >= 1 for level, _ in found)
+        # each heading names its Heading style: only LibreOffice styles an unstyled one by its level
+        assert [h.get(f"{{{ODF}text:1.0}}style-name") for h in content.iter(f"{{{ODF}text:1.0}}h")] == [
+            f"Heading_20_{min(level, 4)}" for level, _ in found]
         tables = list(content.iter(f"{{{ODF}table:1.0}}table"))
         assert len(tables) >= (1 if any(plan.actions()) else 0)
         for table in tables:
