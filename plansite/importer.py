@@ -1024,11 +1024,15 @@ def scalar(value: str) -> str:
     return value if plain else json.dumps(value, ensure_ascii=False)
 
 
+STATED = ("機關", "年度", "發布日期", "修正日期", "執行期程", "網頁", "計畫依據")
+"""The metadata lines a plan's own ODT prints before its first section (and agencies write)."""
+
+
 def front_matter(draft: Draft, plan_id: str, before: list[Para],
                  user_fields: dict) -> tuple[list[str], list]:
     """The metadata: what the document states, empty values (with a comment saying what to
     fill) where it does not, so the build names each at its line."""
-    from .dates import parse_date
+    from .dates import parse_date, parse_period
 
     title = next((p.plain for p in before if p.style == "Title"), None)
     title = title or next((p.plain for p in before if "計畫" in p.plain and "：" not in p.plain[:6]), None)
@@ -1039,7 +1043,7 @@ def front_matter(draft: Draft, plan_id: str, before: list[Para],
         if para.plain == title:
             continue
         label, colon, value = para.plain.partition("：")
-        if colon and label.strip() in ("機關", "年度", "發布日期", "網頁", "計畫依據"):
+        if colon and label.strip() in STATED:
             stated.setdefault(label.strip(), value.strip())
         else:
             unplaced.append(para.plain)
@@ -1067,13 +1071,28 @@ def front_matter(draft: Draft, plan_id: str, before: list[Para],
     ask("agency.en", "the agency's official English name", "  ")
     year = re.search(r"(?:民國\s*)?(\d{2,3})\s*年", stated.get("年度", "")) or re.search(
         r"(\d{2,3})\s*年度", title or "")
-    if year:
+    if re.search(r"不分年度|常設", stated.get("年度", "")):
+        lines.append("year: standing")
+    elif year:
         lines.append(f"year: {int(year.group(1))}")
     else:
         ask("year", "the plan year in the ROC calendar (民國), e.g. 113")
     issued = stated.get("發布日期")
     if issued and parse_date(issued):
         lines.append(f"issued: {scalar(issued)}")
+    amended = [day.strip() for day in re.split(r"[、，,；;]", stated.get("修正日期", "")) if day.strip()]
+    if amended and all(parse_date(day) for day in amended):
+        lines.append(f"amended: [{', '.join(scalar(day) for day in amended)}]" if len(amended) > 1
+                     else f"amended: {scalar(amended[0])}")
+    elif amended:
+        notes.append((len(lines) + 1, "the 修正日期 could not be read: write the dates under 'amended:'"))
+        lines.append(f"# 原文 修正日期：{stated['修正日期']}")
+    period = stated.get("執行期程")
+    if period and parse_period(period):
+        lines.append(f"period: {scalar(period)}")
+    elif period:
+        notes.append((len(lines) + 1, "the period (執行期程) could not be read: write it under 'period:'"))
+        lines.append(f"# 原文 執行期程：{period}")
     lines.append("classification:")
     if user_fields.get("Category.Service"):
         lines.append(f"  service: {scalar(str(user_fields['Category.Service']))}")

@@ -675,3 +675,27 @@ def test_hidden_text_is_not_imported(tmp_path: Path) -> None:
     doc.save(tmp_path / "mof-2024.odt")
     run_import(tmp_path, tmp_path / "mof-2024.odt")
     assert draft(tmp_path, "mof-2024").endswith("\n# 一、\n\n本部為提升服務品質，特訂定本計畫。\n")
+
+
+def test_a_regulations_own_odt_gives_back_its_standing_year_amendments_and_period(tmp_path: Path) -> None:
+    """The metadata lines the ODT prints (年度：不分年度, 修正日期, 執行期程) become the keys
+    they came from, not comments the author must move."""
+    from plansite import render_odt
+
+    from .test_format_doc import regulation
+
+    source = tmp_path / "example-rules.zh-Hant.md"
+    source.write_text(regulation(), encoding="utf-8")
+    original, problems = read_plan_data(source.read_bytes(), source.name, "original")
+    assert problems == []
+    payload, _ = render_odt.source(original, PROJECT, load_config(PROJECT), datetime(2024, 1, 1, tzinfo=UTC))
+    document = tmp_path / "rules.odt"
+    document.write_bytes(render_odt.render_plan_odt(*payload))
+    project = tmp_path / "project"
+    code, _, err = run_import(project, document, "--id", "example-rules")
+    assert (code, err) == (0, "")
+    text = draft(project, "example-rules")
+    front = text.split("\n---\n", 1)[0]
+    assert not [line for line in front.splitlines() if line.startswith("# 原文") and "圖片" not in line]
+    imported = parsed(text, "example-rules")
+    assert (imported.standing, imported.amended, imported.period) == (True, original.amended, original.period)
