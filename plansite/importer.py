@@ -184,7 +184,7 @@ class Reader:
             tag = child.tag
             if tag == "text:h":
                 level = child.get_attribute_integer("text:outline-level") or 1
-                out.extend(Heading(level, p, numbered) for p in self.paras(child, None)[:1])
+                out.extend(Heading(level, p, numbered) for p in self.paras(child, None, heading=True)[:1])
             elif tag == "text:p":
                 out.extend(self.paras(child, depth))
             elif tag == "text:list":
@@ -205,12 +205,13 @@ class Reader:
                 self.walk(child, out, depth, list_style, numbered)
             # generated tables of contents and indexes repeat the headings: left out
 
-    def paras(self, element, depth: int | None) -> list[Para]:
-        """One ODF paragraph as Markdown paragraphs: a line break starts a new one."""
+    def paras(self, element, depth: int | None, heading: bool = False) -> list[Para]:
+        """One ODF paragraph as Markdown paragraphs: a line break starts a new one. A heading's
+        style makes it bold: that is not emphasis to keep."""
         markdown, plain, bookmarks, links = self.inline(element)
         own_style = element.get_attribute_string("text:style-name") or ""
         style = self.named_style(own_style)
-        whole_bold = self.is_bold("paragraph", own_style)
+        whole_bold = not heading and self.is_bold("paragraph", own_style)
         out = []
         for md_line, plain_line in zip(markdown.split("\n"), plain.split("\n"), strict=True):
             if not plain_line.strip():
