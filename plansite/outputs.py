@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -252,34 +253,54 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
             file = published / path
             sizes[path] = os.stat(file).st_size
             yield path, file
+    listings = [task for task in range(len(SITE_TASKS)) if site_task(task) not in reused]
+    for task in range(len(SITE_TASKS)):
+        for path in reused.get(site_task(task), ()):
+            made.setdefault(site_task(task), []).append(path)
+            yield path, published / path
     state = (project, loaded, groups, sizes, updated)
     with workers(share, state) as pool:
         if pool is None:
             batches = itertools.chain((render_group_outputs(name, state) for name in todo),
-                                      (render_site_outputs(task, state) for task in range(len(SITE_TASKS))))
+                                      (render_site_outputs(task, state) for task in listings))
         else:  # the pages about all plans are the longest tasks: they start first
-            listings = [pool.submit(render_site_outputs, task) for task in range(len(SITE_TASKS))]
+            started = [pool.submit(render_site_outputs, task) for task in listings]
             batches = itertools.chain(pool.map(render_group_outputs, todo, chunksize=4),
-                                      (task.result() for task in listings))
-        for name, batch in itertools.zip_longest(todo, batches):
+                                      (task.result() for task in started))
+        names = [*todo, *(site_task(task) for task in listings)]
+        for name, batch in zip(names, batches, strict=True):
             for path, data in batch:
                 if path.startswith("data/"):  # the data page states their sizes
                     sizes[path] = len(data)
-                if name is not None:
-                    made.setdefault(name, []).append(path)
+                made.setdefault(name, []).append(path)
                 yield path, data
     for path, text in itertools.chain(catalogue(loaded, sizes),
                                       site_outputs(project, loaded, sizes, updated, pages={"data"})):
         yield path, text.encode("utf-8")
 
 
-def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: str) -> dict[str, str]:
+def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: str,
+               summaries: dict[int, tuple[m.Edition, str]] | None = None) -> dict[str, str]:
     """Per output group, a hash of everything its files depend on: its plans' files, the dates
     shown, their downloads' sizes, and everything in the project that is not a plan
     (templates, catalogs, glossary, settings), plansite's code and the tools' versions. Other
     plans are not in it: a group's files never show them. ``shared`` is the hash of the rest
-    (``publish.digest_project`` without the plans)."""
+    (``publish.digest_project`` without the plans). The pages about all plans (a group per
+    language, :func:`site_task`) depend on every plan's :func:`listing_summary` instead: an
+    edit to a plan's prose leaves them as they are. ``summaries`` remembers those by edition
+    (the preview keeps one across saves: only the changed plans are summarised again)."""
     updated = last_updated(project)
+    memo = {} if summaries is None else summaries
+    listed = []
+    for edition in loaded.editions:
+        known = memo.get(id(edition))
+        if known is None or known[0] is not edition:
+            known = memo[id(edition)] = (edition, listing_summary(edition))
+        listed.append(known[1])
+    if summaries is not None:  # forget the editions no longer loaded (their ids may be reused)
+        current = {id(edition) for edition in loaded.editions}
+        for gone in [key for key in summaries if key not in current]:
+            del summaries[gone]
     by_plan: dict[str, list[tuple[str, int]]] = {}  # downloads/ID.LANG.KIND
     for path, data in sorted(files.items()):
         by_plan.setdefault(path.rpartition("/")[2].partition(".")[0], []).append((path, len(data)))
@@ -293,7 +314,32 @@ def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: s
             parts.append((edition.zh.id, *sources, edition.source_updated, downloads))
         if all("" not in part for part in parts):  # a file read without the cache is always rendered
             keys[name] = digest(shared, name, updated, *parts)
+    if all(loaded.sources.get(e.zh.loc.path) for e in loaded.editions):
+        for task in range(len(SITE_TASKS)):
+            keys[site_task(task)] = digest(shared, site_task(task), updated, *listed)
     return keys
+
+
+LOCATION = re.compile(r"Location\([^()]*\)")
+
+
+def listing_summary(edition: m.Edition) -> str:
+    """A hash of what the pages about all plans can show of a plan: all of it but the text of
+    its sections (their action tables are kept) and the lines things stand on in its files."""
+    def listed(plan: m.Plan | None) -> str:
+        if plan is None:
+            return "-"
+        tables = tuple(m.evolve(section, blocks=tuple(block for block in section.blocks
+                                                      if isinstance(block, m.ActionTable)))
+                       for section in plan.sections)
+        return LOCATION.sub("", repr(m.evolve(plan, sections=tables)))
+
+    return digest(listed(edition.zh), listed(edition.en), edition.source_updated.isoformat())
+
+
+def site_task(task: int) -> str:
+    """The output group of one of SITE_TASKS: the pages about all plans in one language."""
+    return f"pages about all plans/{SITE_TASKS[task][1][0].code}"
 
 
 SHARED: tuple = ()

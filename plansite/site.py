@@ -96,6 +96,8 @@ class Engine:
         """Counts quick updates: an update that began before one publishes nothing (a later one will)."""
         self.shared: str | None = None
         """The hash of everything but the plans as the live folder was last made from."""
+        self.summaries: dict[int, tuple[m.Edition, str]] = {}
+        """What the pages about all plans show of each edition, hashed (see ``group_keys``)."""
 
     def update(self, stamp: Stamp | None = None, whole: bool = False) -> BuildResult | None:
         """Bring every output up to date and publish; None when a live update was overtaken by
@@ -114,7 +116,7 @@ class Engine:
             raise ContentError(loaded.warnings)
         shared = digest_project(project, output, plans=False)
         files = make_downloads(project, loaded, shared) if self.downloads else {}
-        keys = group_keys(project, loaded, files, shared)
+        keys = group_keys(project, loaded, files, shared, self.summaries)
         reused = {name: paths for name, (key, paths) in published.items() if keys.get(name) == key}
         made: dict[str, list[str]] = {}
 
@@ -176,7 +178,7 @@ class Engine:
             plans = (project / PLANS_DIR).resolve()
             if self.shared is None or saved is None or not all(p.is_relative_to(plans) for p in saved):
                 self.shared = digest_project(project, self.output, plans=False)
-            keys = group_keys(project, loaded, self.files, self.shared)
+            keys = group_keys(project, loaded, self.files, self.shared, self.summaries)
             updated = last_updated(project)
             sizes = download_sizes(self.files)
             texts: dict[str, str] = {}

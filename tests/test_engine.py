@@ -37,6 +37,12 @@ def longer_action(project: Path) -> set[Path]:
     return {KAOHSIUNG}
 
 
+def prose(project: Path) -> set[Path]:
+    """Text outside the action tables: the pages about all plans do not show it."""
+    replace(project, KAOHSIUNG, "本局各科室。", "本局各科室及所屬單位。")
+    return {KAOHSIUNG}
+
+
 def new_title(project: Path) -> set[Path]:
     replace(project, MOF, "title: 財政部提升服務實施計畫", "title: 財政部提升服務品質實施計畫")
     return {MOF}
@@ -107,7 +113,7 @@ def attachment_edited(project: Path) -> set[Path]:
     return {KAOHSIUNG_FILES / "form.pdf"}
 
 
-EDITS = [longer_action, new_title, glossary_term, template_text, catalog_words, site_name, stylesheet,
+EDITS = [longer_action, prose, new_title, glossary_term, template_text, catalog_words, site_name, stylesheet,
          plan_removed, translation_removed, attachment_added, attachment_edited]
 """Each edit makes one change (a second time, it is a file removed again or text no longer
 found: then it is skipped) and returns the files it touched, as the watcher reports them."""
@@ -156,6 +162,7 @@ def assert_same_as_a_clean_build(preview: Preview, project: Path, folder: Path, 
 @example(edits=[new_title, plan_removed], broken_between=False)  # pages of a plan no longer there go
 @example(edits=[glossary_term, translation_removed, stylesheet], broken_between=True)
 @example(edits=[attachment_added, attachment_edited], broken_between=False)  # a file attached, then edited
+@example(edits=[prose, longer_action], broken_between=False)  # the pages about all plans kept, then remade
 def test_after_any_edits_the_preview_serves_what_a_clean_build_gives(edits, broken_between) -> None:
     """Random sequences of edits to plans, glossary, templates, catalogs, site.yml and assets,
     plans removed, a file attached and edited, and a broken plan file and its fix; after each, once
@@ -265,4 +272,25 @@ def test_a_save_undone_before_the_update_is_undone_in_the_served_folder(tmp_path
     preview.saves += 1
     assert preview.rebuild({project / KAOHSIUNG}) and preview.written
     assert preview.catch_up()
+    assert_same_as_a_clean_build(preview, project, tmp_path / "clean", downloads=False)
+
+
+def test_the_pages_about_all_plans_are_remade_only_when_what_they_show_changed(tmp_path: Path) -> None:
+    """Their key is every plan's listing summary: an edit to a section's text keeps them (at a
+    thousand plans they are most of an update), an edit to an action remakes them."""
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    preview = Preview(project, project / "site", downloads=False)
+    preview.start()
+
+    def keys() -> dict[str, str]:
+        return {name: key for name, (key, _) in preview.engine.published.items()
+                if name.startswith("pages about all plans/")}
+
+    before = keys()
+    assert sorted(before) == ["pages about all plans/en", "pages about all plans/zh-Hant-TW"]
+    settle(preview, project, prose(project))
+    assert keys() == before
+    settle(preview, project, longer_action(project))
+    after = keys()
+    assert sorted(after) == sorted(before) and not set(after.values()) & set(before.values())
     assert_same_as_a_clean_build(preview, project, tmp_path / "clean", downloads=False)
