@@ -6,7 +6,8 @@ For the five-plan site and a synthetic 1,000-plan site (bench/corpus.py), in the
   published) to its first page served;
 - reload: ``serve --no-downloads`` runs in a subprocess with one open page, as a browser has
   it: each round edits one plan's paragraph, and the time from the save to the page's reload
-  notice (livereload's WebSocket) plus fetching the page once is what a writer waits for;
+  notice (livereload's WebSocket) plus fetching the page once is what a writer waits for.
+  The next round waits for the notice of the update that follows once saves stop;
 - polled: the same edit, with the page fetched every 2 ms until it shows the edit. Those
   requests are served by the same Python process as the update and take turns with it for the
   interpreter lock, so this figure is slower than what a writer sees; it is kept because it
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import shutil
 import socket
@@ -75,12 +77,12 @@ async def reloads(port: int, url: str, source: Path, original: str, anchor: str,
         waits.append(time.perf_counter() - written)
         if marker not in page:
             raise RuntimeError(f"round {number}: the page did not show the edit when the reload came")
-        await asyncio.sleep(1.5)  # past the quiet second: the update after it sends its own notice
-        while True:  # drop that second notice
-            try:
-                await asyncio.wait_for(socket.read_message(), 0.01)
-            except TimeoutError:
-                break
+        # the update that follows once saves stop sends a notice of its own: wait for it, so the
+        # next save is timed on a preview at rest (and that notice is not taken for the next one)
+        with contextlib.suppress(TimeoutError):
+            while json.loads(await asyncio.wait_for(socket.read_message(), 300)).get("command") != "reload":
+                pass
+        await asyncio.sleep(0.3)
     socket.close()
     return waits
 
