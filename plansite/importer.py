@@ -184,7 +184,12 @@ class Reader:
             tag = child.tag
             if tag == "text:h":
                 level = child.get_attribute_integer("text:outline-level") or 1
-                out.extend(Heading(level, p, numbered) for p in self.paras(child, None, heading=True)[:1])
+                lines = self.paras(child, None, heading=True)
+                if lines:  # a line break in a heading is a space: its words all belong to it
+                    first = lines[0]
+                    first.markdown = joined([p.markdown for p in lines])
+                    first.plain = joined([p.plain for p in lines])
+                    out.append(Heading(level, first, numbered))
             elif tag == "text:p":
                 out.extend(self.paras(child, depth))
             elif tag == "text:list":
@@ -381,6 +386,15 @@ class Reader:
         for row in slots:
             row += [None] * (width - len(row))
         return Grid(slots, max(header_rows, 1))
+
+
+def joined(lines: list[str]) -> str:
+    """Lines of one heading as one: Chinese runs on without a space, other text with one."""
+    text = lines[0]
+    for line in lines[1:]:
+        wide = text[-1:] > "\u2e7f" and line[:1] > "\u2e7f"  # CJK punctuation and ideographs
+        text += line if wide else " " + line
+    return text
 
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
@@ -796,13 +810,18 @@ class ActionsWriter:
         write_prose(draft, rest, "  ")
         for column in [c for c in (columns.deadline, columns.units, *columns.fields) if c in own]:
             cell = action.cells.get(column)
-            if column in columns.fields and (cell is None or not cell.plain):
-                continue  # further columns are optional
+            if column in columns.fields and (cell is None or not cell.plain or cell.column != column):
+                continue  # further columns are optional (and a cell merged into one is another's)
             draft.add(f"  {columns.labels[column]}：{self.value(cell, column, columns)}")
 
     def value(self, cell: Cell | None, column: int, columns: Columns) -> str:
         from .dates import parse_deadline
 
+        if cell is not None and cell.column != column:  # merged across from another column
+            other = columns.labels[cell.column] if cell.column < len(columns.labels) else ""
+            self.draft.note(f"the {columns.labels[column]} cell is merged with the {other} cell beside it "
+                            f"('{cell.plain[:30]}'): write the {columns.labels[column]} this action has")
+            return f"〔編註：原文此格與「{other}」欄合併〕"
         texts = [self.draft.shared_note(p) or p.plain.strip()
                  for p in (cell.paras if cell else []) if p.plain.strip()]
         if not texts:
@@ -1025,6 +1044,9 @@ def scalar(value: str) -> str:
     return value if plain else json.dumps(value, ensure_ascii=False)
 
 
+ROC_YEAR = re.compile(r"(?<!\d)(\d{2,3})(?!\d)")
+"""The year in a line 年度 (民國 105 年（西元 2016 年）, 105, 105年度): its first two or three digits."""
+
 STATED = ("機關", "年度", "發布日期", "修正日期", "執行期程", "網頁", "計畫依據")
 """The metadata lines a plan's own ODT prints before its first section (and agencies write)."""
 
@@ -1070,17 +1092,36 @@ def front_matter(draft: Draft, plan_id: str, before: list[Para],
     else:
         ask("agency.zh", "the agency's Chinese name", "  ")
     ask("agency.en", "the agency's official English name", "  ")
-    year = re.search(r"(?:民國\s*)?(\d{2,3})\s*年", stated.get("年度", "")) or re.search(
+    year = re.search(ROC_YEAR, stated.get("年度", "")) or re.search(
         r"(\d{2,3})\s*年度", title or "")
+    by_line = re.search(ROC_YEAR, stated.get("年度", ""))
+    titled = re.search(r"(\d{2,3})\s*年度", title or "")
     if re.search(r"不分年度|常設", stated.get("年度", "")):
+        if titled:
+            notes.append((len(lines) + 1, (f"the title says {titled.group(1)}年度 but the line 年度 says "
+                          "不分年度: check the year")))
         lines.append("year: standing")
     elif year:
+        if by_line and titled and int(by_line.group(1)) != int(titled.group(1)):
+            notes.append((len(lines) + 1, (f"the title says {titled.group(1)}年度 but the line 年度 says "
+                          f"{by_line.group(1)}: check the year")))
         lines.append(f"year: {int(year.group(1))}")
     else:
         ask("year", "the plan year in the ROC calendar (民國), e.g. 113")
-    issued = stated.get("發布日期")
+    if stated.get("年度") and not by_line and "standing" not in lines[-1]:
+        notes.append((len(lines) + 1, "the line 年度 could not be read: check 'year'"))
+        lines.append(f"# 原文 年度：{stated['年度']}")
+    issued = stated.get("發布日期", "")
+    day, _, ref = issued.partition(" ")
     if issued and parse_date(issued):
         lines.append(f"issued: {scalar(issued)}")
+    elif day and parse_date(day) and re.fullmatch(r"\S+字第\s*\S+\s*號", ref.strip()):
+        lines.append(f"issued: {scalar(day)}")  # 「113年1月5日 府授字第1130000001號」: the date and its 字號
+        lines.append(f"issued_ref: {scalar(ref.strip())}")
+    elif issued:
+        notes.append((len(lines) + 1, ("the 發布日期 could not be read: write the date under 'issued:' (and "
+                      "its 字號 under 'issued_ref:')")))
+        lines.append(f"# 原文 發布日期：{issued}")
     amended = [day.strip() for day in re.split(r"[、，,；;]", stated.get("修正日期", "")) if day.strip()]
     if amended and all(parse_date(day) for day in amended):
         lines.append(f"amended: [{', '.join(scalar(day) for day in amended)}]" if len(amended) > 1

@@ -699,3 +699,35 @@ def test_a_regulations_own_odt_gives_back_its_standing_year_amendments_and_perio
     assert not [line for line in front.splitlines() if line.startswith("# 原文") and "圖片" not in line]
     imported = parsed(text, "example-rules")
     assert (imported.standing, imported.amended, imported.period) == (True, original.amended, original.period)
+
+
+def test_what_the_document_says_unclearly_is_reported_never_dropped_or_copied(tmp_path: Path) -> None:
+    """Found by attacking the importer: a deadline cell merged across the units column gave the
+    action a unit named 依需要辦理; an unreadable 發布日期 or 年度 line vanished; a heading's second
+    line was lost. Each is now kept visibly and reported (or read, for 「日期 字號」)."""
+    from odfdo import Element
+
+    heading = Header(1, "參、實施")
+    heading.append(Element.from_tag("<text:line-break/>"))
+    heading.append("（含附表）")
+    document = odt(tmp_path / "rules.odt", "範例局113年度提升服務品質執行計畫", [
+        "年度：114", "發布日期：113年1月5日 府授字第1130000001號", "執行期程：116年1月至113年12月",
+        (1, "壹、計畫依據"), "依據某方案辦理。",
+        ("table", [["實施要項", "推動作法", "完成期限", "承辦單位"],
+                   ["一、強化收容管理", "1. 定期檢視收容空間。", "依需要辦理", None]], ["C2:D2"])])
+    doc = Document(str(document))
+    doc.body.append(heading)
+    doc.body.append(Paragraph("附表如後。"))
+    doc.save(document)
+    code, out, err = run_import(tmp_path, document, "--id", "rules")
+    assert (code, err) == (0, "")
+    text = draft(tmp_path, "rules")
+    front = text.split("\n---\n", 1)[0]
+    assert "year: 114" in front and "issued: 113年1月5日" in front  # the line 年度 over the title, reported
+    assert "issued_ref: 府授字第1130000001號" in front
+    assert "# 原文 執行期程：116年1月至113年12月" in front
+    assert "  承辦單位：〔編註：原文此格與「完成期限」欄合併〕" in text and "承辦單位：依需要辦理" not in text
+    assert "# 參、實施（含附表）" in text
+    assert "the title says 113年度 but the line 年度 says 114: check the year" in out
+    assert "the 承辦單位 cell is merged with the 完成期限 cell beside it" in out
+    assert "the period (執行期程) could not be read" in out
