@@ -50,7 +50,10 @@ def squeeze(text: str) -> str:
 
 
 def headings(plan: m.Plan) -> list[str]:
-    return [m.numbered(i.number, m.plain_text(i.title)) for i in m.items(plan) if not isinstance(i, m.Action)]
+    """Each heading as the documents give its text: a point numbered without a title carries
+    its opening words (hidden from the eye, there for the outline and bookmarks)."""
+    return [m.heading_label(i) if isinstance(i, m.Section) else m.numbered(i.number, m.plain_text(i.title))
+            for i in m.items(plan) if not isinstance(i, m.Action)]
 
 
 def action_texts(plan: m.Plan) -> list[str]:
