@@ -203,8 +203,19 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: escape(strings.gettext(message)),
         lambda singular, plural, n: escape(strings.ngettext(singular, plural, n)), newstyle=True)
+    # plain text is marked, and a cell's text read into spans, where it is shown: many times over
+    # (a plan's page, its narrowed views, the pages about all plans), so each text once per language
+    @functools.lru_cache(maxsize=1 << 16)
     def mark(text: str) -> Markup:
         return mark_other_language(text, lang)
+
+    @functools.lru_cache(maxsize=1 << 14)
+    def inline_html(nodes: tuple[m.Inline, ...]) -> Markup:
+        return inlines(nodes, mark)
+
+    @functools.lru_cache(maxsize=1 << 14)
+    def spans(text: str) -> Markup:
+        return inlines(m.spans(text), mark)
 
     def plan_year(plan: m.Plan) -> str:
         """A plan's year as the page's readers count years: 113年 on Chinese pages, 2024 on English ones."""
@@ -249,7 +260,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
             return escape(strings.gettext("not given in the plan"))
         if kind == "unknown" or plan.lang != lang:
             return escape(strings.gettext(KIND_NAMES[kind]))
-        return inlines(m.spans(deadline.text), mark)
+        return spans(deadline.text)
 
     def group_path(groups: tuple[m.Group, ...]) -> str:
         """Where an action sits in its plan: its groups, outermost first."""
@@ -258,10 +269,10 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     env.globals.update(period=period, deadline_words=deadline_words, group_path=group_path,
                        kind_names=KIND_NAMES)
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
-                       spans=lambda text: inlines(m.spans(text), mark),
-                       deadline=lambda text: breakable_range(inlines(m.spans(text), mark)),
+                       spans=spans, deadline=lambda text: breakable_range(spans(text)),
                        long_date=english_date if english else roc_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
+                       row_cells=row_cells,
                        page_metadata=page_metadata, wayfinding=wayfinding, navigation=NAVIGATION,
                        action_summary=action_summary, site_pages=SITE_PAGES,
                        plan_year=plan_year, actions_in=m.action_count, excerpt=m.excerpt,
@@ -798,6 +809,28 @@ def runs(children: tuple[m.Group | m.Action, ...]) -> list[m.Group | list[m.Acti
         else:
             out.append([child])
     return out
+
+
+Cell = tuple[str, int, list[str], list[str]]
+"""A data column of an action's row: label, rows spanned, shared columns before, columns after."""
+
+
+def row_cells(action: m.Action, columns: list[str]) -> tuple[int, list[Cell]]:
+    """How an action's row lays out its data columns, for the template's table: the index of its
+    last cell of its own (-1: none), and per column (label, rows its cell spans as
+    :meth:`model.Action.rows` says, the shared columns just before it, the columns after it when
+    it is that last cell): a card on a phone shows those shared values in their places."""
+    spans = [action.rows(label) for label in columns]
+    last = max((i for i, rows in enumerate(spans) if rows == 1), default=-1)
+    cells, pending = [], []
+    for index, (label, rows) in enumerate(zip(columns, spans, strict=True)):
+        if rows == 1:
+            cells.append((label, rows, pending, columns[index + 1:] if index == last else []))
+            pending = []
+        else:
+            cells.append((label, rows, [], []))
+            pending = [*pending, label]
+    return last, cells
 
 
 def is_numbered(actions: list[m.Action]) -> bool:

@@ -287,3 +287,21 @@ def test_the_pdf_has_one_merged_cell_tagged_with_its_row_span(built: Path) -> No
                                  else ("ByDecember2024", "AnimalProtectionSection", "VeterinarySection"))
         # the deadline once, in the spanning cell; no copy for phones, no column name
         assert words == [["1.", deadline, unit], ["2.", other], ["3.", unit]]
+
+
+def test_a_row_puts_each_shared_value_before_the_next_cell_of_its_own_and_the_rest_after_the_last() -> None:
+    """How a phone card shows shared values (render_html.row_cells): a copy of each shared column
+    sits in the next cell the action has of its own, in the column's place; those after its last
+    own cell go at the end of that cell; with no cell of its own, all go under the action."""
+    from plansite.render_html import row_cells
+
+    def action(*shared: tuple[str, int]) -> m.Action:
+        return m.Action("a1", "1.", (), None, (), (), m.Location("p.md", 1),
+                        shared=tuple(m.SharedCell(column, rows) for column, rows in shared))
+
+    columns = ["期限", "單位", "備註", "經費"]
+    assert row_cells(action(("期限", 0)), columns) == (3, [
+        ("期限", 0, [], []), ("單位", 1, ["期限"], []), ("備註", 1, [], []), ("經費", 1, [], [])])
+    assert row_cells(action(("期限", 2), ("經費", 0)), columns) == (2, [
+        ("期限", 2, [], []), ("單位", 1, ["期限"], []), ("備註", 1, [], ["經費"]), ("經費", 0, [], [])])
+    assert row_cells(action(*((c, 0) for c in columns)), columns)[0] == -1
