@@ -18,6 +18,7 @@ import jinja2
 
 from . import model as m
 from .attachments import attached_files
+from .cache import Store
 from .config import SiteConfig
 from .errors import ContentError, Problem
 from .formats import page_count
@@ -280,27 +281,21 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
 
 
 def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: str,
-               summaries: dict[int, tuple[m.Edition, str]] | None = None) -> dict[str, str]:
+               summaries: Summaries | None = None) -> dict[str, str]:
     """Per output group, a hash of everything its files depend on: its plans' files, the dates
     shown, their downloads' sizes, and everything in the project that is not a plan
     (templates, catalogs, glossary, settings), plansite's code and the tools' versions. Other
     plans are not in it: a group's files never show them. ``shared`` is the hash of the rest
     (``publish.digest_project`` without the plans). The pages about all plans (a group per
     language, :func:`site_task`) depend on every plan's :func:`listing_summary` instead: an
-    edit to a plan's prose leaves them as they are. ``summaries`` remembers those by edition
-    (the preview keeps one across saves: only the changed plans are summarised again)."""
+    edit to a plan's prose leaves them as they are. ``summaries`` keeps those by what each
+    edition is made from (``Loaded.made_from``), so that a rebuild summarises only the plans
+    that changed."""
     updated = last_updated(project)
-    memo = {} if summaries is None else summaries
-    listed = []
-    for edition in loaded.editions:
-        known = memo.get(id(edition))
-        if known is None or known[0] is not edition:
-            known = memo[id(edition)] = (edition, listing_summary(edition))
-        listed.append(known[1])
-    if summaries is not None:  # forget the editions no longer loaded (their ids may be reused)
-        current = {id(edition) for edition in loaded.editions}
-        for gone in [key for key in summaries if key not in current]:
-            del summaries[gone]
+    listed = [listing_summary(edition) if summaries is None else summaries.of(edition, loaded)
+              for edition in loaded.editions]
+    if summaries is not None:
+        summaries.forget_all_but(loaded)
     by_plan: dict[str, list[tuple[str, int]]] = {}  # downloads/ID.LANG.KIND
     for path, data in sorted(files.items()):
         by_plan.setdefault(path.rpartition("/")[2].partition(".")[0], []).append((path, len(data)))
@@ -335,6 +330,32 @@ def listing_summary(edition: m.Edition) -> str:
         return LOCATION.sub("", repr(m.evolve(plan, sections=tables)))
 
     return digest(listed(edition.zh), listed(edition.en), edition.source_updated.isoformat())
+
+
+class Summaries:
+    """Each plan's :func:`listing_summary`, by what its edition is made from
+    (``Loaded.made_from``): in memory for the preview's next save, and in the cache's store for
+    the next build, which then summarises only the plans that changed (hashing a plan's model
+    is most of what a rebuild after one edit spent on the pages about all plans)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.known: dict[str, str] = {}
+
+    def of(self, edition: m.Edition, loaded: Loaded) -> str:
+        made_from = loaded.made_from.get(edition.zh.id)
+        if made_from is None:  # read without the cache: summarised every time
+            return listing_summary(edition)
+        if made_from in self.known:
+            self.store.keep(made_from)
+        else:
+            self.known[made_from] = self.store.get_or_make(made_from, lambda: listing_summary(edition))
+        return self.known[made_from]
+
+    def forget_all_but(self, loaded: Loaded) -> None:
+        """Keep in memory only the summaries of the editions loaded now."""
+        current = set(loaded.made_from.values())
+        self.known = {key: value for key, value in self.known.items() if key in current}
 
 
 def site_task(task: int) -> str:

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import model as m
+from .cache import Store
 from .downloads import make_downloads
 from .errors import ContentError
 from .outputs import (
+    Summaries,
     assets,
     download_sizes,
     generated,
@@ -96,7 +98,7 @@ class Engine:
         """Counts quick updates: an update that began before one publishes nothing (a later one will)."""
         self.shared: str | None = None
         """The hash of everything but the plans as the live folder was last made from."""
-        self.summaries: dict[int, tuple[m.Edition, str]] = {}
+        self.summaries = Summaries(Store(cache_folder(project) / "summaries"))
         """What the pages about all plans show of each edition, hashed (see ``group_keys``)."""
 
     def update(self, stamp: Stamp | None = None, whole: bool = False) -> BuildResult | None:
@@ -117,6 +119,8 @@ class Engine:
         shared = digest_project(project, output, plans=False)
         files = make_downloads(project, loaded, shared) if self.downloads else {}
         keys = group_keys(project, loaded, files, shared, self.summaries)
+        if not live:
+            self.summaries.store.prune()
         reused = {name: paths for name, (key, paths) in published.items() if keys.get(name) == key}
         made: dict[str, list[str]] = {}
 

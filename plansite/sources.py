@@ -47,6 +47,10 @@ class Loaded:
     frameworks: tuple[m.Framework, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
     """A hash of each plan file read, by the path problems name it by (see PlanCache)."""
+    made_from: dict[str, str] = field(default_factory=dict)
+    """By plan id, a hash of everything its edition is made from (its files, the date shown,
+    the glossary, the catalogs, plansite's code): equal hashes, equal editions. Missing for a
+    plan read without the cache."""
 
 
 def load(project: Path) -> Loaded:
@@ -72,6 +76,8 @@ class Sources:
         """Plan file → (its cache key, its plan, its problems)."""
         self.translated: dict[str, tuple[tuple, m.Edition | None, list[Problem]]] = {}
         """Plan id → (what its edition depends on, the edition, its warnings)."""
+        self.made_from: dict[str, str] = {}
+        """Plan id → a hash of what its edition depends on (see ``Loaded.made_from``)."""
         self.settings: dict[Path | str, object] = {}
         """site.yml, the glossary and the frameworks as last read (or their ContentError)."""
         self.checks: CheckCache | None = None
@@ -132,7 +138,8 @@ class Sources:
         with lasting_objects(self.freeze):
             all_editions, warnings = self.editions(plans, glossary)
         warnings = [*check_measure_names(frameworks, glossary), *warnings]
-        return Loaded(config, all_editions, glossary, warnings, frameworks, dict(self.cache.sources))
+        return Loaded(config, all_editions, glossary, warnings, frameworks, dict(self.cache.sources),
+                      dict(self.made_from))
 
     def read(self, paths: list[Path], names: list[str], pool: Pool | None, saved: set[Path] | None
              ) -> list[tuple[m.Plan | None, list[Problem]]]:
@@ -189,12 +196,18 @@ class Sources:
                     made, warnings = editions(self.project, tuple(pair), glossary, self.checks.check)
                 except ContentError as error:
                     self.translated.pop(plan_id, None)
+                    self.made_from.pop(plan_id, None)
                     (errors if chinese else orphans).extend(error.problems)
                     continue
                 self.translated[plan_id] = known = (key, made[0] if made else None, warnings)
                 self.changed.add(plan_id)
+                if None in key[0]:  # a file read without the cache
+                    self.made_from.pop(plan_id, None)
+                else:
+                    self.made_from[plan_id] = digest(repr(key))
         for gone in set(self.translated) - set(by_id):
             del self.translated[gone]
+            self.made_from.pop(gone, None)
             self.changed.add(gone)
         if orphans or errors:
             raise ContentError(orphans + errors)

@@ -294,3 +294,28 @@ def test_the_pages_about_all_plans_are_remade_only_when_what_they_show_changed(t
     after = keys()
     assert sorted(after) == sorted(before) and not set(after.values()) & set(before.values())
     assert_same_as_a_clean_build(preview, project, tmp_path / "clean", downloads=False)
+
+
+def test_a_rebuild_summarises_only_the_plans_that_changed(tmp_path: Path, monkeypatch) -> None:
+    """Listing summaries are kept in the cache by what each edition is made from: a build after
+    one plan changed summarises that plan alone, and its pages about all plans are those of a
+    clean build (a summary served from the cache for a changed plan would leave them stale)."""
+    import plansite.outputs
+
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "cache"))
+    build(project, project / "site", downloads=False)
+    summarised: list[str] = []
+    summary = plansite.outputs.listing_summary
+
+    def counted(edition):
+        summarised.append(edition.zh.id)
+        return summary(edition)
+
+    monkeypatch.setattr(plansite.outputs, "listing_summary", counted)
+    longer_action(project)
+    build(project, project / "site", downloads=False)
+    assert summarised == ["kaohsiung-finance-2024"]
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
+    assert clean_build(project, tmp_path / "clean", downloads=False) is None
+    assert differences(project / "site", tmp_path / "clean") == []
