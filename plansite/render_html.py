@@ -213,6 +213,20 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     def inline_html(nodes: tuple[m.Inline, ...]) -> Markup:
         return inlines(nodes, mark)
 
+    made: dict[tuple, Markup] = {}
+
+    def once(render: jinja2.runtime.Macro, *args) -> Markup:
+        """What ``render`` (a macro whose output depends on its arguments and the language
+        alone) gives for ``args``, made once: an action's text shows on its plan's page, in its
+        narrowed views and in the print edition."""
+        key = (render.name, *args)
+        html = made.get(key)
+        if html is None:
+            if len(made) >= 1 << 13:  # a plan's pages come one after another: recent ones suffice
+                made.clear()
+            html = made[key] = render(*args)
+        return html
+
     @functools.lru_cache(maxsize=1 << 14)
     def spans(text: str) -> Markup:
         return inlines(m.spans(text), mark)
@@ -266,7 +280,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         """Where an action sits in its plan: its groups, outermost first."""
         return " / ".join(m.numbered(g.number, m.plain_text(g.title)) for g in groups)
 
-    env.globals.update(period=period, deadline_words=deadline_words, group_path=group_path,
+    env.globals.update(period=period, deadline_words=deadline_words, group_path=group_path, once=once,
                        kind_names=KIND_NAMES)
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=spans, deadline=lambda text: breakable_range(spans(text)),
