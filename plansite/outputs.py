@@ -55,6 +55,8 @@ from .site_paths import (
     SITEMAP,
     ZH,
     Language,
+    asset,
+    badge,
     feed,
     home,
     language,
@@ -119,8 +121,8 @@ def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[
         page = Page(lang.code, plan_page(plan_id, lang), plan_page(plan_id, lang.other), translated,
                     loaded.config, updated)
         yield page.path, render_plan(environment(project, lang.code), edition, page, sizes)
-        for view, which in plan_views(edition) if views else ():
-            page = Page(lang.code, plan_view(plan_id, view, lang), plan_view(plan_id, view, lang.other),
+        for which in plan_views(edition) if views else ():
+            page = Page(lang.code, plan_view(plan_id, which, lang), plan_view(plan_id, which, lang.other),
                         translated, loaded.config, updated)
             yield page.path, render_plan_view(environment(project, lang.code), edition, page, which)
 
@@ -233,9 +235,9 @@ def assets(project: Path, config: SiteConfig) -> Iterator[tuple[str, bytes]]:
         for name in sorted(names):
             path = os.path.join(folder, name)
             with open(path, "rb") as file:
-                yield f"assets/{os.path.relpath(path, source).replace(os.sep, '/')}", file.read()
+                yield asset(os.path.relpath(path, source).replace(os.sep, "/")), file.read()
     if config.badge:
-        yield f"assets/{badge_name(config.badge)}", (project / config.badge.image).read_bytes()
+        yield badge(config.badge.image.suffix), (project / config.badge.image).read_bytes()
 
 
 def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published: Path,
@@ -405,8 +407,3 @@ def template_errors(project: Path) -> Iterator[None]:
     except jinja2.TemplateError as error:
         where, line = template_location(error, project)
         raise ContentError([Problem(where, line, f"template error: {error.message}")]) from None
-
-
-def badge_name(badge) -> str:
-    """The accessibility badge's file name in site/assets/."""
-    return "accessibility-badge" + badge.image.suffix.lower()

@@ -35,7 +35,7 @@ def render_sitemap(editions: tuple[m.Edition, ...], config: SiteConfig, updated:
     pages: list[tuple[Callable[[Language], str], bool]] = [(path, True) for path in PAGES]
     pages += [(partial(plan_page, e.zh.id), e.en is not None) for e in editions]
     pages += [(partial(plan_view, e.zh.id, view), e.en is not None)
-              for e in editions for view, _ in plan_views(e)]
+              for e in editions for view in plan_views(e)]
     pages += [(partial(units_page, slug), True) for slug in unit_pages(editions)]
     entries = []
     for path, translated in pages:

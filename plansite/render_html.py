@@ -29,7 +29,25 @@ from .config import SiteConfig
 from .dates import ROC_OFFSET, roc_date
 from .i18n import LOCALES, catalog
 from .languages import mark_other_language
-from .site_paths import EN, Language, address, home, language, plan_page, site_page, split
+from .site_paths import (
+    EN,
+    SEARCH_BUNDLE,
+    ZH,
+    Language,
+    address,
+    asset,
+    badge,
+    feed,
+    home,
+    language,
+    link,
+    plan_data,
+    plan_page,
+    plan_view,
+    site_page,
+    split,
+    units_page,
+)
 from .site_paths import attachment as attachment_path
 
 
@@ -115,6 +133,16 @@ class Page:
     def text(self, value) -> str:
         """The page language's half of a bilingual setting (site name, address …)."""
         return value.en if self.english else value.zh
+
+    def to(self, path: str) -> str:
+        """A link to a site path (site_paths) through the site's root ('../../en/index.html'):
+        the header's and footer's links, and files outside the pages (assets, data, downloads)."""
+        return self.root + path
+
+    def near(self, path: str) -> str:
+        """The shortest relative link to a site path: links within the content
+        ('../plans/ID/index.html' from the site map)."""
+        return self.to(path) if self.anywhere else link(self.path, path)
 
 
 NAVIGATION = (
@@ -291,6 +319,10 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        action_summary=action_summary, site_pages=SITE_PAGES,
                        plan_year=plan_year, actions_in=m.action_count, excerpt=m.excerpt,
                        heading_label=m.heading_label,
+                       # where things are: site_paths, for Page.to and Page.near
+                       home=home, site_page=site_page, plan_page=plan_page, plan_view=plan_view,
+                       units_page=units_page, feed=feed, plan_data=plan_data, asset=asset, badge_image=badge,
+                       ZH=ZH, EN=EN, search_bundle=SEARCH_BUNDLE,
                        content_security_policy=CONTENT_SECURITY_POLICY)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),
@@ -319,7 +351,7 @@ def render_plan(env: jinja2.Environment, edition: m.Edition, page: Page, sizes: 
         stale=edition.stale if page.english and edition.en else set(),
         action_count=sum(1 for _ in plan.actions()),
         summary=plan_summary(edition, plan), notes=m.shared_notes(plan),
-        views=[w for _, w in plan_views(edition)],
+        views=plan_views(edition),
         contents_context=contents_context(plan),
         downloads=[(format, path, file_size(sizes[path], page.lang), sizes.get(f"{path}#pages"))
                    for format, path in downloads if path in sizes],
@@ -420,13 +452,14 @@ def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]
     return tuple(sections)
 
 
-def plan_views(edition: m.Edition) -> list[tuple[str, str]]:
-    """A plan's narrowed views, as (path under plans/ID/, which): its actions by responsible
-    unit, and by kind of deadline when it has more than one kind (one kind would be the plan)."""
+def plan_views(edition: m.Edition) -> list[str]:
+    """A plan's narrowed views (site_paths.plan_view): its actions by responsible unit
+    ('units'), and by kind of deadline ('deadlines') when it has more than one kind (one kind
+    would be the plan)."""
     actions = [a for _, a in edition.zh.actions()]
-    views = [("units/index.html", "units")] if any(a.units for a in actions) else []
+    views = ["units"] if any(a.units for a in actions) else []
     if len({deadline_kind(a.deadline) for a in actions}) > 1:
-        views.append(("deadlines/index.html", "deadlines"))
+        views.append("deadlines")
     return views
 
 
@@ -449,7 +482,7 @@ def render_plan_view(env: jinja2.Environment, edition: m.Edition, page: Page, wh
     notes = m.shared_notes(plan)
     return tidy(env.get_template("plan_view.html").render(
         page=page, edition=edition, plan=plan, content_lang=plan.lang, summary=summary, which=which,
-        parts=parts, stale=set(), notes=notes, views=[w for _, w in plan_views(edition)]))
+        parts=parts, stale=set(), notes=notes, views=plan_views(edition)))
 
 
 def contents_context(plan: m.Plan) -> dict[str, str]:

@@ -33,9 +33,9 @@ from . import model as m
 from .cache import Store, fingerprint, write_atomically
 from .errors import ContentError, Problem
 from .processes import tied
-from .site_paths import EN, ZH, split
+from .site_paths import EN, SEARCH_BUNDLE, ZH, split
 
-BUNDLE = "pagefind"
+BUNDLE = SEARCH_BUNDLE.rstrip("/")
 """The folder in site/ that holds the index and Pagefind's scripts."""
 ENTRY = "pagefind-entry.json"
 """The file of a bundle that lists its languages."""

@@ -4,12 +4,14 @@ A language is spelled five ways (the page's lang, the tag in file names, the cat
 locale, the address prefix, the documents' language) and every page exists in both: these
 are said once here, so a renderer asks for ``plan_page(id, lang)`` instead of building the
 path itself. Paths are relative to the site's root; a page's public address is its path
-without 'index.html' (:func:`address`). The module imports nothing: the build stamp and the
-formats read it before anything heavy loads.
+without 'index.html' (:func:`address`). The module imports only the standard library: the
+build stamp and the formats read it before anything heavy loads.
 """
 
 from __future__ import annotations
 
+import functools
+import posixpath
 from dataclasses import dataclass
 
 
@@ -58,6 +60,15 @@ def language(code: str) -> Language:
     raise ValueError(f"the site has no language {code!r}; it has {', '.join(x.code for x in LANGUAGES)}")
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def link(page: str, path: str) -> str:
+    """The shortest relative link from the page at ``page`` to the site path ``path``
+    ('en/sitemap/index.html' → 'en/plans/ID/index.html': '../plans/ID/index.html'); a path
+    ending in '/' keeps it."""
+    relative = posixpath.relpath(path, posixpath.dirname(page) or ".")
+    return relative + "/" if path.endswith("/") else relative
+
+
 def split(path: str) -> tuple[Language, str]:
     """The language a page's path is in, and the path within that language's pages:
     'en/plans/ID/index.html' → (EN, 'plans/ID/index.html')."""
@@ -94,9 +105,9 @@ def plan_page(plan_id: str, lang: Language) -> str:
 
 
 def plan_view(plan_id: str, view: str, lang: Language) -> str:
-    """A narrowed view of a plan, ``view`` being its path under the plan's folder
-    ('units/index.html', see render_html.plan_views): 'en/plans/mof-2017/units/index.html'."""
-    return f"{lang.prefix}plans/{plan_id}/{view}"
+    """A narrowed view of a plan, ``view`` being its name ('units' or 'deadlines', see
+    render_html.plan_views): 'en/plans/mof-2017/units/index.html'."""
+    return f"{lang.prefix}plans/{plan_id}/{view}/index.html"
 
 
 def units_page(slug: str, lang: Language) -> str:
@@ -109,6 +120,18 @@ def feed(lang: Language) -> str:
     return f"{lang.prefix}feed.xml"
 
 
+def asset(name: str) -> str:
+    """One of the site's static files (templates/assets/): 'assets/site.css'."""
+    return f"assets/{name}"
+
+
+def badge(suffix: str) -> str:
+    """The accessibility badge's image, whatever its file was called: 'assets/accessibility-badge.png'."""
+    return asset(f"accessibility-badge{suffix.lower()}")
+
+
+SEARCH_BUNDLE = "pagefind/"
+"""The search index and Pagefind's scripts (plansite.search.BUNDLE)."""
 SITEMAP = "sitemap.xml"
 """The site map for search engines (both languages in one)."""
 ROBOTS = "robots.txt"

@@ -4,6 +4,7 @@ site's layout says, in each language, and a page's counterpart is its other lang
 from __future__ import annotations
 
 import pickle
+import re
 from functools import partial
 
 import pytest
@@ -18,8 +19,8 @@ LAYOUT = {  # what each path function gives, in Chinese and in English
     partial(paths.site_page, "glossary"): ("glossary/index.html", "en/glossary/index.html"),
     paths.not_found: ("404.html", "en/404.html"),
     partial(paths.plan_page, "mof-2017"): ("plans/mof-2017/index.html", "en/plans/mof-2017/index.html"),
-    partial(paths.plan_view, "mof-2017", "units/index.html"): ("plans/mof-2017/units/index.html",
-                                                               "en/plans/mof-2017/units/index.html"),
+    partial(paths.plan_view, "mof-2017", "units"): ("plans/mof-2017/units/index.html",
+                                                    "en/plans/mof-2017/units/index.html"),
     partial(paths.units_page, "keelung-city-tax-bureau"): ("units/keelung-city-tax-bureau/index.html",
                                                           "en/units/keelung-city-tax-bureau/index.html"),
     paths.feed: ("feed.xml", "en/feed.xml"),
@@ -70,6 +71,8 @@ def test_the_address_of_a_page_is_its_folder() -> None:
 def test_the_site_wide_files() -> None:
     assert (paths.SITEMAP, paths.ROBOTS, paths.CATALOGUE, paths.SCHEMA) == (
         "sitemap.xml", "robots.txt", "data/plans.json", "data/plan.schema.json")
+    assert (paths.asset("site.css"), paths.badge(".PNG"), paths.SEARCH_BUNDLE) == (
+        "assets/site.css", "assets/accessibility-badge.png", "pagefind/")
 
 
 def test_a_language_is_looked_up_by_its_code_and_no_other_spelling() -> None:
@@ -91,3 +94,34 @@ def test_the_projects_files_are_spelled_as_the_languages_say() -> None:
     assert tags == {lang.tag for lang in LANGUAGES}
     for lang in LANGUAGES:
         assert (PROJECT / "locales" / lang.locale / "LC_MESSAGES" / "messages.po").is_file()
+
+
+@pytest.mark.parametrize(("page", "path", "link"), [
+    ("sitemap/index.html", "plans/mof-2017/index.html", "../plans/mof-2017/index.html"),
+    ("en/sitemap/index.html", "en/plans/mof-2017/index.html", "../plans/mof-2017/index.html"),
+    ("index.html", "plans/mof-2017/index.html", "plans/mof-2017/index.html"),
+    ("plans/mof-2017/units/index.html", "plans/mof-2017/index.html", "../index.html"),
+    ("plans/mof-2017/index.html", "plans/mof-2017/deadlines/index.html", "deadlines/index.html"),
+    ("units/index.html", "units/keelung-city-tax-bureau/index.html", "keelung-city-tax-bureau/index.html"),
+    ("en/units/a/index.html", "plans/", "../../../plans/"),
+    ("search/index.html", "search/index.html", "index.html"),
+])
+def test_a_link_within_the_content_is_the_shortest_relative_path(page: str, path: str, link: str) -> None:
+    assert paths.link(page, path) == link
+
+
+def test_templates_ask_for_every_path_and_spell_none() -> None:
+    """Every link and file a template names comes from site_paths through ``page.to`` or
+    ``page.near`` (or is a whole address from elsewhere: the canonical URL, the publisher's
+    page): a template's own spelling of a path ('../plans/ID/index.html', 'en/' + …) would
+    break when the layout changes, and would be the third place a path is built."""
+    attribute = re.compile(r'(?:href|src|action|data-bundle)="((?:[^"{]|\{\{[^}]*\}\})*)"')
+    found = []
+    for path in sorted((PROJECT / "templates").glob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for value in attribute.findall(line):
+                literal = re.sub(r"\{\{[^}]*\}\}", "", value)
+                joined = re.search(r"\}\}\s*\{\{", value)  # a path put together from parts
+                if (literal and not literal.startswith(("#", "mailto:"))) or joined or "page.root" in value:
+                    found.append(f"{path.name}:{number}: {value}")
+    assert found == []
