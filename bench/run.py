@@ -130,12 +130,16 @@ than the seconds on the clock."""
 def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(seconds, peak resident memory in MB of the process) of a command; its processor time
     goes into CPU["last"]."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")
+    # its messages go to a file: a pipe nobody reads while waiting fills up (a thousand warnings
+    # do) and the command then waits for ever
+    with tempfile.TemporaryFile() as messages:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=messages)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if status != 0:
+            messages.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed:\n{messages.read().decode()}")
     peak = usage.ru_maxrss / 1024  # the command itself; workers are separate processes
     CPU["last"] = usage.ru_utime + usage.ru_stime  # with its children that it waited for
     return seconds, peak
