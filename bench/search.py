@@ -3,6 +3,7 @@
     .venv/bin/python bench/search.py                # 1,000 plans, the build's shards and one index
     .venv/bin/python bench/search.py --plans 100
     .venv/bin/python bench/search.py --plans 200 --baseline c8a2434 --only-build
+    .venv/bin/python bench/search.py --indexer standard    # Pagefind's standard binary against the build's
 
 Every search is also made with the search page's script of an earlier version (``--baseline``,
 a git revision, ``main`` unless given) over the same site and index, in the same run, and the
@@ -36,6 +37,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+import plansite.search
 from bench.corpus import make_corpus
 from plansite.check import CHROMIUM, serve
 from plansite.content import load_glossary
@@ -61,13 +63,33 @@ def prepare(count: int, folder: Path) -> Path:
     return corpus
 
 
-def with_shards(corpus: Path, folder: Path, plans_per_shard: int) -> tuple[Path, float]:
-    """A copy of the built site indexed in shards of this many plans, and the seconds that took."""
-    site = folder / f"shards-of-{plans_per_shard}"
+def with_shards(corpus: Path, folder: Path, plans_per_shard: int, indexer: str = "") -> tuple[Path, float]:
+    """A copy of the built site indexed in shards of this many plans, and the seconds that took;
+    with ``indexer``, by that Pagefind binary instead of the build's."""
+    site = folder / f"shards-of-{plans_per_shard}{'-' + indexer if indexer else ''}"
     shutil.copytree(corpus / "site", site, ignore=shutil.ignore_patterns(BUNDLE), copy_function=os.link)
     started = time.perf_counter()
-    index_site(site, load_glossary(corpus), plans_per_shard=plans_per_shard)
+    build_binary = plansite.search.get_executable
+    if indexer:
+        plansite.search.get_executable = INDEXERS[indexer]
+    try:
+        index_site(site, load_glossary(corpus), plans_per_shard=plans_per_shard)
+    finally:
+        plansite.search.get_executable = build_binary
     return site, time.perf_counter() - started
+
+
+def standard_binary() -> str:
+    try:
+        from pagefind_bin import get_executable
+    except ImportError:
+        raise SystemExit("--indexer standard needs Pagefind's standard binary: .venv/bin/pip install "
+                         "pagefind_bin==1.5.2") from None
+    return get_executable()
+
+
+INDEXERS = {"standard": standard_binary}
+"""Pagefind binaries other than the build's, to compare with it (--indexer)."""
 
 
 def throttle(page, profile: dict | None) -> None:
@@ -135,6 +157,9 @@ def main() -> None:
     parser.add_argument("--baseline", default="main", metavar="REVISION",
                         help="the git revision whose search script the times are compared with (default: "
                              "main)")
+    parser.add_argument("--indexer", choices=sorted(INDEXERS),
+                        help="instead: the build's shards indexed by this Pagefind binary, each time "
+                             "compared with the same shards indexed by the build's binary (same script)")
     options = parser.parse_args()
     if not CHROMIUM.exists():
         raise SystemExit("Chromium is missing: run ./setup, or: sudo apt-get install -y chromium")
@@ -142,6 +167,15 @@ def main() -> None:
         corpus = prepare(options.plans, Path(scratch))
         sites = {}
         sizes = {PLANS_PER_SHARD, *options.per_shard} | (set() if options.only_build else {options.plans})
+        baselines = {}
+        if options.indexer:  # the other binary against the build's, on the build's shards
+            sizes = set()
+            build_site, seconds = with_shards(corpus, Path(scratch), PLANS_PER_SHARD)
+            print(f"the build's shards, the build's binary: indexed in {seconds:.1f} s", flush=True)
+            site, seconds = with_shards(corpus, Path(scratch), PLANS_PER_SHARD, options.indexer)
+            print(f"the build's shards, the {options.indexer} binary: indexed in {seconds:.1f} s", flush=True)
+            sites[f"{options.indexer} binary"] = site
+            baselines[f"{options.indexer} binary"] = build_site
         for size in sorted(sizes):
             site, seconds = with_shards(corpus, Path(scratch), size)
             shards = -(-options.plans // size)
@@ -152,12 +186,13 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
             print(f"N = {options.plans:,} plans; seconds until the first result is shown ('shown'), until "
                   "the first batch is ('batch'), and for a second query; 'x base' is each time over the same "
-                  f"time with the search script of {options.baseline}")
+                  f"time with the search script of {options.baseline}"
+                  + (" (--indexer: with the build's binary)" if options.indexer else ""))
             print(f"{'index':26} {'script':8} {'profile':8} {'query':20} {'shown':>6} {'x base':>6} "
                   f"{'batch':>6} {'x base':>6} {'second':>6} {'x base':>6} {'requests':>8} {'KB':>6}  "
                   "announced")
             for name, site in sites.items():
-                baseline = with_baseline(site, Path(scratch), options.baseline)
+                baseline = baselines.get(name) or with_baseline(site, Path(scratch), options.baseline)
                 with serve(site) as url, serve(baseline) as base_url:
                     for profile_name, profile in (("desktop", None), ("phone", PHONE)):
                         for prefix, query in QUERIES:
