@@ -242,16 +242,24 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         return inlines(nodes, mark)
 
     made: dict[tuple, Markup] = {}
+    templates: dict[int, dict] = {}  # the compiled templates ``made`` holds output of, kept alive
 
     def once(render: jinja2.runtime.Macro, *args) -> Markup:
         """What ``render`` (a macro whose output depends on its arguments and the language
         alone) gives for ``args``, made once: an action's text shows on its plan's page, in its
-        narrowed views and in the print edition."""
-        key = (render.name, *args)
+        narrowed views and in the print edition. Kept under the macro's compiled template
+        (its namespace), which is the same from page to page until the template file changes
+        (the preview) and Jinja compiles it again."""
+        compiled = getattr(getattr(render, "_func", None), "__globals__", None)
+        if compiled is None:  # a Jinja that hides it: made every time
+            return render(*args)
+        key = (id(compiled), render.name, *args)
         html = made.get(key)
         if html is None:
             if len(made) >= 1 << 13:  # a plan's pages come one after another: recent ones suffice
                 made.clear()
+                templates.clear()
+            templates[id(compiled)] = compiled  # its id is never another's while its output is kept
             html = made[key] = render(*args)
         return html
 
