@@ -43,7 +43,7 @@ SECTIONS = (  # (zh heading, en heading, id) in the seeds' order
     ("計畫目標", "Goals of the plan", "goals"),
     ("實施對象", "Units covered", "scope"),
     ("具體實施計畫", "Implementation plan", "actions"),
-    ("管制考核", "Monitoring and review", "review"),
+    ("管制考核", "Monitoring and evaluation", "review"),  # the glossary's term
     ("附則", "Other matters", "other"),
 )
 KINDS = {"units": "scope", "control": "review"}
