@@ -32,7 +32,7 @@ from pathlib import Path
 CODE = Path(__file__).parent
 """plansite's own code (and its data files): every output depends on it."""
 TOOLS = ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", "segno", "orjson", "fonttools",
-         "pagefind", "pagefind_bin")
+         "pagefind", "pagefind_bin_extended")
 """The Python distributions a site is made with, beyond the downloads' own (each format adds
 its ``tools``): a new version of one may change what it makes."""
 PICKLE = ".pickle"

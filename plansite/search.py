@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from pagefind_bin import get_executable
+from pagefind_bin_extended import get_executable
 
 from . import model as m
 from .cache import Store, fingerprint, write_atomically
@@ -415,4 +415,4 @@ def run_pagefind(pages: Path, bundle: Path) -> None:
                                     REINSTALL)])
 
 
-REINSTALL = "run ./setup, which installs pagefind[bin] from requirements.txt"
+REINSTALL = "run ./setup, which installs pagefind[extended] from requirements.txt"
