@@ -237,10 +237,6 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     def mark(text: str) -> Markup:
         return mark_other_language(text, lang)
 
-    @functools.lru_cache(maxsize=1 << 14)
-    def inline_html(nodes: tuple[m.Inline, ...]) -> Markup:
-        return inlines(nodes, mark)
-
     made: dict[tuple, Markup] = {}
     templates: dict[int, dict] = {}  # the compiled templates ``made`` holds output of, kept alive
 
