@@ -28,16 +28,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from bench.corpus import make_corpus
-
-OWN_STAGES = """
-import sys
-sys.path.insert(0, sys.argv.pop(1))
-import plansite.site
-plansite.site.index_site = lambda *args, **kwargs: 0  # everything but the search stage
-from plansite.cli import main
-sys.argv[0] = "build.py"
-sys.exit(main())
-"""
+from bench.run import WITHOUT_SEARCH
 
 
 def unpack(revision: str, folder: Path) -> Path:
@@ -59,7 +50,7 @@ def own_stages(code: Path, corpus: Path, scratch: Path) -> tuple[float, float]:
         shutil.rmtree(folder, ignore_errors=True)
     with tempfile.TemporaryFile() as messages:  # a pipe nobody reads would fill up with warnings
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-c", OWN_STAGES, str(code), "--project", str(corpus),
+        process = subprocess.Popen([sys.executable, "-c", WITHOUT_SEARCH, str(code), "--project", str(corpus),
                                     "--no-downloads", "--output", str(output)],
                                    env=os.environ | {"PLANSITE_CACHE": str(cache)},
                                    stdout=subprocess.DEVNULL, stderr=messages)

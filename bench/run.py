@@ -94,16 +94,17 @@ with tempfile.TemporaryDirectory() as scratch:
 """
 
 
-WITHOUT_SEARCH = f"""
+WITHOUT_SEARCH = """
 import sys
-sys.path.insert(0, {str(PROJECT)!r})
+sys.path.insert(0, sys.argv.pop(1))  # the plansite to time
 import plansite.site
 plansite.site.index_site = lambda *args, **kwargs: 0  # everything but the search stage
 from plansite.cli import main
 sys.argv[0] = "build.py"
 sys.exit(main())
 """
-"""A cold build without its search stage: our own stages, timed in the same invocation."""
+"""A cold build without its search stage: our own stages, timed in the same invocation. Its
+first argument is the folder of the plansite to run (bench/compare.py times several)."""
 
 
 LINK_ONLY = """
@@ -161,8 +162,8 @@ def measure(count: int, folder: Path, cold_only: bool = False) -> list[tuple[str
     rows.append(("cold build, HTML (no downloads)", cold, memory,
                  f"{cold / base:.1f}× baseline (CPU {cold_cpu / base_cpu:.1f}×)", "≤ 4×"))
     own_env = env | {"PLANSITE_CACHE": str(folder / f"own-cache-{count}")}
-    own, memory = timed([sys.executable, "-c", WITHOUT_SEARCH, "--project", str(corpus), "--no-downloads",
-                         "--output", str(folder / f"own-site-{count}")], own_env)
+    own, memory = timed([sys.executable, "-c", WITHOUT_SEARCH, str(PROJECT), "--project", str(corpus),
+                         "--no-downloads", "--output", str(folder / f"own-site-{count}")], own_env)
     own_cpu = CPU["last"]
     rows.append(("  our own stages (no search)", own, memory,
                  f"{own / base:.1f}× baseline (CPU {own_cpu / base_cpu:.1f}×)", "≤ 2.5×"))
