@@ -616,24 +616,47 @@ def by_plan(entries: list[Entry]) -> list[tuple[m.Plan, list[tuple[tuple[m.Group
     return list(plans.values())
 
 
+LISTED_UP_TO = 1000
+"""The most actions the deadlines page lists one by one: about 0.7 MB of HTML. A national
+site's 80,000 actions would make it 60 MB, more than any phone should load (and a quarter of
+the build's rendering): beyond this the page counts each plan's actions by kind of deadline
+and links each count to those actions in the plan, where they are listed."""
+
+
 def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:
     """What no single plan shows: every action listed under its kind of deadline (and plan and
-    group), those with a date in time order. On English pages, translated plans speak English;
-    the others are shown in Chinese (and marked so)."""
+    group), those with a date in time order; on a site of more than LISTED_UP_TO actions,
+    each plan's count of each kind instead (``listed`` is then false). On English pages,
+    translated plans speak English; the others are shown in Chinese (and marked so)."""
     kinds: dict[str, list[Entry]] = {}
     for edition in editions:
         plan = edition.en if english and edition.en else edition.zh
         for groups, action in plan.actions():
             kinds.setdefault(deadline_kind(action.deadline), []).append((plan, groups, action))
+    order = [kind for kind, _ in DEADLINE_KINDS if kinds.get(kind)]
+    counts = [(kind, len(kinds[kind])) for kind in order]
+    if sum(count for _, count in counts) > LISTED_UP_TO:
+        return {"listed": False, "kinds": counts, "total": sum(count for _, count in counts),
+                "counted": {kind: counted(kinds[kind], editions) for kind in order}}
     dated = sorted(kinds.pop("dated", []), key=lambda e: (e[2].deadline.end, e[2].deadline.start, e[0].id))
     periods: dict[tuple, list[Entry]] = {}
     for entry in dated:
         deadline = entry[2].deadline
         periods.setdefault((deadline.kind, deadline.start, deadline.end), []).append(entry)
-    return {"kinds": [(kind, kinds.get(kind) or (dated if kind == "dated" else []))
-                      for kind, _ in DEADLINE_KINDS if kinds.get(kind) or (kind == "dated" and dated)],
+    return {"listed": True, "kinds": counts,
             "by_plan": {kind: by_plan(entries) for kind, entries in kinds.items()},
             "periods": [(entries[0][2].deadline, entries) for entries in periods.values()]}
+
+
+def counted(entries: list[Entry], editions: tuple[m.Edition, ...]) -> list[tuple[m.Plan, int, bool]]:
+    """(plan, how many of the entries are its, whether it has a deadlines view) in the plans'
+    order: a plan of one kind of deadline has no view (it would be the plan)."""
+    counts: dict[str, list] = {}
+    for plan, _, _ in entries:
+        counts.setdefault(plan.id, [plan, 0])[1] += 1
+    views = {edition.zh.id: "deadlines" in plan_views(edition) for edition in editions
+             if edition.zh.id in counts}
+    return [(plan, count, views[plan_id]) for plan_id, (plan, count) in counts.items()]
 
 
 def agencies(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]]:

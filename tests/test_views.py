@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from lxml import html
+
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 def plans_data(site: Path, tag: str) -> list[dict]:
@@ -112,6 +118,68 @@ def test_deadlines_page_lists_every_action_under_a_plain_kind_with_its_plan_and_
                                                                             for a in dated)
         unknown = page.xpath("//section[h2[@id='deadline-unknown']]/p")[0].text_content()
         assert ("could not confirm" if prefix else "未能確認") in unknown  # the kind is explained
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory) -> Path:
+    """Twenty plans of the benchmark corpus (1,754 actions) and Kaohsiung's (no deadline
+    column), built by the command line: more actions than the deadlines page lists one by one."""
+    sys.path.insert(0, str(PROJECT / "bench"))
+    from corpus import make_corpus
+
+    corpus = make_corpus(20, tmp_path_factory.mktemp("big") / "corpus")
+    for path in (PROJECT / "content" / "plans").glob("kaohsiung-finance-2024.*.md"):  # one kind only
+        shutil.copy(path, corpus / "content" / "plans" / path.name)
+    subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(corpus), "--no-downloads"],
+                   check=True, capture_output=True)
+    return corpus / "site"
+
+
+def test_a_big_site_counts_each_plans_actions_by_kind_and_each_count_leads_to_them(big_site: Path) -> None:
+    """Beyond LISTED_UP_TO actions the deadlines page would weigh megabytes (60 MB a language at
+    1,000 plans): it names the total, then under each kind every plan that has actions of it,
+    with their count, linking to exactly those actions in the plan (its deadlines view, or
+    its summary when all its actions are of one kind). It passes the nu checker and pa11y."""
+    from plansite.check import INSTALLED, find_tools, run_pa11y, run_vnu, serve
+    from plansite.render_html import LISTED_UP_TO
+
+    linked = set()
+    for prefix, tag in (("", "zh-Hant"), ("en/", "en")):
+        path = big_site / prefix / "deadlines" / "index.html"
+        page = html.fromstring(path.read_bytes())
+        plans = plans_data(big_site, tag)
+        total = sum(len(plan["actions"]) for plan in plans)
+        assert total > LISTED_UP_TO
+        assert str(total) in page.find(".//main/p").text_content()
+        assert not page.xpath("//a[contains(@class, 'ps-entries__action')]")  # nothing one by one
+        assert path.stat().st_size < 60_000
+        for kind in {kind_of(a["deadline"]) for plan in plans for a in plan["actions"]}:
+            expected = {plan["id"]: (plan_name(plan, prefix), kinds.count(kind), len(set(kinds)))
+                        for plan in plans for kinds in [[kind_of(a["deadline"]) for a in plan["actions"]]]}
+            section = page.xpath(f"//section[h2[@id='deadline-{kind}']]")[0]
+            found = {}
+            for link in section.xpath(".//ul/li/a"):
+                name, _, count = link.text_content().rpartition(": " if prefix else "：")
+                target, _, fragment = link.get("href").partition("#")
+                plan_id = target.removeprefix("../plans/").split("/")[0]
+                view = html.fromstring((path.parent / target).read_bytes())
+                if fragment == "summary":  # every action of the plan is of this kind
+                    assert target.endswith(f"plans/{plan_id}/index.html") and expected[plan_id][2] == 1
+                    assert view.xpath("//h2[@id='summary']")
+                else:  # the plan's view narrowed to this kind says how many it shows
+                    assert fragment == f"k-{kind}"
+                    assert target.endswith(f"plans/{plan_id}/deadlines/index.html")
+                    assert view.xpath(f"//section[@id='{fragment}']//span[@class='ps-summary__count']"
+                                      )[0].text_content() == count
+                found[plan_id] = (name, int(re.match(r"\d+", count)[0]))
+            assert found == {plan_id: (name, n) for plan_id, (name, n, _) in expected.items() if n}, kind
+            linked.update(link.get("href").partition("#")[2] for link in section.xpath(".//ul/li/a"))
+    assert "summary" in linked  # Kaohsiung's plan, of one kind
+    tools = find_tools(INSTALLED)
+    pages = ["deadlines/index.html", "en/deadlines/index.html"]
+    assert run_vnu(tools["java"], tools["vnu"], big_site, pages) == []
+    with serve(big_site) as base:
+        assert run_pa11y(tools["pa11y-ci"], base, pages) == []
 
 
 def test_units_pages_list_each_unit_and_all_units_once_with_plan_group_and_deadline(built_site: Path) -> None:
