@@ -29,6 +29,7 @@ from .config import SiteConfig
 from .dates import ROC_OFFSET, roc_date
 from .i18n import LOCALES, catalog
 from .languages import mark_other_language
+from .search import filter_value
 from .site_paths import (
     EN,
     SEARCH_BUNDLE,
@@ -326,7 +327,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        # where things are: site_paths, for Page.to and Page.near
                        home=home, site_page=site_page, plan_page=plan_page, plan_view=plan_view,
                        units_page=units_page, feed=feed, plan_data=plan_data, asset=asset, badge_image=badge,
-                       ZH=ZH, EN=EN, search_bundle=SEARCH_BUNDLE,
+                       ZH=ZH, EN=EN, search_bundle=SEARCH_BUNDLE, pagefind_filter=filter_value,
                        content_security_policy=CONTENT_SECURITY_POLICY)
     env.tests.update(
         paragraph=lambda x: isinstance(x, m.Paragraph),

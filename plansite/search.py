@@ -90,14 +90,28 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
     return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
 
 
+FILTER_UNSAFE = str.maketrans({'"': "\uff02", "\\": "\uff3c"})
+"""Pagefind 1.5 finds nothing for a filter value holding a double quote or a backslash (its
+search passes the chosen filters to its WebAssembly as JSON, and the escaped characters never
+match the index), so those two are given to it as their full-width forms."""
+
+
+def filter_value(text: str) -> str:
+    """``text`` as a page gives it to Pagefind as a filter value and the search page sends it
+    back: an agency's name, unchanged but for FILTER_UNSAFE."""
+    return text.translate(FILTER_UNSAFE)
+
+
 def filter_choices(editions: tuple[m.Edition, ...] | list[m.Edition], english: bool) -> dict[str, list]:
-    """What the search page of a language offers to narrow the results to: every agency and
+    """What the search page of a language offers to narrow the results to: every agency (its
+    filter value and its name) and
     year of a plan, and every language the pages of that site are written in (an English page
     of an untranslated plan is in Chinese). The values are those the pages give Pagefind as
     filters (templates/plan.html, base.html), so a choice matches its pages exactly."""
     plans = [(edition.en or edition.zh) if english else edition.zh for edition in editions]
     own = EN if english else ZH
-    return {"agency": sorted({plan.agency.en if english else plan.agency.zh for plan in plans}),
+    return {"agency": [(filter_value(name), name)
+                       for name in sorted({plan.agency.en if english else plan.agency.zh for plan in plans})],
             "year": sorted({plan.year for plan in plans if plan.year}, reverse=True)
                     + (["standing"] if any(plan.standing for plan in plans) else []),
             "language": sorted({plan.lang for plan in plans} | {own.code},

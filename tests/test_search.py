@@ -420,6 +420,44 @@ def test_the_choices_are_the_values_the_pages_give_pagefind(built_site: Path):
                        if o.get("value")}
             carried = {value.strip() for path in (built_site / prefix / "plans").glob("*/index.html")
                        for value in lxml.html.fromstring(path.read_bytes()).xpath(
-                           "//*[@data-pagefind-filter='agency']/text()" if name == "agency"
+                           "//*[@data-pagefind-filter='agency[data-agency]']/@data-agency" if name == "agency"
                            else "//*[@data-pagefind-filter='year[data-year]']/@data-year")}
             assert offered == carried and offered, (prefix, name)
+
+
+NAMES = {"": '基隆市"稅務"局\\分局, A&B：一', "en/": 'Keelung "City" Tax\\Bureau, A&B: <x>'}
+"""Agency names holding what a filter value might choke on: quotes, a backslash, a comma, a
+colon, an ampersand and angle brackets."""
+
+
+@pytest.mark.parametrize("prefix", NAMES)
+def test_an_agency_named_with_quotes_and_backslashes_narrows_the_results(browser, tmp_path: Path,
+                                                                       prefix) -> None:
+    """An agency's name is data: whatever it holds, choosing it on the search page finds its
+    plan and only its plan, and the address (a bookmark) narrows alike."""
+    from plansite.check import serve
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project", plans=["mof-2017", "keelung-tax-2023"])
+    path = project / "content" / "plans" / "keelung-tax-2023.zh-Hant.md"
+    text = path.read_text(encoding="utf-8").replace("  zh: 基隆市稅務局\n  en: Keelung City Tax Bureau\n",
+                                                    f"  zh: '{NAMES['']}'\n  en: '{NAMES['en/']}'\n", 1)
+    path.write_text(text, encoding="utf-8")
+    build(project, project / "site", downloads=False)
+    agency = NAMES[prefix]
+    with serve(project / "site") as url:
+        page = browser.new_page()
+        page.goto(url + prefix + "search/index.html?" + urlencode({"q": "服務" if not prefix else "service"}))
+        page.locator("[data-results][data-done=true]").wait_for(state="attached")
+        page.evaluate("document.querySelector('[data-results]').removeAttribute('data-done')")
+        page.locator("select[name=agency]").select_option(label=agency)
+        for _ in range(2):  # chosen, then the address it leaves opened again
+            page.locator("[data-results][data-done=true]").wait_for(state="attached")
+            found = {urlsplit(a).path
+                     for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
+            assert found == {f"/{prefix}plans/keelung-tax-2023/"}
+            assert page.locator("select[name=agency] option:checked").inner_text() == agency
+            page.goto(page.url)
+        page.close()
