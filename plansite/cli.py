@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import re
 import sys
 import time
 from pathlib import Path
 
-from .errors import ContentError, MachineError, Problem, machine_error, printable
+from .errors import OS_FAULTS, ContentError, MachineError, Problem, machine_error, printable
 from .project import PLANS_DIR
 from .publish import Stamp, prepare_output, published_now, shown_path
 
@@ -195,6 +196,8 @@ def run_import(project: Path, document: Path, plan_id: str | None, force: bool) 
                            "use lower-case ASCII letters, digits and '-', starting with a letter")
     target = project / PLANS_DIR / f"{plan_id}.zh-Hant.md"
     shown_target = shown(target, project)
+    if target.is_dir():  # even with --force: a folder is never replaced
+        raise MachineError(target, *OS_FAULTS[errno.EISDIR])
     if target.exists() and not force:
         raise MachineError(target, "exists already",
                            "import with another --id, or add --force to replace it (the old file is lost)")

@@ -1221,6 +1221,10 @@ def write_new(target: Path, text: str) -> None:
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644 & ~current_umask())
         os.replace(temporary, target)
+    except IsADirectoryError:  # a folder made at the target meanwhile: name it, not the temporary file
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise MachineError(target, *OS_FAULTS[errno.EISDIR]) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

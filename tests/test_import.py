@@ -263,6 +263,19 @@ def test_an_existing_plan_is_never_overwritten_without_force(own_odts: Path, tmp
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left
 
 
+def test_a_folder_where_the_plan_file_goes_is_named_and_kept_even_with_force(own_odts: Path,
+                                                                             tmp_path: Path) -> None:
+    target = tmp_path / "content" / "plans" / "mof-2017.zh-Hant.md"
+    (target / "notes").mkdir(parents=True)
+    for flags in ((), ("--force",)):
+        code, out, err = run_import(tmp_path, own_odts / "mof-2017.zh-Hant.odt", *flags)
+        assert (code, out) == (1, "")
+        assert err == ("content/plans/mof-2017.zh-Hant.md/: is a folder where plansite expects a file — "
+                       "move the folder away\n")
+        assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left
+        assert [p.name for p in target.iterdir()] == ["notes"]
+
+
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("missing.odt", None, "missing.odt: there is no such file — check the path"),
     ("plan.odt", b"not a zip", ("plan.odt: is not an ODF document (it is not a ZIP package) — open it in "
