@@ -27,8 +27,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,8 +145,10 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
     shutil.copyfile(path, source)
     command = [soffice, f"-env:UserInstallation={(workdir / 'profile').as_uri()}", "--headless",
                "--norestore", "--convert-to", "odt", "--outdir", str(workdir / "out"), str(source)]
+    (workdir / "tmp").mkdir()  # LibreOffice's own temporary files go with the working folder
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               env=os.environ | {"HOME": str(workdir)}, start_new_session=True)
+                               env=os.environ | {"HOME": str(workdir), "TMPDIR": str(workdir / "tmp")},
+                               start_new_session=True)
     try:
         process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -152,6 +156,11 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
         process.communicate()
         raise ImportFailed(path, f"LibreOffice did not convert it within {timeout:.0f} s",
                            "open it in LibreOffice, save it as .odt, and import that") from None
+    except BaseException:  # stopped (Ctrl-C, a kill): LibreOffice, in a session of its own, goes too
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
     converted = workdir / "out" / "source.odt"
     if process.returncode != 0 or not converted.is_file():
         raise ImportFailed(path, "LibreOffice could not convert it to ODT (is it a Word document?)",
@@ -1182,8 +1191,10 @@ class Imported:
 
 
 def import_document(path: Path, plan_id: str, timeout: float = CONVERT_SECONDS) -> Imported:
-    """The draft plan (Markdown text) made from the document at ``path``."""
-    with tempfile.TemporaryDirectory(prefix="plansite-import-") as work:
+    """The draft plan (Markdown text) made from the document at ``path``. The working folder
+    holds a copy of the document: it is removed however the import ends, a SIGTERM or SIGHUP
+    included (taken as Ctrl-C while it exists)."""
+    with stopped_as_interrupt(), tempfile.TemporaryDirectory(prefix="plansite-import-") as work:
         document = open_document(path, Path(work), timeout)
         reader_notes: list[str] = []
         blocks = Reader(document, reader_notes).blocks()
@@ -1205,6 +1216,26 @@ def import_document(path: Path, plan_id: str, timeout: float = CONVERT_SECONDS) 
         inside = line.startswith("::: actions") or (inside and line != ":::")
         actions += inside and line.startswith("- ")
     return Imported("\n".join(head + body) + "\n", sorted(notes), actions)
+
+
+@contextlib.contextmanager
+def stopped_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt meanwhile, so that the ``finally`` clauses
+    run (Python's default for them ends the process at once). Only in the main thread, where
+    signals are handled."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(number, frame):
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def write_new(target: Path, text: str) -> None:

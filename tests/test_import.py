@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -305,16 +308,42 @@ def test_libreoffice_that_does_not_finish_is_stopped(tmp_path: Path) -> None:
     before = converting()
     with pytest.raises(ImportFailed, match="LibreOffice did not convert it within 0 s"):
         import_document(word, "plan", timeout=0.05)
-    assert converting() - before == set()
+    assert converting().keys() - before.keys() == set()
 
 
-def converting() -> set[str]:
-    """The processes that run in an import's working folder (LibreOffice, converting)."""
-    found = set()
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_path: Path, stop) -> None:
+    """The working folder holds a copy of the agency's document: stopped by Ctrl-C, a kill or a
+    closed terminal while LibreOffice converts, the import says so, and neither the folder,
+    LibreOffice's own temporary files nor LibreOffice itself outlive it."""
+    word = tmp_path / "plan.docx"
+    word.write_bytes(b"PK\x03\x04")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    command = [sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "project"),
+               "import", str(word)]
+    process = subprocess.Popen(command, env=os.environ | {"TMPDIR": str(temporary)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(str(temporary) in name for name in converting().values()):
+        assert process.poll() is None and time.monotonic() < deadline, "LibreOffice never started"
+        time.sleep(0.01)
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
+    assert not any(str(temporary) in name for name in converting().values())
+    assert list(temporary.iterdir()) == []
+    assert not (tmp_path / "project").exists()
+
+
+def converting() -> dict[str, str]:
+    """The processes that run in an import's working folder (LibreOffice, converting): their
+    command lines by process id."""
+    found = {}
     for process in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
-            if process.name.isdigit() and b"plansite-import-" in (process / "cmdline").read_bytes():
-                found.add(process.name)
+            if process.name.isdigit() and b"plansite-import-" in (line := (process / "cmdline").read_bytes()):
+                found[process.name] = os.fsdecode(line)
     return found
 
 
