@@ -111,8 +111,9 @@ def plan_outputs(project: Path, loaded: Loaded, edition: m.Edition, sizes: dict[
     attached: dict[str, Path] = {}
     for plan in (edition.zh, edition.en):
         if plan is not None:
-            yield plan_data(plan.id, language(plan.lang), "json"), render_plan_json(plan)
-            yield plan_data(plan.id, language(plan.lang), "csv"), render_plan_csv(plan)
+            own = language(plan.lang)
+            yield plan_data(plan.id, own, "json"), render_plan_json(plan, loaded.config.base_url)
+            yield plan_data(plan.id, own, "csv"), render_plan_csv(plan)
             attached.update(attached_files(project, plan))
     for path, source in attached.items():  # the group's key covers their bytes (attachments.check_files)
         yield path, source.read_bytes()

@@ -16,7 +16,8 @@ from .site_paths import EN, SCHEMA, ZH, address, language, plan_data, plan_page
 from .site_paths import attachment as site_attachment
 
 
-def render_plan_json(plan: m.Plan) -> str:
+def render_plan_json(plan: m.Plan, base_url: str) -> str:
+    """data/plans/ID.LANG.json: the plan whole, as data/plan.schema.json describes it."""
     data = {
         "id": plan.id,
         "lang": plan.lang,
@@ -45,6 +46,7 @@ def render_plan_json(plan: m.Plan) -> str:
             }
             for groups, action in plan.actions()
         ],
+        "attachments": attachment_data(plan, base_url),
     }
     return dumps(data)
 
@@ -88,8 +90,9 @@ def render_catalogue(editions: tuple[m.Edition, ...], base_url: str) -> str:
 
 
 def attachment_data(plan: m.Plan, base_url: str) -> list[dict]:
-    """A plan's attachments in the catalogue: each file's title, address, MIME type and size,
-    and each attachment written as a table, its section's address on the plan's page."""
+    """A plan's attachments, in its data and the catalogue: each file's title, address, MIME
+    type, size and language (and an image's alternative text), and each attachment written as
+    a table, its section's address on the plan's page."""
     page = base_url + address(plan_page(plan.id, language(plan.lang)))
     out = []
     for attachment in plan.attachments:
@@ -99,6 +102,8 @@ def attachment_data(plan: m.Plan, base_url: str) -> list[dict]:
         elif (format := formats.ATTACHMENT_KINDS.get(attachment.kind or "")) is not None:
             entry.update(url=base_url + site_attachment(plan.id, attachment.file),
                          media_type=format.media_type, size=attachment.size, lang=attachment.lang)
+            if attachment.alt is not None:
+                entry["alt"] = attachment.alt
         out.append(entry)
     return out
 

@@ -13,6 +13,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pikepdf
 import pytest
 from lxml import etree
@@ -69,6 +70,13 @@ def test_a_plan_lists_its_attachments_with_format_and_size_in_both_languages(tmp
     assert listed["en"][0] == {"title": "Annex 1 Service application form", "lang": "zh-Hant-TW",
                                "media_type": "application/pdf", "size": len(pdf_bytes()),
                                "url": f"https://plans.example.org/downloads/{PLAN}/application-form.pdf"}
+    assert listed["en"][2]["alt"] == ("Flow chart from taking a number at the service desk to finishing "
+                                      "at the counter")
+    schema = jsonschema.Draft202012Validator(json.loads((site / "data" / "plan.schema.json").read_bytes()))
+    for tag in ("zh-Hant", "en"):  # the plan's own data lists them as the catalogue does, and is valid
+        data = json.loads((site / "data" / "plans" / f"{PLAN}.{tag}.json").read_bytes())
+        assert data["attachments"] == listed[tag]
+        assert list(schema.iter_errors(data)) == []
 
 
 def test_an_english_edition_may_attach_its_own_file(tmp_path: Path) -> None:
