@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from pagefind_bin_extended import get_executable
 
@@ -90,16 +91,18 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
     return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
 
 
-FILTER_UNSAFE = str.maketrans({'"': "\uff02", "\\": "\uff3c"})
-"""Pagefind 1.5 finds nothing for a filter value holding a double quote or a backslash (its
-search passes the chosen filters to its WebAssembly as JSON, and the escaped characters never
-match the index), so those two are given to it as their full-width forms."""
+FILTER_UNSAFE = re.compile(r'[%"\\\s]')
+"""What an agency's name may not give Pagefind as a filter value: Pagefind 1.5 finds nothing
+for a value holding a double quote or a backslash (its search passes the chosen filters to its
+WebAssembly as JSON, and the escaped characters never match the index), nor for one with two
+spaces in a row; and ``%`` itself, which encodes them."""
 
 
 def filter_value(text: str) -> str:
     """``text`` as a page gives it to Pagefind as a filter value and the search page sends it
-    back: an agency's name, unchanged but for FILTER_UNSAFE."""
-    return text.translate(FILTER_UNSAFE)
+    back: an agency's name with FILTER_UNSAFE percent-encoded (``甲%22局``), so that two names
+    never give one value."""
+    return FILTER_UNSAFE.sub(lambda found: quote(found[0], safe=""), text)
 
 
 def filter_choices(editions: tuple[m.Edition, ...] | list[m.Edition], english: bool) -> dict[str, list]:

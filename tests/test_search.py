@@ -425,12 +425,15 @@ def test_the_choices_are_the_values_the_pages_give_pagefind(built_site: Path):
             assert offered == carried and offered, (prefix, name)
 
 
-NAMES = {"": '基隆市"稅務"局\\分局, A&B：一', "en/": 'Keelung "City" Tax\\Bureau, A&B: <x>'}
-"""Agency names holding what a filter value might choke on: quotes, a backslash, a comma, a
-colon, an ampersand and angle brackets."""
+NAMES = {"keelung-tax-2023": {"": '基隆市"稅務"局\\分局,  A&B：一',
+                              "en/": 'Keelung "City" Tax\\Bureau,  A&B: <x>'},
+         "mof-2017": {"": '基隆市＂稅務＂局＼分局, A&B：一', "en/": 'Keelung ＂City＂ Tax＼Bureau, A&B: <x>'}}
+"""Agency names holding what a filter value might choke on (quotes, a backslash, two spaces in
+a row, a comma, a colon, an ampersand, angle brackets), and names that differ from them only
+by the full-width forms and a single space."""
 
 
-@pytest.mark.parametrize("prefix", NAMES)
+@pytest.mark.parametrize("prefix", ["", "en/"])
 def test_an_agency_named_with_quotes_and_backslashes_narrows_the_results(browser, tmp_path: Path,
                                                                        prefix) -> None:
     """An agency's name is data: whatever it holds, choosing it on the search page finds its
@@ -440,24 +443,28 @@ def test_an_agency_named_with_quotes_and_backslashes_narrows_the_results(browser
 
     from .conftest import copy_project
 
-    project = copy_project(tmp_path / "project", plans=["mof-2017", "keelung-tax-2023"])
-    path = project / "content" / "plans" / "keelung-tax-2023.zh-Hant.md"
-    text = path.read_text(encoding="utf-8").replace("  zh: 基隆市稅務局\n  en: Keelung City Tax Bureau\n",
-                                                    f"  zh: '{NAMES['']}'\n  en: '{NAMES['en/']}'\n", 1)
-    path.write_text(text, encoding="utf-8")
+    project = copy_project(tmp_path / "project", plans=list(NAMES))
+    for plan_id, names in NAMES.items():
+        path = project / "content" / "plans" / f"{plan_id}.zh-Hant.md"
+        agency = f"agency:\n  zh: '{names['']}'\n  en: '{names['en/']}'\n"
+        text = re.sub(r"agency:\n  zh: .*\n  en: .*\n", lambda _, agency=agency: agency,
+                      path.read_text(encoding="utf-8"), count=1)
+        path.write_text(text, encoding="utf-8")
     build(project, project / "site", downloads=False)
-    agency = NAMES[prefix]
     with serve(project / "site") as url:
         page = browser.new_page()
-        page.goto(url + prefix + "search/index.html?" + urlencode({"q": "服務" if not prefix else "service"}))
-        page.locator("[data-results][data-done=true]").wait_for(state="attached")
-        page.evaluate("document.querySelector('[data-results]').removeAttribute('data-done')")
-        page.locator("select[name=agency]").select_option(label=agency)
-        for _ in range(2):  # chosen, then the address it leaves opened again
+        for plan_id, names in NAMES.items():
+            agency = names[prefix]
+            query = urlencode({"q": "服務" if not prefix else "service"})
+            page.goto(url + prefix + "search/index.html?" + query)
             page.locator("[data-results][data-done=true]").wait_for(state="attached")
-            found = {urlsplit(a).path
-                     for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
-            assert found == {f"/{prefix}plans/keelung-tax-2023/"}
-            assert page.locator("select[name=agency] option:checked").inner_text() == agency
-            page.goto(page.url)
+            page.evaluate("document.querySelector('[data-results]').removeAttribute('data-done')")
+            page.locator("select[name=agency]").select_option(label=agency)
+            for _ in range(2):  # chosen, then the address it leaves opened again
+                page.locator("[data-results][data-done=true]").wait_for(state="attached")
+                found = {urlsplit(a).path
+                         for a in page.locator("[data-list] a").evaluate_all("l => l.map(a => a.href)")}
+                assert found == {f"/{prefix}plans/{plan_id}/"}, agency
+                assert page.locator("select[name=agency] option:checked").inner_text() == agency
+                page.goto(page.url)
         page.close()
