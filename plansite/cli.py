@@ -183,7 +183,7 @@ def run_reviewed(project: Path, plan_id: str, ids: list[str], everything: bool) 
 
 def run_import(project: Path, document: Path, plan_id: str | None, force: bool) -> int:
     from .ids import ID
-    from .importer import import_document, write_new
+    from .importer import import_document, writable, write_new
     from .plan_file import read_plan_data
 
     if plan_id is None:
@@ -195,12 +195,13 @@ def run_import(project: Path, document: Path, plan_id: str | None, force: bool) 
         raise MachineError(printable(plan_id), "is not a valid plan id",
                            "use lower-case ASCII letters, digits and '-', starting with a letter")
     target = project / PLANS_DIR / f"{plan_id}.zh-Hant.md"
-    shown_target = shown(target, project)
+    shown_target = where(str(target), project)  # the plan file itself, not where a link there leads
     if target.is_dir():  # even with --force: a folder is never replaced
         raise MachineError(target, *OS_FAULTS[errno.EISDIR])
-    if target.exists() and not force:
+    if os.path.lexists(target) and not force:  # a link leading nowhere is a file of the user's too
         raise MachineError(target, "exists already",
                            "import with another --id, or add --force to replace it (the old file is lost)")
+    writable(target.parent)  # before a conversion that may take minutes
     imported = import_document(document, plan_id)
     write_new(target, imported.text)
     for line, message in imported.notes:

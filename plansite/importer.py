@@ -1192,9 +1192,10 @@ class Imported:
 
 def import_document(path: Path, plan_id: str, timeout: float = CONVERT_SECONDS) -> Imported:
     """The draft plan (Markdown text) made from the document at ``path``. The working folder
-    holds a copy of the document: it is removed however the import ends, a SIGTERM or SIGHUP
-    included (taken as Ctrl-C while it exists)."""
-    with stopped_as_interrupt(), tempfile.TemporaryDirectory(prefix="plansite-import-") as work:
+    holds a copy of the document: it is removed however the import ends, a SIGTERM, SIGHUP or
+    SIGQUIT included (taken as Ctrl-C while it exists)."""
+    sweep_working_folders()
+    with stopped_as_interrupt(), tempfile.TemporaryDirectory(prefix=f"{WORKING}{os.getpid()}-") as work:
         document = open_document(path, Path(work), timeout)
         reader_notes: list[str] = []
         blocks = Reader(document, reader_notes).blocks()
@@ -1218,11 +1219,39 @@ def import_document(path: Path, plan_id: str, timeout: float = CONVERT_SECONDS) 
     return Imported("\n".join(head + body) + "\n", sorted(notes), actions)
 
 
+WORKING = "plansite-import-"
+"""The working folders' names start so, then the importing process's id."""
+
+
+def sweep_working_folders() -> None:
+    """Remove the working folders of imports that were killed outright (SIGKILL: nothing ran
+    after it), each holding a copy of a document: those of this user whose process is gone."""
+    root = Path(tempfile.gettempdir())
+    with contextlib.suppress(OSError):
+        for folder in root.iterdir():
+            found = re.match(rf"{WORKING}(\d+)-", folder.name)
+            if not found or folder.is_symlink() or not folder.is_dir():
+                continue
+            with contextlib.suppress(OSError):
+                if folder.stat().st_uid == os.getuid() and not alive(int(found[1])):
+                    shutil.rmtree(folder, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def stopped_as_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt meanwhile, so that the ``finally`` clauses
-    run (Python's default for them ends the process at once). Only in the main thread, where
-    signals are handled."""
+    """SIGTERM, SIGHUP and SIGQUIT (Ctrl-\\) raise KeyboardInterrupt meanwhile, so that the
+    ``finally`` clauses run (Python's default for them ends the process at once). Only in the
+    main thread, where signals are handled."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -1230,12 +1259,42 @@ def stopped_as_interrupt() -> Iterator[None]:
     def interrupt(number, frame):
         raise KeyboardInterrupt
 
-    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {number: signal.signal(number, interrupt)
+                for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)}
     try:
         yield
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+UNWRITABLE = ("make it writable (ls -ld shows its owner and mode; lsattr -d shows chattr +i), "
+              "then import again")
+
+
+def writable(folder: Path) -> None:
+    """Check that ``folder`` (or, while it does not exist, the folder it would be made in) can
+    be written, making nothing: else MachineError naming the folder, not the temporary file
+    that could not be made in it."""
+    existing = folder
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():  # a file where a folder of the path should be
+        raise MachineError(existing, *OS_FAULTS[errno.ENOTDIR])
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".plansite-probe-", dir=existing)
+    except OSError as error:
+        raise unwritable(error, existing) from None
+    os.close(handle)
+    os.unlink(probe)
+
+
+def unwritable(error: OSError, folder: Path) -> MachineError | OSError:
+    known = OS_FAULTS.get(error.errno or 0)
+    if known is None:
+        return error
+    hint = UNWRITABLE if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else known[1]
+    return MachineError(folder, known[0], hint)
 
 
 def write_new(target: Path, text: str) -> None:
@@ -1244,7 +1303,12 @@ def write_new(target: Path, text: str) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # a file where a folder of the path should be
         raise MachineError(target.parent, *OS_FAULTS[errno.ENOTDIR]) from None
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as error:
+        raise unwritable(error, Path(error.filename or target.parent)) from None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as error:
+        raise unwritable(error, target.parent) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
             file.write(text)

@@ -311,10 +311,10 @@ def test_libreoffice_that_does_not_finish_is_stopped(tmp_path: Path) -> None:
     assert converting().keys() - before.keys() == set()
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT])
 def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_path: Path, stop) -> None:
-    """The working folder holds a copy of the agency's document: stopped by Ctrl-C, a kill or a
-    closed terminal while LibreOffice converts, the import says so, and neither the folder,
+    """The working folder holds a copy of the agency's document: stopped by Ctrl-C, a kill, a
+    closed terminal or Ctrl-\\ while LibreOffice converts, the import says so, and neither the folder,
     LibreOffice's own temporary files nor LibreOffice itself outlive it."""
     word = tmp_path / "plan.docx"
     word.write_bytes(b"PK\x03\x04")
@@ -334,6 +334,35 @@ def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_
     assert not any(str(temporary) in name for name in converting().values())
     assert list(temporary.iterdir()) == []
     assert not (tmp_path / "project").exists()
+
+
+def test_a_killed_imports_working_folder_is_removed_by_the_next_import(tmp_path: Path) -> None:
+    """SIGKILL leaves the working folder (nothing runs after it): the next import removes it,
+    and leaves alone a folder of a process that still runs."""
+    word = tmp_path / "plan.docx"
+    word.write_bytes(b"PK\x03\x04")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    running = temporary / f"plansite-import-{os.getpid()}-busy"
+    running.mkdir()
+    command = [sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "project"),
+               "import", str(word)]
+    environment = os.environ | {"TMPDIR": str(temporary)}
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(str(temporary) in name for name in converting().values()):
+        assert process.poll() is None and time.monotonic() < deadline, "LibreOffice never started"
+        time.sleep(0.01)
+    process.kill()
+    process.communicate(timeout=60)
+    while any(str(temporary) in name for name in converting().values()):  # LibreOffice finishes alone
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    left = [p for p in temporary.iterdir() if p != running]
+    assert len(left) == 1 and (left[0] / "source.docx").exists()  # the copy of the document
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1 and "LibreOffice could not convert it" in done.stderr
+    assert list(temporary.iterdir()) == [running]
 
 
 def converting() -> dict[str, str]:
@@ -582,6 +611,54 @@ def test_a_content_folder_that_cannot_be_written_is_one_line(own_odts: Path, tmp
     code, out, err = run_import(tmp_path, own_odts / "mof-2017.zh-Hant.odt")
     assert (code, out) == (1, "")
     assert err.startswith("content/plans: a part of this path is a file, not a folder — ")
+
+
+@pytest.mark.parametrize("fault", ["read-only disk", "immutable folder"])
+def test_a_plans_folder_that_cannot_be_written_is_named_before_the_conversion(tmp_path: Path, fault) -> None:
+    """The folder is named, not the temporary file that could not be made there, with what to
+    do for an import; and before LibreOffice converts (a broken Word file: had it been
+    converted first, its own error would come)."""
+    from .test_publish import immutable, small_disk
+
+    word = tmp_path / "plan.docx"
+    word.write_bytes(b"PK\x03\x04")
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        plans = disk / "content" / "plans"
+        plans.mkdir(parents=True)
+        if fault == "read-only disk":
+            subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+            blocked, words = contextlib.nullcontext(), "is on a read-only file system"
+        else:
+            blocked, words = immutable(plans), "cannot be changed (operation not permitted)"
+        with blocked:
+            code, out, err = run_import(disk, word)
+        assert (code, out) == (1, "")
+        assert err == (f"content/plans/: {words} — make it writable (ls -ld shows its owner and mode; "
+                       "lsattr -d shows chattr +i), then import again\n")
+        assert list(plans.iterdir()) == []
+
+
+def test_a_link_where_the_plan_file_goes_is_the_users_file(own_odts: Path, tmp_path: Path) -> None:
+    """A symbolic link at the plan file's path, even one leading nowhere, is a file that exists:
+    never replaced without --force; with it, the link is replaced (what it leads to is left as
+    it is) and every line names the plan file, not where the link led."""
+    plans = tmp_path / "content" / "plans"
+    plans.mkdir(parents=True)
+    target = plans / "mof-2017.zh-Hant.md"
+    target.symlink_to(tmp_path / "nowhere.md")
+    code, out, err = run_import(tmp_path, own_odts / "mof-2017.zh-Hant.odt")
+    assert (code, out) == (1, "")
+    assert err.startswith("content/plans/mof-2017.zh-Hant.md: exists already — ")
+    assert target.is_symlink() and not (tmp_path / "nowhere.md").exists()
+    (tmp_path / "outside.md").write_text("mine", "utf-8")
+    target.unlink()
+    target.symlink_to(tmp_path / "outside.md")
+    code, out, err = run_import(tmp_path, own_odts / "mof-2017.zh-Hant.odt", "--force")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1].startswith("Wrote content/plans/mof-2017.zh-Hant.md: ")
+    assert all(line.startswith(("content/plans/mof-2017.zh-Hant.md", "Wrote ")) for line in out.splitlines())
+    assert not target.is_symlink() and target.read_text("utf-8").startswith("---\nid: mof-2017\n")
+    assert (tmp_path / "outside.md").read_text("utf-8") == "mine"
 
 
 def test_a_spreadsheet_or_a_broken_package_is_one_line(tmp_path: Path, monkeypatch) -> None:
