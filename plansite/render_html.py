@@ -649,15 +649,18 @@ def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:
             "periods": [(entries[0][2].deadline, entries) for entries in periods.values()]}
 
 
-def counted(entries: list[Entry], editions: tuple[m.Edition, ...]) -> list[tuple[m.Plan, int, bool]]:
-    """(plan, how many of the entries are its, whether it has a deadlines view) in the plans'
-    order: a plan of one kind of deadline has no view (it would be the plan)."""
+def counted(entries: list[Entry], editions: tuple[m.Edition, ...]) -> list[tuple[m.Plan, int, bool, bool]]:
+    """(plan, how many of the entries are its, whether it has a deadlines view, whether another
+    plan of the list has its name) in the plans' order. A plan of one kind of deadline has no
+    view (it would be the plan); two plans of one agency and year need their titles beside."""
     counts: dict[str, list] = {}
     for plan, _, _ in entries:
         counts.setdefault(plan.id, [plan, 0])[1] += 1
     views = {edition.zh.id: "deadlines" in plan_views(edition) for edition in editions
              if edition.zh.id in counts}
-    return [(plan, count, views[plan_id]) for plan_id, (plan, count) in counts.items()]
+    names = Counter((plan.agency, plan.year, plan.standing) for plan, _ in counts.values())
+    return [(plan, count, views[plan_id], names[plan.agency, plan.year, plan.standing] > 1)
+            for plan_id, (plan, count) in counts.items()]
 
 
 def agencies(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]]:

@@ -401,6 +401,7 @@ def test_english_pages_of_untranslated_plans_are_found_by_language(browser, tmp_
         page.locator("[data-results][data-done=true]").wait_for(state="attached")
         items = page.locator("[data-list] > li")
         assert items.count() == 1
+        assert page.get_by_role("status").inner_text() == "1 page found for “服務”."  # one, not "1 pages"
         assert items.first.get_attribute("lang") == "zh-Hant-TW"
         link = items.first.locator("a").first.get_attribute("href")
         assert urlsplit(link).path == "/en/plans/keelung-tax-2023/"

@@ -46,6 +46,11 @@
   function say(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
   }
+  // a message of the form's, in its one form when the count is 1 (data-NAME-one)
+  function message(name, values) {
+    var one = values.count === 1 && form.getAttribute(name + "-one");
+    return say(one || form.getAttribute(name), values);
+  }
   function words(query) {
     return query.trim().split(/\s+/).filter(Boolean);
   }
@@ -280,7 +285,7 @@
       var rest = document.createElement("p");
       rest.className = "ps-results__more";
       if (lang !== pageLang) { rest.lang = pageLang; }
-      rest.textContent = say(form.getAttribute("data-more-places"), { count: found.length - PLACES });
+      rest.textContent = message("data-more-places", { count: found.length - PLACES });
       item.appendChild(rest);
     }
     list.appendChild(item);
@@ -303,8 +308,8 @@
     var done = search.position >= search.candidates.length;
     more.hidden = done;
     var values = { count: search.found, query: search.query };
-    status.textContent = say(form.getAttribute(
-      search.found === 0 && done ? "data-none" : done ? "data-found" : "data-partial"), values);
+    status.textContent = message(search.found === 0 && done ? "data-none" : done ? "data-found" : "data-partial",
+                                 values);
     region.setAttribute("data-done", String(done));
   }
 
