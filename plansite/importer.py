@@ -406,7 +406,7 @@ def joined(lines: list[str]) -> str:
     return text
 
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&{])")
 
 
 def escape(text: str) -> str:

@@ -27,6 +27,9 @@ MARKDOWN = MarkdownIt("commonmark", {"html": False}).use(container_plugin, "acti
 # markdown-it quietly leaves javascript:, data: and vbscript: links as plain text; let every
 # link through, so the reader can say which link is refused and why (only web and mail links)
 MARKDOWN.validateLink = lambda url: True
+# an escaped character (\{, &amp; …) stays a text node of its own, so a heading written
+# '… \{#x}' ends in text, not in an id the reader would take off (ids.take_attributes)
+MARKDOWN.disable("text_join")
 
 
 MAX_INLINE_DEPTH = 20
@@ -293,7 +296,7 @@ class BodyReader:
 
     def inline(self, node: SyntaxTreeNode, line: int) -> list[m.Inline]:
         kind = node.type
-        if kind == "text":
+        if kind in ("text", "text_special"):
             return list(m.spans(node.content))
         if kind == "softbreak":
             return [m.Text("\n")]  # inside emphasis; join_lines settles it

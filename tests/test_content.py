@@ -128,6 +128,32 @@ def test_table_without_groups_and_explicit_ids(tmp_path: Path) -> None:
     assert actions[1].deadline.every == "month"
 
 
+def test_an_escaped_brace_keeps_braces_as_text_not_an_id(tmp_path: Path) -> None:
+    """'\\{#x}' at the end of a heading or an action is its text (a document may say so); an
+    unescaped '{#x}' is its id. The importer escapes every '{' of a document's text."""
+    front = FRONT.replace("groups: [實施要項, 執行策略, 策略細項]", "groups: []").replace(
+        "    fields: [備註]\n", "")
+    plan = read(tmp_path, front + """
+# 壹、計畫內容 \\{#content}
+
+::: actions main
+
+- 1.1 免附書證 \\{#no-documents} 。
+  完成期限：107年12月
+  執行單位：服務科
+
+- 1.2 主動退稅 \\{#refunds}
+  完成期限：每月辦理
+  執行單位：服務科
+:::
+""")
+    section = plan.sections[0]
+    assert (section.id, m.plain_text(section.title)) == ("s1", "計畫內容 {#content}")
+    actions = [a for _, a in plan.actions()]
+    assert [(a.id, m.plain_text(a.body[0].inlines)) for a in actions] == [
+        ("main-a1", "免附書證 {#no-documents} 。"), ("main-a2", "主動退稅 {#refunds}")]
+
+
 def test_numbered_lists_keep_printed_numbers(tmp_path: Path) -> None:
     plan = read(tmp_path, FRONT.replace("tables:\n", "x:\n").split("x:\n")[0] + "---\n" + """
 # 柒、績效檢討
