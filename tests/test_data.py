@@ -97,6 +97,24 @@ def test_the_data_page_lists_every_dataset_in_both_languages(data: Path) -> None
         assert len(page.findall(".//table")) == 2
 
 
+def test_each_plan_page_links_its_own_data_in_its_language(data: Path) -> None:
+    """Under "Open data" a plan page links its JSON, and its CSV when it has actions (a table
+    for a spreadsheet), both in the page's language, each typed and leading to the file."""
+    site = data.parent
+    pages = sorted(site.glob("plans/*/index.html")) + sorted(site.glob("en/plans/*/index.html"))
+    for path in pages:
+        plan_id = path.parent.name
+        tag = "en" if path.is_relative_to(site / "en") else "zh-Hant"
+        plan = json.loads((data / "plans" / f"{plan_id}.{tag}.json").read_bytes())
+        page = html.fromstring(path.read_bytes())
+        links = page.xpath("//dt[.='Open data' or .='開放資料']/following-sibling::dd[1]//a")
+        expected = [("json", "application/json")] + ([("csv", "text/csv")] if plan["actions"] else [])
+        assert [(a.get("href").rpartition(".")[2], a.get("type")) for a in links] == expected, path
+        for link in links:
+            assert (path.parent / link.get("href")).resolve() == (data / "plans" / f"{plan_id}.{tag}."
+                                                                  f"{link.get('href').rpartition('.')[2]}")
+
+
 def test_a_plans_csv_is_headed_with_its_own_column_names_and_its_further_columns(tmp_path: Path) -> None:
     """The header names the plan's columns as it prints them (not 分組, 內容, 單位), a further
     column (備註) follows the nine, and the cells a formula could hide in are guarded there too."""
