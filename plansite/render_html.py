@@ -247,48 +247,18 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         narrowed views and in the print edition. Kept under the macro's compiled template
         (its namespace), which is the same from page to page until the template file changes
         (the preview) and Jinja compiles it again."""
-        html = once_made(render, args)
+        compiled = getattr(getattr(render, "_func", None), "__globals__", None)
+        if compiled is None:  # a Jinja that hides it: made every time
+            return render(*args)
+        key = (id(compiled), render.name, *args)
+        html = made.get(key)
         if html is None:
-            html = once_keep(render, args, render(*args))
-        return html
-
-    def compiled_of(render: jinja2.runtime.Macro) -> dict | None:
-        return getattr(getattr(render, "_func", None), "__globals__", None)
-
-    def once_made(render: jinja2.runtime.Macro, args: tuple) -> Markup | None:
-        """What ``render`` gave for ``args`` (None: not made yet, or a Jinja that hides the
-        macro's compiled template, whose output is then never kept)."""
-        compiled = compiled_of(render)
-        return None if compiled is None else made.get((id(compiled), render.name, *args))
-
-    def once_keep(render: jinja2.runtime.Macro, args: tuple, html: Markup) -> Markup:
-        compiled = compiled_of(render)
-        if compiled is not None:
             if len(made) >= 1 << 13:  # a plan's pages come one after another: recent ones suffice
                 made.clear()
                 templates.clear()
             templates[id(compiled)] = compiled  # its id is never another's while its output is kept
-            made[(id(compiled), render.name, *args)] = html
+            html = made[key] = render(*args)
         return html
-
-    def same_row(render: jinja2.runtime.Macro, action: m.Action, columns: m.TableColumns,
-                 data_columns: list[str], number_column: bool, number_label: str, last: int, cells: list,
-                 notes: dict[str, int] | None, cards: bool) -> Markup:
-        """An action's row (``render``, the ``action_row`` macro), made once for what it shows:
-        its number, text and fields, its table's columns, its layout of shared cells, the notes
-        its page numbers and whether the page has phone cards; only its id differs from page to
-        page (a narrowed view prefixes it). Not for a stale action, whose notice names its id."""
-        frozen = tuple((label, rows, tuple(pending), tuple(after)) for label, rows, pending, after in cells)
-        key = ("row", action.number, action.body, action.deadline, action.units, action.fields, columns,
-               number_column, last, frozen, tuple(sorted(notes.items())) if notes else (), cards)
-        opening = f'<tr id="{escape(action.id)}">'
-        found = once_made(render, key)
-        if found is None:
-            html = str(render(action, columns, data_columns, number_column, number_label, last, cells))
-            if html.count(opening) != 1:  # the id shows elsewhere in it: never shared
-                return Markup(html)
-            found = once_keep(render, key, Markup(html.replace(opening, "<tr id=\x00>", 1)))
-        return Markup(str(found).replace("<tr id=\x00>", opening, 1))
 
     @functools.lru_cache(maxsize=1 << 14)
     def spans(text: str) -> Markup:
@@ -349,7 +319,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        spans=spans, deadline=lambda text: breakable_range(spans(text)),
                        long_date=english_date if english else roc_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
-                       row_cells=row_cells, same_row=same_row,
+                       row_cells=row_cells,
                        page_metadata=page_metadata, wayfinding=wayfinding, navigation=NAVIGATION,
                        action_summary=action_summary, site_pages=SITE_PAGES,
                        plan_year=plan_year, actions_in=m.action_count, excerpt=m.excerpt,
