@@ -183,7 +183,7 @@ def run_reviewed(project: Path, plan_id: str, ids: list[str], everything: bool) 
 
 def run_import(project: Path, document: Path, plan_id: str | None, force: bool) -> int:
     from .ids import ID
-    from .importer import import_document, writable, write_new
+    from .importer import EXISTS, import_document, writable, write_new
     from .plan_file import read_plan_data
 
     if plan_id is None:
@@ -196,14 +196,13 @@ def run_import(project: Path, document: Path, plan_id: str | None, force: bool) 
                            "use lower-case ASCII letters, digits and '-', starting with a letter")
     target = project / PLANS_DIR / f"{plan_id}.zh-Hant.md"
     shown_target = where(str(target), project)  # the plan file itself, not where a link there leads
-    if target.is_dir():  # even with --force: a folder is never replaced
+    if target.is_dir() and not target.is_symlink():  # even with --force: a folder is never replaced
         raise MachineError(target, *OS_FAULTS[errno.EISDIR])
     if os.path.lexists(target) and not force:  # a link leading nowhere is a file of the user's too
-        raise MachineError(target, "exists already",
-                           "import with another --id, or add --force to replace it (the old file is lost)")
+        raise MachineError(target, "exists already", EXISTS)
     writable(target.parent)  # before a conversion that may take minutes
     imported = import_document(document, plan_id)
-    write_new(target, imported.text)
+    write_new(target, imported.text, replace=force)
     for line, message in imported.notes:
         print(f"{shown_target}:{line}: {printable(message)}")  # messages quote the document's text
     _, problems = read_plan_data(imported.text.encode(), target.name, shown_target)

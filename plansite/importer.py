@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import os
 import re
@@ -28,6 +29,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -152,13 +154,12 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
     try:
         process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        stop_office(process)
         process.communicate()
         raise ImportFailed(path, f"LibreOffice did not convert it within {timeout:.0f} s",
                            "open it in LibreOffice, save it as .odt, and import that") from None
     except BaseException:  # stopped (Ctrl-C, a kill): LibreOffice, in a session of its own, goes too
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_office(process)
         process.wait()
         raise
     converted = workdir / "out" / "source.odt"
@@ -166,6 +167,52 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
         raise ImportFailed(path, "LibreOffice could not convert it to ODT (is it a Word document?)",
                            "open it in LibreOffice, save it as .odt, and import that")
     return converted
+
+
+def stop_office(process: subprocess.Popen) -> None:
+    """Kill LibreOffice with all its children, and remove the socket its first process listens
+    on for others (/tmp/OSL_PIPE_…, wherever TMPDIR is), which it removes only when it ends by
+    itself."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGSTOP)  # held still: no socket or file made meanwhile
+    sockets = listening_sockets(process.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5  # gone before the working folder is removed
+    while members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for path in sockets:
+        with contextlib.suppress(OSError):
+            if Path(path).name.startswith("OSL_PIPE_"):
+                os.unlink(path)
+
+
+def members(group: int) -> list[int]:
+    """The processes of process group ``group`` that still run (not zombies awaiting a parent)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                state = (entry / "stat").read_text().rpartition(")")[2].split()
+                if int(state[2]) == group and state[0] != "Z":  # state, ppid, pgrp
+                    found.append(int(entry.name))
+    return found
+
+
+def listening_sockets(group: int) -> list[str]:
+    """The paths of the Unix sockets the processes of process group ``group`` hold."""
+    held = set()
+    for pid in members(group):
+        with contextlib.suppress(OSError):
+            held |= {os.readlink(fd)[8:-1] for fd in Path(f"/proc/{pid}/fd").iterdir()
+                     if os.readlink(fd).startswith("socket:[")}
+    paths = []
+    with contextlib.suppress(OSError), open("/proc/net/unix", encoding="utf-8", errors="replace") as table:
+        for line in itertools.islice(table, 1, None):  # Num RefCount Protocol Flags Type St Inode Path
+            fields = line.split(maxsplit=7)
+            if len(fields) == 8 and fields[6] in held:
+                paths.append(fields[7].strip())
+    return paths
 
 
 # ---------------------------------------------------------------- reading the body
@@ -1240,7 +1287,7 @@ def sweep_working_folders() -> None:
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # gone, or a number no process can have
         return False
     except PermissionError:  # another user's process
         return True
@@ -1297,8 +1344,14 @@ def unwritable(error: OSError, folder: Path) -> MachineError | OSError:
     return MachineError(folder, known[0], hint)
 
 
-def write_new(target: Path, text: str) -> None:
-    """``text`` written to ``target`` whole or not at all: into a file beside it, then renamed."""
+EXISTS = "import with another --id, or add --force to replace it (the old file is lost)"
+
+
+def write_new(target: Path, text: str, replace: bool = False) -> None:
+    """``text`` written to ``target`` whole or not at all: into a file beside it, then put in
+    place. Without ``replace``, a file that appeared there meanwhile (another import, an editor
+    saving while LibreOffice converted) is kept: the new file is linked in only if there is
+    none, never renamed over one."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # a file where a folder of the path should be
@@ -1315,7 +1368,15 @@ def write_new(target: Path, text: str) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644 & ~current_umask())
-        os.replace(temporary, target)
+        if replace:
+            os.replace(temporary, target)
+        else:
+            put_in_place(temporary, target)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise MachineError(target, "exists already (it was written while the document was converted)",
+                           EXISTS) from None
     except IsADirectoryError:  # a folder made at the target meanwhile: name it, not the temporary file
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -1324,6 +1385,22 @@ def write_new(target: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def put_in_place(temporary: str, target: Path) -> None:
+    """Rename ``temporary`` to ``target`` unless something is there (FileExistsError): a hard
+    link fails rather than replace, then the temporary name goes. A file system without hard
+    links gets the check and the rename, a moment apart."""
+    try:
+        os.link(temporary, target, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.rename(temporary, target)
+        return
+    os.unlink(temporary)
 
 
 def current_umask() -> int:

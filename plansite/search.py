@@ -91,11 +91,12 @@ def with_hints(page: str, glossary: tuple[m.Term, ...]) -> str:
     return page[:end] + f"<p>{HINTS} {html.escape(' '.join(extra))}</p>" + page[end:]
 
 
-FILTER_UNSAFE = re.compile(r'[%"\\\s]')
+FILTER_UNSAFE = re.compile(r'[%"\\&\s]')
 """What an agency's name may not give Pagefind as a filter value: Pagefind 1.5 finds nothing
 for a value holding a double quote or a backslash (its search passes the chosen filters to its
 WebAssembly as JSON, and the escaped characters never match the index), nor for one with two
-spaces in a row; and ``%`` itself, which encodes them."""
+spaces in a row, and it decodes character references in the value once more (the name
+``A&amp;B`` would be ``A&B``); and ``%`` itself, which encodes them."""
 
 
 def filter_value(text: str) -> str:

@@ -19,7 +19,8 @@ from odfdo import Cell, Document, Header, Paragraph, Row, Span, Style, Table
 from plansite import model as m
 from plansite.cli import main
 from plansite.config import load_config
-from plansite.importer import ImportFailed, import_document
+from plansite.errors import MachineError
+from plansite.importer import ImportFailed, import_document, write_new
 from plansite.plan_file import read_plan_data
 
 from .conftest import PROJECT
@@ -324,19 +325,36 @@ def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_
                "import", str(word)]
     process = subprocess.Popen(command, env=os.environ | {"TMPDIR": str(temporary)},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sockets = office_sockets()
     deadline = time.monotonic() + 60
-    while not any(str(temporary) in name for name in converting().values()):
+    while not any(str(temporary) in name for name in converting().values()) or office_sockets() <= sockets:
         assert process.poll() is None and time.monotonic() < deadline, "LibreOffice never started"
         time.sleep(0.01)
     process.send_signal(stop)
     out, err = process.communicate(timeout=60)
     assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
+    assert office_sockets() <= sockets  # LibreOffice's pipe for other instances is gone too
     gone = time.monotonic() + 5  # killed, LibreOffice's processes leave the table a moment later
     while any(str(temporary) in name for name in converting().values()):
         assert time.monotonic() < gone, "LibreOffice outlived the import"
         time.sleep(0.05)
     assert list(temporary.iterdir()) == []
     assert not (tmp_path / "project").exists()
+
+
+def test_a_plan_file_written_during_the_conversion_is_kept_without_force(tmp_path: Path) -> None:
+    """The check that the plan file does not exist comes before LibreOffice converts, which can
+    take minutes: a file that appears meanwhile (another import of the same id, an editor's
+    save) is not replaced unless --force was given."""
+    target = tmp_path / "content" / "plans" / "race.zh-Hant.md"
+    target.parent.mkdir(parents=True)
+    target.write_text("mine", "utf-8")
+    with pytest.raises(MachineError, match="exists already") as raised:
+        write_new(target, "draft")
+    assert raised.value.path == str(target)
+    assert target.read_text("utf-8") == "mine" and os.listdir(target.parent) == [target.name]
+    write_new(target, "draft", replace=True)
+    assert target.read_text("utf-8") == "draft" and os.listdir(target.parent) == [target.name]
 
 
 def test_a_killed_imports_working_folder_is_removed_by_the_next_import(tmp_path: Path) -> None:
@@ -348,6 +366,7 @@ def test_a_killed_imports_working_folder_is_removed_by_the_next_import(tmp_path:
     temporary.mkdir()
     running = temporary / f"plansite-import-{os.getpid()}-busy"
     running.mkdir()
+    (temporary / "plansite-import-99999999999-x").mkdir()  # no process has such a number
     command = [sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "project"),
                "import", str(word)]
     environment = os.environ | {"TMPDIR": str(temporary)}
@@ -361,11 +380,16 @@ def test_a_killed_imports_working_folder_is_removed_by_the_next_import(tmp_path:
     while any(str(temporary) in name for name in converting().values()):  # LibreOffice finishes alone
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    left = [p for p in temporary.iterdir() if p != running]
+    left = [p for p in temporary.iterdir() if p != running and "99999999999" not in p.name]
     assert len(left) == 1 and (left[0] / "source.docx").exists()  # the copy of the document
     done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1 and "LibreOffice could not convert it" in done.stderr
     assert list(temporary.iterdir()) == [running]
+
+
+def office_sockets() -> set[str]:
+    """The sockets LibreOffice keeps in /tmp for other instances (OSL_PIPE_…) while it runs."""
+    return {p.name for p in Path("/tmp").glob("OSL_PIPE_*")}
 
 
 def converting() -> dict[str, str]:

@@ -426,12 +426,12 @@ def test_the_choices_are_the_values_the_pages_give_pagefind(built_site: Path):
             assert offered == carried and offered, (prefix, name)
 
 
-NAMES = {"keelung-tax-2023": {"": '基隆市"稅務"局\\分局,  A&B：一',
-                              "en/": 'Keelung "City" Tax\\Bureau,  A&B: <x>'},
+NAMES = {"keelung-tax-2023": {"": '基隆市"稅務"局\\分局,  A&amp;B：一',
+                              "en/": 'Keelung "City" Tax\\Bureau,  A&amp;B: <x>'},
          "mof-2017": {"": '基隆市＂稅務＂局＼分局, A&B：一', "en/": 'Keelung ＂City＂ Tax＼Bureau, A&B: <x>'}}
 """Agency names holding what a filter value might choke on (quotes, a backslash, two spaces in
-a row, a comma, a colon, an ampersand, angle brackets), and names that differ from them only
-by the full-width forms and a single space."""
+a row, a comma, a colon, a character reference, angle brackets), and names that differ from
+them only by the full-width forms, a single space and the character the reference stands for."""
 
 
 @pytest.mark.parametrize("prefix", ["", "en/"])

@@ -123,14 +123,17 @@ def test_deadlines_page_lists_every_action_under_a_plain_kind_with_its_plan_and_
 @pytest.fixture(scope="module")
 def big_site(tmp_path_factory) -> Path:
     """Twenty plans of the benchmark corpus (1,754 actions), one of them again under another id
-    (two plans of one agency and year) and Kaohsiung's (no deadline column), built by the
-    command line: more actions than the deadlines page lists one by one."""
+    (two plans of one agency and year) and Kaohsiung's (no deadline column), twice, built by
+    the command line: more actions than the deadlines page lists one by one."""
     sys.path.insert(0, str(PROJECT / "bench"))
     from corpus import make_corpus
 
     corpus = make_corpus(20, tmp_path_factory.mktemp("big") / "corpus")
     for path in (PROJECT / "content" / "plans").glob("kaohsiung-finance-2024.*.md"):  # one kind only
         shutil.copy(path, corpus / "content" / "plans" / path.name)
+        text = path.read_text(encoding="utf-8").replace("id: kaohsiung-finance-2024", "id: kaohsiung-again")
+        (corpus / "content" / "plans" / path.name.replace("kaohsiung-finance-2024", "kaohsiung-again")
+         ).write_text(text, encoding="utf-8")
     for path in (corpus / "content" / "plans").glob("plan-0000.*.md"):  # its agency and year again
         text = path.read_text(encoding="utf-8").replace("id: plan-0000\n", "id: plan-0000-again\n", 1)
         (path.parent / path.name.replace("plan-0000", "plan-0000-again")).write_text(text, encoding="utf-8")
@@ -159,7 +162,8 @@ def test_a_big_site_counts_each_plans_actions_by_kind_and_each_count_leads_to_th
         lead = page.find(".//main/p").text_content()
         assert "time order" not in lead and "時間" not in lead  # the plans' views keep the plan's order
         explained = page.xpath("//section[h2[@id='deadline-none']]/p")[0].text_content()
-        assert ("has no deadline column" if prefix else "沒有完成期限欄") in explained, explained
+        assert ("these plans' tables of actions have no deadline column" if prefix  # two plans
+                else "沒有完成期限欄") in explained, explained
         titled = {link.xpath("string(..)") for link in page.xpath("//ul/li/a[contains(@href, 'plan-0000')]")}
         titles = {plan["id"]: plan["title"] for plan in plans}
         assert len(titled) >= 2 and all(titles["plan-0000"] in line for line in titled), titled
