@@ -651,16 +651,23 @@ def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:
 
 def counted(entries: list[Entry], editions: tuple[m.Edition, ...]) -> list[tuple[m.Plan, int, bool, bool]]:
     """(plan, how many of the entries are its, whether it has a deadlines view, whether another
-    plan of the list has its name) in the plans' order. A plan of one kind of deadline has no
-    view (it would be the plan); two plans of one agency and year need their titles beside."""
+    plan of the list has its name), an agency's plans together (in the order of the Chinese
+    names, as the units pages), newest first. A plan of one kind of deadline has no view (it
+    would be the plan); two plans of one agency and year need their titles beside."""
     counts: dict[str, list] = {}
     for plan, _, _ in entries:
         counts.setdefault(plan.id, [plan, 0])[1] += 1
     views = {edition.zh.id: "deadlines" in plan_views(edition) for edition in editions
              if edition.zh.id in counts}
     names = Counter((plan.agency, plan.year, plan.standing) for plan, _ in counts.values())
-    return [(plan, count, views[plan_id], names[plan.agency, plan.year, plan.standing] > 1)
-            for plan_id, (plan, count) in counts.items()]
+    ordered = sorted(counts.values(), key=lambda entry: listed_order(entry[0]))
+    return [(plan, count, views[plan.id], names[plan.agency, plan.year, plan.standing] > 1)
+            for plan, count in ordered]
+
+
+def listed_order(plan: m.Plan) -> tuple:
+    """An agency's plans together, agencies in the order of their Chinese names, newest first."""
+    return plan.agency.zh, plan.standing, -(plan.year or 0), plan.id
 
 
 def agencies(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]]:

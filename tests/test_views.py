@@ -188,6 +188,9 @@ def test_a_big_site_counts_each_plans_actions_by_kind_and_each_count_leads_to_th
                                       )[0].text_content() == count
                 found[plan_id] = (name, int(re.match(r"\d+", count)[0]))
             assert found == {plan_id: (name, n) for plan_id, (name, n, _) in expected.items() if n}, kind
+            chinese = {plan["id"]: plan for plan in plans_data(big_site, "zh-Hant")}  # an agency's together
+            order = sorted(found, key=lambda i: (chinese[i]["agency"]["zh"], -chinese[i]["year"], i))
+            assert list(found) == order, kind
             linked.update(link.get("href").partition("#")[2] for link in section.xpath(".//ul/li/a"))
     assert "summary" in linked  # Kaohsiung's plan, of one kind
     tools = find_tools(INSTALLED)
