@@ -619,9 +619,9 @@ def by_plan(entries: list[Entry]) -> list[tuple[m.Plan, list[tuple[tuple[m.Group
 
 LISTED_UP_TO = 1000
 """The most actions the deadlines page lists one by one: about 0.7 MB of HTML. A national
-site's 80,000 actions would make it 60 MB, more than any phone should load (and a quarter of
-the build's rendering): beyond this the page counts each plan's actions by kind of deadline
-and links each count to those actions in the plan, where they are listed."""
+site's 80,000 actions would make it 60 MB, more than any phone should load (and the longest
+task of a build): beyond this the page counts each plan's actions by kind of deadline and
+links each count to those actions in the plan, where they are listed."""
 
 
 def cross_plan(editions: tuple[m.Edition, ...], english: bool) -> dict:

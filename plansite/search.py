@@ -108,10 +108,10 @@ def filter_value(text: str) -> str:
 
 def filter_choices(editions: tuple[m.Edition, ...] | list[m.Edition], english: bool) -> dict[str, list]:
     """What the search page of a language offers to narrow the results to: every agency (its
-    filter value and its name) and
-    year of a plan, and every language the pages of that site are written in (an English page
-    of an untranslated plan is in Chinese). The values are those the pages give Pagefind as
-    filters (templates/plan.html, base.html), so a choice matches its pages exactly."""
+    filter value and its name) and year of a plan, and every language the pages of that site
+    are written in (an English page of an untranslated plan is in Chinese). The values are
+    those the pages give Pagefind as filters (templates/plan.html, base.html), so a choice
+    matches its pages exactly."""
     plans = [(edition.en or edition.zh) if english else edition.zh for edition in editions]
     own = EN if english else ZH
     return {"agency": [(filter_value(name), name)
