@@ -670,6 +670,11 @@ def listed_order(plan: m.Plan) -> tuple:
     return plan.agency.zh, plan.standing, -(plan.year or 0), plan.id
 
 
+SLUG_LENGTH = 80
+"""The longest address an agency's units page takes from its English name: a file name may
+not be longer than 255 bytes, and an address is read and typed by people."""
+
+
 def agencies(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]]:
     """Every agency's plans, by the agency's address on the units pages (its English name as
     letters and digits, e.g. 'keelung-city-tax-bureau'), in the order of the Chinese names.
@@ -680,7 +685,8 @@ def agencies(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]
         by_name.setdefault(edition.zh.agency.zh, []).append(edition)
     found: dict[str, tuple[m.Edition, ...]] = {}
     for name in sorted(by_name):
-        base = re.sub(r"[^a-z0-9]+", "-", by_name[name][0].zh.agency.en.lower()).strip("-") or "agency"
+        words = re.sub(r"[^a-z0-9]+", "-", by_name[name][0].zh.agency.en.lower())
+        base = words[:SLUG_LENGTH].strip("-") or "agency"
         slug, count = base, 1
         while slug in found:  # two agencies with one English name
             count += 1

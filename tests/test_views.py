@@ -352,3 +352,25 @@ def test_action_rows_are_headed_by_the_action_and_no_card_is_empty(built_site: P
         framework = html.fromstring((built_site / lang / "framework" / "index.html").read_bytes())
         assert not [a for a in framework.xpath("//main//a") if re.match(r"0 (項|action)", a.text_content())]
         assert all(len(t.xpath("tbody/tr")) > 1 for t in framework.xpath("//table"))
+
+
+def test_a_very_long_english_agency_name_gives_its_units_page_a_short_address(tmp_path: Path) -> None:
+    """A units page is addressed by its agency's English name, cut to SLUG_LENGTH characters:
+    a name of a thousand characters builds (a file name holds at most 255 bytes), and two
+    agencies whose names begin alike get two pages."""
+    from plansite.render_html import SLUG_LENGTH
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project", plans=["keelung-tax-2023", "ntbt-2016"])
+    for plan_id, tail in (("keelung-tax-2023", "Keelung"), ("ntbt-2016", "Taipei")):
+        path = project / "content" / "plans" / f"{plan_id}.zh-Hant.md"
+        name = "Bureau " * 150 + tail  # 1,056 characters, alike but for the last word
+        text = re.sub(r"(agency:\n  zh: .*\n  en: ).*\n", lambda found, name=name: f"{found[1]}{name}\n",
+                      path.read_text(encoding="utf-8"), count=1)
+        path.write_text(text, encoding="utf-8")
+    build(project, project / "site", downloads=False)
+    pages = sorted(p.parent.name for p in (project / "site" / "units").glob("*/index.html"))
+    assert len(pages) == 2 and all(len(slug) <= SLUG_LENGTH + 2 for slug in pages), pages
+
