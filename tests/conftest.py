@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -37,6 +38,15 @@ def copy_project(target: Path, plans: list[str] | None = None) -> Path:
 def project(tmp_path: Path) -> Path:
     """A copy of the whole project in a temporary folder."""
     return copy_project(tmp_path / "project")
+
+
+def as_from_a_shell(command: list[str]) -> list[str]:
+    """``command`` started as a shell starts it: Ctrl-C (SIGINT) neither blocked nor ignored,
+    whatever the test process's own state (a child inherits both), so that a test sending it
+    Ctrl-C sees what a user would."""
+    start = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+             "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])")
+    return [sys.executable, "-c", start, *command]
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -23,7 +23,7 @@ from plansite.errors import MachineError
 from plansite.importer import ImportFailed, import_document, write_new
 from plansite.plan_file import read_plan_data
 
-from .conftest import PROJECT
+from .conftest import PROJECT, as_from_a_shell
 
 PLANS = ("keelung-tax-2023", "ntbt-2016", "hsinchu-tax-2018", "kaohsiung-finance-2024", "mof-2017")
 
@@ -323,7 +323,7 @@ def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_
     temporary.mkdir()
     command = [sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "project"),
                "import", str(word)]
-    process = subprocess.Popen(command, env=os.environ | {"TMPDIR": str(temporary)},
+    process = subprocess.Popen(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sockets = office_sockets()
     deadline = time.monotonic() + 60
@@ -370,7 +370,8 @@ def test_a_killed_imports_working_folder_is_removed_by_the_next_import(tmp_path:
     command = [sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "project"),
                "import", str(word)]
     environment = os.environ | {"TMPDIR": str(temporary)}
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(as_from_a_shell(command), env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not any(str(temporary) in name for name in converting().values()):
         assert process.poll() is None and time.monotonic() < deadline, "LibreOffice never started"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECT, copy_project
+from .conftest import PROJECT, as_from_a_shell, copy_project
 
 
 def free_port() -> int:
@@ -61,8 +61,9 @@ def launch(project: Path, folder: Path, *options: str) -> tuple[str, subprocess.
     port = free_port()
     log = folder / "serve.log"  # a file, not a pipe: an unread pipe that fills up blocks the server
     LOG.append(log)
-    process = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "--project", str(project), "serve",
-                                "--port", str(port), *options], stdout=log.open("w"),
+    process = subprocess.Popen(as_from_a_shell([sys.executable, str(PROJECT / "build.py"), "--project",
+                                                str(project), "serve", "--port", str(port), *options]),
+                               stdout=log.open("w"),
                                stderr=subprocess.STDOUT,
                                text=True)
     base = f"http://127.0.0.1:{port}/"
