@@ -129,14 +129,16 @@ def test_the_readers_choices_hold_from_the_first_paint(browser, served: str, wid
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     page.goto(served + "404.html")
-    page.evaluate("localStorage.setItem('plansite-size', '150'); localStorage.setItem('plansite-contrast', 'on')")
+    page.evaluate("localStorage.setItem('plansite-size', '150')")
+    page.evaluate("localStorage.setItem('plansite-contrast', 'on')")
     page.add_init_script(AT_FIRST_PAINT)
     context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
     for path in (PLAN, "en/" + PLAN, "en/deadlines/index.html"):
         page.goto(served + path)
         page.wait_for_load_state("load")
         page.wait_for_timeout(500)
-        assert page.evaluate("window.__atBody") == {"js": True, "size": "150%", "contrast": "stylesheet"}, path
+        chosen = {"js": True, "size": "150%", "contrast": "stylesheet"}
+        assert page.evaluate("window.__atBody") == chosen, path
         shift = page.evaluate("window.__shift")
         assert shift < 0.1, f"{path} at {width}px: the page moved as it loaded (layout shift {shift:.2f})"
         if width < 600:
