@@ -337,3 +337,37 @@ def test_a_rebuild_summarises_only_the_plans_that_changed(tmp_path: Path, monkey
     monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
     assert clean_build(project, tmp_path / "clean", downloads=False) is None
     assert differences(project / "site", tmp_path / "clean") == []
+
+
+def test_a_rebuild_completes_only_the_english_plans_whose_sources_changed(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Completed English plans, their translation status and warnings are kept in the cache by
+    what each edition is made from (completing a thousand again was a fifth of a one-plan
+    rebuild): a build after one plan changed completes that plan alone and publishes what a
+    clean build does; a glossary change completes every plan again, with its new warnings."""
+    import plansite.translation
+
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "cache"))
+    build(project, project / "site", downloads=False)
+    completed: list[str] = []
+    complete = plansite.translation.complete
+
+    def counted(zh, en, project):
+        completed.append(zh.id)
+        return complete(zh, en, project)
+
+    monkeypatch.setattr(plansite.translation, "complete", counted)
+    longer_action(project)
+    build(project, project / "site", downloads=False)
+    assert completed == ["kaohsiung-finance-2024"]
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
+    assert clean_build(project, tmp_path / "clean", downloads=False) is None
+    assert differences(project / "site", tmp_path / "clean") == []
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "cache"))
+    completed.clear()
+    append(project, Path("content/glossary.yml"), "- zh: 預計完成時間\n  en: expected date of completion\n")
+    result = build(project, project / "site", downloads=False)
+    assert sorted(completed) == sorted(PLANS)
+    assert any("expected date of completion" in w.message for w in result.warnings), result.warnings
