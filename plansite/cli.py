@@ -30,25 +30,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", type=Path, default=PROJECT, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command")
     build_command = commands.add_parser("build", help="build the site (the default command)")
-    for command in (parser, build_command):
-        command.add_argument("--output", type=Path, default=None,
-                             help="where to write the site (default: site/)")
-        command.add_argument("--strict", action="store_true",
-                             help="treat warnings (stale or missing translations, glossary misses) as errors")
-        command.add_argument("--no-downloads", action="store_true",
-                             help="make no ODT or PDF (quick previews; a published site needs them)")
     check = commands.add_parser("check", help="build, then check every page (pa11y-ci, Taiwan 115.11, vnu, "
                                               "links)")
     check.add_argument("--no-build", action="store_true", help="check the site/ already built")
-    check.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)
-    check.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
     preview = commands.add_parser("serve", help="build, serve the site with live reload, rebuild on every "
                                                 "save")
     # checked by serve, so that a wrong port is one line and exit status 1, like a busy one
     preview.add_argument("--port", default="8000", help="the port (default 8000)")
     preview.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    preview.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)
-    preview.add_argument("--no-downloads", action="store_true", help="make no ODT or PDF while previewing")
+    # The build's options go before or after the command's name. A command's copy has no default
+    # of its own: argparse would let it overwrite what was given before the name, so that
+    # `--output elsewhere build` replaced site/ (and `--strict build` published despite warnings).
+    options = {
+        "--output": {"type": Path, "help": "where to write the site (default: site/)"},
+        "--strict": {"action": "store_true",
+                     "help": "treat warnings (stale or missing translations, glossary misses) as errors"},
+        "--no-downloads": {"action": "store_true",
+                           "help": "make no ODT or PDF (quick previews; a published site needs them)"},
+    }
+    takes = {None: tuple(options), "build": tuple(options), "check": tuple(options),
+             "serve": ("--output", "--no-downloads")}  # the preview shows warnings, never refuses a page
+    listed = {"build": tuple(options), "serve": ("--no-downloads",)}  # in the command's --help
+    for flag, option in options.items():
+        parser.add_argument(flag, **option)
+    for name, command in (("build", build_command), ("check", check), ("serve", preview)):
+        for flag in takes[name]:
+            shown_help = options[flag]["help"] if flag in listed.get(name, ()) else argparse.SUPPRESS
+            command.add_argument(flag, **options[flag] | {"help": shown_help}, default=argparse.SUPPRESS)
     commands.add_parser("status", help="print how current each plan's English translation is")
     reviewed = commands.add_parser(
         "reviewed", help="mark English translations as reviewed against the Chinese text as it is now")
@@ -62,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument("--id", dest="plan_id", help="the new plan's id (default: from the file name)")
     importing.add_argument("--force", action="store_true", help="replace a plan file that exists")
     args = parser.parse_args(argv)
+    for flag in options:  # given before the name of a command it means nothing to: said, not ignored
+        if getattr(args, flag[2:].replace("-", "_")) and flag not in takes.get(args.command, ()):
+            users = ", ".join(name for name, flags in takes.items() if name and flag in flags)
+            parser.error(f"{flag} means nothing to {args.command} — it is an option of {users}")
     project = args.project.resolve()
     try:
         if args.command == "check":

@@ -292,6 +292,44 @@ def test_every_command_refuses_someone_elses_folder(published: Path, tmp_path: P
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("before_the_name", [True, False])
+def test_the_builds_options_hold_before_or_after_the_command(published: Path, tmp_path: Path,
+                                                              before_the_name: bool) -> None:
+    """The build command's own copies of the options had defaults, and argparse let them
+    overwrite what was given before its name: `--output elsewhere --no-downloads build` made the
+    downloads and replaced the published site/ instead of writing elsewhere."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    published_site = snapshot(project / "site")
+    elsewhere = tmp_path / "elsewhere"
+    options = ["--output", str(elsewhere), "--no-downloads"]
+    done = main_here(project, cache, *([*options, "build"] if before_the_name else ["build", *options]))
+    assert done.returncode == 0, done.stderr
+    assert snapshot(project / "site") == published_site
+    assert (elsewhere / "index.html").is_file()
+    assert not [*elsewhere.rglob("*.pdf"), *elsewhere.rglob("*.odt")]
+
+
+@pytest.mark.parametrize(("arguments", "takes_it"), [
+    (["--strict", "serve"], "build, check"),
+    (["--output", "elsewhere", "status"], "build, check, serve"),
+    (["--no-downloads", "import", "plan.odt"], "build, check, serve"),
+])
+def test_an_option_given_to_a_command_it_means_nothing_to_is_refused(
+        published: Path, tmp_path: Path, capsys, arguments: list[str], takes_it: str) -> None:
+    """Put before the name of a command that has no use for it, an option was silently dropped
+    (`--strict serve` is no strict preview): it is an error that says which commands take it."""
+    project, _ = copy_built(published, tmp_path / "copy")
+    before = snapshot(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main(["--project", str(project), *arguments])
+    assert stopped.value.code == 2
+    command = next(word for word in arguments if word in ("serve", "status", "import"))
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert said == (f"python build.py: error: {arguments[0]} means nothing to {command}"
+                    f" — it is an option of {takes_it}")
+    assert snapshot(tmp_path) == before
+
+
 def test_a_cache_folder_holding_other_files_is_refused(published: Path, tmp_path: Path) -> None:
     """PLANSITE_CACHE pointed at someone's folder: a build would prune it."""
     project, _ = copy_built(published, tmp_path / "copy")
