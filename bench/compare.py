@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/compare.py a94505b HEAD                 # 300 plans, 2 rounds
     .venv/bin/python bench/compare.py a94505b HEAD --plans 100 --rounds 3
+    .venv/bin/python bench/compare.py d4374ea 7a2c9d3 --plans 1000 --rounds 6 --one-plan
 
 A single build's time on a machine shared with other work varies by a fifth, more than most
 changes gain; timing the revisions one after the other, round after round, on the same corpus,
@@ -9,7 +10,10 @@ lets the machine's mood fall on each alike. Each revision is unpacked from git (
 templates; the corpus takes that revision's templates), and each run is a cold build with an
 empty cache and without the search stage (everything but Pagefind's indexing: our own stages,
 as `bench/run.py` reports them). It prints each run, then the best of each revision and its
-ratio to the first revision's. Nothing here is an assertion: the figures belong in
+ratio to the first revision's. With ``--one-plan`` it times rebuilds instead: each revision
+builds once into a cache and site of its own, then each round changes one plan's text and
+rebuilds with every revision (the median is printed too: rebuilds vary less than cold
+builds, and a best of few flatters). Nothing here is an assertion: the figures belong in
 docs/performance.md.
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,13 +46,15 @@ def unpack(revision: str, folder: Path) -> Path:
     return target
 
 
-def own_stages(code: Path, corpus: Path, scratch: Path) -> tuple[float, float]:
-    """(seconds, processor seconds with the workers) of a cold build of ``corpus`` by ``code``."""
+def own_stages(code: Path, corpus: Path, scratch: Path, cold: bool = True) -> tuple[float, float]:
+    """(seconds, processor seconds with the workers) of a build of ``corpus`` by ``code``: cold
+    (an empty cache and no site), or a rebuild into ``code``'s own cache and site."""
     shutil.rmtree(corpus / "templates")
     shutil.copytree(code / "templates", corpus / "templates")
-    output, cache = scratch / "site", scratch / "cache"
-    for folder in (output, cache):
-        shutil.rmtree(folder, ignore_errors=True)
+    output, cache = (scratch / "site", scratch / "cache") if cold else (code / "site", code / "cache")
+    if cold:
+        for folder in (output, cache):
+            shutil.rmtree(folder, ignore_errors=True)
     with tempfile.TemporaryFile() as messages:  # a pipe nobody reads would fill up with warnings
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-c", WITHOUT_SEARCH, str(code), "--project", str(corpus),
@@ -68,24 +75,39 @@ def main() -> None:
                         help="git revisions, the first the baseline")
     parser.add_argument("--plans", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--one-plan", action="store_true",
+                        help="time rebuilds after one plan's text changed, not cold builds")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="plansite-compare-") as folder:
         scratch = Path(folder)
         codes = [unpack(revision, scratch) for revision in options.revisions]
         corpus = make_corpus(options.plans, scratch / "corpus")
+        edited = sorted((corpus / "content" / "plans").glob("*.zh-Hant.md"))[options.plans // 2]
+        if options.one_plan:
+            for code in codes:  # each revision's own cache and site, built once
+                own_stages(code, corpus, scratch, cold=False)
         runs: dict[str, list[tuple[float, float]]] = {}
         for round_ in range(1, options.rounds + 1):
-            for revision, code in zip(options.revisions, codes, strict=True):
-                seconds, cpu = own_stages(code, corpus, scratch)
+            if options.one_plan:
+                text = edited.read_text(encoding="utf-8")
+                edited.write_text(text.replace("。", f"。（改{round_}）", 1), encoding="utf-8")
+            order = list(zip(options.revisions, codes, strict=True))
+            for revision, code in order if round_ % 2 else order[::-1]:  # neither always first
+                seconds, cpu = own_stages(code, corpus, scratch, cold=not options.one_plan)
                 runs.setdefault(revision, []).append((seconds, cpu))
                 print(f"round {round_}  {revision:12} {seconds:7.1f} s  processor {cpu:7.1f} s", flush=True)
         first = options.revisions[0]
         best = {revision: (min(s for s, _ in times), min(c for _, c in times))
                 for revision, times in runs.items()}
-        print(f"\nN = {options.plans:,} plans, our own stages (cold, no search), best of {options.rounds}")
+        kind = "a rebuild after one plan changed" if options.one_plan else "cold"
+        print(f"\nN = {options.plans:,} plans, our own stages ({kind}, no search), best of {options.rounds}")
         for revision, (seconds, cpu) in best.items():
             print(f"{revision:12} {seconds:7.1f} s ({seconds / best[first][0]:.2f}×)  "
                   f"processor {cpu:7.1f} s ({cpu / best[first][1]:.2f}×)")
+        if options.one_plan:
+            median = {revision: statistics.median(s for s, _ in times) for revision, times in runs.items()}
+            print("median: " + ", ".join(f"{revision} {seconds:.2f} s ({seconds / median[first]:.2f}×)"
+                                         for revision, seconds in median.items()))
 
 
 if __name__ == "__main__":
