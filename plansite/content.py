@@ -67,7 +67,10 @@ def no_plan_folder(project: Path) -> Problem | None:
     folder = project / PLANS_DIR
     if folder.is_dir():
         return None
-    what = "does not exist" if not (folder.exists() or folder.is_symlink()) else "is not a folder"
+    if folder.is_symlink() and not folder.exists():
+        what = "is a link to a folder that does not exist (a dangling link)"
+    else:
+        what = "does not exist" if not folder.exists() else "is not a folder"
     return Problem(PLANS_DIR.as_posix(), 1, f"{what}, so there is no plan to build (a site of no plan is "
                    "never published)", NO_PLAN_HINT)
 

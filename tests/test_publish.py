@@ -503,7 +503,7 @@ def test_an_input_file_that_cannot_be_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["no content/", "no content/plans/", "content/plans is a file",
-                                    "content/plans is empty"])
+                                    "content/plans is empty", "content/plans links nowhere"])
 def test_no_plans_to_build_is_refused_with_the_site_untouched(published: Path, tmp_path: Path,
                                                               damage: str) -> None:
     """A build of no plan would replace the published site with an empty one."""
@@ -514,11 +514,14 @@ def test_no_plans_to_build_is_refused_with_the_site_untouched(published: Path, t
         plans.touch()
     elif damage == "content/plans is empty":
         plans.mkdir()
+    elif damage == "content/plans links nowhere":  # the plans moved, the link left behind
+        plans.symlink_to(tmp_path / "moved")
     before = snapshot(project / "site")
     done = main_here(project, cache)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     problem = next(line for line in done.stderr.splitlines() if line.startswith("content/plans:"))
-    words = {"content/plans is a file": "is not a folder", "content/plans is empty": "holds no plan"}
+    words = {"content/plans is a file": "is not a folder", "content/plans is empty": "holds no plan",
+             "content/plans links nowhere": "is a link to a folder that does not exist"}
     assert words.get(damage, "does not exist") in problem and " — " in problem, problem
     assert done.stderr.endswith("site was not changed.\n")
     assert snapshot(project / "site") == before
