@@ -228,10 +228,18 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     strings = catalog(project, lang)
     english = lang == EN.code
+    def number(count: int) -> str:
+        """A count as the language writes it: 80,903, not 80903 (GOV.UK and Canada.ca group
+        the thousands; both locales use a comma)."""
+        return format_decimal(count, locale=LOCALES[lang])
+
     # Jinja takes translations for HTML; ours are text, so a translator's " or < is escaped too.
+    # A count (``%(num)d``) is written in by ``number`` before Jinja fills in the other values.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: escape(strings.gettext(message)),
-        lambda singular, plural, n: escape(strings.ngettext(singular, plural, n)), newstyle=True)
+        lambda one, many, n: escape(strings.ngettext(one, many, n).replace("%(num)d", number(n))),
+        newstyle=True)
+    env.filters["number"] = number
     # plain text is marked, and a cell's text read into spans, where it is shown: many times over
     # (a plan's page, its narrowed views, the pages about all plans), so each text once per language
     @functools.lru_cache(maxsize=1 << 16)
@@ -835,7 +843,7 @@ def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> st
 def file_size(size: int, lang: str) -> str:
     """48 KB, 1.2 MB, as a reader sees file sizes (a no-break space keeps number and unit together)."""
     if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))}\u00a0KB"
+        return format_decimal(max(1, round(size / 1024)), locale="en") + "\u00a0KB"  # 1,010 KB: as in Chinese
     return format_decimal(size / 1024 / 1024, format="0.0", locale="en") + "\u00a0MB"
 
 

@@ -111,7 +111,7 @@ def test_the_documented_regulation_builds_in_both_languages_with_its_downloads(t
     zh = html.parse(str(site / "plans" / "example-rules" / "index.html")).getroot()
     en = html.parse(str(site / "en" / "plans" / "example-rules" / "index.html")).getroot()
     facts = {dt.text_content(): dt.getnext().text_content() for dt in zh.find_class("ps-meta")[0].iter("dt")}
-    assert (facts["年度"], facts["修正日期"], facts["執行期程"], facts["執行項目數"]) == (
+    assert (facts["年度"], facts["修正日期"], facts["執行期程"], facts["作法數"]) == (
         "不分年度（常設規定）", "107年6月1日、112年1月5日", "113年1月1日至116年12月31日", "無（未列作法表）")
     facts = {dt.text_content(): dt.getnext().text_content() for dt in en.find_class("ps-meta")[0].iter("dt")}
     assert (facts["Year"], facts["Amended"], facts["Period"]) == (

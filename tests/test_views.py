@@ -142,6 +142,17 @@ def big_site(tmp_path_factory) -> Path:
     return corpus / "site"
 
 
+@pytest.mark.parametrize(("lang", "said"), [("zh-Hant-TW", "80,903 項作法"), ("en", "80,903 actions")])
+def test_counts_are_written_with_their_thousands_grouped(lang: str, said: str) -> None:
+    """A big site's deadlines page said "80903 actions": counts are written as the language
+    writes numbers, as GOV.UK and Canada.ca do, wherever a message counts something."""
+    from plansite.render_html import environment
+
+    template = environment(PROJECT, lang).from_string(
+        '{{ ngettext("%(num)d action", "%(num)d actions", 80903) }}|{{ 1234|number }}')
+    assert template.render() == f"{said}|1,234"
+
+
 def test_a_big_site_counts_each_plans_actions_by_kind_and_each_count_leads_to_them(big_site: Path) -> None:
     """Beyond LISTED_UP_TO actions the deadlines page would weigh megabytes (60 MB a language at
     1,000 plans): it names the total, then under each kind every plan that has actions of it,
@@ -157,7 +168,7 @@ def test_a_big_site_counts_each_plans_actions_by_kind_and_each_count_leads_to_th
         plans = plans_data(big_site, tag)
         total = sum(len(plan["actions"]) for plan in plans)
         assert total > LISTED_UP_TO
-        assert str(total) in page.find(".//main/p").text_content()
+        assert f"{total:,}" in page.find(".//main/p").text_content()  # 1,234: thousands grouped
         assert not page.xpath("//a[contains(@class, 'ps-entries__action')]")  # nothing one by one
         lead = page.find(".//main/p").text_content()
         assert "time order" not in lead and "時間" not in lead  # the plans' views keep the plan's order

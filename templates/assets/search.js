@@ -43,8 +43,12 @@
       return folded.length === 1 ? folded.replace("台", "臺") : c;
     });
   }
+  // counts are written as the page's language writes numbers (1,234), like the pages' own
   function say(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+    return template.replace(/%\((\w+)\)s/g, function (_, key) {
+      var value = values[key];
+      return typeof value === "number" ? value.toLocaleString(document.documentElement.lang) : value;
+    });
   }
   // a message of the form's, in its one form when the count is 1 (data-NAME-one)
   function message(name, values) {
