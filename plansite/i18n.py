@@ -40,12 +40,28 @@ class Catalog:
         return singular if count == 1 else plural
 
 
+def catalog_path(project: Path, lang: str) -> Path:
+    """The one file a language's interface strings are read from."""
+    return project / "locales" / LOCALES.get(lang, "") / "LC_MESSAGES" / "messages.po"
+
+
 def catalog(project: Path, lang: str) -> Catalog:
-    locale = LOCALES.get(lang)
-    path = project / "locales" / locale / "LC_MESSAGES" / "messages.po" if locale else None
-    if not path or not path.is_file():
+    path = catalog_path(project, lang)
+    if lang not in LOCALES or not path.is_file():
         return Catalog(None)
     return read_catalog(path.read_bytes())
+
+
+def catalogs_read(project: Path) -> tuple[tuple[str, bytes | None], ...]:
+    """What the catalogs hold as builds read them, for cache keys: each language's catalog
+    (None when it is missing), by language. Not the .po files found in locales/: a catalog
+    moved aside (still found, no longer read), or one behind a linked folder (read, but
+    not found by a walk), kept English plans completed with strings no longer in use."""
+    read = []
+    for lang in LOCALES:
+        path = catalog_path(project, lang)
+        read.append((lang, path.read_bytes() if path.is_file() else None))
+    return tuple(read)
 
 
 @lru_cache(maxsize=8)

@@ -27,7 +27,7 @@ from . import formats
 from . import model as m
 from .config import SiteConfig
 from .dates import ROC_OFFSET, roc_date
-from .i18n import LOCALES, catalog
+from .i18n import LOCALES, catalog, catalog_path
 from .languages import mark_other_language
 from .search import filter_value
 from .site_paths import (
@@ -209,7 +209,7 @@ def environment(project: Path, lang: str) -> jinja2.Environment:
     """The template environment for one language. Environments are reused (compiling templates
     is the slow part of rendering): Jinja reloads a template whose file changed, and a changed
     catalog gives a new environment."""
-    po = project / "locales" / LOCALES.get(lang, "") / "LC_MESSAGES" / "messages.po"
+    po = catalog_path(project, lang)
     return cached_environment(project, lang, po.stat().st_mtime_ns if po.exists() else 0)
 
 

@@ -27,6 +27,7 @@ from .content import (
 )
 from .errors import ContentError, Problem
 from .fonts import drawable, drawable_key, font_sizes, uncovered_characters
+from .i18n import catalogs_read
 from .inputs import unusable_files
 from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, commit_dates, last_changed
 from .publish import cache_folder
@@ -184,8 +185,7 @@ class Sources:
         by_id: dict[str, list[m.Plan]] = {}
         for plan in plans:
             by_id.setdefault(plan.id, []).append(plan)
-        catalogs = sorted((self.project / "locales").rglob("*.po"))
-        context = digest(repr(glossary), *(p.read_bytes() for p in catalogs))
+        context = digest(repr(glossary), repr(catalogs_read(self.project)))
         self.changed = set()
         orphans: list[Problem] = []  # English files without a Chinese one: told first, as editions() does
         errors: list[Problem] = []
@@ -232,14 +232,22 @@ class Sources:
             made, warnings = editions(self.project, tuple(pair), glossary, self.checks.check)
             return tuple((e.en, e.status) for e in made), warnings
 
+        chinese = [p for p in pair if p.lang != EN.code]
+
+        def editions_of(english) -> tuple[m.Edition, ...]:
+            return tuple(m.Edition(zh, en, status, last_changed(self.project, Path(zh.loc.path)))
+                         for zh, (en, status) in zip(chinese, english, strict=True))
+
         if made_from is None:  # a file read without the cache: nothing to key it by
             english, warnings = make()
-        else:
+            return editions_of(english), warnings
+        try:
             english, warnings = self.completed.get_or_make(made_from, make)
-        chinese = [p for p in pair if p.lang != EN.code]
-        made = tuple(m.Edition(zh, en, status, last_changed(self.project, Path(zh.loc.path)))
-                     for zh, (en, status) in zip(chinese, english, strict=True))
-        return made, warnings
+            return editions_of(english), warnings
+        except (TypeError, ValueError):  # an entry of another shape (a damaged cache): made again
+            english, warnings = made = make()
+            self.completed.write(made_from, pickle.dumps(made, pickle.HIGHEST_PROTOCOL))
+            return editions_of(english), warnings
 
     def prune(self) -> None:
         """Remove the cached plans, checks and editions no load asked for (a build, once it loaded)."""

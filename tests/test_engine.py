@@ -343,7 +343,7 @@ def test_a_rebuild_completes_only_the_english_plans_whose_sources_changed(
     tmp_path: Path, monkeypatch
 ) -> None:
     """Completed English plans, their translation status and warnings are kept in the cache by
-    what each edition is made from (completing a thousand again was a fifth of a one-plan
+    what each edition is made from (completing a thousand again took 3 s of a one-plan
     rebuild): a build after one plan changed completes that plan alone and publishes what a
     clean build does; a glossary change completes every plan again, with its new warnings."""
     import plansite.translation
@@ -371,3 +371,50 @@ def test_a_rebuild_completes_only_the_english_plans_whose_sources_changed(
     result = build(project, project / "site", downloads=False)
     assert sorted(completed) == sorted(PLANS)
     assert any("expected date of completion" in w.message for w in result.warnings), result.warnings
+
+
+@pytest.mark.parametrize("moved", ["aside", "behind a linked folder"])
+def test_cached_english_plans_follow_the_catalog_the_build_reads(tmp_path: Path, monkeypatch,
+                                                                  moved: str) -> None:
+    """The English deadlines' words come from locales/en's catalog. The editions' key took the
+    .po files found under locales/: a catalog moved aside (no longer read) still counted, and
+    one behind a linked folder (read) never did; either way a rebuild kept English plans
+    worded by a catalog no longer in use. It publishes what a clean build does."""
+    project = copy_project(tmp_path / "project", plans=["keelung-tax-2023"])
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "cache"))
+    if moved == "behind a linked folder":
+        (project / "locales" / "en").rename(project / "shared-en")
+        (project / "locales" / "en").symlink_to("../shared-en")
+    catalog = project / "locales" / "en" / "LC_MESSAGES" / "messages.po"
+    replace(project, catalog, 'msgstr "Ongoing"', 'msgstr "Continuing"')
+    build(project, project / "site", downloads=False)
+    page = project / "site" / "en" / "plans" / "keelung-tax-2023" / "index.html"
+    assert "Continuing" in page.read_text(encoding="utf-8")
+    if moved == "aside":
+        catalog.rename(catalog.with_name("aside.po"))
+    else:
+        replace(project, catalog, 'msgstr "Continuing"', 'msgstr "Ongoing"')
+    build(project, project / "site", downloads=False)
+    assert "Continuing" not in page.read_text(encoding="utf-8")
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
+    assert clean_build(project, tmp_path / "clean", downloads=False) is None
+    assert differences(project / "site", tmp_path / "clean") == []
+
+
+def test_a_cached_english_plan_of_another_shape_is_made_again(tmp_path: Path, monkeypatch) -> None:
+    """A damaged cache entry that unpickles to something else (None) stopped the build with a
+    traceback: it is made again, as an entry that cannot be read is."""
+    import pickle
+
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "cache"))
+    build(project, project / "site", downloads=False)
+    entries = sorted((tmp_path / "cache" / "editions").glob("*.pickle"))
+    assert len(entries) == len(PLANS)
+    for entry in entries:
+        entry.write_bytes(pickle.dumps(None))
+    longer_action(project)
+    build(project, project / "site", downloads=False)
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
+    assert clean_build(project, tmp_path / "clean", downloads=False) is None
+    assert differences(project / "site", tmp_path / "clean") == []
