@@ -22,6 +22,14 @@ from .publish import Stamp, prepare_output, published_now, shown_path
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+def output_folder(given: str) -> Path:
+    """``--output``'s folder. An empty one would be the current folder: `--output="$SITE"`
+    with $SITE unset must not build into (and replace) wherever the user happens to be."""
+    if not given.strip():
+        raise argparse.ArgumentTypeError("it is empty — name the folder to write the site to")
+    return Path(given)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python build.py",
@@ -38,26 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     # checked by serve, so that a wrong port is one line and exit status 1, like a busy one
     preview.add_argument("--port", default="8000", help="the port (default 8000)")
     preview.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    # The build's options go before or after the command's name. A command's copy has no default
-    # of its own: argparse would let it overwrite what was given before the name, so that
-    # `--output elsewhere build` replaced site/ (and `--strict build` published despite warnings).
-    options = {
-        "--output": {"type": Path, "help": "where to write the site (default: site/)"},
-        "--strict": {"action": "store_true",
-                     "help": "treat warnings (stale or missing translations, glossary misses) as errors"},
-        "--no-downloads": {"action": "store_true",
-                           "help": "make no ODT or PDF (quick previews; a published site needs them)"},
-    }
-    takes = {None: tuple(options), "build": tuple(options), "check": tuple(options),
-             "serve": ("--output", "--no-downloads")}  # the preview shows warnings, never refuses a page
-    listed = {"build": tuple(options), "serve": ("--no-downloads",)}  # in the command's --help
-    for flag, option in options.items():
-        parser.add_argument(flag, **option)
-    for name, command in (("build", build_command), ("check", check), ("serve", preview)):
-        for flag in takes[name]:
-            shown_help = options[flag]["help"] if flag in listed.get(name, ()) else argparse.SUPPRESS
-            command.add_argument(flag, **options[flag] | {"help": shown_help}, default=argparse.SUPPRESS)
-    commands.add_parser("status", help="print how current each plan's English translation is")
+    status = commands.add_parser("status", help="print how current each plan's English translation is")
     reviewed = commands.add_parser(
         "reviewed", help="mark English translations as reviewed against the Chinese text as it is now")
     reviewed.add_argument("plan", help="the plan's id, e.g. keelung-tax-2023")
@@ -69,6 +58,29 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument("document", type=Path, help="the plan as an ODF text document or Word file")
     importing.add_argument("--id", dest="plan_id", help="the new plan's id (default: from the file name)")
     importing.add_argument("--force", action="store_true", help="replace a plan file that exists")
+    # The build's options go before or after the command's name. A command's copy has no default
+    # of its own: argparse would let it overwrite what was given before the name, so that
+    # `--output elsewhere build` replaced site/ (and `--strict build` published despite warnings).
+    # Every command accepts them, so that one it means nothing to is told so (below), wherever
+    # it was put.
+    options = {
+        "--output": {"type": output_folder, "help": "where to write the site (default: site/)"},
+        "--strict": {"action": "store_true",
+                     "help": "treat warnings (stale or missing translations, glossary misses) as errors"},
+        "--no-downloads": {"action": "store_true",
+                           "help": "make no ODT or PDF (quick previews; a published site needs them)"},
+    }
+    takes = {None: tuple(options), "build": tuple(options), "check": tuple(options),
+             "serve": ("--output", "--no-downloads")}  # the preview shows warnings, never refuses a page
+    listed = {"build": tuple(options), "serve": ("--no-downloads",)}  # in the command's --help
+    for flag, option in options.items():
+        parser.add_argument(flag, **option)
+    named = {"build": build_command, "check": check, "serve": preview, "status": status, "reviewed": reviewed,
+             "import": importing}
+    for name, command in named.items():
+        for flag, option in options.items():
+            shown_help = option["help"] if flag in listed.get(name, ()) else argparse.SUPPRESS
+            command.add_argument(flag, **option | {"help": shown_help}, default=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for flag in options:  # given before the name of a command it means nothing to: said, not ignored
         if getattr(args, flag[2:].replace("-", "_")) and flag not in takes.get(args.command, ()):
@@ -134,8 +146,9 @@ def run_build(project: Path, output: Path, strict: bool, downloads: bool = True)
     seconds = time.perf_counter() - started
     translated = sum(1 for e in result.editions if e.en)
     actions = sum(sum(1 for _ in e.zh.actions()) for e in result.editions)
-    summary = (f"Built {len(result.editions)} plans ({actions} actions, {translated} in English) into "
-               f"{shown(output, project)}/: {result.files} files in {seconds:.1f} s.")
+    summary = (f"Built {plural(len(result.editions), 'plan')} ({plural(actions, 'action')}, "
+               f"{translated:,} in English) into {shown(output, project)}/: {plural(result.files, 'file')} "
+               f"in {seconds:.1f} s.")
     if result.warnings:
         summary += f" {plural(len(result.warnings), 'warning')} (--strict refuses to publish with warnings)."
     print(summary)
@@ -240,7 +253,8 @@ def args_output(args, project: Path) -> Path:
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
+    """'1 plan', '80,903 actions'."""
+    return f"{count:,} {word}{'s' if count != 1 else ''}"
 
 
 def where(path: str, project: Path) -> str:

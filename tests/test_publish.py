@@ -311,22 +311,44 @@ def test_the_builds_options_hold_before_or_after_the_command(published: Path, tm
 
 @pytest.mark.parametrize(("arguments", "takes_it"), [
     (["--strict", "serve"], "build, check"),
+    (["serve", "--strict"], "build, check"),
     (["--output", "elsewhere", "status"], "build, check, serve"),
+    (["status", "--strict"], "build, check"),
     (["--no-downloads", "import", "plan.odt"], "build, check, serve"),
+    (["import", "plan.odt", "--output", "elsewhere"], "build, check, serve"),
+    (["reviewed", "mof-2017", "--all", "--no-downloads"], "build, check, serve"),
 ])
 def test_an_option_given_to_a_command_it_means_nothing_to_is_refused(
         published: Path, tmp_path: Path, capsys, arguments: list[str], takes_it: str) -> None:
     """Put before the name of a command that has no use for it, an option was silently dropped
-    (`--strict serve` is no strict preview): it is an error that says which commands take it."""
+    (`--strict serve` is no strict preview), and after it argparse said only "unrecognized
+    arguments": either way it is an error that says which commands take it."""
     project, _ = copy_built(published, tmp_path / "copy")
     before = snapshot(tmp_path)
     with pytest.raises(SystemExit) as stopped:
         main(["--project", str(project), *arguments])
     assert stopped.value.code == 2
-    command = next(word for word in arguments if word in ("serve", "status", "import"))
+    command = next(word for word in arguments if word in ("serve", "status", "import", "reviewed"))
+    flag = next(word for word in arguments if word.startswith("--") and word != "--all")
     said = capsys.readouterr().err.strip().splitlines()[-1]
-    assert said == (f"python build.py: error: {arguments[0]} means nothing to {command}"
-                    f" — it is an option of {takes_it}")
+    expected = f"python build.py: error: {flag} means nothing to {command} — it is an option of {takes_it}"
+    assert said == expected
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("arguments", [["--output="], ["build", "--output", ""], ["--output", " ", "check"]])
+def test_an_empty_output_folder_is_refused(published: Path, tmp_path: Path, capsys, monkeypatch,
+                                           arguments: list[str]) -> None:
+    """An empty --output was the current folder: `--output="$SITE"` with $SITE unset built into
+    (and replaced) whatever plansite site the user's shell stood in."""
+    project, _ = copy_built(published, tmp_path / "copy")
+    monkeypatch.chdir(project / "site")
+    before = snapshot(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main(["--project", str(project), *arguments])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
+        "error: argument --output: it is empty — name the folder to write the site to")
     assert snapshot(tmp_path) == before
 
 
@@ -567,7 +589,7 @@ def test_an_output_whose_name_is_no_utf8_is_built_and_shown_escaped(published: P
     """A name may hold any byte but '/' and NUL: the stamp hashes it as bytes, messages show it escaped."""
     project, cache = copy_built(published, tmp_path / "copy")
     output = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"out\xff"))
-    for said in ("Built 1 plans", "Nothing changed"):
+    for said in ("Built 1 plan (", "Nothing changed"):  # one plan, not "1 plans"
         done = build_cli(project, "--output", output, cache=cache)
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
         assert said in done.stdout and "out\\xff/" in done.stdout, done.stdout
