@@ -145,7 +145,12 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
                            "run ./setup (or: sudo apt-get install libreoffice-writer-nogui)")
     source = workdir / f"source{path.suffix.lower()}"  # a plain name: LibreOffice names its output after it
     shutil.copyfile(path, source)
-    command = [soffice, f"-env:UserInstallation={(workdir / 'profile').as_uri()}", "--headless",
+    # coreutils' timeout bounds LibreOffice (with its children: its process group) even when
+    # plansite itself is killed with SIGKILL and can stop nothing: a document it hangs on would
+    # otherwise keep it running for good. plansite stops it first, at ``timeout``.
+    bound = shutil.which("timeout")
+    limit = [bound, "--kill-after=5", f"{int(timeout) + 5}"] if bound else []
+    command = [*limit, soffice, f"-env:UserInstallation={(workdir / 'profile').as_uri()}", "--headless",
                "--norestore", "--convert-to", "odt", "--outdir", str(workdir / "out"), str(source)]
     (workdir / "tmp").mkdir()  # LibreOffice's own temporary files go with the working folder
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

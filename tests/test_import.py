@@ -388,6 +388,45 @@ def test_a_killed_imports_working_folder_is_removed_by_the_next_import(tmp_path:
     assert list(temporary.iterdir()) == [running]
 
 
+def test_a_converter_that_hangs_ends_even_when_the_import_was_killed(tmp_path: Path) -> None:
+    """After a SIGKILL nothing of plansite runs to stop LibreOffice, and a document it hangs on
+    kept it running for good: coreutils' timeout bounds it (with its children) at the import's
+    time limit and a few seconds. LibreOffice cannot be made to hang on demand, so a converter
+    that never ends stands in for it here, found as `soffice` on the PATH."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "soffice").write_text("#!/bin/sh\nwhile :; do sleep 1; done\n", encoding="utf-8")
+    (tools / "soffice").chmod(0o755)
+    word = tmp_path / "plan.docx"
+    word.write_bytes(b"PK\x03\x04")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    limit = 2
+    start = (f"import sys; sys.path.insert(0, {str(PROJECT)!r}); from pathlib import Path; "
+             "from plansite.importer import import_document; "
+             f"import_document(Path({str(word)!r}), 'x', {limit})")
+    environment = os.environ | {"TMPDIR": str(temporary), "PATH": f"{tools}:{os.environ['PATH']}"}
+    process = subprocess.Popen([sys.executable, "-c", start], env=environment)
+    deadline = time.monotonic() + 60
+    while not any(str(temporary) in name for name in converting().values()):
+        assert process.poll() is None and time.monotonic() < deadline, "the converter never started"
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+    killed = time.monotonic()
+    try:
+        time.sleep(0.5)
+        assert any(str(temporary) in name for name in converting().values())  # nothing stopped it yet
+        while any(str(temporary) in name for name in converting().values()):
+            assert time.monotonic() - killed < limit + 5 + 5, "the converter ran on after the kill"
+            time.sleep(0.1)
+    finally:  # a converter left running by a failure here must not outlive the test
+        for pid, name in converting().items():
+            if str(temporary) in name:
+                with contextlib.suppress(OSError):
+                    os.kill(int(pid), signal.SIGKILL)
+
+
 def office_sockets() -> set[str]:
     """The sockets LibreOffice keeps in /tmp for other instances (OSL_PIPE_…) while it runs."""
     return {p.name for p in Path("/tmp").glob("OSL_PIPE_*")}
