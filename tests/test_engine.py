@@ -146,6 +146,14 @@ def clean_build(project: Path, folder: Path, downloads: bool) -> list[str] | Non
         return fresh.submit(build_into, project, folder, downloads).result()
 
 
+def assert_site_is_a_clean_builds(project: Path, tmp_path: Path, monkeypatch) -> None:
+    """The project's site/ (built with the cache) is what a build with an empty cache makes;
+    PLANSITE_CACHE is left pointing at that empty cache's folder."""
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
+    assert clean_build(project, tmp_path / "clean", downloads=False) is None
+    assert differences(project / "site", tmp_path / "clean") == []
+
+
 def build_into(project: Path, folder: Path, downloads: bool) -> list[str] | None:
     shutil.rmtree(folder, ignore_errors=True)
     try:
@@ -334,9 +342,7 @@ def test_a_rebuild_summarises_only_the_plans_that_changed(tmp_path: Path, monkey
     longer_action(project)
     build(project, project / "site", downloads=False)
     assert summarised == ["kaohsiung-finance-2024"]
-    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
-    assert clean_build(project, tmp_path / "clean", downloads=False) is None
-    assert differences(project / "site", tmp_path / "clean") == []
+    assert_site_is_a_clean_builds(project, tmp_path, monkeypatch)
 
 
 def test_a_rebuild_completes_only_the_english_plans_whose_sources_changed(
@@ -362,9 +368,7 @@ def test_a_rebuild_completes_only_the_english_plans_whose_sources_changed(
     longer_action(project)
     build(project, project / "site", downloads=False)
     assert completed == ["kaohsiung-finance-2024"]
-    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
-    assert clean_build(project, tmp_path / "clean", downloads=False) is None
-    assert differences(project / "site", tmp_path / "clean") == []
+    assert_site_is_a_clean_builds(project, tmp_path, monkeypatch)
     monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "cache"))
     completed.clear()
     append(project, Path("content/glossary.yml"), "- zh: 預計完成時間\n  en: expected date of completion\n")
@@ -396,9 +400,7 @@ def test_cached_english_plans_follow_the_catalog_the_build_reads(tmp_path: Path,
         replace(project, catalog, 'msgstr "Continuing"', 'msgstr "Ongoing"')
     build(project, project / "site", downloads=False)
     assert "Continuing" not in page.read_text(encoding="utf-8")
-    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
-    assert clean_build(project, tmp_path / "clean", downloads=False) is None
-    assert differences(project / "site", tmp_path / "clean") == []
+    assert_site_is_a_clean_builds(project, tmp_path, monkeypatch)
 
 
 def test_a_cached_english_plan_of_another_shape_is_made_again(tmp_path: Path, monkeypatch) -> None:
@@ -415,6 +417,4 @@ def test_a_cached_english_plan_of_another_shape_is_made_again(tmp_path: Path, mo
         entry.write_bytes(pickle.dumps(None))
     longer_action(project)
     build(project, project / "site", downloads=False)
-    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "clean-cache"))
-    assert clean_build(project, tmp_path / "clean", downloads=False) is None
-    assert differences(project / "site", tmp_path / "clean") == []
+    assert_site_is_a_clean_builds(project, tmp_path, monkeypatch)
