@@ -152,15 +152,19 @@ class Store:
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomically(self.folder / name, data)
 
-    def get_or_make(self, key: str, make: Callable[[], object], suffix: str = PICKLE):
+    def get_or_make(self, key: str, make: Callable[[], object], suffix: str = PICKLE,
+                    whole: Callable[[object], bool] = lambda value: True):
         """The entry of ``key``, or what ``make()`` returns, kept under it. A value is pickled
-        (``.pickle``); with any other suffix ``make`` returns the entry's bytes."""
+        (``.pickle``); with any other suffix ``make`` returns the entry's bytes. A value that
+        is not ``whole`` (of another shape: a damaged cache) is made again."""
         data = self.read(key, suffix)
         if data is not None and suffix != PICKLE:
             return data
         if data is not None:
             with contextlib.suppress(Exception):  # damaged, or of classes that changed: made again
-                return pickle.loads(data)
+                value = pickle.loads(data)
+                if whole(value):
+                    return value
         made = make()
         self.write(key, pickle.dumps(made, pickle.HIGHEST_PROTOCOL) if suffix == PICKLE else made, suffix)
         return made

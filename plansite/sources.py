@@ -232,22 +232,16 @@ class Sources:
             made, warnings = editions(self.project, tuple(pair), glossary, self.checks.check)
             return tuple((e.en, e.status) for e in made), warnings
 
+        def whole(value) -> bool:  # (English plans and statuses, one per Chinese file; warnings)
+            return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], tuple)
+                    and len(value[0]) == len(chinese) and all(len(e) == 2 for e in value[0]))
+
         chinese = [p for p in pair if p.lang != EN.code]
-
-        def editions_of(english) -> tuple[m.Edition, ...]:
-            return tuple(m.Edition(zh, en, status, last_changed(self.project, Path(zh.loc.path)))
-                         for zh, (en, status) in zip(chinese, english, strict=True))
-
-        if made_from is None:  # a file read without the cache: nothing to key it by
-            english, warnings = make()
-            return editions_of(english), warnings
-        try:
-            english, warnings = self.completed.get_or_make(made_from, make)
-            return editions_of(english), warnings
-        except (TypeError, ValueError):  # an entry of another shape (a damaged cache): made again
-            english, warnings = made = make()
-            self.completed.write(made_from, pickle.dumps(made, pickle.HIGHEST_PROTOCOL))
-            return editions_of(english), warnings
+        english, warnings = (make() if made_from is None  # a file read without the cache: no key
+                             else self.completed.get_or_make(made_from, make, whole=whole))
+        made = tuple(m.Edition(zh, en, status, last_changed(self.project, Path(zh.loc.path)))
+                     for zh, (en, status) in zip(chinese, english, strict=True))
+        return made, warnings
 
     def prune(self) -> None:
         """Remove the cached plans, checks and editions no load asked for (a build, once it loaded)."""
