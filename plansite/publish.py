@@ -253,15 +253,25 @@ def digest_site(output: Path) -> str:
     return hashlib.sha256(os.fsencode("".join(sorted(lines)))).hexdigest()  # a name need not be UTF-8
 
 
+def made_by_plansite(folder: Path) -> bool:
+    """True for a site or a cache plansite wrote (its mark says so): an output, never an input.
+    Another site built into the project (``--output preview``) or a cache kept there
+    (``PLANSITE_CACHE``) is no input of this site: hashing them made every build rebuild all
+    (a cache changes with every build) and read a whole site's bytes."""
+    return (marked(folder, MARK, MARK_TEXT) or marked(folder, UNFINISHED, MARK_TEXT)
+            or marked(folder, CACHE_MARK, CACHE_TEXT))
+
+
 def digest_project(project: Path, output: Path, plans: bool) -> str:
-    """A hash of the project's files (all but IGNORED folders and the site), the fingerprint of
+    """A hash of the project's files (all but IGNORED folders, sites and caches), the fingerprint of
     plansite's code and tools (``cache.fingerprint``) and the commit dates; without ``plans``, of
     everything but the plan files and their dates."""
     output = output.resolve()
     hasher = hashlib.sha256()
     roots = [p for p in sorted(project.iterdir()) if p.name not in IGNORED
              and Path(os.path.realpath(p)) != output
-             and not p.name.startswith((f"{output.name}.tmp-", f"{output.name}.old-"))]
+             and not p.name.startswith((f"{output.name}.tmp-", f"{output.name}.old-"))
+             and not made_by_plansite(p)]
     dates = commit_dates(project)
     plan_folder = (project / PLANS_DIR).resolve()
     for root in roots:
