@@ -138,6 +138,7 @@ def run_build(project: Path, output: Path, strict: bool, downloads: bool = True)
             print(warning, file=sys.stderr)
         print(f"Nothing changed since the last build: {shown(output, project)}/ is up to date.")
         return 0
+    from . import model as m
     from .site import build  # the renderers load only when there is something to build
 
     result = build(project, output, strict=strict, downloads=downloads, stamp=stamp)
@@ -145,7 +146,7 @@ def run_build(project: Path, output: Path, strict: bool, downloads: bool = True)
         print(warning, file=sys.stderr)
     seconds = time.perf_counter() - started
     translated = sum(1 for e in result.editions if e.en)
-    actions = sum(sum(1 for _ in e.zh.actions()) for e in result.editions)
+    actions = sum(m.plan_actions(e.zh) for e in result.editions)
     summary = (f"Built {plural(len(result.editions), 'plan')} ({plural(actions, 'action')}, "
                f"{translated:,} in English) into {shown(output, project)}/: {plural(result.files, 'file')} "
                f"in {seconds:.1f} s.")

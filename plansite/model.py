@@ -8,9 +8,11 @@ this model and never the Markdown.
 
 from __future__ import annotations
 
+import gc
+import pickle
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 
@@ -647,12 +649,14 @@ def _quick_pickling(cls: type) -> None:
     dataclasses give slotted classes looks the fields up again for every object, which made
     loading a thousand cached plans a quarter slower. Restoring sets each slot through its
     descriptor (as frozen dataclasses' own __init__ may not): a third quicker than setting
-    attributes by name."""
+    attributes by name. The state is the slots' own values: a plan's sections still packed
+    (:class:`Packed`) stay packed."""
     names = tuple(f.name for f in fields(cls))
-    setters = tuple(getattr(cls, name).__set__ for name in names)
+    getters = tuple(cls.__dict__[name].__get__ for name in names)  # the slots themselves
+    setters = tuple(cls.__dict__[name].__set__ for name in names)
 
     def state(self) -> tuple:
-        return tuple([getattr(self, name) for name in names])
+        return tuple([get(self) for get in getters])
 
     def restore(self, values: tuple) -> None:
         for set_slot, value in zip(setters, values):  # our own state: always one value per field
@@ -660,9 +664,12 @@ def _quick_pickling(cls: type) -> None:
 
     cls.__getstate__, cls.__setstate__ = state, restore
     FIELD_NAMES[cls] = names
+    STATES[cls] = state
 
 
 FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+STATES: dict[type, Callable[[object], tuple]] = {}
+"""Each model class's fields as its slots hold them (a plan's sections possibly packed)."""
 
 
 def evolve(node, **changes):
@@ -671,7 +678,7 @@ def evolve(node, **changes):
     fields): completing a thousand English plans made 186,000 copies, 3 s with replace."""
     copy = object.__new__(type(node))
     copy.__setstate__(tuple([changes.pop(name) if name in changes else value
-                             for name, value in zip(FIELD_NAMES[type(node)], node.__getstate__())]))
+                             for name, value in zip(FIELD_NAMES[type(node)], STATES[type(node)](node))]))
     if changes:
         raise TypeError(f"{type(node).__name__} has no fields {sorted(changes)}")
     return copy
@@ -680,3 +687,89 @@ def evolve(node, **changes):
 for _model in [v for v in globals().values() if isinstance(v, type) and is_dataclass(v)
                and v.__module__ == __name__]:
     _quick_pickling(_model)
+
+
+# ---------------------------------------------------------------- a plan's sections, unpickled when used
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A plan's sections as pickled, with the two facts the pages about all plans and the
+    build's summary ask of every plan. A pickled plan carries its sections so; they are
+    unpickled the first time anything reads ``plan.sections`` (:class:`Unpacked`). A rebuild
+    after one plan changed loads every plan from the cache, yet reads the sections of only
+    the plans it renders again: unpickling a thousand plans' sections was most of loading
+    them (docs/performance.md)."""
+
+    data: bytes
+    actions: int
+    """How many actions the sections hold."""
+    units: bool
+    """Whether any of those actions names a responsible unit."""
+
+    @staticmethod
+    def of(plan: Plan) -> Packed:
+        actions = [action for _, action in plan.actions()]
+        return Packed(pickle.dumps(plan.sections, pickle.HIGHEST_PROTOCOL), len(actions),
+                      any(action.units for action in actions))
+
+
+class Unpacked:
+    """``Plan.sections``: the slot's value, unpickled first when it is still :class:`Packed`
+    (with the garbage collector paused, as :func:`sources.lasting_objects` does for whole
+    plans: it would scan the new objects again and again as they pile up)."""
+
+    def __init__(self, slot):
+        self.slot = slot
+
+    def __get__(self, plan, owner=None):
+        if plan is None:
+            return self
+        value = self.slot.__get__(plan, owner)
+        if value.__class__ is Packed:
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                value = pickle.loads(value.data)
+            finally:
+                if enabled:
+                    gc.enable()
+            self.slot.__set__(plan, value)
+        return value
+
+    def __set__(self, plan, value) -> None:
+        self.slot.__set__(plan, value)
+
+
+_sections = FIELD_NAMES[Plan].index("sections")
+
+
+def _packed_state(plan: Plan) -> tuple:
+    values = list(STATES[Plan](plan))
+    if values[_sections].__class__ is not Packed:  # still packed: pickled again as it came
+        values[_sections] = Packed.of(plan)
+    return tuple(values)
+
+
+Plan.__getstate__ = _packed_state
+Plan.sections = Unpacked(Plan.__dict__["sections"])
+
+
+def packed(plan: Plan) -> Packed | None:
+    """The plan's sections as still packed, or None once they were read (or never packed)."""
+    value = STATES[Plan](plan)[_sections]
+    return value if value.__class__ is Packed else None
+
+
+def plan_actions(plan: Plan) -> int:
+    """How many actions ``plan`` holds, without unpacking its sections."""
+    if (still := packed(plan)) is not None:
+        return still.actions
+    return sum(1 for _ in plan.actions())
+
+
+def names_units(plan: Plan) -> bool:
+    """Whether any action of ``plan`` names a responsible unit, without unpacking its sections."""
+    if (still := packed(plan)) is not None:
+        return still.units
+    return any(action.units for _, action in plan.actions())

@@ -706,7 +706,7 @@ def agencies(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]
 def unit_pages(editions: tuple[m.Edition, ...]) -> dict[str, tuple[m.Edition, ...]]:
     """The agencies that have a units page: those whose plans name responsible units."""
     return {slug: group for slug, group in agencies(editions).items()
-            if any(action.units for edition in group for _, action in edition.zh.actions())}
+            if any(m.names_units(edition.zh) for edition in group)}
 
 
 COLLECTIVE = re.compile(r"^[各全]|^(all|every|each)\b|\bof all\b", re.IGNORECASE)

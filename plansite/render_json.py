@@ -70,7 +70,7 @@ def render_catalogue(editions: tuple[m.Edition, ...], base_url: str) -> str:
             "amended": [day.isoformat() for day in zh.amended],
             "period": period_data(zh.period),
             "title": {"zh": zh.title, "en": en.title if en else None},
-            "actions": sum(1 for _ in zh.actions()),
+            "actions": m.plan_actions(zh),
             "modified": iso(edition.source_updated),
             "classification": {"service": zh.classification.service, "theme": zh.classification.theme,
                                "cake": zh.classification.cake},

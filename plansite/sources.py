@@ -134,11 +134,11 @@ class Sources:
         config, plans, glossary, frameworks = results
         if not plans:
             raise ContentError([no_plans()])
-        problems = check_mappings(plans, frameworks)
+        self.checks = CheckCache(project, self.cache.sources, glossary)
+        problems = self.checks.mappings(plans, frameworks)
         if problems:
             raise ContentError(problems)
         plans = check_files(project, plans, self.cache.sources)  # every load: a file may change alone
-        self.checks = CheckCache(project, self.cache.sources, glossary)
         with lasting_objects(self.freeze):
             all_editions, warnings = self.editions(plans, glossary)
         warnings = [*check_measure_names(frameworks, glossary), *warnings]
@@ -328,8 +328,8 @@ class PlanCache:
 class CheckCache:
     """Translation checks made by earlier builds (:func:`translation.check_pair`: structure,
     status of every item, glossary), under a hash of both plan files' cache keys (which cover
-    plansite's code and tools) and of the glossary: a rebuild checks only the pairs whose files
-    changed."""
+    plansite's code and tools) and of the glossary, and each plan's framework mapping checked
+    (:meth:`mappings`): a rebuild checks only the plans whose files changed."""
 
     def __init__(self, project: Path, sources: dict[str, str], glossary: tuple[m.Term, ...]):
         self.store = Store(cache_folder(project) / "checks")
@@ -341,6 +341,24 @@ class CheckCache:
         if None in files:  # read without the cache
             return check_pair(zh, en, glossary)
         return self.store.get_or_make(digest(*files, self.glossary), lambda: check_pair(zh, en, glossary))
+
+    def mappings(self, plans: tuple[m.Plan, ...], frameworks: tuple[m.Framework, ...]) -> list[Problem]:
+        """:func:`frameworks.check_mappings`, plan by plan, under the plan file's key and the
+        frameworks: checking that a plan's mapping counts every action once reads its
+        sections, which a rebuild otherwise leaves packed for every plan but the changed ones."""
+        known = digest(repr(frameworks))
+        problems: list[Problem] = []
+        for plan in plans:
+            if plan.framework is None:
+                continue
+            key = self.sources.get(plan.loc.path)
+            if key is None:  # read without the cache
+                problems += check_mappings((plan,), frameworks)
+                continue
+            problems += self.store.get_or_make(digest("mappings", key, known),
+                                               lambda plan=plan: check_mappings((plan,), frameworks),
+                                               whole=lambda value: isinstance(value, list))
+        return problems
 
     def prune(self) -> None:
         """Remove the checks of pairs no longer read (edited or removed)."""

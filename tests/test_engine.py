@@ -377,6 +377,25 @@ def test_a_rebuild_completes_only_the_english_plans_whose_sources_changed(
     assert any("expected date of completion" in w.message for w in result.warnings), result.warnings
 
 
+def test_a_rebuild_reads_the_sections_of_the_changed_plan_alone(tmp_path: Path, monkeypatch) -> None:
+    """Plans come from the cache with their sections still pickled, and the build's own
+    process reads them only for the plans that changed (unpickling a thousand plans' sections
+    was most of a one-plan rebuild's loading): the catalogue, the site's list of units pages and
+    the keys of the pages about all plans ask nothing of the others. The site is a clean
+    build's."""
+    from plansite import model as m
+
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / "cache"))
+    build(project, project / "site", downloads=False)
+    replace(project, KAOHSIUNG, "具體規劃為民服務工作", "具體規劃為民服務之工作")
+    result = build(project, project / "site", downloads=False)
+    read = sorted(plan.loc.path for edition in result.editions for plan in (edition.zh, edition.en)
+                  if plan is not None and m.packed(plan) is None)
+    assert read == ["content/plans/kaohsiung-finance-2024.en.md", KAOHSIUNG.as_posix()]
+    assert_site_is_a_clean_builds(project, tmp_path, monkeypatch)
+
+
 @pytest.mark.parametrize("moved", ["aside", "behind a linked folder"])
 def test_cached_english_plans_follow_the_catalog_the_build_reads(tmp_path: Path, monkeypatch,
                                                                   moved: str) -> None:

@@ -10,7 +10,10 @@ from datetime import date
 import pytest
 
 from plansite import model as m
+from plansite.plan_file import read_plan_file
 from plansite.sources import lasting_objects
+
+from .conftest import PROJECT
 
 
 def test_evolve_changes_only_the_fields_named_like_replace() -> None:
@@ -30,6 +33,31 @@ def test_a_pickled_model_comes_back_equal_and_frozen() -> None:
     assert back == node and hash(back) == hash(node)
     with pytest.raises(dataclasses.FrozenInstanceError):
         back.loc = None
+
+
+def test_a_pickled_plan_reads_its_sections_only_when_asked() -> None:
+    """A plan from the cache carries its sections pickled (a rebuild loads a thousand plans and
+    renders one): what the pages about all plans ask of every plan (how many actions, whether
+    any names a unit) is answered without them, copies and pickling again keep them packed,
+    and reading them gives back the plan as it was."""
+    plan, problems = read_plan_file(PROJECT / "content" / "plans" / "keelung-tax-2023.zh-Hant.md",
+                                    "content/plans/keelung-tax-2023.zh-Hant.md")
+    assert plan is not None and not problems
+    actions = sum(1 for _ in plan.actions())
+    back = pickle.loads(pickle.dumps(plan, pickle.HIGHEST_PROTOCOL))
+    assert m.packed(back) is not None and m.packed(plan) is None
+    assert m.plan_actions(back) == actions == m.plan_actions(plan) > 0
+    assert m.names_units(back) is m.names_units(plan) is True
+    retitled = m.evolve(back, title="新標題")
+    again = pickle.loads(pickle.dumps(retitled, pickle.HIGHEST_PROTOCOL))
+    assert m.packed(back) is not None and m.packed(retitled) is m.packed(back)
+    assert m.packed(again).data == m.packed(back).data, "pickled again as it came, never unpacked"
+    assert back == plan and hash(back) == hash(plan) and back.sections == plan.sections
+    assert m.packed(back) is None, "read once, kept unpacked"
+    assert again.title == "新標題" and again.sections == plan.sections
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        back.sections = ()
+    assert not m.names_units(m.evolve(plan, sections=()))
 
 
 def test_the_garbage_collector_is_back_on_after_lasting_objects_even_on_error() -> None:
