@@ -289,7 +289,7 @@ def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: s
     shown, their downloads' sizes, and everything in the project that is not a plan
     (templates, catalogs, glossary, settings), plansite's code and the tools' versions. Other
     plans are not in it: a group's files never show them. ``shared`` is the hash of the rest
-    (``publish.digest_project`` without the plans). The pages about all plans (a group per
+    (the second hash of ``publish.digest_project``: all but the plans). The pages about all plans (a group per
     language, :func:`site_task`) depend on every plan's :func:`listing_summary` instead: an
     edit to a plan's prose leaves them as they are. ``summaries`` keeps those by what each
     edition is made from (``Loaded.made_from``), so that a rebuild summarises only the plans

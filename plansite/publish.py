@@ -195,8 +195,9 @@ class Stamp:
         self.output = self.output.resolve()
         self.builds = Store(cache_folder(self.project) / "builds")
         self.key = stamp_name(self.output).removesuffix(".json")
-        self.inputs = digest(digest_project(self.project, self.output, plans=True), self.strict,
-                             self.downloads,
+        everything, self.shared = digest_project(self.project, self.output)
+        """``shared``: the hash of every input but the plans (``outputs.group_keys``)."""
+        self.inputs = digest(everything, self.strict, self.downloads,
                              *(format.fingerprint() for format in formats.FORMATS))
         try:
             known = json.loads(self.builds.read(self.key, ".json") or b"{}")
@@ -262,12 +263,14 @@ def made_by_plansite(folder: Path) -> bool:
             or marked(folder, CACHE_MARK, CACHE_TEXT))
 
 
-def digest_project(project: Path, output: Path, plans: bool) -> str:
-    """A hash of the project's files (all but IGNORED folders, sites and caches), the fingerprint of
-    plansite's code and tools (``cache.fingerprint``) and the commit dates; without ``plans``, of
-    everything but the plan files and their dates."""
+def digest_project(project: Path, output: Path) -> tuple[str, str]:
+    """Hashes of the project's files (all but IGNORED folders, sites and caches), the fingerprint
+    of plansite's code and tools (``cache.fingerprint``) and the commit dates: of everything,
+    and of everything but the plan files and their dates (what every output depends on, see
+    ``outputs.group_keys``). One walk makes both: a build needs the two, and each read every
+    file of a thousand plans."""
     output = output.resolve()
-    hasher = hashlib.sha256()
+    every, shared = hashlib.sha256(), hashlib.sha256()
     roots = [p for p in sorted(project.iterdir()) if p.name not in IGNORED
              and Path(os.path.realpath(p)) != output
              and not p.name.startswith((f"{output.name}.tmp-", f"{output.name}.old-"))
@@ -278,20 +281,24 @@ def digest_project(project: Path, output: Path, plans: bool) -> str:
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             if IGNORED.intersection(path.relative_to(root.parent).parts):
                 continue
-            if not plans and Path(os.path.realpath(path)).is_relative_to(plan_folder):
-                continue
             try:  # never waits on a named pipe, nor holds a huge file in memory
                 with open_regular(path) as file:
                     content = hashlib.file_digest(file, "sha256").digest()
             except OSError:  # no ordinary file, or unreadable: no output is made of it (a plan is reported)
                 continue
-            hasher.update(os.fsencode(path) + b"\0")  # a name need not be UTF-8
-            hasher.update(content)
-            if not dates:  # outside git, dates shown on pages come from file times
-                hasher.update(str(path.stat().st_mtime_ns).encode())
-    head = sorted((path, day) for path, day in dates.items() if plans or not path.startswith(f"{PLANS_DIR}/"))
-    hasher.update(repr((fingerprint(), head, str(output))).encode())
-    return hasher.hexdigest()
+            name = os.fsencode(path) + b"\0"  # a name need not be UTF-8
+            # outside git, the dates pages show are file times
+            time = b"" if dates else str(path.stat().st_mtime_ns).encode()
+            hashers = [every] if Path(os.path.realpath(path)).is_relative_to(plan_folder) else [every, shared]
+            for hasher in hashers:
+                hasher.update(name)
+                hasher.update(content)
+                hasher.update(time)
+    for hasher, plans in ((every, True), (shared, False)):
+        head = sorted((path, day) for path, day in dates.items()
+                      if plans or not path.startswith(f"{PLANS_DIR}/"))
+        hasher.update(repr((fingerprint(), head, str(output))).encode())
+    return every.hexdigest(), shared.hexdigest()
 
 
 def prepare_output(project: Path, output: Path, preview: bool = False) -> Path:

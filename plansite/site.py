@@ -116,7 +116,7 @@ class Engine:
             self.sources.prune()
         if self.strict and loaded.warnings:
             raise ContentError(loaded.warnings)
-        shared = digest_project(project, output, plans=False)
+        shared = stamp.shared
         files = make_downloads(project, loaded, shared) if self.downloads else {}
         keys = group_keys(project, loaded, files, shared, self.summaries)
         if not live:
@@ -181,7 +181,7 @@ class Engine:
                 self.published = Stamp(project, self.output, self.strict, self.downloads).published()
             plans = (project / PLANS_DIR).resolve()
             if self.shared is None or saved is None or not all(p.is_relative_to(plans) for p in saved):
-                self.shared = digest_project(project, self.output, plans=False)
+                self.shared = digest_project(project, self.output)[1]
             keys = group_keys(project, loaded, self.files, self.shared, self.summaries)
             updated = last_updated(project)
             sizes = download_sizes(self.files)

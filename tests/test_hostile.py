@@ -334,7 +334,7 @@ def test_an_unreadable_input_is_one_problem_at_its_path() -> None:
         found = []
         with unreadable_to_us(*(project / name for name in names)):
             # what is unreadable is no input of the stamp
-            digest_project(project, project / "site", plans=True)
+            digest_project(project, project / "site")
             for load in (load_plans, load_config, load_glossary, load_frameworks):
                 with pytest.raises(ContentError) as error:
                     load(project)
