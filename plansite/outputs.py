@@ -246,22 +246,14 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
     """Every generated page and data file, as :func:`outputs` makes them, but on all cores: the
     workers render the output groups (plans, agencies' units pages) and the pages about all
     plans side by side. The groups in ``reused`` are not rendered: their files are given as
-    paths in the ``published`` site. ``made`` receives every group's output paths."""
+    paths in the ``published`` site, while the workers render the rest (linking a thousand
+    plans' files took as long as rendering the one that changed). ``made`` receives every
+    group's output paths."""
     updated = last_updated(project)
-    sizes = download_sizes(files)
+    sizes = download_sizes(files)  # all the workers need: the pages state the downloads' sizes
     groups = output_groups(loaded)
     todo = [name for name in groups if name not in reused]
-    for name in groups:
-        for path in reused.get(name, ()):
-            made.setdefault(name, []).append(path)
-            file = published / path
-            sizes[path] = os.stat(file).st_size
-            yield path, file
     listings = [task for task in range(len(SITE_TASKS)) if site_task(task) not in reused]
-    for task in range(len(SITE_TASKS)):
-        for path in reused.get(site_task(task), ()):
-            made.setdefault(site_task(task), []).append(path)
-            yield path, published / path
     state = (project, loaded, groups, sizes, updated)
     with workers(share, state) as pool:
         if pool is None:
@@ -269,8 +261,15 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
                                       (render_site_outputs(task, state) for task in listings))
         else:  # the pages about all plans are the longest tasks: they start first
             started = [pool.submit(render_site_outputs, task) for task in listings]
-            batches = itertools.chain(pool.map(render_group_outputs, todo, chunksize=4),
+            chunk = max(1, min(4, len(todo) // 8))  # a few groups (one plan changed): one a worker
+            batches = itertools.chain(pool.map(render_group_outputs, todo, chunksize=chunk),
                                       (task.result() for task in started))
+        for name in [*groups, *(site_task(task) for task in range(len(SITE_TASKS)))]:
+            for path in reused.get(name, ()):
+                made.setdefault(name, []).append(path)
+                file = published / path
+                sizes[path] = os.stat(file).st_size  # the data page, made last, states them
+                yield path, file
         names = [*todo, *(site_task(task) for task in listings)]
         for name, batch in zip(names, batches, strict=True):
             for path, data in batch:
