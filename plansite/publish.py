@@ -274,7 +274,7 @@ def digest_project(project: Path, output: Path) -> tuple[str, str]:
     roots = [p for p in sorted(project.iterdir()) if p.name not in IGNORED
              and Path(os.path.realpath(p)) != output
              and not p.name.startswith((f"{output.name}.tmp-", f"{output.name}.old-"))
-             and not made_by_plansite(p)]
+             and (p.name in SOURCES or not made_by_plansite(p))]  # a marked content/ is still read
     dates = commit_dates(project)
     plan_folder = (project / PLANS_DIR).resolve()
     for root in roots:

@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from lxml import html
 
+from plansite.publish import MARK
 from plansite.site import build
 
 from .conftest import PROJECT, copy_project
@@ -468,6 +470,10 @@ def test_other_sites_and_a_cache_in_the_project_are_not_its_inputs(project: Path
     assert build(project, site, downloads=False).unchanged
     (project / "notes").mkdir()  # a folder of the user's own is still an input, to be safe
     (project / "notes" / "todo.txt").write_text("x", encoding="utf-8")
+    assert not build(project, site, downloads=False).unchanged
+    shutil.copy(site / MARK, project / "templates" / MARK)  # a folder the build reads, even marked
+    build(project, site, downloads=False)
+    (project / "templates" / "assets" / "site.css").write_text("body{}", encoding="utf-8")
     assert not build(project, site, downloads=False).unchanged
 
 
