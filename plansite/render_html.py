@@ -240,6 +240,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         lambda one, many, n: escape(strings.ngettext(one, many, n).replace("%(num)d", number(n))),
         newstyle=True)
     env.filters["number"] = number
+    env.filters["file_size"] = lambda size: file_size(size, lang)
     # plain text is marked, and a cell's text read into spans, where it is shown: many times over
     # (a plan's page, its narrowed views, the pages about all plans), so each text once per language
     @functools.lru_cache(maxsize=1 << 16)

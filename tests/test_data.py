@@ -95,6 +95,14 @@ def test_the_data_page_lists_every_dataset_in_both_languages(data: Path) -> None
         assert expected <= linked
         assert any("open-data/index.html" in a.get("href", "") for a in page.iter("a"))  # the licence
         assert len(page.findall(".//table")) == 2
+        for row in page.findall(".//table")[0].iter("tr"):  # each file's size as the plan pages state sizes
+            if not row.findall("td"):
+                continue
+            href = row.find("th/a").get("href")
+            size = (site / prefix / "data" / href).resolve().stat().st_size
+            stated = row.findall("td")[1].text_content()
+            assert stated == f"{max(1, round(size / 1024)):,}\u00a0KB" if size < 1024 * 1024 else \
+                stated == f"{size / 1024 / 1024:,.1f}\u00a0MB", (href, size, stated)
 
 
 def test_each_plan_page_links_its_own_data_in_its_language(data: Path) -> None:
