@@ -288,11 +288,11 @@ def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: s
     shown, their downloads' sizes, and everything in the project that is not a plan
     (templates, catalogs, glossary, settings), plansite's code and the tools' versions. Other
     plans are not in it: a group's files never show them. ``shared`` is the hash of the rest
-    (the second hash of ``publish.digest_project``: all but the plans). The pages about all plans (a group per
-    language, :func:`site_task`) depend on every plan's :func:`listing_summary` instead: an
-    edit to a plan's prose leaves them as they are. ``summaries`` keeps those by what each
-    edition is made from (``Loaded.made_from``), so that a rebuild summarises only the plans
-    that changed."""
+    (the second hash of ``publish.digest_project``: all but the plans). The pages about all
+    plans (a group per language, :func:`site_task`) depend on every plan's
+    :func:`listing_summary` instead: an edit to a plan's prose leaves them as they are.
+    ``summaries`` keeps those by what each edition is made from (``Loaded.made_from``), so that
+    a rebuild summarises only the plans that changed."""
     updated = last_updated(project)
     listed = [listing_summary(edition) if summaries is None else summaries.of(edition, loaded)
               for edition in loaded.editions]
