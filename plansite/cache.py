@@ -24,6 +24,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
@@ -36,6 +37,11 @@ TOOLS = ("jinja2", "markdown-it-py", "mdit-py-plugins", "babel", "pyyaml", "segn
 """The Python distributions a site is made with, beyond the downloads' own (each format adds
 its ``tools``): a new version of one may change what it makes."""
 PICKLE = ".pickle"
+CHECK = 4
+"""A pickled entry ends in the CRC-32 of the rest: damage that still unpickles would otherwise
+go unseen, above all inside a plan's sections, which are unpickled only when read (while the
+site is rendered, too late to make the entry again: see ``model.Packed``). It costs 25 ms for
+the 100 MB of a thousand plans' entries."""
 
 
 def digest(*parts) -> str:
@@ -137,19 +143,26 @@ class Store:
         self.used.add(f"{key}{suffix}")
 
     def read(self, key: str, suffix: str = PICKLE) -> bytes | None:
-        """The bytes of an entry, or None when there is none (or it cannot be read)."""
+        """The bytes of an entry, or None when there is none (or it cannot be read, or a pickled
+        one no longer matches its checksum)."""
         name = f"{key}{suffix}"
         self.used.add(name)
         try:
-            return (self.folder / name).read_bytes()
+            data = (self.folder / name).read_bytes()
         except OSError:
             return None
+        if suffix != PICKLE:
+            return data
+        body, check = data[:-CHECK], data[-CHECK:]
+        return body if len(data) >= CHECK and zlib.crc32(body).to_bytes(CHECK, "big") == check else None
 
     def write(self, key: str, data: bytes, suffix: str = PICKLE) -> None:
-        """Keep an entry, whole or not at all."""
+        """Keep an entry, whole or not at all (a pickled one with its checksum)."""
         name = f"{key}{suffix}"
         self.used.add(name)
         self.folder.mkdir(parents=True, exist_ok=True)
+        if suffix == PICKLE:
+            data = data + zlib.crc32(data).to_bytes(CHECK, "big")
         write_atomically(self.folder / name, data)
 
     def get_or_make(self, key: str, make: Callable[[], object], suffix: str = PICKLE,

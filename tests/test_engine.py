@@ -396,6 +396,27 @@ def test_a_rebuild_reads_the_sections_of_the_changed_plan_alone(tmp_path: Path, 
     assert_site_is_a_clean_builds(project, tmp_path, monkeypatch)
 
 
+def test_cached_plans_damaged_inside_are_made_again(tmp_path: Path, monkeypatch) -> None:
+    """Bytes damaged in the middle of a cached plan or completed English plan may still unpickle:
+    a plan's sections are unpickled only when read, while the site is rendered, too late to make
+    the entry again (that was a traceback on every build). Each pickled entry carries its
+    checksum, so the damaged ones are made again and the site is a clean build's."""
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PLANSITE_CACHE", str(cache))
+    build(project, project / "site", downloads=False)
+    damaged = [entry for part in ("plans", "editions") for entry in (cache / part).glob("*.pickle")
+               if not entry.name.startswith("font-")]
+    assert len(damaged) == 6
+    for entry in damaged:
+        data = bytearray(entry.read_bytes())
+        data[len(data) // 2:len(data) // 2 + 10] = b"\xff" * 10
+        entry.write_bytes(bytes(data))
+    append(project, Path("templates/base.html"), "{# every page is made again #}\n")
+    build(project, project / "site", downloads=False)
+    assert_site_is_a_clean_builds(project, tmp_path, monkeypatch)
+
+
 @pytest.mark.parametrize("moved", ["aside", "behind a linked folder"])
 def test_cached_english_plans_follow_the_catalog_the_build_reads(tmp_path: Path, monkeypatch,
                                                                   moved: str) -> None:
