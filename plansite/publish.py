@@ -254,32 +254,46 @@ def digest_site(output: Path) -> str:
     return hashlib.sha256(os.fsencode("".join(sorted(lines)))).hexdigest()  # a name need not be UTF-8
 
 
-def made_by_plansite(folder: Path) -> bool:
-    """True for a site or a cache plansite wrote (its mark says so): an output, never an input.
-    Another site built into the project (``--output preview``) or a cache kept there
-    (``PLANSITE_CACHE``) is no input of this site: hashing them made every build rebuild all
-    (a cache changes with every build) and read a whole site's bytes."""
-    return (marked(folder, MARK, MARK_TEXT) or marked(folder, UNFINISHED, MARK_TEXT)
-            or marked(folder, CACHE_MARK, CACHE_TEXT))
+def outputs_of_plansite(project: Path, output: Path) -> Callable[[Path], bool]:
+    """Whether a folder of the project is an output of plansite rather than an input: the site
+    being built (and its staging and moved-away folders), the cache in use, or another site a
+    build published there (``--output preview``, the preview's folder), marked as plansite's
+    and recorded by its build's stamp in the cache. A mark alone is not enough: one copied into
+    content/ would hide every edit. Hashing them made a build with the cache in the project
+    never a no-op (the cache changes with every build), and read a whole site's bytes."""
+    cache = Path(os.path.realpath(cache_path(project)))
+    stamps = cache / "builds"
+
+    def output_folder(folder: Path) -> bool:
+        resolved = Path(os.path.realpath(folder))
+        if resolved in (output, cache) or (resolved.parent == output.parent and resolved.name.startswith(
+                (f"{output.name}.tmp-", f"{output.name}.old-"))):
+            return True
+        return (marked(folder, MARK, MARK_TEXT) or marked(folder, UNFINISHED, MARK_TEXT)) and (
+            stamps / stamp_name(resolved)).is_file()
+
+    return output_folder
 
 
 def digest_project(project: Path, output: Path) -> tuple[str, str]:
-    """Hashes of the project's files (all but IGNORED folders, sites and caches), the fingerprint
+    """Hashes of the project's files (all but IGNORED folders, sites and the cache), the fingerprint
     of plansite's code and tools (``cache.fingerprint``) and the commit dates: of everything,
     and of everything but the plan files and their dates (what every output depends on, see
     ``outputs.group_keys``). One walk makes both: a build needs the two, and each read every
     file of a thousand plans."""
     output = output.resolve()
     every, shared = hashlib.sha256(), hashlib.sha256()
+    output_folder = outputs_of_plansite(project, output)
     roots = [p for p in sorted(project.iterdir()) if p.name not in IGNORED
-             and Path(os.path.realpath(p)) != output
-             and not p.name.startswith((f"{output.name}.tmp-", f"{output.name}.old-"))
-             and (p.name in SOURCES or not made_by_plansite(p))]  # a marked content/ is still read
+             and (p.name in SOURCES or not output_folder(p))]  # content/, templates/ … are always read
     dates = commit_dates(project)
     plan_folder = (project / PLANS_DIR).resolve()
     for root in roots:
-        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-            if IGNORED.intersection(path.relative_to(root.parent).parts):
+        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
+        outputs = [path for path in paths if path.is_dir() and output_folder(path)]  # nested sites
+        for path in paths:
+            if IGNORED.intersection(path.relative_to(root.parent).parts) or outputs and any(
+                    path.is_relative_to(folder) for folder in outputs):
                 continue
             try:  # never waits on a named pipe, nor holds a huge file in memory
                 with open_regular(path) as file:

@@ -459,22 +459,26 @@ def test_a_build_with_nothing_changed_is_skipped_and_any_change_rebuilds(project
         assert path.read_bytes() == original and tree_digest(site) == before
 
 
-def test_other_sites_and_a_cache_in_the_project_are_not_its_inputs(project: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("where", ["", "build/"])
+def test_other_sites_and_a_cache_in_the_project_are_not_its_inputs(project: Path, monkeypatch,
+                                                                   where: str) -> None:
     """A second site built into the project (``--output preview``) and a cache kept there
-    (``PLANSITE_CACHE``) are outputs: building one must not make the other's build do it all
-    again. (The cache changes with every build, so hashing it made no build ever a no-op.)"""
-    monkeypatch.setenv("PLANSITE_CACHE", str(project / "cache-here"))
+    (``PLANSITE_CACHE``), at its top or deeper, are outputs: building one must not make the
+    other's build do it all again. (The cache changes with every build, so hashing it made no
+    build ever a no-op.) A mark copied into a folder of the user's, even one the build reads,
+    hides nothing: only a site whose build the cache records is left out."""
+    monkeypatch.setenv("PLANSITE_CACHE", str(project / where / "cache-here"))
     site = project / "site"
     assert not build(project, site, downloads=False).unchanged
-    assert not build(project, project / "preview", downloads=False).unchanged
     assert build(project, site, downloads=False).unchanged
-    (project / "notes").mkdir()  # a folder of the user's own is still an input, to be safe
-    (project / "notes" / "todo.txt").write_text("x", encoding="utf-8")
-    assert not build(project, site, downloads=False).unchanged
-    shutil.copy(site / MARK, project / "templates" / MARK)  # a folder the build reads, even marked
-    build(project, site, downloads=False)
-    (project / "templates" / "assets" / "site.css").write_text("body{}", encoding="utf-8")
-    assert not build(project, site, downloads=False).unchanged
+    assert not build(project, project / where / "preview", downloads=False).unchanged
+    assert build(project, site, downloads=False).unchanged
+    for folder in ("notes", "templates"):  # the user's own folders are inputs, marked or not
+        (project / folder).mkdir(exist_ok=True)
+        shutil.copy(site / MARK, project / folder / MARK)
+        build(project, site, downloads=False)
+        (project / folder / "todo.txt").write_text("x", encoding="utf-8")
+        assert not build(project, site, downloads=False).unchanged, folder
 
 
 NO_OP = """
