@@ -614,38 +614,44 @@ class Writer:
 
     def __init__(self, stage: Path):
         self.stage = str(stage)
-        self.device = os.stat(stage).st_dev
-        self.existing: dict[str, int] = {}
-        """The files the folder holds, by path in the site: their inode numbers."""
+        self.existing: set[str] = set()
+        """The files the folder holds, by path in the site."""
         self.folders: set[str] = {self.stage}
         """The folders known to exist."""
-        self.survey(self.stage, "")
-
-    def survey(self, folder: str, prefix: str) -> None:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    self.folders.add(entry.path)
-                    self.survey(entry.path, f"{prefix}{entry.name}/")
-                elif entry.is_symlink() or not entry.is_file(follow_symlinks=False):
-                    os.unlink(entry.path)
-                elif entry.path != os.path.join(self.stage, UNFINISHED):
-                    self.existing[f"{prefix}{entry.name}"] = entry.inode()
+        self.used: set[str] = {self.stage}
+        """The folders the new site has files in, and theirs."""
+        unfinished = os.path.join(self.stage, UNFINISHED)
+        todo = [(self.stage, "")]
+        while todo:  # no recursion: however deep a tampered folder goes
+            folder, prefix = todo.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        self.folders.add(entry.path)
+                        todo.append((entry.path, f"{prefix}{entry.name}/"))
+                    elif entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+                    elif entry.path != unfinished:
+                        self.existing.add(f"{prefix}{entry.name}")
 
     def put(self, relative: str, data: bytes | Path) -> None:
         """Write one file of the site: ``data``, or a link to the published file ``data``."""
         target = os.path.join(self.stage, relative)
         if (folder := os.path.dirname(target)) not in self.folders:
             self.make_folder(folder)
+        while folder not in self.used:
+            self.used.add(folder)
+            folder = os.path.dirname(folder)
         if target in self.folders:  # a folder stands where the new site has a file
             shutil.rmtree(target)
             self.folders = {f for f in self.folders if f != target and not f.startswith(target + os.sep)}
-            self.existing = {p: n for p, n in self.existing.items() if not p.startswith(f"{relative}/")}
-        known = self.existing.pop(relative, None)
+            self.existing = {p for p in self.existing if not p.startswith(f"{relative}/")}
+        known = relative in self.existing
+        self.existing.discard(relative)
         if isinstance(data, Path):
-            if known is not None:
-                source = os.stat(data)
-                if (source.st_ino, source.st_dev) == (known, self.device):
+            if known:
+                source, there = os.stat(data), os.lstat(target)
+                if (source.st_ino, source.st_dev) == (there.st_ino, there.st_dev):
                     return
                 os.unlink(target)
             try:
@@ -653,7 +659,7 @@ class Writer:
             except OSError:  # a file system without hard links
                 shutil.copy2(data, target)
         else:
-            if known is not None:
+            if known:
                 os.unlink(target)
             with open(target, "xb") as out:
                 out.write(data)
@@ -667,24 +673,19 @@ class Writer:
                 path = os.path.join(self.stage, *parts[:depth])
                 if os.path.lexists(path) and not os.path.isdir(path):
                     os.unlink(path)
-                    self.existing.pop("/".join(parts[:depth]), None)
+                    self.existing.discard("/".join(parts[:depth]))
             os.makedirs(folder, exist_ok=True)
         self.folders.add(folder)
 
     def finish(self) -> None:
-        """Remove the files the folder held that the new site lacks, and folders left empty."""
+        """Remove the files and folders the folder held that the new site lacks."""
         for relative in self.existing:
-            path = os.path.join(self.stage, relative)
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone with its folder
-                os.unlink(path)
-            folder = os.path.dirname(path)
-            while folder != self.stage:
-                try:
-                    os.rmdir(folder)
-                except OSError:  # not empty
-                    break
-                folder = os.path.dirname(folder)
-        self.existing = {}
+                os.unlink(os.path.join(self.stage, relative))
+        for folder in sorted(self.folders - self.used, key=len, reverse=True):  # the deepest first
+            with contextlib.suppress(FileNotFoundError):
+                os.rmdir(folder)
+        self.existing, self.folders = set(), set(self.used)
 
 
 def sync(stage: Path, output: Path) -> list[str]:

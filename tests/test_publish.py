@@ -170,6 +170,10 @@ def test_the_site_replaced_is_written_over_by_the_next_build_never_into(tmp_path
     (kept / "assets").rename(kept / "assets-moved")
     (kept / "assets").symlink_to(outside)  # a link in the kept site is removed, never followed
     (kept / "stray.html").write_text("stray", encoding="utf-8")
+    deep = kept / "deep"
+    for _ in range(1100):  # deeper than Python's recursion goes (pathlib's mkdir recurses too)
+        deep.mkdir()
+        deep = deep / "d"
     shutil.rmtree(kept / "glossary")
     (kept / "glossary").write_text("a file where a folder goes", encoding="utf-8")
     (kept / "404.html").unlink()
@@ -188,6 +192,10 @@ def test_the_site_replaced_is_written_over_by_the_next_build_never_into(tmp_path
     clean = tmp_path / "clean"
     assert build_cli(project, "--output", str(clean), cache=tmp_path / "clean-cache").returncode == 0
     assert files(project / "site") == files(clean)
+    def folders(site: Path) -> list[Path]:
+        return sorted(p.relative_to(site) for p in site.rglob("*") if p.is_dir())
+
+    assert folders(project / "site") == folders(clean), "folders the new site lacks are left"
 
 
 def tagged(tag: str) -> dict[int, str]:
