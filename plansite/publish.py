@@ -47,7 +47,8 @@ MARK_TEXT = (b"This folder is a website made by plansite (python build.py). A bu
              b"folder, so keep no other files in it.\n")
 CACHE_MARK = ".plansite-cache"
 CACHE_TEXT = b"This folder is plansite's cache of what builds reuse. Deleting it is always safe.\n"
-CACHE_PARTS = {"plans", "checks", "editions", "downloads", "search", "builds", "summaries", "spare"}
+CACHE_PARTS = {"plans", "checks", "editions", "downloads", "search", "builds", "summaries", "spare",
+               "templates"}
 HASHED = re.compile(r"(font-)?[0-9a-f]{24,64}(\.(pickle|odt|pdf|key|json))?(\.tmp-[0-9-]+)?")
 """The names in a cache from before caches were marked: hashes, and their half-written forms."""
 SOURCES = ("content", "templates", "locales", ".git")

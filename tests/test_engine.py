@@ -417,6 +417,23 @@ def test_cached_plans_damaged_inside_are_made_again(tmp_path: Path, monkeypatch)
     assert_site_is_a_clean_builds(project, tmp_path, monkeypatch)
 
 
+def test_templates_compiled_by_an_earlier_build_follow_every_edit(tmp_path: Path, monkeypatch) -> None:
+    """Jinja's compiled templates are kept in the cache for the next build's processes, in a
+    folder named by plansite's fingerprint (an older one is removed); an edited template is
+    compiled again, so the site is a clean build's."""
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PLANSITE_CACHE", str(cache))
+    (cache / "templates" / ("0" * 24)).mkdir(parents=True)  # an older plansite's
+    build(project, project / "site", downloads=False)
+    [folder] = (cache / "templates").iterdir()
+    assert folder.name != "0" * 24 and len(list(folder.iterdir())) >= 5
+    replace(project, "templates/base.html", "</footer>", "<p>（頁尾新增）</p></footer>")
+    build(project, project / "site", downloads=False)
+    assert "（頁尾新增）" in (project / "site" / "index.html").read_text(encoding="utf-8")
+    assert_site_is_a_clean_builds(project, tmp_path, monkeypatch)
+
+
 @pytest.mark.parametrize("moved", ["aside", "behind a linked folder"])
 def test_cached_english_plans_follow_the_catalog_the_build_reads(tmp_path: Path, monkeypatch,
                                                                   moved: str) -> None:
