@@ -84,7 +84,7 @@ from plansite.search import BUNDLE, index_site
 project = Path(sys.argv[1])
 with tempfile.TemporaryDirectory() as scratch:
     site = Path(scratch) / "site"
-    shutil.copytree(project / "site", site, ignore=shutil.ignore_patterns(BUNDLE, "*.json", "*.csv"))
+    shutil.copytree(sys.argv[2], site, ignore=shutil.ignore_patterns(BUNDLE, "*.json", "*.csv"))
     glossary = load_glossary(project)
     def cpu():
         return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
@@ -151,7 +151,9 @@ def measure(count: int, folder: Path, cold_only: bool = False) -> list[tuple[str
     corpus = make_corpus(count, folder / f"corpus-{count}")
     plans = corpus / "content" / "plans"
     env = os.environ | {"PLANSITE_CACHE": str(folder / f"cache-{count}")}
-    build = [sys.executable, str(PROJECT / "build.py"), "--project", str(corpus)]
+    # outside the corpus: a site in it built with one cache is an input of a build with another
+    build = [sys.executable, str(PROJECT / "build.py"), "--project", str(corpus),
+             "--output", str(folder / f"site-{count}")]
     rows = []
     script = folder / "baseline.py"
     script.write_text(BASELINE, encoding="utf-8")
@@ -168,7 +170,8 @@ def measure(count: int, folder: Path, cold_only: bool = False) -> list[tuple[str
     own_cpu = CPU["last"]
     rows.append(("  our own stages (no search)", own, memory,
                  f"{own / base:.1f}× baseline (CPU {own_cpu / base_cpu:.1f}×)", "≤ 2.5×"))
-    search, search_cpu = map(float, subprocess.run([sys.executable, "-c", SEARCH_ONLY, str(corpus)],
+    search, search_cpu = map(float, subprocess.run([sys.executable, "-c", SEARCH_ONLY, str(corpus),
+                                                    str(folder / f"site-{count}")],
                                                    capture_output=True, text=True, check=True).stdout.split())
     share = f"{(cold - own) / search:.2f}× Pagefind alone (CPU {(cold_cpu - own_cpu) / search_cpu:.2f}×)"
     rows.append(("  search stage (cold − own stages)", cold - own, float("nan"), share, "≤ 1.1×"))
@@ -192,7 +195,7 @@ def measure(count: int, folder: Path, cold_only: bool = False) -> list[tuple[str
     own_one, memory = timed([sys.executable, "-c", WITHOUT_SEARCH, str(PROJECT), "--project", str(corpus),
                              "--no-downloads", "--output", str(folder / f"own-site-{count}")], own_env)
     rows.append(("  all but search (own stages)", own_one, memory, f"{own_one / cold:.1%} of cold", "≤ 2%"))
-    linked = float(subprocess.run([sys.executable, "-c", LINK_ONLY, str(corpus / "site"),
+    linked = float(subprocess.run([sys.executable, "-c", LINK_ONLY, str(folder / f"site-{count}"),
                                    str(folder / f"linked-{count}")],
                                   capture_output=True, text=True, check=True).stdout)
     rows.append(("floor: hard-link the site's files", linked, float("nan"), f"{linked / cold:.0%} of cold",
