@@ -198,6 +198,32 @@ def test_the_site_replaced_is_written_over_by_the_next_build_never_into(tmp_path
     assert folders(project / "site") == folders(clean), "folders the new site lacks are left"
 
 
+@pytest.mark.parametrize("step", ["written", "marked"])
+def test_a_build_killed_while_it_writes_over_the_kept_site_loses_nothing(tmp_path: Path, step: str) -> None:
+    """A build writing over the site the previous one replaced is killed when it has written
+    everything (the folder still unfinished) or just after marking it complete, before its
+    swap: the published site is as it was, and the next build removes what it left and
+    publishes a clean build's site."""
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    cache = tmp_path / "cache"
+    for text in ("", "（一）"):
+        edit(project, text)
+        assert build_cli(project, cache=cache).returncode == 0
+    assert (cache / "spare" / "site").is_dir()
+    before = files(project / "site")
+    edit(project, "（二）")
+    assert build_cli(project, cache=cache, kill_at=step).returncode == -signal.SIGKILL
+    assert files(project / "site") == before
+    assert [p.name for p in project.glob("site.tmp-*")], "the kept site was written over beside site/"
+    edit(project, "（三）")
+    assert build_cli(project, cache=cache).returncode == 0
+    assert sorted(p.name for p in project.iterdir()) == ["content", "locales", "site", "site.yml",
+                                                         "templates"]
+    clean = tmp_path / "clean"
+    assert build_cli(project, "--output", str(clean), cache=tmp_path / "clean-cache").returncode == 0
+    assert files(project / "site") == files(clean)
+
+
 def tagged(tag: str) -> dict[int, str]:
     """The processes whose environment holds ``tag``, by id, with the name of their program."""
     found = {}
