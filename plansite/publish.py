@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import stat
 import struct
@@ -47,8 +46,7 @@ MARK_TEXT = (b"This folder is a website made by plansite (python build.py). A bu
              b"folder, so keep no other files in it.\n")
 CACHE_MARK = ".plansite-cache"
 CACHE_TEXT = b"This folder is plansite's cache of what builds reuse. Deleting it is always safe.\n"
-CACHE_PARTS = {"plans", "checks", "editions", "downloads", "search", "builds", "summaries", "spare",
-               "templates"}
+CACHE_PARTS = {"plans", "checks", "editions", "downloads", "search", "builds", "summaries", "templates"}
 HASHED = re.compile(r"(font-)?[0-9a-f]{24,64}(\.(pickle|odt|pdf|key|json))?(\.tmp-[0-9-]+)?")
 """The names in a cache from before caches were marked: hashes, and their half-written forms."""
 SOURCES = ("content", "templates", "locales", ".git")
@@ -506,14 +504,9 @@ def unchangeable(path: str) -> bool:
     return bool(flags & (IMMUTABLE | APPEND_ONLY))
 
 
-SPARE = "spare"
-"""The cache part that keeps the site a build replaced, for the next build to write over (see
-:func:`staging`)."""
-
-
 @contextmanager
 def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
-            publish: Callable[[Path], None] | None = None, spare: Path | None = None) -> Iterator[Path]:
+            publish: Callable[[Path], None] | None = None) -> Iterator[Path]:
     """A fresh folder beside ``output`` (a site plansite may replace: see
     :func:`prepare_output`), swapped in on success, removed on failure. The folder is marked
     unfinished until everything was written; then, as the very last step before the swap, it
@@ -521,27 +514,18 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
     ``before_swap`` is given it. With ``publish`` (the preview's live folder, see
     :func:`sync`), that is given the folder instead of marking and swapping it, and the folder
     is removed after. An error writing it is reported for the path in ``output`` it was
-    writing.
-
-    With a ``spare`` folder (in the cache, on the same file system), the site a swap replaces
-    is kept there instead of removed, and the next staging folder is that site, moved back
-    beside ``output`` and marked unfinished: it is nearly the site to publish, so a rebuild
-    makes few folders and removes few files (at 1,000 plans, making 6,500 folders and removing
-    the old site's were a third of a one-plan rebuild). Such a folder must be written through
-    :class:`Writer`, which replaces files and never writes into one."""
+    writing."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():
         check_removable(output)
-    stage = recycled(spare, output) if spare is not None and publish is None else None
     try:
-        if stage is None:
-            stage = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-{os.getpid()}-", dir=output.parent))
-            (stage / UNFINISHED).write_bytes(MARK_TEXT)
+        stage = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-{os.getpid()}-", dir=output.parent))
     except OSError as error:
         error.filename = str(output.parent)  # not the name of a folder that was never made
         raise
     try:
+        (stage / UNFINISHED).write_bytes(MARK_TEXT)
         yield stage
         checkpoint("written")
         if publish is not None:
@@ -568,125 +552,12 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
                 discard(stage)
     if old is not None:
         try:
-            if spare is None or not kept(old / output.name, spare):
-                discard(old / output.name)
+            discard(old / output.name)
             os.rmdir(old)
         except OSError as error:  # published all the same; the next build tries again
             print(f"{shown_path(error.filename or old)}: the previous site could not be removed "
                   f"({error.strerror}) — {shown_path(output)} holds the new site; remove {shown_path(old)} "
                   "by hand", file=sys.stderr)
-
-
-def recycled(spare: Path, output: Path) -> Path | None:
-    """The site kept in ``spare`` (:func:`kept`), marked unfinished and moved beside ``output``
-    as a staging folder; None when there is none, or it cannot be moved there in one rename."""
-    tree = spare / "site"
-    try:
-        if (tree.is_symlink() or not tree.is_dir() or os.stat(tree).st_dev != os.stat(output.parent).st_dev
-                or not (marked(tree, MARK, MARK_TEXT) or marked(tree, UNFINISHED, MARK_TEXT))):
-            return None
-        with contextlib.suppress(FileNotFoundError):  # from now on never taken for a whole site
-            os.rename(tree / MARK, tree / UNFINISHED)
-        name = tempfile.mkdtemp(prefix=f"{output.name}.tmp-{os.getpid()}-", dir=output.parent)
-        os.rmdir(name)
-        os.rename(tree, name)
-    except OSError:
-        return None
-    return Path(name)
-
-
-def kept(site: Path, spare: Path) -> bool:
-    """Move the site a swap replaced into ``spare`` for the next build to write over; False
-    when it cannot go there in one rename (another file system, a spare already there)."""
-    try:
-        spare.mkdir(parents=True, exist_ok=True)
-        os.rename(site, spare / "site")
-    except OSError:
-        return False
-    return True
-
-
-class Writer:
-    """Writes a site's files into a staging folder that may hold a site already (one a build
-    replaced: :func:`recycled`). Its files may be hard links of the published site's, so a file
-    is replaced, never written into; a published file linked again is left as it is; links and
-    anything but files and folders are removed first, never followed; and :meth:`finish`
-    removes what the new site lacks."""
-
-    def __init__(self, stage: Path):
-        self.stage = str(stage)
-        self.existing: set[str] = set()
-        """The files the folder holds, by path in the site."""
-        self.folders: set[str] = {self.stage}
-        """The folders known to exist."""
-        self.used: set[str] = {self.stage}
-        """The folders the new site has files in, and theirs."""
-        unfinished = os.path.join(self.stage, UNFINISHED)
-        todo = [(self.stage, "")]
-        while todo:  # no recursion: however deep a tampered folder goes
-            folder, prefix = todo.pop()
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        self.folders.add(entry.path)
-                        todo.append((entry.path, f"{prefix}{entry.name}/"))
-                    elif entry.is_symlink() or not entry.is_file(follow_symlinks=False):
-                        os.unlink(entry.path)
-                    elif entry.path != unfinished:
-                        self.existing.add(f"{prefix}{entry.name}")
-
-    def put(self, relative: str, data: bytes | Path) -> None:
-        """Write one file of the site: ``data``, or a link to the published file ``data``."""
-        target = os.path.join(self.stage, relative)
-        if (folder := os.path.dirname(target)) not in self.folders:
-            self.make_folder(folder)
-        while folder not in self.used:
-            self.used.add(folder)
-            folder = os.path.dirname(folder)
-        if target in self.folders:  # a folder stands where the new site has a file
-            shutil.rmtree(target)
-            self.folders = {f for f in self.folders if f != target and not f.startswith(target + os.sep)}
-            self.existing = {p for p in self.existing if not p.startswith(f"{relative}/")}
-        known = relative in self.existing
-        self.existing.discard(relative)
-        if isinstance(data, Path):
-            if known:
-                source, there = os.stat(data), os.lstat(target)
-                if (source.st_ino, source.st_dev) == (there.st_ino, there.st_dev):
-                    return
-                os.unlink(target)
-            try:
-                os.link(data, target)
-            except OSError:  # a file system without hard links
-                shutil.copy2(data, target)
-        else:
-            if known:
-                os.unlink(target)
-            with open(target, "xb") as out:
-                out.write(data)
-
-    def make_folder(self, folder: str) -> None:
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except (FileExistsError, NotADirectoryError):  # a file stands where the new site has a folder
-            parts = os.path.relpath(folder, self.stage).split(os.sep)
-            for depth in range(1, len(parts) + 1):
-                path = os.path.join(self.stage, *parts[:depth])
-                if os.path.lexists(path) and not os.path.isdir(path):
-                    os.unlink(path)
-                    self.existing.discard("/".join(parts[:depth]))
-            os.makedirs(folder, exist_ok=True)
-        self.folders.add(folder)
-
-    def finish(self) -> None:
-        """Remove the files and folders the folder held that the new site lacks."""
-        for relative in self.existing:
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone with its folder
-                os.unlink(os.path.join(self.stage, relative))
-        for folder in sorted(self.folders - self.used, key=len, reverse=True):  # the deepest first
-            with contextlib.suppress(FileNotFoundError):
-                os.rmdir(folder)
-        self.existing, self.folders = set(), set(self.used)
 
 
 def sync(stage: Path, output: Path) -> list[str]:

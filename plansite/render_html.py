@@ -233,11 +233,14 @@ def compiled_templates(project: Path) -> jinja2.BytecodeCache:
 
 class CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """A write that fails without naming a file (a full disk) names the cache's folder: the
-    build would otherwise report it for the site it was writing."""
+    build would otherwise report it for the site it was writing. A folder removed meanwhile
+    (by a build of another plansite on the same cache) only means nothing is kept."""
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
             super().dump_bytecode(bucket)
+        except FileNotFoundError:
+            pass
         except OSError as error:
             if error.filename is None:
                 error.filename = self.directory
