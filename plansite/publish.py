@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import stat
 import struct
@@ -46,7 +47,8 @@ MARK_TEXT = (b"This folder is a website made by plansite (python build.py). A bu
              b"folder, so keep no other files in it.\n")
 CACHE_MARK = ".plansite-cache"
 CACHE_TEXT = b"This folder is plansite's cache of what builds reuse. Deleting it is always safe.\n"
-CACHE_PARTS = {"plans", "checks", "editions", "downloads", "search", "builds", "summaries", "templates"}
+CACHE_PARTS = {"plans", "checks", "editions", "downloads", "search", "builds", "summaries", "templates",
+               "spare"}
 HASHED = re.compile(r"(font-)?[0-9a-f]{24,64}(\.(pickle|odt|pdf|key|json))?(\.tmp-[0-9-]+)?")
 """The names in a cache from before caches were marked: hashes, and their half-written forms."""
 SOURCES = ("content", "templates", "locales", ".git")
@@ -496,17 +498,28 @@ def unchangeable(path: str) -> bool:
     except OSError:
         return False
     try:
+        return unchangeable_flags(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def unchangeable_flags(descriptor: int) -> bool:
+    """:func:`unchangeable`, for an open file."""
+    try:
         flags = struct.unpack("i", fcntl.ioctl(descriptor, FS_IOC_GETFLAGS, bytes(8))[:4])[0]
     except OSError:  # a file system without these attributes
         return False
-    finally:
-        os.close(descriptor)
     return bool(flags & (IMMUTABLE | APPEND_ONLY))
+
+
+SPARE = "spare"
+"""The cache part that keeps the folders of the site a build replaced, for the next staging
+folder (see :func:`staging`)."""
 
 
 @contextmanager
 def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
-            publish: Callable[[Path], None] | None = None) -> Iterator[Path]:
+            publish: Callable[[Path], None] | None = None, spare: Path | None = None) -> Iterator[Path]:
     """A fresh folder beside ``output`` (a site plansite may replace: see
     :func:`prepare_output`), swapped in on success, removed on failure. The folder is marked
     unfinished until everything was written; then, as the very last step before the swap, it
@@ -514,7 +527,14 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
     ``before_swap`` is given it. With ``publish`` (the preview's live folder, see
     :func:`sync`), that is given the folder instead of marking and swapping it, and the folder
     is removed after. An error writing it is reported for the path in ``output`` it was
-    writing."""
+    writing.
+
+    With a ``spare`` folder (a part of the cache), the folders of the site a swap replaces are
+    kept there, emptied of its files, and the next staging folder starts as those folders (see
+    :func:`adopted`): at 1,000 plans, making 6,500 folders and removing as many took a third
+    of a one-plan rebuild, where unlinking files is cheap. Only empty folders are kept, so the
+    cache never shares a file with the published site. The folder may then hold folders the
+    new site lacks: write it through :class:`Writer`, which removes them."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():
@@ -525,6 +545,8 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
         error.filename = str(output.parent)  # not the name of a folder that was never made
         raise
     try:
+        if spare is not None and publish is None:
+            adopted(spare, stage)
         (stage / UNFINISHED).write_bytes(MARK_TEXT)
         yield stage
         checkpoint("written")
@@ -552,12 +574,153 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
                 discard(stage)
     if old is not None:
         try:
-            discard(old / output.name)
+            if spare is None or not emptied(old / output.name, spare):
+                discard(old / output.name)
             os.rmdir(old)
         except OSError as error:  # published all the same; the next build tries again
             print(f"{shown_path(error.filename or old)}: the previous site could not be removed "
                   f"({error.strerror}) — {shown_path(output)} holds the new site; remove {shown_path(old)} "
                   "by hand", file=sys.stderr)
+
+
+def adopted(spare: Path, stage: Path) -> None:
+    """Move the folders a build kept in ``spare`` (:func:`emptied`) into the new, empty
+    ``stage`` in one rename, when they are on its file system and plansite can change them.
+    Before they leave the cache, each is given the mode and group a folder made there now
+    would get (a ``chmod -R`` of the cache, or a set-group-ID site folder, must not reach the
+    published site), and anything but folders in them (no build puts it there) is removed.
+    Folders that do not pass are removed, or left where they are."""
+    tree = spare / "site"
+    try:
+        info = os.lstat(tree)
+    except OSError:
+        return
+    fresh = Path(f"{stage}-fresh")  # a killed build's leftover like any staging folder
+    try:
+        if not stat.S_ISDIR(info.st_mode) or info.st_dev != os.stat(stage).st_dev:
+            raise OSError("not a folder on the site's file system")
+        os.mkdir(fresh)
+        try:
+            made = os.lstat(fresh)
+        finally:
+            os.rmdir(fresh)
+        mode, group, user, todo = stat.S_IMODE(made.st_mode), made.st_gid, os.geteuid(), [str(tree)]
+        while todo:  # no recursion: however deep a tampered cache goes
+            folder = todo.pop()
+            descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            try:
+                info = os.fstat(descriptor)
+                if info.st_uid != user or unchangeable_flags(descriptor):
+                    raise OSError(f"{folder} is not a folder plansite may change")
+                if info.st_gid != group:
+                    os.fchown(descriptor, -1, group)
+                if stat.S_IMODE(info.st_mode) != mode:
+                    os.fchmod(descriptor, mode)
+                with os.scandir(descriptor) as entries:
+                    for entry in entries:
+                        path = os.path.join(folder, entry.name)
+                        if entry.is_dir(follow_symlinks=False):
+                            todo.append(path)
+                        else:  # a link, a file (the mark too: its mode may have been changed)
+                            os.unlink(path)
+            finally:
+                os.close(descriptor)
+        with open(tree / UNFINISHED, "xb") as mark:  # once moved, a killed build's leftover: removed
+            mark.write(MARK_TEXT)
+        os.rename(tree, stage)  # replaces the empty staging folder
+    except OSError:
+        with contextlib.suppress(OSError):  # a spare that cannot be used is made no more
+            discard(tree)
+
+
+def emptied(site: Path, spare: Path) -> bool:
+    """Keep the folders of ``site``, the site a swap replaced, in ``spare`` for the next build
+    (:func:`adopted`), its files removed; False, with nothing removed, when they cannot go there
+    in one rename (another file system, a spare already there). The site is marked unfinished
+    first, so that a build killed meanwhile leaves it for the next build's recovery to remove."""
+    try:
+        spare.mkdir(exist_ok=True)
+        if os.lstat(spare).st_dev != os.lstat(site).st_dev or os.path.lexists(spare / "site"):
+            return False
+    except OSError:
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(site / MARK, site / UNFINISHED)
+    root = str(site)
+    for folder, folders, files in os.walk(root):
+        for name in files:
+            if folder != root or name != UNFINISHED:
+                os.unlink(os.path.join(folder, name))
+                checkpoint("removing")
+        for name in folders:
+            if os.path.islink(path := os.path.join(folder, name)):
+                os.unlink(path)
+    try:
+        os.rename(site, spare / "site")
+    except OSError:  # another build kept its folders meanwhile
+        discard(site)
+    return True
+
+
+class Writer:
+    """Writes a site's files into a staging folder, which may hold empty folders of an earlier
+    site (:func:`adopted`): a folder is made only where none is, one that stands where the new
+    site has a file is removed, and :meth:`finish` removes those the new site leaves empty. A
+    file is replaced, never written into: a reused file is a link to the published one."""
+
+    def __init__(self, stage: Path):
+        self.stage = str(stage)
+        self.spare: set[str] = set()
+        """The folders the staging folder started with (an earlier site's)."""
+        todo = [self.stage]
+        while todo:
+            with os.scandir(todo.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        self.spare.add(entry.path)
+                        todo.append(entry.path)
+        self.folders = {self.stage, *self.spare}
+        """The folders known to exist."""
+        self.used = {self.stage}
+        """The folders the new site has files in, and theirs."""
+
+    def put(self, relative: str, data: bytes | Path) -> None:
+        """Write one file of the site: ``data``, or a link to the published file ``data``."""
+        target = os.path.join(self.stage, relative)
+        if (folder := os.path.dirname(target)) not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
+        while folder not in self.used:
+            self.used.add(folder)
+            folder = os.path.dirname(folder)
+        if target in self.spare and target not in self.used:  # an earlier site's folder where a file goes
+            inside = {f for f in self.spare if f == target or f.startswith(target + os.sep)}
+            for path in sorted(inside, key=len, reverse=True):
+                os.rmdir(path)
+            self.spare -= inside
+            self.folders -= inside
+        for _ in range(2):
+            try:
+                if isinstance(data, Path):  # unchanged since the last build: the published file itself
+                    try:
+                        os.link(data, target)
+                    except FileExistsError:
+                        raise
+                    except OSError:  # a file system without hard links
+                        shutil.copy2(data, target)
+                else:
+                    with open(target, "xb") as out:
+                        out.write(data)
+                return
+            except FileExistsError:  # written twice: the last wins, as ever
+                os.unlink(target)
+        raise FileExistsError(target)
+
+    def finish(self) -> None:
+        """Remove the folders of the earlier site that the new one does not use."""
+        for folder in sorted(self.spare - self.used, key=len, reverse=True):  # the deepest first
+            os.rmdir(folder)
+        self.spare &= self.used
 
 
 def sync(stage: Path, output: Path) -> list[str]:

@@ -7,8 +7,6 @@ were written, so a failed or interrupted build leaves the published site exactly
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +27,9 @@ from .outputs import (
 )
 from .project import PLANS_DIR, last_updated
 from .publish import (
+    SPARE,
     Stamp,
+    Writer,
     cache_folder,
     digest_project,
     prepare_output,
@@ -140,26 +140,16 @@ class Engine:
 
         count = 0
         try:
+            spare = None if live else cache_folder(project) / SPARE  # the replaced site's folders, reused
             with template_errors(project), staging(output, before_swap=record,
-                                                   publish=sync_live if live else None) as stage:
-                # the folders made already (a thousand plans' files are in a few thousand folders)
-                folders: set[str] = set()
+                                                   publish=sync_live if live else None, spare=spare) as stage:
+                writer = Writer(stage)
                 # each output is written as soon as it is made: a thousand plans' pages never sit in memory
                 for relative, data in itertools.chain(generated(project, loaded, files, output, reused, made),
                                                       files.items(), assets(project, loaded.config)):
-                    target = os.path.join(stage, relative)
-                    if (folder := os.path.dirname(target)) not in folders:
-                        os.makedirs(folder, exist_ok=True)
-                        folders.add(folder)
-                    if isinstance(data, Path):  # unchanged since the last build: the published file itself
-                        try:
-                            os.link(data, target)
-                        except OSError:  # a file system without hard links
-                            shutil.copy2(data, target)
-                    else:
-                        with open(target, "wb") as out:
-                            out.write(data)
+                    writer.put(relative, data)  # a Path: unchanged since the last build, the published file
                     count += 1
+                writer.finish()
                 index_site(stage, loaded.glossary, cache=cache_folder(project) / "search")
                 count += sum(1 for p in (stage / BUNDLE).rglob("*") if p.is_file())
         except Overtaken:

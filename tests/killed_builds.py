@@ -24,6 +24,8 @@ STEPS = ["writing", *publish.STEPS]
 itself halfway), and at each step of publish.checkpoint."""
 FILES = ([f"page-{n}.html" for n in range(3)] + [f"plans/p{n}/index.html" for n in range(3)]
          + ["assets/site.css"])
+CACHE = "cache"
+"""Each build's cache, beside its site: it keeps the folders of the site a build replaced."""
 
 
 def publish_generation(parent: Path, generation: int, kill_at: str | None = None) -> bool | int:
@@ -38,12 +40,14 @@ def publish_generation(parent: Path, generation: int, kill_at: str | None = None
             if kill_at in publish.STEPS:
                 os.environ["PLANSITE_TEST_KILL_AT"] = kill_at
             output = publish.prepare_output(parent / "project", parent / "site")
-            with publish.staging(output) as stage:
+            (parent / CACHE).mkdir(exist_ok=True)
+            with publish.staging(output, spare=parent / CACHE / publish.SPARE) as stage:
+                writer = publish.Writer(stage)
                 for number, name in enumerate(FILES):
                     if kill_at in ("writing", "stopped") and number == len(FILES) // 2:
                         os.kill(os.getpid(), signal.SIGKILL if kill_at == "writing" else signal.SIGSTOP)
-                    (stage / name).parent.mkdir(parents=True, exist_ok=True)
-                    (stage / name).write_text(str(generation), encoding="utf-8")
+                    writer.put(name, str(generation).encode())
+                writer.finish()
         except BaseException:  # noqa: BLE001 - shown; the parent sees the status
             traceback.print_exc()
             status = 1
@@ -78,6 +82,11 @@ def complete_builds(parent: Path) -> list[int]:
         except (AssertionError, OSError):
             pass
     return found
+
+
+def beside(site: Path) -> list[str]:
+    """What is in the folder of a site but its cache."""
+    return sorted(name for name in os.listdir(site) if name != CACHE)
 
 
 def visible(parent: Path, scratch: Path) -> int | None:
@@ -115,7 +124,7 @@ def concurrent(folder: Path) -> None:
     os.waitpid(running, 0)
     assert visible(parent, folder / "scratch") == 3
     assert not publish_generation(parent, 4)
-    assert generation_of(parent / "site") == 4 and sorted(os.listdir(parent)) == ["site"]
+    assert generation_of(parent / "site") == 4 and beside(parent) == ["site"]
     shutil.rmtree(parent)
 
 
@@ -131,7 +140,7 @@ def removed_by_hand(folder: Path) -> None:
         shutil.rmtree(parent / "site")
         assert visible(parent, folder / "scratch") in (None, *complete_builds(parent))
         assert not publish_generation(parent, 4)
-        assert generation_of(parent / "site") == 4 and sorted(os.listdir(parent)) == ["site"]
+        assert generation_of(parent / "site") == 4 and beside(parent) == ["site"]
         shutil.rmtree(parent)
 
 
@@ -143,7 +152,8 @@ def state(parent: Path) -> tuple:
     entries, builds = [], set()
     for name in sorted(os.listdir(parent)):
         kind = name.split("-")[0]
-        tree = parent / name / "site" if kind == "site.old" else parent / name
+        tree = {"site.old": parent / name / "site", CACHE: parent / CACHE / publish.SPARE / "site"}.get(
+            kind, parent / name)
         present = [f for f in FILES if (tree / f).exists()]
         written = {int((tree / f).read_text(encoding="utf-8")) for f in present}
         builds |= written
@@ -180,7 +190,7 @@ def main(folder: Path, kills: int) -> int:
                     last = next(builds)
                     assert not publish_generation(final, last), "the build after them was killed"
                     assert generation_of(final / "site") == last
-                    assert sorted(os.listdir(final)) == ["site"], f"left behind: {sorted(os.listdir(final))}"
+                    assert beside(final) == ["site"], f"left behind: {beside(final)}"
                 except AssertionError as error:
                     print(f"killed at {' then '.join((*steps, step))}: {error}", file=sys.stderr)
                     return 1
