@@ -244,15 +244,22 @@ def stamp_name(output: Path) -> str:
 
 
 def digest_site(output: Path) -> str:
-    """A hash of every file's and folder's path, size and time in the published site (with
-    os.walk: pathlib took half a second for a thousand plans' twelve thousand files)."""
+    """A hash of every file's and folder's path, size and time in the published site. With
+    os.scandir: for a thousand plans' 17,000 files and folders, pathlib took half a second,
+    and os.walk with an os.lstat of each path 0.24 s, where this takes 0.16 s."""
     root = str(output)
-    lines = []
-    for folder, folders, names in os.walk(root):
-        for name in folders + names:
-            path = os.path.join(folder, name)
-            info = os.lstat(path)
-            lines.append(f"{path[len(root) + 1:]}\0{info.st_size}\0{info.st_mtime_ns}\n")
+    start, lines, todo = len(root) + 1, [], [root]
+    while todo:
+        try:
+            entries = os.scandir(todo.pop())
+        except OSError:  # as os.walk: a folder that cannot be read holds nothing
+            continue
+        with entries:
+            for entry in entries:
+                info = entry.stat(follow_symlinks=False)
+                lines.append(f"{entry.path[start:]}\0{info.st_size}\0{info.st_mtime_ns}\n")
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
     return hashlib.sha256(os.fsencode("".join(sorted(lines)))).hexdigest()  # a name need not be UTF-8
 
 
