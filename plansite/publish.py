@@ -452,7 +452,10 @@ def recover(output: Path) -> None:
 def discard(site: Path) -> None:
     """Remove a site plansite wrote, so that at every moment it is either complete or marked
     unfinished: its mark is renamed first and removed last, so a removal cut short is never
-    taken for a site."""
+    taken for a site. A link in its place is removed, never followed."""
+    if os.path.islink(site):
+        os.unlink(site)
+        return
     with contextlib.suppress(FileNotFoundError):
         os.rename(site / MARK, site / UNFINISHED)
     root = str(site)
@@ -552,9 +555,9 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
         error.filename = str(output.parent)  # not the name of a folder that was never made
         raise
     try:
+        (stage / UNFINISHED).write_bytes(MARK_TEXT)
         if spare is not None and publish is None:
             adopted(spare, stage)
-        (stage / UNFINISHED).write_bytes(MARK_TEXT)
         yield stage
         checkpoint("written")
         if publish is not None:
@@ -590,83 +593,140 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
                   "by hand", file=sys.stderr)
 
 
+FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+"""How a kept folder is opened: never through a link."""
+INHERITED = (0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x4 | 0x4000 | 0x8000 | 0x10000 | 0x20000 | 0x800000
+             | 0x20000000 | 0x40000000)
+"""The attributes (chattr) a folder passes on or that change what is done in it: synchronous,
+immutable, append-only, no dump, no atime, compressed, data journaling, no tail, directory
+sync, top of hierarchy, no copy-on-write, project inheritance, case folding. Not those the
+file system sets by itself (an indexed folder, extents)."""
+
+
+def folder_traits(descriptor: int) -> tuple:
+    """What a folder gives the files made in it and what it lets be done there: its owner,
+    group and mode, its attributes (chattr) and its extended attributes (ACLs among them)."""
+    info = os.fstat(descriptor)
+    try:
+        flags = struct.unpack("i", fcntl.ioctl(descriptor, FS_IOC_GETFLAGS, bytes(8))[:4])[0] & INHERITED
+    except OSError:  # a file system without these attributes
+        flags = 0
+    try:
+        extended = {name: os.getxattr(descriptor, name) for name in sorted(os.listxattr(descriptor))}
+    except OSError:  # none on this file system
+        extended = {}
+    return info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode), flags, extended
+
+
 def adopted(spare: Path, stage: Path) -> None:
-    """Move the folders a build kept in ``spare`` (:func:`emptied`) into the new, empty
-    ``stage`` in one rename, when they are on its file system and plansite can change them.
-    Before they leave the cache, each is given the mode and group a folder made there now
-    would get (a ``chmod -R`` of the cache, or a set-group-ID site folder, must not reach the
-    published site), and anything but folders in them (no build puts it there) is removed.
-    Folders that do not pass are removed, or left where they are."""
-    tree = spare / "site"
+    """Move the folders a build kept in ``spare`` (:func:`emptied`) into ``stage``, a fresh
+    staging folder marked unfinished, when every one of them is exactly as a folder made in
+    ``stage`` now would be (:func:`folder_traits`: a ``chmod -R`` of the cache, an ACL added
+    to the site's folder since, a tampered cache) and on its file system. Anything but folders
+    in them (no build puts it there) is removed, never followed: the walk opens each folder
+    relative to its parent, so no link, however placed or timed, leads it out of the cache.
+    Folders that do not pass are removed (or, when they cannot be, named on stderr)."""
     try:
-        info = os.lstat(tree)
-    except OSError:
+        holder = os.open(spare, FOLDER)
+    except OSError:  # none kept (or a link: left to repair_cache)
         return
-    fresh = Path(f"{stage}-fresh")  # a killed build's leftover like any staging folder
     try:
-        if not stat.S_ISDIR(info.st_mode) or info.st_dev != os.stat(stage).st_dev:
-            raise OSError("not a folder on the site's file system")
-        os.mkdir(fresh)
         try:
-            made = os.lstat(fresh)
+            info = os.lstat("site", dir_fd=holder)
+        except FileNotFoundError:
+            return
+        if not stat.S_ISDIR(info.st_mode):  # a link, a file: removed, never followed
+            os.unlink("site", dir_fd=holder)
+            return
+        os.mkdir(stage / "fresh")
+        probe = os.open(stage / "fresh", FOLDER)
+        try:
+            fresh, device = folder_traits(probe), os.fstat(probe).st_dev
         finally:
-            os.rmdir(fresh)
-        mode, group, user, todo = stat.S_IMODE(made.st_mode), made.st_gid, os.geteuid(), [str(tree)]
-        while todo:  # no recursion: however deep a tampered cache goes
-            folder = todo.pop()
-            descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-            try:
-                info = os.fstat(descriptor)
-                if info.st_uid != user or unchangeable_flags(descriptor):
-                    raise OSError(f"{folder} is not a folder plansite may change")
-                if info.st_gid != group:
-                    os.fchown(descriptor, -1, group)
-                if stat.S_IMODE(info.st_mode) != mode:
-                    os.fchmod(descriptor, mode)
-                with os.scandir(descriptor) as entries:
-                    for entry in entries:
-                        path = os.path.join(folder, entry.name)
-                        if entry.is_dir(follow_symlinks=False):
-                            todo.append(path)
-                        else:  # a link, a file (the mark too: its mode may have been changed)
-                            os.unlink(path)
-            finally:
+            os.close(probe)
+            os.rmdir(stage / "fresh")
+        if info.st_dev != device:
+            raise OSError("kept on another file system than the site")
+        root = os.open("site", FOLDER, dir_fd=holder)
+        opened = [root]  # one folder a level: a tampered cache as deep as the limit of open files just fails
+        try:
+            walks = [os.scandir(root)]
+            while walks:
+                entry = next(walks[-1], None)
+                if entry is None:
+                    walks.pop().close()
+                    os.close(opened.pop())
+                elif entry.is_dir(follow_symlinks=False):
+                    child = os.open(entry.name, FOLDER, dir_fd=opened[-1])
+                    opened.append(child)
+                    if folder_traits(child) != fresh:
+                        raise OSError(f"{entry.path} is not as a new folder would be")
+                    walks.append(os.scandir(child))
+                else:
+                    os.unlink(entry.name, dir_fd=opened[-1])
+        finally:
+            for descriptor in opened:
                 os.close(descriptor)
-        with open(tree / UNFINISHED, "xb") as mark:  # once moved, a killed build's leftover: removed
-            mark.write(MARK_TEXT)
-        os.rename(tree, stage)  # replaces the empty staging folder
+        root = os.open("site", FOLDER, dir_fd=holder)
+        try:
+            for name in os.listdir(root):  # the staging folder itself is always a new one
+                os.rename(name, stage / name, src_dir_fd=root)
+        finally:
+            os.close(root)
+        os.rmdir("site", dir_fd=holder)
     except OSError:
-        with contextlib.suppress(OSError):  # a spare that cannot be used is made no more
-            discard(tree)
+        with contextlib.suppress(OSError, RecursionError):  # shutil.rmtree follows no link
+            shutil.rmtree(spare / "site")
+        if os.path.lexists(spare / "site"):
+            print(f"{shown_path(spare / 'site')}: folders kept by an earlier build can be neither used nor "
+                  "removed — delete that folder", file=sys.stderr)
+    finally:
+        os.close(holder)
 
 
 def emptied(site: Path, spare: Path) -> bool:
     """Keep the folders of ``site``, the site a swap replaced, in ``spare`` for the next build
     (:func:`adopted`), its files removed; False, with nothing removed, when they cannot go there
-    in one rename (another file system, a spare already there). The site is marked unfinished
-    first, so that a build killed meanwhile leaves it for the next build's recovery to remove."""
+    in one rename (another file system, a spare already there, ``spare`` not a folder). The site
+    is marked unfinished first, so that a build killed meanwhile leaves it for the next build's
+    recovery to remove."""
     try:
         spare.mkdir(exist_ok=True)
-        if os.lstat(spare).st_dev != os.lstat(site).st_dev or os.path.lexists(spare / "site"):
-            return False
+        holder = os.open(spare, FOLDER)  # moved in through this: never through a link put there since
     except OSError:
         return False
-    with contextlib.suppress(FileNotFoundError):
-        os.rename(site / MARK, site / UNFINISHED)
-    root = str(site)
-    for folder, folders, files in os.walk(root):
-        for name in files:
-            if folder != root or name != UNFINISHED:
-                os.unlink(os.path.join(folder, name))
-                checkpoint("removing")
-        for name in folders:
-            if os.path.islink(path := os.path.join(folder, name)):
-                os.unlink(path)
     try:
-        os.rename(site, spare / "site")
-    except OSError:  # another build kept its folders meanwhile
-        discard(site)
-    return True
+        try:
+            if os.fstat(holder).st_dev != os.lstat(site).st_dev:
+                return False
+            os.lstat("site", dir_fd=holder)
+            return False  # a spare is there already
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return False
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(site / MARK, site / UNFINISHED)
+        root = str(site)
+        for folder, folders, files in os.walk(root):
+            for name in files:
+                if folder != root or name != UNFINISHED:
+                    os.unlink(os.path.join(folder, name))
+                    checkpoint("removing")
+            for name in folders:
+                if os.path.islink(path := os.path.join(folder, name)):
+                    os.unlink(path)
+        try:
+            os.rename(site, "site", dst_dir_fd=holder)
+        except OSError:  # another build kept its folders meanwhile
+            discard(site)
+        return True
+    finally:
+        os.close(holder)
+
+
+def file_traits(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)
 
 
 class Writer:
@@ -690,6 +750,9 @@ class Writer:
         """The folders known to exist."""
         self.used = {self.stage}
         """The folders the new site has files in, and theirs."""
+        self.fresh = file_traits(os.lstat(os.path.join(self.stage, UNFINISHED)))
+        """The owner, group and mode of a file written now (the mark, just written): a published
+        file that differs (written under another umask, or changed since) is copied, not linked."""
 
     def put(self, relative: str, data: bytes | Path) -> None:
         """Write one file of the site: ``data``, or a link to the published file ``data``."""
@@ -710,11 +773,14 @@ class Writer:
             try:
                 if isinstance(data, Path):  # unchanged since the last build: the published file itself
                     try:
+                        if file_traits(os.lstat(data)) != self.fresh:
+                            raise OSError("not as a file written now would be")
                         os.link(data, target)
                     except FileExistsError:
                         raise
-                    except OSError:  # a file system without hard links
-                        shutil.copy2(data, target)
+                    except OSError:  # such a file, or a file system without hard links: a copy
+                        with open(target, "xb") as out:
+                            out.write(data.read_bytes())
                 else:
                     with open(target, "xb") as out:
                         out.write(data)

@@ -5,12 +5,14 @@ file). Each build here is a real process, killed with SIGKILL."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import json
 import os
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,8 @@ import pytest
 from plansite.cli import main
 from plansite.errors import MachineError
 from plansite.publish import (
+    FS_IOC_GETFLAGS,
+    INHERITED,
     MARK,
     MARK_TEXT,
     UNFINISHED,
@@ -33,7 +37,6 @@ from plansite.publish import (
     prepare_output,
     prune,
     staging,
-    unchangeable,
     write_atomically,
 )
 
@@ -143,21 +146,35 @@ def test_real_builds_killed_while_removing_then_between_the_renames(tmp_path: Pa
 
 
 def tree(site: Path) -> dict[str, tuple]:
-    """Every file and folder of a site: its kind and mode, owner, group and attributes (chattr),
-    and a file's bytes."""
+    """Every file and folder of a site: its kind and mode, owner, group, attributes (chattr) and
+    extended attributes (ACLs), and a file's bytes."""
     found = {}
     for path in sorted(site.rglob("*")):
         info = path.lstat()
         data = path.read_bytes() if stat.S_ISREG(info.st_mode) else b""
+        extended = {name: os.getxattr(path, name, follow_symlinks=False)
+                    for name in sorted(os.listxattr(path, follow_symlinks=False))}
         relative = path.relative_to(site).as_posix()
-        found[relative] = (info.st_mode, info.st_uid, info.st_gid, unchangeable(str(path)), data)
+        found[relative] = (info.st_mode, info.st_uid, info.st_gid, attributes(path), extended, data)
     return found
 
 
-def as_clean_build(project: Path, scratch: Path, search: bool = True) -> None:
+def attributes(path: Path) -> int:
+    """A file's or folder's attributes (chattr: immutable, no dump …), 0 for a link."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return 0
+    try:
+        return struct.unpack("i", fcntl.ioctl(descriptor, FS_IOC_GETFLAGS, bytes(8))[:4])[0] & INHERITED
+    finally:
+        os.close(descriptor)
+
+
+def as_clean_build(project: Path, scratch: Path, search: bool = True, **popen) -> None:
     """The project's published site is what a clean build makes, folders and modes included
     (without ``search``, but for the search index), and nothing else is beside it."""
-    done = build_cli(project, "--output", str(scratch / "clean"), cache=scratch / "clean-cache")
+    done = build_cli(project, "--output", str(scratch / "clean"), cache=scratch / "clean-cache", **popen)
     assert done.returncode == 0, done.stderr
     made, clean = tree(project / "site"), tree(scratch / "clean")
     if not search:
@@ -195,14 +212,18 @@ def test_a_rebuild_starts_from_the_replaced_sites_folders_and_nothing_else(publi
 
 
 @pytest.mark.parametrize("tampering", ["chmod", "files and links", "a folder for a page", "deep",
-                                       "another owner", "immutable", "elsewhere"])
+                                       "another owner", "immutable", "elsewhere", "a link out",
+                                       "a link to the site", "the part a link", "acl", "xattr", "nodump",
+                                       "acl of the site's folder", "umask"])
 def test_the_kept_folders_never_bring_anything_into_the_site(published: Path, tmp_path: Path,
                                                             tampering: str) -> None:
     """Whatever was done to the folders a build kept in the cache (a chmod of the cache, a file,
     a mark or a link put there, a folder where the next site has a page, folders nested beyond
-    Python's recursion, another owner, an immutable folder, a cache on another disk), the next
-    build publishes exactly a clean build's site, modes included, touches nothing a link
-    leads to, and leaves nothing beside the site."""
+    Python's recursion, another owner, an immutable folder, a cache on another disk, the kept
+    folders or their part of the cache replaced by a link, an ACL, an extended attribute or a
+    chattr flag on one), or around them (a default ACL given to the site's folder, another
+    umask), the next build publishes exactly a clean build's site, modes, owners and attributes
+    included, touches nothing a link leads to, and leaves nothing beside the site."""
     project, cache = copy_built(published, tmp_path / "copy")
     edit(project, "（一）")
     assert build_cli(project, cache=cache).returncode == 0
@@ -210,7 +231,9 @@ def test_the_kept_folders_never_bring_anything_into_the_site(published: Path, tm
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("mine", encoding="utf-8")
-    blocked = contextlib.ExitStack()
+    (outside / "sub").mkdir()
+    (outside / "sub" / "also.txt").write_text("mine", encoding="utf-8")
+    blocked, umask = contextlib.ExitStack(), {}
     if tampering == "chmod":
         subprocess.run(["chmod", "-R", "go=", str(cache)], check=True)
         subprocess.run(["chmod", "g+s", str(spare / "plans")], check=True)
@@ -233,21 +256,41 @@ def test_the_kept_folders_never_bring_anything_into_the_site(published: Path, tm
         os.chown(spare / "plans", 65534, 65534)
     elif tampering == "immutable":
         blocked.enter_context(immutable(spare / "plans" / "mof-2017", "a"))
-    else:  # the cache on another disk than the site
+    elif tampering == "elsewhere":  # the cache on another disk than the site
         disk = blocked.enter_context(small_disk(tmp_path / "disk", "64m"))
         shutil.copytree(cache, disk / "cache", symlinks=True)
         cache = disk / "cache"
+    elif tampering in ("a link out", "a link to the site"):
+        shutil.rmtree(spare)
+        spare.symlink_to(outside if tampering == "a link out" else project / "site")
+    elif tampering == "the part a link":
+        shutil.rmtree(spare.parent)
+        spare.parent.symlink_to(outside)
+    elif tampering == "acl":
+        subprocess.run(["setfacl", "-d", "-m", "u::rw,g::rw,o::rw", str(spare / "plans")], check=True)
+        subprocess.run(["setfacl", "-m", "u:nobody:rwx", str(spare / "en")], check=True)
+    elif tampering == "xattr":
+        os.setxattr(spare / "plans", "user.plansite-test", b"1")
+    elif tampering == "nodump":
+        subprocess.run(["chattr", "+d", str(spare / "plans")], check=True)
+    elif tampering == "acl of the site's folder":  # a web server given access by an ACL since
+        for folder in (project, tmp_path):  # the clean build's folder too
+            subprocess.run(["setfacl", "-d", "-m", "u::rwx,g::rx,o::-,u:nobody:rx", str(folder)], check=True)
+    else:  # another umask than the build before
+        umask = {"preexec_fn": lambda: os.umask(0o077)}
     edit(project, "（二）")
     with blocked:
-        done = build_cli(project, cache=cache)
+        done = build_cli(project, cache=cache, **umask)
         assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
         if tampering == "elsewhere":
             assert not (cache / "spare" / "site").exists(), "kept on another disk than the site"
     # a search index made in a cache on another file system orders its words otherwise (Pagefind
     # reads its folder in the order the file system lists it): docs/performance.md
-    as_clean_build(project, tmp_path, search=tampering != "elsewhere")
+    as_clean_build(project, tmp_path, search=tampering != "elsewhere", **umask)
     assert (outside / "keep.txt").read_text(encoding="utf-8") == "mine"
-    assert os.listdir(outside) == ["keep.txt"]
+    assert (outside / "sub" / "also.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(os.listdir(outside)) == ["keep.txt", "sub"]
 
 
 def tagged(tag: str) -> dict[int, str]:
