@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{flag} means nothing to {args.command} — it is an option of {users}")
     project = args.project.resolve()
     try:
+        if not project.is_dir():  # a mistyped --project: nothing is made there, not even a cache
+            raise MachineError(args.project, "is not a folder", "give the project's folder (the one that "
+                               "holds content/ and site.yml) with --project")
         if args.command == "check":
             output = args.output or project / "site"
             if not args.no_build and run_build(project, output, args.strict, not args.no_downloads) != 0:

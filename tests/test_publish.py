@@ -649,6 +649,18 @@ def test_a_site_or_cache_that_cannot_be_changed(published: Path, tmp_path: Path,
         assert os.listdir(parent) == ["site"]
 
 
+def test_a_project_folder_that_is_not_there_is_one_line_and_nothing_made(tmp_path: Path) -> None:
+    """A mistyped --project, with or without a cache given: one line, and no folder made there."""
+    for cache in (tmp_path / "cache", None):
+        env = {k: v for k, v in os.environ.items() if k != "PLANSITE_CACHE"} | (
+            {"PLANSITE_CACHE": str(cache)} if cache else {})
+        done = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "typo"),
+                               "--no-downloads"], env=env, capture_output=True, text=True, timeout=60,
+                              check=False)
+        one_line(done, str(tmp_path / "typo"), "is not a folder")
+        assert sorted(os.listdir(tmp_path)) == [], "something was made"
+
+
 def test_an_input_file_that_cannot_be_read(tmp_path: Path) -> None:
     """A plan the build may not read: one line naming it, nothing published. As root every file
     can be read, so the build then runs as nobody."""
