@@ -508,17 +508,11 @@ def unchangeable(path: str) -> bool:
     except OSError:
         return False
     try:
-        return unchangeable_flags(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def unchangeable_flags(descriptor: int) -> bool:
-    """:func:`unchangeable`, for an open file."""
-    try:
         flags = struct.unpack("i", fcntl.ioctl(descriptor, FS_IOC_GETFLAGS, bytes(8))[:4])[0]
     except OSError:  # a file system without these attributes
         return False
+    finally:
+        os.close(descriptor)
     return bool(flags & (IMMUTABLE | APPEND_ONLY))
 
 
@@ -540,7 +534,7 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
     writing.
 
     With a ``spare`` folder (a part of the cache), the folders of the site a swap replaces are
-    kept there, emptied of its files, and the next staging folder starts as those folders (see
+    kept there, emptied of its files, and the next staging folder is given those folders (see
     :func:`adopted`): at 1,000 plans, making 6,500 folders and removing as many took a third
     of a one-plan rebuild, where unlinking files is cheap. Only empty folders are kept, so the
     cache never shares a file with the published site. The folder may then hold folders the
@@ -726,6 +720,7 @@ def emptied(site: Path, spare: Path) -> bool:
 
 
 def file_traits(info: os.stat_result) -> tuple[int, int, int]:
+    """What a file written in a folder takes from it and the umask: its owner, group and mode."""
     return info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)
 
 
