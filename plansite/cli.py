@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{flag} means nothing to {args.command} — it is an option of {users}")
     project = args.project.resolve()
     try:
-        if not project.is_dir():  # a mistyped --project: nothing is made there, not even a cache
+        # a mistyped --project: nothing is made there, not even a cache (an import makes a project)
+        if args.command != "import" and not project.is_dir():
             raise MachineError(args.project, "is not a folder", "give the project's folder (the one that "
                                "holds content/ and site.yml) with --project")
         if args.command == "check":
