@@ -142,7 +142,8 @@ class Engine:
         try:
             spare = None if live else cache_folder(project) / SPARE  # the replaced site's folders, reused
             with template_errors(project), staging(output, before_swap=record,
-                                                   publish=sync_live if live else None, spare=spare) as stage:
+                                                   publish=sync_live if live else None, spare=spare,
+                                                   removable=stamp.check_removable) as stage:
                 writer = Writer(stage)
                 # each output is written as soon as it is made: a thousand plans' pages never sit in memory
                 for relative, data in itertools.chain(generated(project, loaded, files, output, reused, made),
