@@ -597,11 +597,10 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
     writing.
 
     With a ``spare`` folder (a part of the cache), the folders of the site a swap replaces are
-    kept there, emptied of its files, and the next staging folder is given those folders (see
-    :func:`adopted`): at 1,000 plans, making 6,500 folders and removing as many took a third
-    of a one-plan rebuild, where unlinking files is cheap. Only empty folders are kept, so the
-    cache never shares a file with the published site. The folder may then hold folders the
-    new site lacks: write it through :class:`Writer`, which removes them.
+    kept there, emptied of its files (:func:`emptied`), for the next build's :class:`Writer`
+    given that ``spare`` to start from: at 1,000 plans, making 6,500 folders and removing as
+    many took a third of a one-plan rebuild, where unlinking files is cheap. Only empty folders
+    are kept, so the cache never shares a file with the published site.
 
     ``removable`` checks that the site at ``output`` may be replaced, when the caller knows
     better than :func:`check_removable` (:meth:`Stamp.check_removable`)."""
@@ -616,8 +615,6 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
         raise
     try:
         (stage / UNFINISHED).write_bytes(MARK_TEXT)
-        if spare is not None and publish is None:
-            adopted(spare, stage)
         yield stage
         checkpoint("written")
         if publish is not None:
@@ -678,26 +675,29 @@ def folder_traits(descriptor: int) -> tuple:
     return info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode), flags, extended
 
 
-def adopted(spare: Path, stage: Path) -> None:
+def adopted(spare: Path, stage: Path) -> set[str]:
     """Move the folders a build kept in ``spare`` (:func:`emptied`) into ``stage``, a fresh
-    staging folder marked unfinished, when every one of them is exactly as a folder made in
-    ``stage`` now would be (:func:`folder_traits`: a ``chmod -R`` of the cache, an ACL added
-    to the site's folder since, a tampered cache) and on its file system. Anything but folders
-    in them (no build puts it there) is removed, never followed: the walk opens each folder
-    relative to its parent, so no link, however placed or timed, leads it out of the cache.
-    Folders that do not pass are removed (or, when they cannot be, named on stderr)."""
+    staging folder marked unfinished, and return their paths there, when every one of them is
+    exactly as a folder made in ``stage`` now would be (:func:`folder_traits`: a ``chmod -R`` of
+    the cache, an ACL added to the site's folder since, a tampered cache) and on its file
+    system. Anything but folders in them (no build puts it there) is removed, never followed:
+    the walk opens each folder relative to its parent, so no link, however placed or timed,
+    leads it out of the cache. Folders that do not pass are removed (or, when they cannot be,
+    named on stderr)."""
     try:
         holder = os.open(spare, FOLDER)
     except OSError:  # none kept (or a link: left to repair_cache)
-        return
+        return set()
+    folders: set[str] = set()
+    moved: list[str] = []  # the stage's own paths of the folders moved into it so far
     try:
         try:
             info = os.lstat("site", dir_fd=holder)
         except FileNotFoundError:
-            return
+            return folders
         if not stat.S_ISDIR(info.st_mode):  # a link, a file: removed, never followed
             os.unlink("site", dir_fd=holder)
-            return
+            return folders
         os.mkdir(stage / "fresh")
         probe = os.open(stage / "fresh", FOLDER)
         try:
@@ -710,18 +710,21 @@ def adopted(spare: Path, stage: Path) -> None:
         root = os.open("site", FOLDER, dir_fd=holder)
         opened = [root]  # one folder a level: a tampered cache as deep as the limit of open files just fails
         try:
-            walks = [os.scandir(root)]
+            walks, paths = [os.scandir(root)], [str(stage)]  # each folder's path once in the stage
             while walks:
                 entry = next(walks[-1], None)
                 if entry is None:
                     walks.pop().close()
                     os.close(opened.pop())
+                    paths.pop()
                 elif entry.is_dir(follow_symlinks=False):
                     child = os.open(entry.name, FOLDER, dir_fd=opened[-1])
                     opened.append(child)
                     if folder_traits(child) != fresh:
                         raise OSError(f"{entry.path} is not as a new folder would be")
                     walks.append(os.scandir(child))
+                    paths.append(os.path.join(paths[-1], entry.name))
+                    folders.add(paths[-1])
                 else:
                     os.unlink(entry.name, dir_fd=opened[-1])
         finally:
@@ -731,15 +734,18 @@ def adopted(spare: Path, stage: Path) -> None:
         try:
             for name in os.listdir(root):  # the staging folder itself is always a new one
                 os.rename(name, stage / name, src_dir_fd=root)
+                moved.append(os.path.join(stage, name))
         finally:
             os.close(root)
         os.rmdir("site", dir_fd=holder)
+        return folders
     except OSError:
         with contextlib.suppress(OSError, RecursionError):  # shutil.rmtree follows no link
             shutil.rmtree(spare / "site")
         if os.path.lexists(spare / "site"):
             print(f"{shown_path(spare / 'site')}: folders kept by an earlier build can be neither used nor "
                   "removed — delete that folder", file=sys.stderr)
+        return {f for f in folders if any(f == top or f.startswith(top + os.sep) for top in moved)}
     finally:
         os.close(holder)
 
@@ -782,21 +788,15 @@ def file_traits(info: os.stat_result) -> tuple[int, int, int]:
 
 class Writer:
     """Writes a site's files into a staging folder, which may hold empty folders of an earlier
-    site (:func:`adopted`): a folder is made only where none is, one that stands where the new
-    site has a file is removed, and :meth:`finish` removes those the new site leaves empty. A
-    file is replaced, never written into: a reused file is a link to the published one."""
+    site, moved in from ``spare`` by :func:`adopted`): a folder is made only where none is, one
+    that stands where the new site has a file is removed, and :meth:`finish` removes those the
+    new site leaves empty. A file is replaced, never written into: a reused file is a link to
+    the published one."""
 
-    def __init__(self, stage: Path):
+    def __init__(self, stage: Path, spare: Path | None = None):
         self.stage = str(stage)
-        self.spare: set[str] = set()
+        self.spare = adopted(spare, stage) if spare is not None else set()
         """The folders the staging folder started with (an earlier site's)."""
-        todo = [self.stage]
-        while todo:
-            with os.scandir(todo.pop()) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        self.spare.add(entry.path)
-                        todo.append(entry.path)
         self.folders = {self.stage, *self.spare}
         """The folders known to exist."""
         self.used = {self.stage}

@@ -144,7 +144,7 @@ class Engine:
             with template_errors(project), staging(output, before_swap=record,
                                                    publish=sync_live if live else None, spare=spare,
                                                    removable=stamp.check_removable) as stage:
-                writer = Writer(stage)
+                writer = Writer(stage, spare)
                 # each output is written as soon as it is made: a thousand plans' pages never sit in memory
                 for relative, data in itertools.chain(generated(project, loaded, files, output, reused, made),
                                                       files.items(), assets(project, loaded.config)):

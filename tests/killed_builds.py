@@ -41,8 +41,9 @@ def publish_generation(parent: Path, generation: int, kill_at: str | None = None
                 os.environ["PLANSITE_TEST_KILL_AT"] = kill_at
             output = publish.prepare_output(parent / "project", parent / "site")
             (parent / CACHE).mkdir(exist_ok=True)
-            with publish.staging(output, spare=parent / CACHE / publish.SPARE) as stage:
-                writer = publish.Writer(stage)
+            spare = parent / CACHE / publish.SPARE
+            with publish.staging(output, spare=spare) as stage:
+                writer = publish.Writer(stage, spare)
                 for number, name in enumerate(FILES):
                     if kill_at in ("writing", "stopped") and number == len(FILES) // 2:
                         os.kill(os.getpid(), signal.SIGKILL if kill_at == "writing" else signal.SIGSTOP)

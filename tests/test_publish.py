@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from plansite import publish
 from plansite.cli import main
 from plansite.errors import MachineError
 from plansite.publish import (
@@ -33,6 +34,7 @@ from plansite.publish import (
     MARK,
     MARK_TEXT,
     UNFINISHED,
+    adopted,
     marked,
     prepare_output,
     prune,
@@ -211,18 +213,45 @@ def test_a_rebuild_starts_from_the_replaced_sites_folders_and_nothing_else(publi
     assert not in_cache & {p.stat().st_ino for p in site.rglob("*") if p.is_file()}
 
 
+def test_kept_folders_moved_in_before_a_failure_are_all_the_writer_is_told_of(
+        published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Moving the kept folders into a staging folder fails after the first (a full disk): the
+    folders it names to the Writer (which removes those the new site leaves empty) are exactly
+    those in the staging folder."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    edit(project, "（一）")
+    assert build_cli(project, cache=cache).returncode == 0
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    (stage / UNFINISHED).write_bytes(MARK_TEXT)
+    moved, rename = [], os.rename
+
+    def full(*args, **kwargs) -> None:
+        if moved:
+            raise OSError(28, "No space left on device")
+        moved.append(rename(*args, **kwargs))
+
+    monkeypatch.setattr(publish.os, "rename", full)
+    told = adopted(cache / "spare", stage)
+    monkeypatch.undo()
+    there = {str(path) for path in stage.rglob("*") if path.is_dir()}
+    assert moved and there and told == there
+    assert not (cache / "spare" / "site").exists()
+
+
 @pytest.mark.parametrize("tampering", ["chmod", "files and links", "a folder for a page", "deep",
                                        "another owner", "immutable", "elsewhere", "a link out",
                                        "a link to the site", "the part a link", "acl", "xattr", "nodump",
-                                       "acl of the site's folder", "umask"])
+                                       "acl of the site's folder", "umask", "a folder for the mark"])
 def test_the_kept_folders_never_bring_anything_into_the_site(published: Path, tmp_path: Path,
                                                             tampering: str) -> None:
     """Whatever was done to the folders a build kept in the cache (a chmod of the cache, a file,
     a mark or a link put there, a folder where the next site has a page, folders nested beyond
     Python's recursion, another owner, an immutable folder, a cache on another disk, the kept
     folders or their part of the cache replaced by a link, an ACL, an extended attribute or a
-    chattr flag on one), or around them (a default ACL given to the site's folder, another
-    umask), the next build publishes exactly a clean build's site, modes, owners and attributes
+    chattr flag on one, a folder where the staging folder has its mark, so that moving them in
+    fails halfway), or around them (a default ACL given to the site's folder, another umask),
+    the next build publishes exactly a clean build's site, modes, owners and attributes
     included, touches nothing a link leads to, and leaves nothing beside the site."""
     project, cache = copy_built(published, tmp_path / "copy")
     edit(project, "（一）")
@@ -271,6 +300,9 @@ def test_the_kept_folders_never_bring_anything_into_the_site(published: Path, tm
         subprocess.run(["setfacl", "-m", "u:nobody:rwx", str(spare / "en")], check=True)
     elif tampering == "xattr":
         os.setxattr(spare / "plans", "user.plansite-test", b"1")
+    elif tampering == "a folder for the mark":
+        (spare / UNFINISHED).unlink()
+        (spare / UNFINISHED).mkdir()
     elif tampering == "nodump":
         subprocess.run(["chattr", "+d", str(spare / "plans")], check=True)
     elif tampering == "acl of the site's folder":  # a web server given access by an ACL since
