@@ -110,6 +110,8 @@ class Engine:
         with self.lock, template_errors(project):
             stamp = stamp or Stamp(project, output, self.strict, self.downloads)
             generation = self.generation
+            if self.published is None:  # the published site's files will be asked for
+                stamp.survey_ahead()
             loaded = self.sources.load()
             published = stamp.published() if self.published is None else dict(self.published)
         if not live:

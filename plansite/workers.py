@@ -11,6 +11,9 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -62,6 +65,46 @@ def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterat
         except KeyboardInterrupt:  # Ctrl-C: stop at once, not after every pending job
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def forked(job: Callable[..., T], *args: object) -> Callable[[], T]:
+    """Start ``job(*args)`` in a forked process of its own, tied to the build as the workers
+    are, and return the function that waits for its result (or raises its error). Where
+    :func:`workers` would make no pool (one core, other threads), or should the process die,
+    the job runs in this process when its result is asked for."""
+    if (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
+        return lambda: job(*args)
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    with ctrl_c_held():
+        process = context.Process(target=run_forked, args=(os.getpid(), sending, job, args), daemon=True)
+        process.start()
+    sending.close()
+
+    def result() -> T:
+        try:
+            done, value = receiving.recv()
+        except (EOFError, OSError):  # the process died (killed, out of memory): the job runs here
+            done, value = True, job(*args)
+        finally:
+            receiving.close()
+            process.join()
+        if not done:
+            raise value
+        return value
+
+    return result
+
+
+def run_forked(parent: int, sending, job: Callable, args: tuple) -> None:
+    """What the process of :func:`forked` runs: the job, its result or error sent back."""
+    start_worker(parent)
+    try:
+        outcome = (True, job(*args))
+    except Exception as error:  # noqa: BLE001 - raised in the build that asked
+        outcome = (False, error)
+    sending.send(outcome)
+    sending.close()
 
 
 PR_SET_PDEATHSIG = 1
