@@ -32,6 +32,7 @@ from .publish import (
     Writer,
     cache_folder,
     digest_project,
+    digest_site,
     prepare_output,
     staging,
     sync,
@@ -130,7 +131,7 @@ class Engine:
             return {name: (keys[name], paths) for name, paths in made.items() if name in keys}
 
         def record(stage: Path) -> None:  # the stamp describes the site as it is published
-            stamp.record(loaded.warnings, groups(), stage)
+            stamp.record(loaded.warnings, groups(), writer.digest(BUNDLE))
 
         def sync_live(stage: Path) -> None:
             with self.lock:
@@ -138,7 +139,7 @@ class Engine:
                     raise Overtaken
                 sync(stage, output)
                 self.published, self.files, self.shared = groups(), files, shared
-                record(output)
+                stamp.record(loaded.warnings, groups(), digest_site(output))
 
         count = 0
         try:

@@ -35,10 +35,12 @@ from plansite.publish import (
     MARK_TEXT,
     UNFINISHED,
     adopted,
+    digest_site,
     marked,
     prepare_output,
     prune,
     staging,
+    stamp_name,
     write_atomically,
 )
 
@@ -211,6 +213,37 @@ def test_a_rebuild_starts_from_the_replaced_sites_folders_and_nothing_else(publi
     as_clean_build(project, tmp_path)
     in_cache = {p.stat().st_ino for p in cache.rglob("*") if p.is_file()}
     assert not in_cache & {p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+
+
+def test_the_recorded_hash_of_a_site_is_the_hash_of_the_site_published(published: Path,
+                                                                        tmp_path: Path) -> None:
+    """The stamp's hash of the site (which the next build compares with the published site's,
+    to know whether it may reuse its files) is made from what the build wrote, not from a walk
+    of it: it must be what a walk finds, for a first build, a rebuild, a rebuild from kept
+    folders (one where a page now goes) and a build with downloads and search."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    site = project / "site"
+
+    def recorded() -> str:
+        return json.loads((cache / "builds" / stamp_name(site.resolve())).read_text(encoding="utf-8"))["site"]
+
+    shutil.rmtree(site)
+    assert build_cli(project, cache=cache).returncode == 0
+    assert recorded() == digest_site(site), "a first build"
+    for step, text in enumerate(["（一）", "（二）", "（三）"]):
+        edit(project, text)
+        if step == 2:
+            (cache / "spare" / "site" / "plans" / "mof-2017" / "index.html").mkdir()
+        done = build_cli(project, cache=cache)
+        assert done.returncode == 0, done.stderr
+        assert recorded() == digest_site(site), f"rebuild {step + 1}"
+    edit(project, "（四）")
+    env = os.environ | {"PLANSITE_CACHE": str(cache)}
+    done = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project)], env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (site / "pagefind").is_dir() and list((site / "downloads").iterdir())
+    assert recorded() == digest_site(site), "with downloads and search"
 
 
 def test_kept_folders_moved_in_before_a_failure_are_all_the_writer_is_told_of(
@@ -570,7 +603,7 @@ def test_a_site_and_a_cache_from_before_marks_are_replaced_only_when_the_stamp_v
     """A site an older plansite published has no mark: it is replaced when it is exactly what
     that build's stamp in the cache records, and refused once someone changed it. A cache from
     then is known by its layout."""
-    from plansite.publish import CACHE_MARK, MARK, digest_site, stamp_name
+    from plansite.publish import CACHE_MARK
 
     project, cache = copy_built(published, tmp_path / "copy")
     site = project / "site"
