@@ -33,7 +33,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from bench.corpus import make_corpus
-from bench.run import WITHOUT_SEARCH
+from bench.run import ENVIRONMENT, WITHOUT_SEARCH
 
 
 def unpack(revision: str, folder: Path) -> Path:
@@ -59,7 +59,7 @@ def own_stages(code: Path, corpus: Path, scratch: Path, cold: bool = True) -> tu
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-c", WITHOUT_SEARCH, str(code), "--project", str(corpus),
                                     "--no-downloads", "--output", str(output)],
-                                   env=os.environ | {"PLANSITE_CACHE": str(cache)},
+                                   env=ENVIRONMENT | {"PLANSITE_CACHE": str(cache)},
                                    stdout=subprocess.DEVNULL, stderr=messages)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
