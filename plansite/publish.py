@@ -214,14 +214,19 @@ class Stamp:
         loads its sources: after one plan changed, loading leaves the other core idle, and
         the walk of the site is a tenth of the build."""
         if "surveyed" not in self.__dict__ and self.surveying is None:
+            self.surveyed_folder = folder_id(self.output)
             self.surveying = forked(survey, self.output, self.known.get("inputs") != self.inputs)
 
     @functools.cached_property
     def surveyed(self) -> tuple[str, str | None]:
         """The published site's hash, and what would keep it from being replaced (:func:`survey`).
-        When the inputs changed, a build will replace it: one walk answers both."""
+        When the inputs changed, a build will replace it: one walk answers both. A walk
+        started ahead is used only when no other build swapped a site in since: this build
+        would otherwise link that site's files under its own keys."""
         if self.surveying is not None:
-            return self.surveying()
+            found = self.surveying()
+            if folder_id(self.output) == self.surveyed_folder:
+                return found
         return survey(self.output, removable=self.known.get("inputs") != self.inputs)
 
     @functools.cached_property
@@ -259,6 +264,15 @@ class Stamp:
         data = {"inputs": self.inputs, "site": site, "warnings": [str(w) for w in warnings],
                 "groups": groups}
         self.builds.write(self.key, json.dumps(data).encode("utf-8"), ".json")
+
+
+def folder_id(path: Path) -> tuple[int, int] | None:
+    """Which folder is at ``path`` now (a swap puts another there), or None."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def stamp_name(output: Path) -> str:

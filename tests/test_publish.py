@@ -34,6 +34,7 @@ from plansite.publish import (
     MARK,
     MARK_TEXT,
     UNFINISHED,
+    Stamp,
     adopted,
     digest_site,
     marked,
@@ -244,6 +245,27 @@ def test_the_recorded_hash_of_a_site_is_the_hash_of_the_site_published(published
     assert done.returncode == 0, done.stderr
     assert (site / "pagefind").is_dir() and list((site / "downloads").iterdir())
     assert recorded() == digest_site(site), "with downloads and search"
+
+
+def test_a_site_swapped_in_while_a_build_loads_is_walked_again(published: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build walks the published site while it loads; should another build swap a site in
+    meanwhile, that walk no longer says whether the site is as this build's stamp records."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    site = project / "site"
+    edit(project, "（一）")
+    assert build_cli(project, cache=cache).returncode == 0
+    monkeypatch.setenv("PLANSITE_CACHE", str(cache))
+    assert Stamp(project, site, False, False).intact
+    stamp = Stamp(project, site, False, False)
+    stamp.survey_ahead()
+    time.sleep(1)  # the walk is over: it found the site the stamp records
+    other = tmp_path / "other"
+    shutil.copytree(site, other)
+    (other / "index.html").write_text("another build's", encoding="utf-8")
+    site.rename(tmp_path / "old")
+    other.rename(site)
+    assert not stamp.intact
 
 
 def test_kept_folders_moved_in_before_a_failure_are_all_the_writer_is_told_of(
