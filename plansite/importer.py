@@ -38,6 +38,7 @@ from pathlib import Path
 
 from .drafts import NUMBER
 from .errors import OS_FAULTS, MachineError
+from .workers import STOPS, ctrl_c_held
 
 WORD_SUFFIXES = {".docx", ".doc", ".rtf"}
 """Files LibreOffice converts to ODT before they are read."""
@@ -159,13 +160,15 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
     try:
         process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        stop_office(process)
-        process.communicate()
+        with ctrl_c_held(STOPS):  # stopped meanwhile, it is stopped all the same
+            stop_office(process)
+            process.communicate()
         raise ImportFailed(path, f"LibreOffice did not convert it within {timeout:.0f} s",
                            "open it in LibreOffice, save it as .odt, and import that") from None
     except BaseException:  # stopped (Ctrl-C, a kill): LibreOffice, in a session of its own, goes too
-        stop_office(process)
-        process.wait()
+        with ctrl_c_held(STOPS):  # a second stop (the terminal closed after Ctrl-C) waits for it
+            stop_office(process)
+            process.wait()
         raise
     converted = workdir / "out" / "source.odt"
     if process.returncode != 0 or not converted.is_file():
@@ -1247,8 +1250,8 @@ def import_document(path: Path, plan_id: str, timeout: float = CONVERT_SECONDS) 
     holds a copy of the document: it is removed however the import ends, a SIGTERM, SIGHUP or
     SIGQUIT included (taken as Ctrl-C while it exists)."""
     sweep_working_folders()
-    with stopped_as_interrupt(), tempfile.TemporaryDirectory(prefix=f"{WORKING}{os.getpid()}-") as work:
-        document = open_document(path, Path(work), timeout)
+    with stopped_as_interrupt(), working_folder() as work:
+        document = open_document(path, work, timeout)
         reader_notes: list[str] = []
         blocks = Reader(document, reader_notes).blocks()
         try:
@@ -1273,6 +1276,22 @@ def import_document(path: Path, plan_id: str, timeout: float = CONVERT_SECONDS) 
 
 WORKING = "plansite-import-"
 """The working folders' names start so, then the importing process's id."""
+
+
+@contextlib.contextmanager
+def working_folder() -> Iterator[Path]:
+    """A folder of this import's own, removed however the import ends. A stop in the instant
+    after it is made, or while it is removed, waits until that is done: else the folder, with
+    the copy of the document, would stay (CI once caught a stop in the removal)."""
+    folder = None
+    try:
+        with ctrl_c_held(STOPS):
+            folder = tempfile.TemporaryDirectory(prefix=f"{WORKING}{os.getpid()}-")
+        yield Path(folder.name)
+    finally:
+        if folder is not None:
+            with ctrl_c_held(STOPS):
+                folder.cleanup()
 
 
 def sweep_working_folders() -> None:
@@ -1311,8 +1330,7 @@ def stopped_as_interrupt() -> Iterator[None]:
     def interrupt(number, frame):
         raise KeyboardInterrupt
 
-    previous = {number: signal.signal(number, interrupt)
-                for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)}
+    previous = {number: signal.signal(number, interrupt) for number in STOPS if number != signal.SIGINT}
     try:
         yield
     finally:
@@ -1356,40 +1374,42 @@ def write_new(target: Path, text: str, replace: bool = False) -> None:
     """``text`` written to ``target`` whole or not at all: into a file beside it, then put in
     place. Without ``replace``, a file that appeared there meanwhile (another import, an editor
     saving while LibreOffice converted) is kept: the new file is linked in only if there is
-    none, never renamed over one."""
+    none, never renamed over one. Ctrl-C or a kill meanwhile comes after the draft is in place
+    or gone."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # a file where a folder of the path should be
         raise MachineError(target.parent, *OS_FAULTS[errno.ENOTDIR]) from None
     except OSError as error:
         raise unwritable(error, Path(error.filename or target.parent)) from None
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as error:
-        raise unwritable(error, target.parent) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644 & ~current_umask())
-        if replace:
-            os.replace(temporary, target)
-        else:
-            put_in_place(temporary, target)
-    except FileExistsError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise MachineError(target, "exists already (it was written while the document was converted)",
-                           EXISTS) from None
-    except IsADirectoryError:  # a folder made at the target meanwhile: name it, not the temporary file
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise MachineError(target, *OS_FAULTS[errno.EISDIR]) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with ctrl_c_held(STOPS):  # a stop waits (milliseconds): never a temporary file left beside the plans
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        except OSError as error:
+            raise unwritable(error, target.parent) from None
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+                file.write(text)
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, 0o644 & ~current_umask())
+            if replace:
+                os.replace(temporary, target)
+            else:
+                put_in_place(temporary, target)
+        except FileExistsError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise MachineError(target, "exists already (it was written while the document was converted)",
+                               EXISTS) from None
+        except IsADirectoryError:  # a folder made at the target meanwhile: name it, not the temporary file
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise MachineError(target, *OS_FAULTS[errno.EISDIR]) from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
 def put_in_place(temporary: str, target: Path) -> None:

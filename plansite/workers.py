@@ -16,24 +16,32 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+"""Ctrl-C, a kill, a closed terminal and Ctrl-\\: what a command that cleans up takes as Ctrl-C."""
+
+
 @contextmanager
-def ctrl_c_held() -> Iterator[None]:
-    """Ctrl-C kept until the block ends, then raised there. Python raises it between any two
-    bytecodes, including those of the fork handlers logging runs while a process forks: there
-    it is lost and logging's lock stays taken, so the next thread that logs (Pagefind's) waits
-    for ever. Blocking the signal also starts forked and spawned workers with it blocked, until
-    they ignore it (:func:`start_worker`). Only the main thread receives it, so only it holds it."""
+def ctrl_c_held(numbers: tuple[int, ...] = (signal.SIGINT,)) -> Iterator[None]:
+    """Ctrl-C (or the signals ``numbers``, taken as Ctrl-C) kept until the block ends, then
+    raised there. Python raises it between any two bytecodes, including those of the fork
+    handlers logging runs while a process forks: there it is lost and logging's lock stays taken,
+    so the next thread that logs (Pagefind's) waits for ever; or those of a clean-up, which it
+    leaves half done. Blocking the signal also starts forked and spawned workers with it blocked,
+    until they ignore it (:func:`start_worker`). Only the main thread receives it, so only it
+    holds it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     held: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = {number: signal.signal(number, lambda number, frame: held.append(number))
+                for number in numbers}
+    signal.pthread_sigmask(signal.SIG_BLOCK, set(numbers))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a held Ctrl-C is handled here
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(numbers))  # a held signal is handled here
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     if held:
         raise KeyboardInterrupt
 

@@ -342,6 +342,88 @@ def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_
     assert not (tmp_path / "project").exists()
 
 
+STOPPED_AT = """
+import os, runpy, signal, sys
+stop, moment = int(sys.argv[1]), sys.argv[2]
+real = getattr(os, moment)
+def stopped_at(path, *args, **kwargs):
+    named = os.path.basename(os.fspath(path)) if moment != "killpg" else ""
+    working = named.startswith("plansite-import-")
+    if working and moment == "rmdir":
+        os.kill(os.getpid(), stop)  # as its removal ends
+    result = real(path, *args, **kwargs)
+    if working and moment == "mkdir":
+        os.kill(os.getpid(), stop)  # as soon as it exists
+    if moment == "open" and named.startswith(".plan.zh-Hant.md."):
+        os.kill(os.getpid(), stop)  # as the draft's temporary file is made
+    if moment == "killpg" and args == (signal.SIGSTOP,):
+        os.kill(os.getpid(), stop)  # as LibreOffice is being stopped
+    return result
+setattr(os, moment, stopped_at)
+sys.argv = sys.argv[3:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("moment", ["mkdir", "rmdir"])
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT])
+def test_a_stop_as_the_working_folder_is_made_or_removed_leaves_nothing_behind(tmp_path: Path, stop,
+                                                                            moment: str) -> None:
+    """The stop can come in any instant, also the one after the folder is made or while it is
+    removed (CI once had it land in the removal, after LibreOffice had refused the file): the
+    folder still goes, and the import says it was interrupted. The signal is sent by the import
+    itself at that instant; all else is the import as a user runs it."""
+    document = tmp_path / "plan.odt"
+    document.write_bytes(b"not a zip")  # refused at once: the removal comes right after
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    command = [sys.executable, "-c", STOPPED_AT, str(int(stop)), moment, str(PROJECT / "build.py"),
+               "--project", str(tmp_path / "project"), "import", str(document)]
+    done = subprocess.run(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "Interrupted.\n")
+    assert list(temporary.iterdir()) == []
+    assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_as_the_draft_is_written_leaves_no_temporary_file_beside_the_plans(tmp_path: Path,
+                                                                                stop) -> None:
+    """The draft goes into a temporary file beside the plans first: a stop right after it is
+    made comes after the draft is in place, and nothing else is left in the plans' folder."""
+    document = odt(tmp_path / "plan.odt", "基隆市稅務局113年度提升服務品質實施計畫", [(1, "壹、依據")])
+    command = [sys.executable, "-c", STOPPED_AT, str(int(stop)), "open", str(PROJECT / "build.py"),
+               "--project", str(tmp_path / "project"), "import", str(document)]
+    done = subprocess.run(as_from_a_shell(command), capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "Interrupted.\n")
+    assert [p.name for p in (tmp_path / "project" / "content" / "plans").iterdir()] == ["plan.zh-Hant.md"]
+
+
+def test_a_second_stop_while_libreoffice_is_stopped_waits_until_it_is_gone(tmp_path: Path) -> None:
+    """Ctrl-C, then the terminal closed (SIGHUP) while the import stops LibreOffice: the second
+    stop must not leave LibreOffice held still (SIGSTOP) and never killed."""
+    word = tmp_path / "plan.docx"
+    word.write_bytes(b"PK\x03\x04")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    command = [sys.executable, "-c", STOPPED_AT, str(int(signal.SIGHUP)), "killpg", str(PROJECT / "build.py"),
+               "--project", str(tmp_path / "project"), "import", str(word)]
+    process = subprocess.Popen(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(str(temporary) in name for name in converting().values()):
+        assert process.poll() is None and time.monotonic() < deadline, "LibreOffice never started"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    gone = time.monotonic() + 5
+    while any(str(temporary) in name for name in converting().values()):
+        assert time.monotonic() < gone, "LibreOffice outlived the import"
+        time.sleep(0.05)
+    assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
+    assert list(temporary.iterdir()) == []
+
+
 def test_a_plan_file_written_during_the_conversion_is_kept_without_force(tmp_path: Path) -> None:
     """The check that the plan file does not exist comes before LibreOffice converts, which can
     take minutes: a file that appears meanwhile (another import of the same id, an editor's
