@@ -209,13 +209,18 @@ class Stamp:
         self.known = known if isinstance(known, dict) else {}  # a damaged stamp matches no build
         self.surveying: Callable[[], tuple[str, str | None]] | None = None
 
+    @property
+    def replaces(self) -> bool:
+        """Whether the inputs changed since the last build, which will then replace the site."""
+        return self.known.get("inputs") != self.inputs
+
     def survey_ahead(self) -> None:
         """Start :attr:`surveyed` in a process of its own (``workers.forked``), while the build
         loads its sources: after one plan changed, loading leaves the other core idle, and
         the walk of the site is a tenth of the build."""
         if "surveyed" not in self.__dict__ and self.surveying is None:
             self.surveyed_folder = folder_id(self.output)
-            self.surveying = forked(survey, self.output, self.known.get("inputs") != self.inputs)
+            self.surveying = forked(survey, self.output, self.replaces)
 
     @functools.cached_property
     def surveyed(self) -> tuple[str, str | None]:
@@ -227,7 +232,7 @@ class Stamp:
             found = self.surveying()
             if folder_id(self.output) == self.surveyed_folder:
                 return found
-        return survey(self.output, removable=self.known.get("inputs") != self.inputs)
+        return survey(self.output, removable=self.replaces)
 
     @functools.cached_property
     def intact(self) -> bool:
@@ -237,13 +242,13 @@ class Stamp:
     def check_removable(self) -> None:
         """:func:`check_removable` of the published site, from the walk :attr:`surveyed` made
         when it made one."""
-        if self.known.get("inputs") != self.inputs:
-            check_removable(self.output, self.surveyed[1], surveyed=True)
+        if self.replaces:
+            refuse_unremovable(self.surveyed[1])
         else:
             check_removable(self.output)
 
     def unchanged(self) -> bool:
-        return self.known.get("inputs") == self.inputs and self.intact
+        return not self.replaces and self.intact
 
     def warnings(self) -> list[str]:
         return self.known.get("warnings", [])
@@ -573,13 +578,16 @@ def discard(site: Path, keep_folders: bool = False) -> None:
 FS_IOC_GETFLAGS, IMMUTABLE, APPEND_ONLY = 0x80086601, 0x10, 0x20
 
 
-def check_removable(site: Path, blocked: str | None = None, surveyed: bool = False) -> None:
+def check_removable(site: Path) -> None:
     """Refuse, before anything is swapped, to replace a site that could not then be removed (a
     read-only disk, a folder that cannot be changed, an immutable file): the swap would leave it
-    behind, half removed. ``surveyed``: the walk was made already (see :func:`survey`), and
-    found ``blocked``."""
-    if not surveyed:
-        blocked = survey(site, removable=True)[1]
+    behind, half removed."""
+    refuse_unremovable(survey(site, removable=True)[1])
+
+
+def refuse_unremovable(blocked: str | None) -> None:
+    """The error for ``blocked``, the first file or folder :func:`survey` found that could not
+    be removed, if any."""
     if blocked is not None:
         raise MachineError(blocked, *why_unchangeable(blocked))
 

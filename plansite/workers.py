@@ -62,11 +62,10 @@ def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterat
     Workers are forked, so they start with the parent's memory (the loaded plans) without
     copying it; forking a process that runs other threads (the preview) can deadlock, so then
     there is no pool and the work is done in this process."""
-    cores = os.cpu_count() or 1
-    if cores < 2 or threading.active_count() > 1:
+    if not forking_helps():
         yield None
         return
-    with Pool(max_workers=cores, mp_context=multiprocessing.get_context("fork"),
+    with Pool(max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork"),
               initializer=start_worker, initargs=(os.getpid(), initializer, initargs)) as pool:
         try:
             yield pool
@@ -75,12 +74,18 @@ def workers(initializer: Callable | None = None, initargs: tuple = ()) -> Iterat
             raise
 
 
+def forking_helps() -> bool:
+    """Whether work forked off can run beside the build (more than one core) and safely: forking
+    a process that runs other threads (the preview's) can deadlock."""
+    return (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+
+
 def forked(job: Callable[..., T], *args: object) -> Callable[[], T]:
     """Start ``job(*args)`` in a forked process of its own, tied to the build as the workers
     are, and return the function that waits for its result (or raises its error). Where
     :func:`workers` would make no pool (one core, other threads), or should the process die,
     the job runs in this process when its result is asked for."""
-    if (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
+    if not forking_helps():
         return lambda: job(*args)
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
