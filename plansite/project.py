@@ -39,6 +39,13 @@ def last_changed(project: Path, *paths: Path) -> date:
     return datetime.fromtimestamp(newest, tz=UTC).date()
 
 
+def forget_dates() -> None:
+    """Dates shown come from commits or file times, and both move: a build reads them afresh,
+    once, when its stamp hashes them (``publish.Stamp``), so that the stamp and the pages agree."""
+    last_changed.cache_clear()
+    commit_dates.cache_clear()
+
+
 @functools.lru_cache(maxsize=16)
 def commit_dates(project: Path) -> dict[str, date]:
     """Every committed file's last commit date, by path relative to the project, from one

@@ -37,7 +37,7 @@ from . import formats
 from .cache import Store, digest, fingerprint, prune, running, write_atomically
 from .errors import MachineError, Problem, printable
 from .inputs import open_regular
-from .project import PLANS_DIR, commit_dates
+from .project import PLANS_DIR, commit_dates, forget_dates
 from .workers import forked
 
 MARK = ".plansite"
@@ -198,6 +198,7 @@ class Stamp:
         self.output = self.output.resolve()
         self.builds = Store(cache_folder(self.project) / "builds")
         self.key = stamp_name(self.output).removesuffix(".json")
+        forget_dates()  # read afresh, once: the pages of this build show the dates hashed here
         everything, self.shared = digest_project(self.project, self.output)
         """``shared``: the hash of every input but the plans (``outputs.group_keys``)."""
         self.inputs = digest(everything, self.strict, self.downloads,

@@ -25,7 +25,7 @@ from .outputs import (
     plan_outputs,
     template_errors,
 )
-from .project import PLANS_DIR, last_updated
+from .project import PLANS_DIR, forget_dates, last_updated
 from .publish import (
     SPARE,
     Stamp,
@@ -170,6 +170,8 @@ class Engine:
         project = self.project
         with self.lock, template_errors(project):
             self.generation += 1
+            if saved is None:  # all checked: the dates too
+                forget_dates()
             loaded = self.sources.load(saved)
             if self.published is None:
                 self.published = Stamp(project, self.output, self.strict, self.downloads).published()

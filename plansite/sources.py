@@ -29,7 +29,7 @@ from .errors import ContentError, Problem
 from .fonts import drawable, drawable_key, font_sizes, uncovered_characters
 from .i18n import catalogs_read
 from .inputs import unusable_files
-from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, commit_dates, last_changed
+from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, forget_dates, last_changed
 from .publish import cache_folder
 from .site_paths import EN
 from .translation import PairCheck, check_measure_names, check_pair, editions
@@ -57,6 +57,7 @@ class Loaded:
 def load(project: Path) -> Loaded:
     """Configuration, plans in both languages and glossary, or ContentError listing every problem.
     Plan files are read on all cores."""
+    forget_dates()
     sources = Sources(project)
     loaded = sources.load()
     sources.prune()
@@ -99,9 +100,6 @@ class Sources:
     def load(self, saved: set[Path] | None = None) -> Loaded:
         """Everything checked, or ContentError listing every problem. ``saved``: the files a
         save touched (the preview); a plan file outside it is taken as last read."""
-        if saved is None:  # dates shown come from commits or file times: both move
-            last_changed.cache_clear()
-            commit_dates.cache_clear()
         project = self.project
         problems = [p for folder in ("templates", "locales") for p in unusable_files(project, Path(folder))]
         results = []

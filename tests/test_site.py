@@ -629,3 +629,24 @@ def test_no_page_counts_zero_actions(site: Path) -> None:
             for text in re.findall(r"(?<![\d.,])0 (?:項作法|actions?)\b|(?<![\d.,])0 項作法",
                                    parse(path).text_content())]
     assert said == []
+
+
+def test_a_build_of_a_project_in_git_reads_its_history_once(tmp_path: Path, monkeypatch) -> None:
+    """The dates the pages show come from the commits. The stamp hashes them and the pages show
+    them: read twice, a commit made in between would put dates the stamp never saw on the
+    pages, and at a thousand plans each reading costs. A ``git`` ahead on the PATH notes each
+    run and hands it to the real one."""
+    project = copy_project(tmp_path / "project", ["mof-2017"])
+    environment = {"GIT_COMMITTER_DATE": "2024-05-06T12:00:00+00:00", "PATH": os.environ["PATH"]}
+    for command in (["init", "-q"], ["add", "."],
+                    ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "plans"]):
+        subprocess.run(["git", *command], cwd=project, check=True, env=environment)
+    noting = tmp_path / "bin"
+    noting.mkdir()
+    runs, git = tmp_path / "runs", shutil.which("git")
+    (noting / "git").write_text(f'#!/bin/sh\necho "$1" >> {runs}\nexec {git} "$@"\n')
+    (noting / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{noting}{os.pathsep}{os.environ['PATH']}")
+    build(project, tmp_path / "site", downloads=False)
+    assert runs.read_text().split() == ["log"]
+    assert "2024-05-06" in (tmp_path / "site" / "plans" / "mof-2017" / "index.html").read_text("utf-8")
