@@ -326,18 +326,15 @@ def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_
     process = subprocess.Popen(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sockets = office_sockets()
-    deadline = time.monotonic() + 60
-    while not any(str(temporary) in name for name in converting().values()):  # signalled as it starts:
-        assert process.poll() is None and time.monotonic() < deadline, "LibreOffice never started"
-        time.sleep(0.01)  # later, a Word file it cannot read may be refused before the signal comes
-    process.send_signal(stop)
-    out, err = process.communicate(timeout=60)
+    try:
+        hold_conversion(temporary, process)
+        process.send_signal(stop)
+        out, err = process.communicate(timeout=60)
+        conversion_ends(temporary)
+    finally:
+        end_conversion(temporary)
     assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
     assert office_sockets() <= sockets  # LibreOffice's pipe for other instances is gone too, if made
-    gone = time.monotonic() + 5  # killed, LibreOffice's processes leave the table a moment later
-    while any(str(temporary) in name for name in converting().values()):
-        assert time.monotonic() < gone, "LibreOffice outlived the import"
-        time.sleep(0.05)
     assert list(temporary.iterdir()) == []
     assert not (tmp_path / "project").exists()
 
@@ -410,16 +407,13 @@ def test_a_second_stop_while_libreoffice_is_stopped_waits_until_it_is_gone(tmp_p
                "--project", str(tmp_path / "project"), "import", str(word)]
     process = subprocess.Popen(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not any(str(temporary) in name for name in converting().values()):
-        assert process.poll() is None and time.monotonic() < deadline, "LibreOffice never started"
-        time.sleep(0.01)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    gone = time.monotonic() + 5
-    while any(str(temporary) in name for name in converting().values()):
-        assert time.monotonic() < gone, "LibreOffice outlived the import"
-        time.sleep(0.05)
+    try:
+        hold_conversion(temporary, process)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        conversion_ends(temporary)
+    finally:
+        end_conversion(temporary)
     assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
     assert list(temporary.iterdir()) == []
 
@@ -507,6 +501,39 @@ def test_a_converter_that_hangs_ends_even_when_the_import_was_killed(tmp_path: P
             if str(temporary) in name:
                 with contextlib.suppress(OSError):
                     os.kill(int(pid), signal.SIGKILL)
+
+
+def hold_conversion(temporary: Path, process: subprocess.Popen) -> None:
+    """Wait until LibreOffice runs in a working folder under ``temporary``, then hold it still
+    (SIGSTOP to its process group, which the import stops as it is): it refuses a Word file it
+    cannot read in about a second, and a signal the test sends later (a slow CI) would no longer
+    come while it converts."""
+    deadline = time.monotonic() + 60
+    while True:
+        for pid, name in converting().items():
+            if str(temporary) in name:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(os.getpgid(int(pid)), signal.SIGSTOP)
+                    return
+        assert process.poll() is None and time.monotonic() < deadline, "LibreOffice never started"
+        time.sleep(0.01)
+
+
+def conversion_ends(temporary: Path) -> None:
+    """LibreOffice, killed by the import, leaves the process table a moment later."""
+    gone = time.monotonic() + 5
+    while any(str(temporary) in name for name in converting().values()):
+        assert time.monotonic() < gone, "LibreOffice outlived the import"
+        time.sleep(0.05)
+
+
+def end_conversion(temporary: Path) -> None:
+    """Kill what a failed test left of LibreOffice (held still, it would never end), so that it
+    does not outlive the test."""
+    for pid, name in converting().items():
+        if str(temporary) in name:
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGKILL)
 
 
 def office_sockets() -> set[str]:
