@@ -154,10 +154,12 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
     command = [*limit, soffice, f"-env:UserInstallation={(workdir / 'profile').as_uri()}", "--headless",
                "--norestore", "--convert-to", "odt", "--outdir", str(workdir / "out"), str(source)]
     (workdir / "tmp").mkdir()  # LibreOffice's own temporary files go with the working folder
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               env=os.environ | {"HOME": str(workdir), "TMPDIR": str(workdir / "tmp")},
-                               start_new_session=True)
+    environment = os.environ | {"HOME": str(workdir), "TMPDIR": str(workdir / "tmp")}
+    process = None
     try:
+        with ctrl_c_held(STOPS, block=False):  # a stop as it starts comes once it can be stopped
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       env=environment, start_new_session=True)
         process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         with ctrl_c_held(STOPS):  # stopped meanwhile, it is stopped all the same
@@ -166,9 +168,10 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
         raise ImportFailed(path, f"LibreOffice did not convert it within {timeout:.0f} s",
                            "open it in LibreOffice, save it as .odt, and import that") from None
     except BaseException:  # stopped (Ctrl-C, a kill): LibreOffice, in a session of its own, goes too
-        with ctrl_c_held(STOPS):  # a second stop (the terminal closed after Ctrl-C) waits for it
-            stop_office(process)
-            process.wait()
+        if process is not None:
+            with ctrl_c_held(STOPS):  # a second stop (the terminal closed after Ctrl-C) waits for it
+                stop_office(process)
+                process.wait()
         raise
     converted = workdir / "out" / "source.odt"
     if process.returncode != 0 or not converted.is_file():

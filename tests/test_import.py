@@ -340,9 +340,15 @@ def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_
 
 
 STOPPED_AT = """
-import os, runpy, signal, sys
+import os, runpy, signal, subprocess, sys
 stop, moment = int(sys.argv[1]), sys.argv[2]
-real = getattr(os, moment)
+if moment == "Popen":  # as LibreOffice has started, before Popen returns
+    start = subprocess.Popen._execute_child
+    def started(*args, **kwargs):
+        start(*args, **kwargs)
+        os.kill(os.getpid(), stop)
+    subprocess.Popen._execute_child = started
+real = getattr(os, moment, None)
 def stopped_at(path, *args, **kwargs):
     named = os.path.basename(os.fspath(path)) if moment != "killpg" else ""
     working = named.startswith("plansite-import-")
@@ -356,7 +362,8 @@ def stopped_at(path, *args, **kwargs):
     if moment == "killpg" and args == (signal.SIGSTOP,):
         os.kill(os.getpid(), stop)  # as LibreOffice is being stopped
     return result
-setattr(os, moment, stopped_at)
+if real is not None:
+    setattr(os, moment, stopped_at)
 sys.argv = sys.argv[3:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
@@ -394,6 +401,28 @@ def test_a_stop_as_the_draft_is_written_leaves_no_temporary_file_beside_the_plan
     done = subprocess.run(as_from_a_shell(command), capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "Interrupted.\n")
     assert [p.name for p in (tmp_path / "project" / "content" / "plans").iterdir()] == ["plan.zh-Hant.md"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_as_libreoffice_starts_stops_it(tmp_path: Path, stop) -> None:
+    """A stop in the instant LibreOffice has started, before the import holds its process: it is
+    stopped all the same, before the import ends (else it would run on, and make its profile
+    again in the working folder just removed)."""
+    word = tmp_path / "plan.docx"
+    word.write_bytes(b"PK\x03\x04")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    command = [sys.executable, "-c", STOPPED_AT, str(int(stop)), "Popen", str(PROJECT / "build.py"),
+               "--project", str(tmp_path / "project"), "import", str(word)]
+    try:
+        done = subprocess.run(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
+                              capture_output=True, text=True, timeout=60, check=False)
+        running = [name for name in converting().values() if str(temporary) in name]
+    finally:
+        end_conversion(temporary)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "Interrupted.\n")
+    assert running == []
+    assert list(temporary.iterdir()) == []
 
 
 def test_a_second_stop_while_libreoffice_is_stopped_waits_until_it_is_gone(tmp_path: Path) -> None:
