@@ -212,6 +212,13 @@ def run_reviewed(project: Path, plan_id: str, ids: list[str], everything: bool) 
 
 
 def run_import(project: Path, document: Path, plan_id: str | None, force: bool) -> int:
+    from .importer import stopped_as_interrupt
+
+    with stopped_as_interrupt():  # a kill or a closed terminal, as Ctrl-C, at any moment of it
+        return import_plan(project, document, plan_id, force)
+
+
+def import_plan(project: Path, document: Path, plan_id: str | None, force: bool) -> int:
     from .ids import ID
     from .importer import EXISTS, import_document, writable, write_new
     from .plan_file import read_plan_data

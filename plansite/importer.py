@@ -1323,18 +1323,28 @@ def alive(pid: int) -> bool:
 
 @contextlib.contextmanager
 def stopped_as_interrupt() -> Iterator[None]:
-    """SIGTERM, SIGHUP and SIGQUIT (Ctrl-\\) raise KeyboardInterrupt meanwhile, so that the
-    ``finally`` clauses run (Python's default for them ends the process at once). Only in the
-    main thread, where signals are handled."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    """Ctrl-C, SIGTERM, SIGHUP and SIGQUIT (Ctrl-\\) raise KeyboardInterrupt meanwhile, so that the
+    clean-ups run (Python's default for the last three ends the process at once). Only the first
+    raises: a second (the terminal closed after Ctrl-C) would cut short the clean-up the first
+    started, so it is only noted. One ignored when the import started (nohup, a script's job in
+    the background) stays ignored. Only in the main thread, where signals are handled."""
+    if threading.current_thread() is not threading.main_thread() or any(
+            getattr(signal.getsignal(number), "stopping", False) for number in STOPS):
+        yield  # inside another: its handlers stay
         return
+    stopped: list[int] = []
 
     def interrupt(number, frame):
-        raise KeyboardInterrupt
+        stopped.append(number)
+        if len(stopped) == 1:
+            raise KeyboardInterrupt
 
-    previous = {number: signal.signal(number, interrupt) for number in STOPS if number != signal.SIGINT}
+    interrupt.stopping = True
+    previous = {}
     try:
+        for number in STOPS:
+            if signal.getsignal(number) is not signal.SIG_IGN:
+                previous[number] = signal.signal(number, interrupt)
         yield
     finally:
         for number, handler in previous.items():

@@ -22,31 +22,39 @@ STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 @contextmanager
 def ctrl_c_held(numbers: tuple[int, ...] = (signal.SIGINT,), block: bool = True) -> Iterator[None]:
-    """Ctrl-C (or the signals ``numbers``, taken as Ctrl-C) kept until the block ends, then
-    raised there. Python raises it between any two bytecodes, including those of the fork
-    handlers logging runs while a process forks: there it is lost and logging's lock stays taken,
-    so the next thread that logs (Pagefind's) waits for ever; or those of a clean-up, which it
-    leaves half done; or those of ``Popen`` once the program runs, which is then never stopped.
-    Blocking the signal also starts forked and spawned workers with it blocked, until they
-    ignore it (:func:`start_worker`); ``block=False`` for a program started meanwhile, which
-    would keep it blocked. Only the main thread receives it, so only it holds it."""
+    """Ctrl-C (or the signals ``numbers``) kept until the block ends, then handed to the handler
+    that was there (Python's own raises KeyboardInterrupt; a signal left to its default is taken
+    as Ctrl-C too; one ignored stays ignored). Python runs a handler between any two bytecodes,
+    including those of the fork handlers logging runs while a process forks: there Ctrl-C is
+    lost and logging's lock stays taken, so the next thread that logs (Pagefind's) waits for
+    ever; or those of a clean-up, which it leaves half done; or those of ``Popen`` once the
+    program runs, which is then never stopped. Blocking the signal also starts forked and spawned
+    workers with it blocked, until they ignore it (:func:`start_worker`); ``block=False`` for a
+    program started meanwhile, which would keep it blocked. Only the main thread receives it,
+    so only it holds it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    numbers = tuple(number for number in numbers if signal.getsignal(number) is not signal.SIG_IGN)
     held: list[int] = []
-    previous = {number: signal.signal(number, lambda number, frame: held.append(number))
-                for number in numbers}
-    if block:
+    previous: dict[int, object] = {}
+    if block:  # first: installing a handler runs one already due, which could raise here
         signal.pthread_sigmask(signal.SIG_BLOCK, set(numbers))
     try:
+        for number in numbers:
+            previous[number] = signal.signal(number, lambda number, frame: held.append(number))
         yield
     finally:
         if block:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, set(numbers))  # a held signal is handled here
         for number, handler in previous.items():
             signal.signal(number, handler)
-    if held:
-        raise KeyboardInterrupt
+        if held:
+            handler = previous[held[0]]
+            if callable(handler):
+                handler(held[0], None)
+            else:  # left to its default: taken as Ctrl-C, so that what encloses the block cleans up
+                raise KeyboardInterrupt
 
 
 class Pool(ProcessPoolExecutor):

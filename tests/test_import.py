@@ -348,6 +348,13 @@ if moment == "Popen":  # as LibreOffice has started, before Popen returns
         start(*args, **kwargs)
         os.kill(os.getpid(), stop)
     subprocess.Popen._execute_child = started
+if moment == "pthread_sigmask":  # a second stop as the first's clean-up starts holding signals
+    mask, sent = signal.pthread_sigmask, []
+    def masking(*args):
+        if not sent and sys.exc_info()[0] is KeyboardInterrupt:
+            sent.append(os.kill(os.getpid(), stop))
+        return mask(*args)
+    signal.pthread_sigmask = masking
 real = getattr(os, moment, None)
 def stopped_at(path, *args, **kwargs):
     named = os.path.basename(os.fspath(path)) if moment != "killpg" else ""
@@ -425,14 +432,17 @@ def test_a_stop_as_libreoffice_starts_stops_it(tmp_path: Path, stop) -> None:
     assert list(temporary.iterdir()) == []
 
 
-def test_a_second_stop_while_libreoffice_is_stopped_waits_until_it_is_gone(tmp_path: Path) -> None:
-    """Ctrl-C, then the terminal closed (SIGHUP) while the import stops LibreOffice: the second
-    stop must not leave LibreOffice held still (SIGSTOP) and never killed."""
+@pytest.mark.parametrize("moment", ["pthread_sigmask", "killpg"])
+def test_a_second_stop_while_libreoffice_is_stopped_waits_until_it_is_gone(tmp_path: Path, moment: str
+                                                                           ) -> None:
+    """Ctrl-C, then the terminal closed (SIGHUP) as the import begins to stop LibreOffice or
+    while it does: the second stop must not leave LibreOffice running, or held still (SIGSTOP)
+    and never killed."""
     word = tmp_path / "plan.docx"
     word.write_bytes(b"PK\x03\x04")
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    command = [sys.executable, "-c", STOPPED_AT, str(int(signal.SIGHUP)), "killpg", str(PROJECT / "build.py"),
+    command = [sys.executable, "-c", STOPPED_AT, str(int(signal.SIGHUP)), moment, str(PROJECT / "build.py"),
                "--project", str(tmp_path / "project"), "import", str(word)]
     process = subprocess.Popen(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -444,6 +454,34 @@ def test_a_second_stop_while_libreoffice_is_stopped_waits_until_it_is_gone(tmp_p
     finally:
         end_conversion(temporary)
     assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
+    assert list(temporary.iterdir()) == []
+
+
+def test_a_signal_ignored_when_the_import_starts_stays_ignored(tmp_path: Path) -> None:
+    """Started with SIGHUP ignored (nohup, so that logging out does not stop it), the import is
+    not stopped by it: the conversion goes on, and here ends as it would have (LibreOffice
+    refuses the file)."""
+    word = tmp_path / "plan.docx"
+    word.write_bytes(b"PK\x03\x04")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    command = [sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "project"),
+               "import", str(word)]
+    nohup = ("import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+             "os.execv(sys.argv[1], sys.argv[1:])")
+    process = subprocess.Popen([sys.executable, "-c", nohup, *as_from_a_shell(command)],
+                               env=os.environ | {"TMPDIR": str(temporary)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(str(temporary) in name for name in converting().values()):
+            assert process.poll() is None and time.monotonic() < deadline, "LibreOffice never started"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGHUP)
+        _, err = process.communicate(timeout=120)
+    finally:
+        end_conversion(temporary)
+    assert process.returncode == 1 and "LibreOffice could not convert it" in err, err
     assert list(temporary.iterdir()) == []
 
 

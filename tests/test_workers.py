@@ -1,5 +1,6 @@
 """plansite.workers.forked: a job started in a process of its own, whose result, error or
-death reaches the build that asked, and which never outlives that build."""
+death reaches the build that asked, and which never outlives that build; and ctrl_c_held,
+which keeps a stop until a block that must not be cut short ends."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from plansite.workers import forked
+from plansite.workers import ctrl_c_held, forked
 
 from .conftest import PROJECT
 
@@ -90,3 +91,58 @@ def tagged(tag: str) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def stopping(number, frame):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("block", [True, False])
+def test_a_held_stop_reaches_the_handler_that_was_there_when_the_block_ends(block: bool) -> None:
+    """Held, a SIGTERM is noted, not acted on; at the end of the block it goes to the handler that
+    was there (here one that raises), after every handler is put back. One ignored stays ignored."""
+    before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        signal.signal(signal.SIGTERM, stopping)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        try:
+            with ctrl_c_held((signal.SIGTERM, signal.SIGHUP), block=block):
+                os.kill(os.getpid(), signal.SIGHUP)  # ignored: nothing comes of it
+                time.sleep(0.01)
+        except KeyboardInterrupt:
+            pytest.fail("an ignored signal interrupted the block")
+        went_on = False
+        with pytest.raises(KeyboardInterrupt), ctrl_c_held((signal.SIGTERM, signal.SIGHUP), block=block):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.01)
+            went_on = True
+        assert went_on
+        assert signal.getsignal(signal.SIGTERM) is stopping
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
+def test_a_stop_due_as_the_hold_begins_leaves_every_handler_as_it_was(monkeypatch) -> None:
+    """Installing a handler first runs one already due, which may raise: the handlers installed
+    until then are put back, not left to note every later stop for good."""
+    before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
+    install = signal.signal
+
+    def installing(number, handler):
+        if number == signal.SIGHUP and handler not in before.values():
+            raise KeyboardInterrupt  # as a stop's handler, run inside signal.signal, would
+        return install(number, handler)
+
+    try:
+        install(signal.SIGTERM, stopping)
+        monkeypatch.setattr(signal, "signal", installing)
+        with pytest.raises(KeyboardInterrupt), ctrl_c_held((signal.SIGTERM, signal.SIGHUP)):
+            pass
+        assert signal.getsignal(signal.SIGTERM) is stopping
+        assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) & {signal.SIGTERM, signal.SIGHUP} == set()
+    finally:
+        monkeypatch.undo()
+        for number, handler in before.items():
+            signal.signal(number, handler)
