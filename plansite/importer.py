@@ -27,6 +27,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -151,7 +152,7 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
     # otherwise keep it running for good. plansite stops it first, at ``timeout``.
     bound = shutil.which("timeout")
     limit = [bound, "--kill-after=5", f"{int(timeout) + 5}"] if bound else []
-    command = [*limit, soffice, f"-env:UserInstallation={(workdir / 'profile').as_uri()}", "--headless",
+    command = [*limit, soffice, profile_option(workdir), "--headless",
                "--norestore", "--convert-to", "odt", "--outdir", str(workdir / "out"), str(source)]
     (workdir / "tmp").mkdir()  # LibreOffice's own temporary files go with the working folder
     environment = os.environ | {"HOME": str(workdir), "TMPDIR": str(workdir / "tmp")}
@@ -163,14 +164,14 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
         process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         with ctrl_c_held(STOPS):  # stopped meanwhile, it is stopped all the same
-            stop_office(process)
+            stop_office(process.pid)
             process.communicate()
         raise ImportFailed(path, f"LibreOffice did not convert it within {timeout:.0f} s",
                            "open it in LibreOffice, save it as .odt, and import that") from None
     except BaseException:  # stopped (Ctrl-C, a kill): LibreOffice, in a session of its own, goes too
         if process is not None:
             with ctrl_c_held(STOPS):  # a second stop (the terminal closed after Ctrl-C) waits for it
-                stop_office(process)
+                stop_office(process.pid)
                 process.wait()
         raise
     converted = workdir / "out" / "source.odt"
@@ -180,17 +181,23 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
     return converted
 
 
-def stop_office(process: subprocess.Popen) -> None:
-    """Kill LibreOffice with all its children, and remove the socket its first process listens
-    on for others (/tmp/OSL_PIPE_…, wherever TMPDIR is), which it removes only when it ends by
-    itself."""
+def profile_option(workdir: Path) -> str:
+    """LibreOffice's profile in the working folder, never the user's (and how its processes are
+    told from others': :func:`converting_in`)."""
+    return f"-env:UserInstallation={(workdir / 'profile').as_uri()}"
+
+
+def stop_office(group: int) -> None:
+    """Kill LibreOffice (process group ``group``: its timeout, itself and all its children), and
+    remove the socket its first process listens on for others (/tmp/OSL_PIPE_…, wherever
+    TMPDIR is), which it removes only when it ends by itself."""
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGSTOP)  # held still: no socket or file made meanwhile
-    sockets = listening_sockets(process.pid)
+        os.killpg(group, signal.SIGSTOP)  # held still: no socket or file made meanwhile
+    sockets = listening_sockets(group)
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(group, signal.SIGKILL)
     deadline = time.monotonic() + 5  # gone before the working folder is removed
-    while members(process.pid) and time.monotonic() < deadline:
+    while members(group) and time.monotonic() < deadline:
         time.sleep(0.01)
     for path in sockets:
         with contextlib.suppress(OSError):
@@ -1308,7 +1315,24 @@ def sweep_working_folders() -> None:
                 continue
             with contextlib.suppress(OSError):
                 if folder.stat().st_uid == os.getuid() and not alive(int(found[1])):
+                    for group in converting_in(folder):  # its LibreOffice, still converting for no one
+                        with contextlib.suppress(PermissionError):
+                            stop_office(group)
                     shutil.rmtree(folder, ignore_errors=True)
+
+
+def converting_in(folder: Path) -> set[int]:
+    """The process groups of the processes that run in ``folder``: a killed import's LibreOffice
+    (under its timeout, up to 125 s more), which would write into the folder while it is removed
+    and make it again."""
+    profile = os.fsencode(profile_option(folder)) + b"\0"
+    groups = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if profile in (entry / "cmdline").read_bytes():
+                    groups.add(os.getpgid(int(entry.name)))
+    return groups - {os.getpgrp()}  # its own session; never this import's group
 
 
 def alive(pid: int) -> bool:
@@ -1324,20 +1348,23 @@ def alive(pid: int) -> bool:
 @contextlib.contextmanager
 def stopped_as_interrupt() -> Iterator[None]:
     """Ctrl-C, SIGTERM, SIGHUP and SIGQUIT (Ctrl-\\) raise KeyboardInterrupt meanwhile, so that the
-    clean-ups run (Python's default for the last three ends the process at once). Only the first
-    raises: a second (the terminal closed after Ctrl-C) would cut short the clean-up the first
-    started, so it is only noted. One ignored when the import started (nohup, a script's job in
-    the background) stays ignored. Only in the main thread, where signals are handled."""
+    clean-ups run (Python's default for the last three ends the process at once). While an
+    exception is handled (the clean-up of an error or of an earlier stop: the terminal closed
+    after Ctrl-C) a stop is only noted, so that it never cuts that clean-up short; noted, it
+    is raised when the block ends, however it ends. A stop raised where Python
+    drops the exception (a weak reference's callback, a module's set-up in C) is so not taken
+    for a clean-up. One ignored when the import started (nohup, a script's job in the
+    background) stays ignored. Only in the main thread, where signals are handled."""
     if threading.current_thread() is not threading.main_thread() or any(
             getattr(signal.getsignal(number), "stopping", False) for number in STOPS):
         yield  # inside another: its handlers stay
         return
-    stopped: list[int] = []
+    noted: list[int] = []
 
     def interrupt(number, frame):
-        stopped.append(number)
-        if len(stopped) == 1:
+        if sys.exc_info()[1] is None:
             raise KeyboardInterrupt
+        noted.append(number)
 
     interrupt.stopping = True
     previous = {}
@@ -1349,6 +1376,8 @@ def stopped_as_interrupt() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        if noted:  # the import ends as interrupted, whatever else ended it
+            raise KeyboardInterrupt
 
 
 UNWRITABLE = ("make it writable (ls -ld shows its owner and mode; lsattr -d shows chattr +i), "
@@ -1364,12 +1393,13 @@ def writable(folder: Path) -> None:
         existing = existing.parent
     if not existing.is_dir():  # a file where a folder of the path should be
         raise MachineError(existing, *OS_FAULTS[errno.ENOTDIR])
-    try:
-        handle, probe = tempfile.mkstemp(prefix=".plansite-probe-", dir=existing)
-    except OSError as error:
-        raise unwritable(error, existing) from None
-    os.close(handle)
-    os.unlink(probe)
+    with ctrl_c_held(STOPS):  # a stop waits: never a probe left among the plans
+        try:
+            handle, probe = tempfile.mkstemp(prefix=".plansite-probe-", dir=existing)
+        except OSError as error:
+            raise unwritable(error, existing) from None
+        os.close(handle)
+        os.unlink(probe)
 
 
 def unwritable(error: OSError, folder: Path) -> MachineError | OSError:
