@@ -689,11 +689,13 @@ def conversion_ends(temporary: Path) -> None:
 
 def end_conversion(temporary: Path) -> None:
     """Kill what a failed test left of LibreOffice (held still, it would never end), so that it
-    does not outlive the test."""
+    does not outlive the test: its whole process group, with the helpers of its start script."""
     for pid, name in converting().items():
         if str(temporary) in name:
             with contextlib.suppress(OSError):
-                os.kill(int(pid), signal.SIGKILL)
+                group = os.getpgid(int(pid))
+                if group != os.getpgrp():
+                    os.killpg(group, signal.SIGKILL)
 
 
 def office_sockets() -> set[str]:
