@@ -319,23 +319,12 @@ def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_
     LibreOffice's own temporary files nor LibreOffice itself outlive it."""
     word = tmp_path / "plan.docx"
     word.write_bytes(b"PK\x03\x04")
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
     command = [sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "project"),
                "import", str(word)]
-    process = subprocess.Popen(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sockets = office_sockets()
-    try:
-        hold_conversion(temporary, process)
-        process.send_signal(stop)
-        out, err = process.communicate(timeout=60)
-        conversion_ends(temporary)
-    finally:
-        end_conversion(temporary)
-    assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
+    assert stopped_while_converting(tmp_path, command, stop) == (130, "", "Interrupted.\n")
     assert office_sockets() <= sockets  # LibreOffice's pipe for other instances is gone too, if made
-    assert list(temporary.iterdir()) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
     assert not (tmp_path / "project").exists()
 
 
@@ -453,21 +442,10 @@ def test_a_second_stop_while_libreoffice_is_stopped_waits_until_it_is_gone(tmp_p
     and never killed."""
     word = tmp_path / "plan.docx"
     word.write_bytes(b"PK\x03\x04")
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
     command = [sys.executable, "-c", STOPPED_AT, str(int(signal.SIGHUP)), moment, str(PROJECT / "build.py"),
                "--project", str(tmp_path / "project"), "import", str(word)]
-    process = subprocess.Popen(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        hold_conversion(temporary, process)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-        conversion_ends(temporary)
-    finally:
-        end_conversion(temporary)
-    assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
-    assert list(temporary.iterdir()) == []
+    assert stopped_while_converting(tmp_path, command, signal.SIGINT) == (130, "", "Interrupted.\n")
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_a_stop_as_the_plans_folder_is_probed_leaves_no_probe(tmp_path: Path) -> None:
@@ -532,22 +510,10 @@ def test_a_stop_python_dropped_does_not_make_the_next_one_ignored(tmp_path: Path
     found one inside lxml's set-up): the next Ctrl-C still stops the import, LibreOffice too."""
     word = tmp_path / "plan.docx"
     word.write_bytes(b"PK\x03\x04")
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
     command = [sys.executable, "-c", STOPPED_AT, str(int(signal.SIGTERM)), "swallowed",
                str(PROJECT / "build.py"), "--project", str(tmp_path / "project"), "import", str(word)]
-    process = subprocess.Popen(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        hold_conversion(temporary, process)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
-        conversion_ends(temporary)
-    finally:
-        process.kill()
-        end_conversion(temporary)
-    assert (process.returncode, out, err) == (130, "", "Interrupted.\n")
-    assert list(temporary.iterdir()) == []
+    assert stopped_while_converting(tmp_path, command, signal.SIGINT) == (130, "", "Interrupted.\n")
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_a_signal_ignored_when_the_import_starts_stays_ignored(tmp_path: Path) -> None:
@@ -661,6 +627,25 @@ def test_a_converter_that_hangs_ends_even_when_the_import_was_killed(tmp_path: P
             if str(temporary) in name:
                 with contextlib.suppress(OSError):
                     os.kill(int(pid), signal.SIGKILL)
+
+
+def stopped_while_converting(tmp_path: Path, command: list[str], stop: int) -> tuple[int, str, str]:
+    """``command`` (an import of a Word file, with ``tmp_path/tmp`` as its TMPDIR) stopped by
+    ``stop`` while LibreOffice, held still, converts: its exit status and output, once
+    LibreOffice is gone (else the test fails)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen(as_from_a_shell(command), env=os.environ | {"TMPDIR": str(temporary)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        hold_conversion(temporary, process)
+        process.send_signal(stop)
+        out, err = process.communicate(timeout=60)
+        conversion_ends(temporary)
+    finally:
+        process.kill()  # an import that did not end (a failed test) ends here
+        end_conversion(temporary)
+    return process.returncode, out, err
 
 
 def hold_conversion(temporary: Path, process: subprocess.Popen) -> None:
