@@ -1258,9 +1258,9 @@ class Imported:
 def import_document(path: Path, plan_id: str, timeout: float = CONVERT_SECONDS) -> Imported:
     """The draft plan (Markdown text) made from the document at ``path``. The working folder
     holds a copy of the document: it is removed however the import ends, a SIGTERM, SIGHUP or
-    SIGQUIT included (taken as Ctrl-C while it exists)."""
+    SIGQUIT included when run in :func:`stopped_as_interrupt` (as the import command is)."""
     sweep_working_folders()
-    with stopped_as_interrupt(), working_folder() as work:
+    with working_folder() as work:
         document = open_document(path, work, timeout)
         reader_notes: list[str] = []
         blocks = Reader(document, reader_notes).blocks()
@@ -1351,13 +1351,13 @@ def stopped_as_interrupt() -> Iterator[None]:
     clean-ups run (Python's default for the last three ends the process at once). While an
     exception is handled (the clean-up of an error or of an earlier stop: the terminal closed
     after Ctrl-C) a stop is only noted, so that it never cuts that clean-up short; noted, it
-    is raised when the block ends, however it ends. A stop raised where Python
-    drops the exception (a weak reference's callback, a module's set-up in C) is so not taken
-    for a clean-up. One ignored when the import started (nohup, a script's job in the
-    background) stays ignored. Only in the main thread, where signals are handled."""
-    if threading.current_thread() is not threading.main_thread() or any(
-            getattr(signal.getsignal(number), "stopping", False) for number in STOPS):
-        yield  # inside another: its handlers stay
+    is raised when the block ends, however it ends. A stop raised where Python drops the
+    exception (a weak reference's callback, a module's set-up in C) is so not taken for a
+    clean-up. One ignored when the import started (nohup, a script's job in the background)
+    stays ignored. The import command runs in it (``cli.run_import``). Only in the main
+    thread, where signals are handled."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
     noted: list[int] = []
 
@@ -1366,7 +1366,6 @@ def stopped_as_interrupt() -> Iterator[None]:
             raise KeyboardInterrupt
         noted.append(number)
 
-    interrupt.stopping = True
     previous = {}
     try:
         for number in STOPS:
