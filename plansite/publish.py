@@ -56,11 +56,12 @@ SOURCES = ("content", "templates", "locales", ".git")
 """Folders of a project that builds read: an output inside one would be read as input, or lost."""
 
 
-STEPS = ("written", "marked", "moved", "published", "removing", "restored")
+STEPS = ("written", "marked", "moved", "published", "removing", "restored", "laying out")
 """The steps of a swap a test can kill a build at: every file staged but not yet marked
 complete; marked; the old site moved away and the new one not yet in place; published, the
 old not yet removed; a site half removed (in a swap or a recovery); a recovery having put a
-site back, its leftovers not yet removed."""
+site back, its leftovers not yet removed; a first build's site published, the copies of its
+folders made but not yet kept (:func:`laid_out`)."""
 
 
 def checkpoint(step: str) -> None:
@@ -689,7 +690,10 @@ def staging(output: Path, before_swap: Callable[[Path], None] | None = None,
         if stage.exists() and not ((stage / MARK).exists() and not output.exists()):
             with contextlib.suppress(OSError):  # what cannot be removed now, the next build removes
                 discard(stage)
-    if old is not None:
+    if old is None:
+        if spare is not None:  # a first build: the next would make every folder again
+            laid_out(output, spare)
+    else:
         try:
             if spare is None or not emptied(old / output.name, spare):
                 discard(old / output.name)
@@ -828,6 +832,46 @@ def emptied(site: Path, spare: Path) -> bool:
             discard(site)
         return True
     finally:
+        os.close(holder)
+
+
+def laid_out(site: Path, spare: Path) -> None:
+    """Keep in ``spare`` empty copies of the folders of ``site``, a site that a swap replaced
+    none with, as :func:`emptied` keeps those of a replaced site: without them, the first
+    rebuild after a first build makes all its folders (a second at 1,000 plans, where the cold
+    build takes a hundred). They are made beside ``site``, as a staging folder's are (so they
+    take what that folder gives its new folders, and a build killed meanwhile leaves them marked
+    for the next build's recovery), and moved into ``spare`` in one rename. Nothing is kept when
+    that cannot be done (another file system, a spare already there): the next build makes the
+    folders, as before."""
+    try:
+        spare.mkdir(exist_ok=True)
+        holder = os.open(spare, FOLDER)  # moved in through this: never through a link put there since
+    except OSError:
+        return
+    copy = None
+    try:
+        if os.fstat(holder).st_dev != os.lstat(site).st_dev or os.path.lexists(spare / "site"):
+            return
+        copy = tempfile.mkdtemp(prefix=f"{site.name}.tmp-{os.getpid()}-", dir=site.parent)
+        with open(os.path.join(copy, UNFINISHED), "wb") as mark:
+            mark.write(MARK_TEXT)
+        start, todo = len(str(site)), [str(site)]
+        while todo:
+            with os.scandir(todo.pop()) as found:
+                for entry in found:
+                    if entry.is_dir(follow_symlinks=False):
+                        os.mkdir(copy + entry.path[start:])
+                        todo.append(entry.path)
+        checkpoint("laying out")
+        os.rename(copy, "site", dst_dir_fd=holder)
+        copy = None
+    except OSError:
+        pass  # the next build makes the folders
+    finally:
+        if copy is not None:
+            with contextlib.suppress(OSError):
+                discard(Path(copy))
         os.close(holder)
 
 

@@ -145,6 +145,18 @@ def removed_by_hand(folder: Path) -> None:
         shutil.rmtree(parent)
 
 
+def first_killed(folder: Path) -> None:
+    """A first build killed after it published its site, while it laid out the next build's
+    folders: its site is whole and shown, and the next build removes the folders it left."""
+    parent = folder / "first-killed"
+    parent.mkdir()
+    assert publish_generation(parent, 1, "laying out")
+    assert generation_of(parent / "site") == 1 and any(p.startswith("site.tmp-") for p in beside(parent))
+    assert not publish_generation(parent, 2)
+    assert generation_of(parent / "site") == 2 and beside(parent) == ["site"]
+    shutil.rmtree(parent)
+
+
 def state(parent: Path) -> tuple:
     """What a build can tell of a folder's state: for each entry (the site, staging folders,
     moved-away sites), its kind, its marks, whether it holds every file, some or none, and
@@ -205,6 +217,7 @@ def main(folder: Path, kills: int) -> int:
         for _ in range(5):  # which of two staging folders sorts first is chance: try it a few times
             concurrent(folder)
         removed_by_hand(folder)
+        first_killed(folder)
     except AssertionError as error:
         print(f"{error}", file=sys.stderr)
         return 1

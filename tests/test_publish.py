@@ -216,6 +216,31 @@ def test_a_rebuild_starts_from_the_replaced_sites_folders_and_nothing_else(publi
     assert not in_cache & {p.stat().st_ino for p in site.rglob("*") if p.is_file()}
 
 
+def test_a_first_build_lays_out_the_next_builds_folders(published: Path, tmp_path: Path) -> None:
+    """A build that replaced no site keeps empty copies of its folders in the cache, marked
+    unfinished, as if it had replaced one: the first rebuild after it makes no folder (at 1,000
+    plans, making them was a third of that rebuild). The copies are made beside the site, so
+    they are as its staging folder's are, and the rebuilt site is a clean build's."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    site = project / "site"
+    shutil.rmtree(site)
+    shutil.rmtree(cache / "spare", ignore_errors=True)
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    spare = cache / "spare" / "site"
+    assert [p.name for p in spare.rglob("*") if not p.is_dir()] == [UNFINISHED]
+    assert marked(spare, UNFINISHED, MARK_TEXT)
+    kept = {p.relative_to(spare).as_posix(): p.stat().st_ino for p in spare.rglob("*") if p.is_dir()}
+    assert set(kept) == {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir()}
+    assert "plans/mof-2017" in kept
+    edit(project, "（一）")
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    still = {path for path in kept if (site / path).is_dir() and path.split("/")[0] != "pagefind"}
+    assert still and {path for path in still if (site / path).stat().st_ino == kept[path]} == still
+    as_clean_build(project, tmp_path)
+
+
 def test_the_recorded_hash_of_a_site_is_the_hash_of_the_site_published(published: Path,
                                                                         tmp_path: Path) -> None:
     """The stamp's hash of the site (which the next build compares with the published site's,
@@ -631,6 +656,7 @@ def test_a_site_and_a_cache_from_before_marks_are_replaced_only_when_the_stamp_v
     site = project / "site"
     (site / MARK).unlink()
     (cache / CACHE_MARK).unlink()
+    shutil.rmtree(cache / "spare")  # kept folders came after the marks
     stamp = cache / "builds" / stamp_name(site.resolve())
     stamp.write_text(json.dumps({"inputs": "older", "site": digest_site(site)}), encoding="utf-8")
     (site / "index.html").write_text("changed by hand", encoding="utf-8")
