@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -252,13 +253,13 @@ def test_an_edited_page_re_indexes_only_its_shard_in_its_language(tmp_path: Path
                 if p.is_file()}
 
     indexed("first", cache)
-    before = {p.name for p in cache.iterdir()}
+    before = {p.name for p in cache.iterdir() if p.is_dir()}
     assert len(before) == 6, "three shards, each in two languages"
     page = project / "site" / "en" / "plans" / "mof-2017" / "index.html"
     page.write_text(page.read_text(encoding="utf-8").replace("</main>", "<p>zyzzyva</p></main>", 1),
                     encoding="utf-8")
     from_cache = indexed("again", cache)
-    after = {p.name for p in cache.iterdir()}
+    after = {p.name for p in cache.iterdir() if p.is_dir()}
     assert len(after - before) == 1 and len(before - after) == 1
     assert from_cache == indexed("fresh", None)
 
@@ -469,3 +470,96 @@ def test_an_agency_named_with_quotes_and_backslashes_narrows_the_results(browser
                 assert page.locator("select[name=agency] option:checked").inner_text() == agency
                 page.goto(page.url)
         page.close()
+
+
+def test_a_page_is_read_again_only_when_it_is_another_file_or_changed(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search stage reads a page only when it is not the file it found last time, of the
+    same size and time (a rebuild's unchanged pages are links to the published ones): indexing
+    the same site again reads nothing; a page changed in place, even to the same size, is read
+    and its shard indexed again, and the bundle is what an index made without the cache is."""
+    import shutil
+
+    from plansite import search
+    from plansite.content import load_glossary
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    build(project, project / "site", downloads=False)
+    site, cache, glossary = project / "site", tmp_path / "cache", load_glossary(project)
+    shutil.rmtree(site / BUNDLE)
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    read: list[bytes] = []
+    checked = search.searchable
+    monkeypatch.setattr(search, "searchable", lambda data: read.append(data) or checked(data))
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    assert read == []
+    page = site / "en" / "plans" / "mof-2017" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    changed = text.replace("Ministry", "Minestry", 1)
+    assert changed != text and len(changed) == len(text)
+    before = page.stat()
+    with open(page, "r+", encoding="utf-8") as file:  # in place: the same file, of the same size
+        file.write(changed)
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    assert len(read) == 1 and b"Minestry" in read[0]
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(BUNDLE))
+    search.index_site(fresh, glossary, plans_per_shard=2)
+    assert bundle(site) == bundle(fresh)
+
+
+def bundle(site: Path) -> dict[str, bytes]:
+    """Every file of a site's search bundle, by its path in the bundle."""
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / BUNDLE).rglob("*") if p.is_file()}
+
+
+def test_the_shards_from_the_cache_are_put_together_while_pagefind_indexes_another(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After one page changed, its shard's language is indexed again while the other shards,
+    taken from the cache, are put together: the Pagefind run waits (up to 20 s) until their two
+    bundles are complete, which it would never see were they put together after it."""
+    import shutil
+    import time
+
+    from plansite import search
+    from plansite.content import load_glossary
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    build(project, project / "site", downloads=False)
+    glossary, cache = load_glossary(project), tmp_path / "cache"
+
+    def copied(name: str) -> Path:
+        site = tmp_path / name
+        shutil.copytree(project / "site", site, ignore=shutil.ignore_patterns(BUNDLE))
+        return site
+
+    search.index_site(copied("first"), glossary, plans_per_shard=2, cache=cache)
+    page = project / "site" / "en" / "plans" / "mof-2017" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</main>", "<p>zyzzyva</p></main>", 1),
+                    encoding="utf-8")
+    again, seen = copied("again"), []
+
+    def complete() -> int:
+        return len(list((again / BUNDLE).rglob(search.ENTRY)))
+
+    def held(pages: Path, output: Path) -> None:
+        deadline = time.monotonic() + 20
+        while complete() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen.append(complete())
+        indexer(pages, output)
+
+    indexer = search.run_pagefind
+    monkeypatch.setattr(search, "run_pagefind", held)
+    search.index_site(again, glossary, plans_per_shard=2, cache=cache)
+    assert seen == [2], "one Pagefind run, after the two other shards were put together"
+    fresh = copied("fresh")
+    search.index_site(fresh, glossary, plans_per_shard=2)
+    assert bundle(again) == bundle(fresh)
