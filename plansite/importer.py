@@ -117,6 +117,10 @@ def open_document(path: Path, workdir: Path, timeout: float = CONVERT_SECONDS):
     if not path.is_file():
         raise ImportFailed(path, "is not a file", "name the .odt or .docx file of the plan")
     suffix = path.suffix.lower()
+    if suffix == ".docx" and not zipfile.is_zipfile(path):  # LibreOffice would read it as plain text
+        raise ImportFailed(path, "is not a Word document (a .docx file is a ZIP package, and this one "
+                           "is not)", "open it in LibreOffice or Word and save it as .docx or .odt, then "
+                           "import that")
     if suffix in WORD_SUFFIXES:
         path = convert_to_odt(path, workdir, timeout)
     elif suffix not in (".odt", ".fodt", ".ott"):
@@ -146,7 +150,10 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
         raise ImportFailed(path, "LibreOffice is needed to read a Word document and is not installed",
                            "run ./setup (or: sudo apt-get install libreoffice-writer-nogui)")
     source = workdir / f"source{path.suffix.lower()}"  # a plain name: LibreOffice names its output after it
-    shutil.copyfile(path, source)
+    try:
+        shutil.copyfile(path, source)
+    except OSError as error:
+        raise temporary_full(error, workdir.parent) from None
     # coreutils' timeout bounds LibreOffice (with its children: its process group) even when
     # plansite itself is killed with SIGKILL and can stop nothing: a document it hangs on would
     # otherwise keep it running for good. plansite stops it first, at ``timeout``.
@@ -176,6 +183,10 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
         raise
     converted = workdir / "out" / "source.odt"
     if process.returncode != 0 or not converted.is_file():
+        free = shutil.disk_usage(workdir).free
+        if free < ROOM_TO_CONVERT:  # LibreOffice says nothing of it: its profile alone takes megabytes
+            raise MachineError(workdir.parent, f"has too little free space for LibreOffice to convert the "
+                               f"document ({free // 1024:,} kB free)", TEMPORARY_FULL)
         raise ImportFailed(path, "LibreOffice could not convert it to ODT (is it a Word document?)",
                            "open it in LibreOffice, save it as .odt, and import that")
     return converted
@@ -1284,6 +1295,20 @@ def import_document(path: Path, plan_id: str, timeout: float = CONVERT_SECONDS) 
     return Imported("\n".join(head + body) + "\n", sorted(notes), actions)
 
 
+ROOM_TO_CONVERT = 16 * 1024 * 1024
+"""Free space below which a conversion that failed is put down to the disk of the working folder."""
+TEMPORARY_FULL = ("free some space on it (df -h shows how much is left), or set TMPDIR to a folder on "
+                  "another disk, then import again")
+
+
+def temporary_full(error: OSError, folder: Path) -> MachineError | OSError:
+    """A full disk where the working folder is (TMPDIR) as one line naming that folder, not a
+    file in the working folder, which is gone by the time it is read; ``error`` itself else."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return MachineError(folder, OS_FAULTS[error.errno][0], TEMPORARY_FULL)
+    return error
+
+
 WORKING = "plansite-import-"
 """The working folders' names start so, then the importing process's id."""
 
@@ -1296,7 +1321,10 @@ def working_folder() -> Iterator[Path]:
     folder = None
     try:
         with ctrl_c_held(STOPS):
-            folder = tempfile.TemporaryDirectory(prefix=f"{WORKING}{os.getpid()}-")
+            try:
+                folder = tempfile.TemporaryDirectory(prefix=f"{WORKING}{os.getpid()}-")
+            except OSError as error:
+                raise temporary_full(error, Path(tempfile.gettempdir())) from None
         yield Path(folder.name)
     finally:
         if folder is not None:
@@ -1402,11 +1430,21 @@ def writable(folder: Path) -> None:
 
 
 def unwritable(error: OSError, folder: Path) -> MachineError | OSError:
+    """The one line for an error writing in ``folder``, with what to do for an import; ``error``
+    itself when the machine did not cause it."""
     known = OS_FAULTS.get(error.errno or 0)
     if known is None:
         return error
-    hint = UNWRITABLE if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else known[1]
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = UNWRITABLE
+    elif error.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = FULL
+    else:
+        hint = known[1]
     return MachineError(folder, known[0], hint)
+
+
+FULL = "free some space on it (df -h shows how much is left), then import again"
 
 
 EXISTS = "import with another --id, or add --force to replace it (the old file is lost)"
@@ -1448,6 +1486,10 @@ def write_new(target: Path, text: str, replace: bool = False) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise MachineError(target, *OS_FAULTS[errno.EISDIR]) from None
+        except OSError as error:  # a full disk, as the draft is written: the folder, not "plansite"
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise unwritable(error, target.parent) from None
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)

@@ -280,15 +280,41 @@ def test_a_folder_where_the_plan_file_goes_is_named_and_kept_even_with_force(own
         assert [p.name for p in target.iterdir()] == ["notes"]
 
 
+def zipped(files: dict[str, bytes]) -> bytes:
+    """A ZIP package holding ``files``."""
+    import io
+    import zipfile
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as package:
+        for name, content in files.items():
+            package.writestr(name, content)
+    return data.getvalue()
+
+
+NOT_WORD = zipped({"notes.txt": b"not a document"})
+"""A ZIP package that is no Word document: LibreOffice is started, and refuses it."""
+
+
+def not_word(path: Path) -> None:
+    """A .docx file that LibreOffice is started for, and refuses (:data:`NOT_WORD`)."""
+    path.write_bytes(NOT_WORD)
+
+
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("missing.odt", None, "missing.odt: there is no such file — check the path"),
     ("plan.odt", b"not a zip", ("plan.odt: is not an ODF document (it is not a ZIP package) — open it in "
                                 "LibreOffice and save it as .odt, then import that")),
     ("plan.pdf", b"%PDF-1.7", ("plan.pdf: '.pdf' is not a document plansite can import — give an ODF text "
                                "document (.odt) or a Word document (.docx)")),
-    ("plan.docx", b"PK\x03\x04 broken", ("plan.docx: LibreOffice could not convert it to ODT (is it a Word "
-                                         "document?) — open it in LibreOffice, save it as .odt, and import "
-                                         "that")),
+    ("plan.docx", b"PK\x03\x04 broken", ("plan.docx: is not a Word document (a .docx file is a ZIP "
+                                         "package, and this one is not) — open it in LibreOffice or Word and "
+                                         "save it as .docx or .odt, then import that")),
+    ("plan.docx", b"a plan typed as plain text", ("plan.docx: is not a Word document (a .docx file is a ZIP "
+                                                  "package, and this one is not) — open it in LibreOffice or "
+                                                  "Word and save it as .docx or .odt, then import that")),
+    ("plan.docx", NOT_WORD, ("plan.docx: LibreOffice could not convert it to ODT (is it a Word document?) — "
+                             "open it in LibreOffice, save it as .odt, and import that")),
     ("計畫.odt", b"", ("計畫.odt: the file name gives no plan id ('計畫') — give the plan's id with --id, "
                       "e.g. --id keelung-tax-2024")),
 ])
@@ -305,7 +331,7 @@ def test_a_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, monkeypatch,
 def test_libreoffice_that_does_not_finish_is_stopped(tmp_path: Path) -> None:
     """A conversion that takes too long is one line, and LibreOffice is gone with all its children."""
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     before = converting()
     with pytest.raises(ImportFailed, match="LibreOffice did not convert it within 0 s"):
         import_document(word, "plan", timeout=0.05)
@@ -318,7 +344,7 @@ def test_an_import_stopped_while_libreoffice_converts_leaves_nothing_behind(tmp_
     closed terminal or Ctrl-\\ while LibreOffice converts, the import says so, and neither the folder,
     LibreOffice's own temporary files nor LibreOffice itself outlive it."""
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     command = [sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "project"),
                "import", str(word)]
     sockets = office_sockets()
@@ -418,7 +444,7 @@ def test_a_stop_as_libreoffice_starts_stops_it(tmp_path: Path, stop) -> None:
     stopped all the same, before the import ends (else it would run on, and make its profile
     again in the working folder just removed)."""
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     command = [sys.executable, "-c", STOPPED_AT, str(int(stop)), "Popen", str(PROJECT / "build.py"),
@@ -441,7 +467,7 @@ def test_a_second_stop_while_libreoffice_is_stopped_waits_until_it_is_gone(tmp_p
     while it does: the second stop must not leave LibreOffice running, or held still (SIGSTOP)
     and never killed."""
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     command = [sys.executable, "-c", STOPPED_AT, str(int(signal.SIGHUP)), moment, str(PROJECT / "build.py"),
                "--project", str(tmp_path / "project"), "import", str(word)]
     assert stopped_while_converting(tmp_path, command, signal.SIGINT) == (130, "", "Interrupted.\n")
@@ -483,7 +509,7 @@ def test_the_next_import_stops_a_killed_imports_libreoffice_then_removes_its_fol
     working folder: the next import stops it before it removes the folder, which LibreOffice
     would otherwise write into while it goes, and make again."""
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     environment = os.environ | {"TMPDIR": str(temporary)}
@@ -509,7 +535,7 @@ def test_a_stop_python_dropped_does_not_make_the_next_one_ignored(tmp_path: Path
     """A stop whose KeyboardInterrupt was dropped where it was raised (an adversarial run
     found one inside lxml's set-up): the next Ctrl-C still stops the import, LibreOffice too."""
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     command = [sys.executable, "-c", STOPPED_AT, str(int(signal.SIGTERM)), "swallowed",
                str(PROJECT / "build.py"), "--project", str(tmp_path / "project"), "import", str(word)]
     assert stopped_while_converting(tmp_path, command, signal.SIGINT) == (130, "", "Interrupted.\n")
@@ -521,7 +547,7 @@ def test_a_signal_ignored_when_the_import_starts_stays_ignored(tmp_path: Path) -
     not stopped by it: the conversion goes on, and here ends as it would have (LibreOffice
     refuses the file)."""
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     command = [sys.executable, str(PROJECT / "build.py"), "--project", str(tmp_path / "project"),
@@ -563,7 +589,7 @@ def test_a_killed_imports_working_folder_is_removed_by_the_next_import(tmp_path:
     """SIGKILL leaves the working folder (nothing runs after it): the next import removes it,
     and leaves alone a folder of a process that still runs."""
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     running = temporary / f"plansite-import-{os.getpid()}-busy"
@@ -600,7 +626,7 @@ def test_a_converter_that_hangs_ends_even_when_the_import_was_killed(tmp_path: P
     (tools / "soffice").write_text("#!/bin/sh\nwhile :; do sleep 1; done\n", encoding="utf-8")
     (tools / "soffice").chmod(0o755)
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     limit = 2
@@ -957,7 +983,7 @@ def test_a_plans_folder_that_cannot_be_written_is_named_before_the_conversion(tm
     from .test_publish import immutable, small_disk
 
     word = tmp_path / "plan.docx"
-    word.write_bytes(b"PK\x03\x04")
+    not_word(word)
     with small_disk(tmp_path / "disk", "1m") as disk:
         plans = disk / "content" / "plans"
         plans.mkdir(parents=True)
@@ -1203,3 +1229,55 @@ def test_an_import_whose_output_is_no_longer_read_ends_without_a_traceback(tmp_p
         os.close(writing)
     assert (done.returncode, done.stderr) == (1, "")
     assert (tmp_path / "project" / "content" / "plans" / "plan.zh-Hant.md").is_file()
+
+
+def filled(disk: Path, free: int) -> None:
+    """Fill ``disk`` until ``free`` bytes are left."""
+    stats = os.statvfs(disk)
+    with open(disk / "filler", "wb") as file:
+        file.write(bytes(stats.f_bavail * stats.f_frsize - free))
+
+
+def test_a_full_disk_as_the_draft_is_written_names_the_plans_folder(own_odts: Path, tmp_path: Path) -> None:
+    """The disk fills up while the draft is written: one line naming the plans' folder (not
+    "plansite", as the error names no file), saying to import again, and nothing left there."""
+    from .test_publish import small_disk
+
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        plans = disk / "content" / "plans"
+        plans.mkdir(parents=True)
+        filled(disk, 4096)
+        code, out, err = run_import(disk, own_odts / "hsinchu-tax-2018.zh-Hant.odt")
+        assert (code, out) == (1, "")
+        assert err == ("content/plans/: the disk is full — free some space on it (df -h shows how much is "
+                       "left), then import again\n")
+        assert list(plans.iterdir()) == []
+
+
+@pytest.mark.parametrize(("free", "words"), [(8 * 1024, "the disk is full"),
+                                             (400 * 1024, "has too little free space for LibreOffice")])
+def test_a_full_temporary_folder_is_named_not_blamed_on_the_document(own_odts: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    free: int, words: str) -> None:
+    """TMPDIR's disk is full as a Word document is copied there (8 kB free), or as LibreOffice
+    converts it (400 kB: LibreOffice fails and says nothing): one line naming TMPDIR, with what
+    to do, never "is it a Word document?"; the working folder is gone and no draft is written."""
+    import tempfile
+
+    from .test_publish import small_disk
+
+    word = tmp_path / "word"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "docx", "--outdir", str(word), str(own_odts / "mof-2017.zh-Hant.odt")],
+                   check=True, capture_output=True, timeout=300, env=dict(os.environ, HOME=str(tmp_path)))
+    with small_disk(tmp_path / "disk", "4m") as disk:
+        filled(disk, free)
+        monkeypatch.setattr(tempfile, "tempdir", str(disk))
+        code, out, err = run_import(tmp_path / "project", word / "mof-2017.zh-Hant.docx")
+        assert (code, out) == (1, "")
+        assert err.startswith(f"{disk}/: {words}") and err.endswith(
+            "— free some space on it (df -h shows how much is left), or set TMPDIR to a folder on another "
+            "disk, then import again\n"), err
+        assert os.listdir(disk) == ["filler"]
+    assert not (tmp_path / "project" / "content" / "plans").exists() or not list(
+        (tmp_path / "project" / "content" / "plans").iterdir())
