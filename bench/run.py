@@ -13,7 +13,8 @@ times, each run as its own process so that its peak memory can be read:
   the cold build with every ODT and PDF (empty download cache);
 - a rebuild with nothing changed, and a rebuild after one plan's text changed (and the same
   rebuild without the search stage: the target leaves out re-indexing the plan's shard; then
-  another such rebuild, the first to start from the folders of the site it replaces);
+  another such rebuild, the first to start from the folders of the site it replaces rather
+  than those the cold build laid out);
 - the search index alone (Pagefind over the cold build's pages, no cache), to show how much
   of the cold build it is; and hard-linking every file of the built site into a fresh
   folder, the least any rebuild that publishes atomically must do;
@@ -204,8 +205,8 @@ def measure(count: int, folder: Path, cold_only: bool = False) -> list[tuple[str
                  "--no-downloads", "--output", str(folder / f"own-site-{count}")]
     own_one, memory = timed(own_build, own_env)
     rows.append(("  all but search (own stages)", own_one, memory, f"{own_one / cold:.1%} of cold", "≤ 2%"))
-    # the first rebuild after a cold build makes every folder; from the next on, a rebuild starts
-    # from the folders of the site it replaces (kept in the cache)
+    # the first rebuild after a cold build starts from the empty folders that build laid out in the
+    # cache; from the next on, from the folders of the site it replaces
     edited.write_text(text.replace("。", "。（又改）", 1), encoding="utf-8")
     own_again, memory = timed(own_build, own_env)
     rows.append(("  again, one plan changed", own_again, memory, f"{own_again / cold:.1%} of cold", "≤ 2%"))

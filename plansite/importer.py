@@ -117,7 +117,7 @@ def open_document(path: Path, workdir: Path, timeout: float = CONVERT_SECONDS):
     if not path.is_file():
         raise ImportFailed(path, "is not a file", "name the .odt or .docx file of the plan")
     suffix = path.suffix.lower()
-    if suffix == ".docx" and not zipfile.is_zipfile(path):  # LibreOffice would read it as plain text
+    if suffix == ".docx" and not zipped(path) and not word_or_web(path):  # else LibreOffice reads it as text
         raise ImportFailed(path, "is not a Word document (a .docx file is a ZIP package, and this one "
                            "is not)", "open it in LibreOffice or Word and save it as .docx or .odt, then "
                            "import that")
@@ -126,7 +126,7 @@ def open_document(path: Path, workdir: Path, timeout: float = CONVERT_SECONDS):
     elif suffix not in (".odt", ".fodt", ".ott"):
         raise ImportFailed(path, f"'{path.suffix or path.name}' is not a document plansite can import",
                            "give an ODF text document (.odt) or a Word document (.docx)")
-    if suffix != ".fodt" and not zipfile.is_zipfile(path):
+    if suffix != ".fodt" and not zipped(path):
         raise ImportFailed(path, "is not an ODF document (it is not a ZIP package)",
                            "open it in LibreOffice and save it as .odt, then import that")
     try:
@@ -141,6 +141,22 @@ def open_document(path: Path, workdir: Path, timeout: float = CONVERT_SECONDS):
                            "import the plan's text document (.odt or .docx), not a spreadsheet or "
                            "presentation")
     return document
+
+
+def zipped(path: Path) -> bool:
+    """True for a ZIP package (as .docx and .odt files are). A file that cannot be read raises
+    its error (permission denied, say), rather than being called something else."""
+    with open(path, "rb") as file:
+        return zipfile.is_zipfile(file)
+
+
+def word_or_web(path: Path) -> bool:
+    """True for a file that starts as a Word 97 document, RTF or a web page does: Word and
+    LibreOffice open those whatever their name says, so a .doc renamed .docx still converts."""
+    with open(path, "rb") as file:
+        start = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"{\\rtf", b"<!doctype html", b"<html",
+                             b"<?xml"))
 
 
 def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
@@ -183,7 +199,8 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
         raise
     converted = workdir / "out" / "source.odt"
     if process.returncode != 0 or not converted.is_file():
-        free = shutil.disk_usage(workdir).free
+        stats = os.statvfs(workdir)  # root may use the blocks kept back for it
+        free = (stats.f_bfree if os.geteuid() == 0 else stats.f_bavail) * stats.f_frsize
         if free < ROOM_TO_CONVERT:  # LibreOffice says nothing of it: its profile alone takes megabytes
             raise MachineError(workdir.parent, f"has too little free space for LibreOffice to convert the "
                                f"document ({free // 1024:,} kB free)", TEMPORARY_FULL)
@@ -1324,7 +1341,11 @@ def working_folder() -> Iterator[Path]:
             try:
                 folder = tempfile.TemporaryDirectory(prefix=f"{WORKING}{os.getpid()}-")
             except OSError as error:
-                raise temporary_full(error, Path(tempfile.gettempdir())) from None
+                if tempfile.tempdir is None:  # Python found no folder it could write a file in
+                    raise MachineError(os.environ.get("TMPDIR") or "/tmp", "is full or may not be written, "
+                                       "and so are /tmp, /var/tmp and the current folder",
+                                       TEMPORARY_FULL) from None
+                raise temporary_full(error, Path(tempfile.tempdir)) from None
         yield Path(folder.name)
     finally:
         if folder is not None:
@@ -1335,7 +1356,10 @@ def working_folder() -> Iterator[Path]:
 def sweep_working_folders() -> None:
     """Remove the working folders of imports that were killed outright (SIGKILL: nothing ran
     after it), each holding a copy of a document: those of this user whose process is gone."""
-    root = Path(tempfile.gettempdir())
+    try:
+        root = Path(tempfile.gettempdir())
+    except OSError:  # no folder for temporary files: the working folder says so
+        return
     with contextlib.suppress(OSError):
         for folder in root.iterdir():
             found = re.match(rf"{WORKING}(\d+)-", folder.name)

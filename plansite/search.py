@@ -17,6 +17,7 @@ import errno
 import gzip
 import hashlib
 import html
+import itertools
 import json
 import os
 import pickle
@@ -33,7 +34,7 @@ from urllib.parse import quote
 from pagefind_bin_extended import get_executable
 
 from . import model as m
-from .cache import Store, fingerprint, write_atomically
+from .cache import Store, digest, fingerprint, write_atomically
 from .errors import ContentError, Problem
 from .processes import tied
 from .site_paths import EN, SEARCH_BUNDLE, ZH, split
@@ -178,18 +179,24 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
         # each shard is put together as soon as its parts are: after one plan changed, the shards
         # taken from the cache are copied while Pagefind indexes that plan's
         waiting = {shard: [part for part in sorted(parts) if part[0] == shard] for shard in filled}
-        while waiting:
-            ready = [shard for shard, mine in waiting.items() if all(jobs[part].done() for part in mine)]
-            if not ready:
-                wait([job for job in jobs.values() if not job.done()], return_when=FIRST_COMPLETED)
-            for shard in ready:  # the first shard becomes the main bundle, with Pagefind's scripts
-                mine = waiting.pop(shard)
-                bundle = site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/")
-                try:
-                    assemble([jobs[part].result() for part in mine], bundle)
-                except FileNotFoundError:  # a cached index another build removed meanwhile: index the pages
-                    assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"), glossary,
-                                         scratch) for part in mine], bundle)
+        try:
+            while waiting:
+                ready = [shard for shard, mine in waiting.items() if all(jobs[part].done() for part in mine)]
+                if not ready:
+                    wait([job for job in jobs.values() if not job.done()], return_when=FIRST_COMPLETED)
+                for shard in ready:  # the first shard becomes the main bundle, with Pagefind's scripts
+                    mine = waiting.pop(shard)
+                    bundle = site / BUNDLE / ("" if shard == filled[0] else f"shards/{shard}/")
+                    outputs = [jobs[part].result() for part in mine]
+                    try:
+                        assemble(outputs, bundle)
+                    except FileNotFoundError:  # a cached index another build removed meanwhile: index again
+                        assemble([index_part(site, parts[part], Path(scratch, f"again-{digests[part]}"),
+                                             glossary, scratch) for part in mine], bundle)
+        except BaseException:  # a failure (a full disk) or Ctrl-C: no Pagefind run starts after it
+            for job in jobs.values():
+                job.cancel()
+            raise
     if store is not None:
         store.prune()
     merged = [f"shards/{shard}/" for shard in filled[1:]]
@@ -200,9 +207,10 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
     return sum(len(group) for group in parts.values())
 
 
-PAGES = "pages-"
-"""Names the search cache's entry of what the last build found of each page
-(:func:`page_digests`), with the fingerprint of plansite's code and tools."""
+def pages_key() -> str:
+    """The search cache's entry of what the last builds found of each page
+    (:func:`page_digests`): named by a hash, as every entry is, of plansite's code and tools."""
+    return digest(fingerprint(), "pages")
 
 
 def page_digests(site: Path, store: Store | None) -> Iterator[tuple[str, str | None]]:
@@ -216,7 +224,8 @@ def page_digests(site: Path, store: Store | None) -> Iterator[tuple[str, str | N
     known: dict = {}
     if store is not None:
         with contextlib.suppress(Exception):  # none, damaged, or of another shape: every page is read
-            known = dict(pickle.loads(store.read(PAGES + fingerprint()) or pickle.dumps({})))
+            known = {identity: entry for identity, entry in pickle.loads(store.read(pages_key())).items()
+                     if isinstance(entry, tuple) and len(entry) == 2}
     found = {}
     for page in html_pages(site):
         path = os.path.join(site, page)
@@ -229,8 +238,9 @@ def page_digests(site: Path, store: Store | None) -> Iterator[tuple[str, str | N
             before = (state, hashlib.sha256(data).hexdigest() if searchable(data) else None)
         found[identity] = before
         yield page, before[1]
-    if store is not None:
-        store.write(PAGES + fingerprint(), pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
+    if store is not None:  # with as many pages of another site (the preview's, built in turn), no more
+        others = itertools.islice((item for item in known.items() if item[0] not in found), len(found))
+        store.write(pages_key(), pickle.dumps(found | dict(others), pickle.HIGHEST_PROTOCOL))
 
 
 @contextmanager

@@ -1281,3 +1281,37 @@ def test_a_full_temporary_folder_is_named_not_blamed_on_the_document(own_odts: P
         assert os.listdir(disk) == ["filler"]
     assert not (tmp_path / "project" / "content" / "plans").exists() or not list(
         (tmp_path / "project" / "content" / "plans").iterdir())
+
+
+def test_no_folder_for_temporary_files_is_one_line(own_odts: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """When every folder Python would keep temporary files in is full (here the one it is
+    given, a full disk), the import says so in one line, not with a traceback."""
+    import tempfile
+
+    from .test_publish import small_disk
+
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        filled(disk, 0)
+        monkeypatch.setenv("TMPDIR", str(disk))
+        monkeypatch.setattr(tempfile, "tempdir", None)
+        monkeypatch.setattr(tempfile, "_candidate_tempdir_list", lambda: [str(disk)])
+        code, out, err = run_import(tmp_path / "project", own_odts / "mof-2017.zh-Hant.odt")
+        assert (code, out) == (1, "")
+        assert err == (f"{disk}/: is full or may not be written, and so are /tmp, /var/tmp and the current "
+                       "folder — free some space on it (df -h shows how much is left), or set TMPDIR to a "
+                       "folder on another disk, then import again\n"), err
+
+
+@pytest.mark.parametrize("start", [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"{\\rtf1", b"<html>"])
+def test_a_word_document_named_docx_but_of_another_kind_is_given_to_libreoffice(tmp_path: Path,
+                                                                              start: bytes) -> None:
+    """A Word 97 document, RTF or a web page named .docx is not refused for not being a ZIP
+    package: LibreOffice reads those whatever their name (it makes a draft of some of these
+    broken ones, and refuses the others)."""
+    word = tmp_path / "plan.docx"
+    word.write_bytes(start + b" broken")
+    code, _, err = run_import(tmp_path / "project", word)
+    assert "is not a Word document" not in err
+    assert code == 0 or err.startswith(f"{word}: LibreOffice could not convert it to ODT"), err
+

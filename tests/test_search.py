@@ -496,6 +496,13 @@ def test_a_page_is_read_again_only_when_it_is_another_file_or_changed(tmp_path: 
     monkeypatch.setattr(search, "searchable", lambda data: read.append(data) or checked(data))
     search.index_site(site, glossary, plans_per_shard=2, cache=cache)
     assert read == []
+    other = tmp_path / "other"  # another site built in turn with the same cache (the preview's)
+    shutil.copytree(site, other, ignore=shutil.ignore_patterns(BUNDLE))
+    search.index_site(other, glossary, plans_per_shard=2, cache=cache)
+    assert read
+    read.clear()
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    assert read == []
     page = site / "en" / "plans" / "mof-2017" / "index.html"
     text = page.read_text(encoding="utf-8")
     changed = text.replace("Ministry", "Minestry", 1)
@@ -563,3 +570,42 @@ def test_the_shards_from_the_cache_are_put_together_while_pagefind_indexes_anoth
     fresh = copied("fresh")
     search.index_site(fresh, glossary, plans_per_shard=2)
     assert bundle(again) == bundle(fresh)
+
+
+def test_a_failure_putting_a_shard_together_starts_no_further_pagefind_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first shard cannot be put together (a full disk, say): the error is raised as soon
+    as the parts under way are indexed, and the parts waiting their turn are not begun. (The
+    parts after the first shard's take half a second longer, so that both workers are busy
+    with them when the error comes.)"""
+    import time
+
+    from plansite import search
+    from plansite.content import load_glossary
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    build(project, project / "site", downloads=False)
+    site, glossary = project / "site", load_glossary(project)
+    runs: list[Path] = []  # each part begun (its pages hinted, then Pagefind)
+    indexer = search.index_part
+
+    def counted(*args) -> Path:
+        runs.append(args[2])
+        if len(runs) > 2:
+            time.sleep(0.5)
+        return indexer(*args)
+
+    def full(outputs: list[Path], bundle: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(search, "index_part", counted)
+    search.index_site(site, glossary, plans_per_shard=1, cache=tmp_path / "whole")
+    parts, runs[:] = len(runs), []
+    assert parts > 4
+    monkeypatch.setattr(search, "assemble", full)
+    with pytest.raises(OSError, match="No space left"):
+        search.index_site(site, glossary, plans_per_shard=1, cache=tmp_path / "cache")
+    assert len(runs) == 4, f"{len(runs)} of {parts} parts begun: the first shard's two and the two under way"
