@@ -209,6 +209,8 @@ class Sources:
                     self.made_from[plan_id] = made_from
             elif plan_id in self.made_from:
                 self.completed.keep(self.made_from[plan_id])
+                if self.checks is not None:
+                    self.checks.keep(pair)
         for gone in set(self.translated) - set(by_id):
             del self.translated[gone]
             self.made_from.pop(gone, None)
@@ -226,7 +228,10 @@ class Sources:
         plan, status and warnings: completing a thousand English plans again took 3 s of a
         one-plan rebuild (docs/performance.md). The Chinese plan is not kept twice: it is the
         one just read."""
+        checked = []
+
         def make() -> tuple[tuple[tuple[m.Plan | None, dict], ...], list[Problem]]:
+            checked.append(pair)
             made, warnings = editions(self.project, tuple(pair), glossary, self.checks.check)
             return tuple((e.en, e.status) for e in made), warnings
 
@@ -237,6 +242,8 @@ class Sources:
         chinese = [p for p in pair if p.lang != EN.code]
         english, warnings = (make() if made_from is None  # a file read without the cache: no key
                              else self.completed.get_or_make(made_from, make, whole=whole))
+        if not checked and self.checks is not None:  # taken from the cache: its checks hold still
+            self.checks.keep(pair)
         made = tuple(m.Edition(zh, en, status, last_changed(self.project, Path(zh.loc.path)))
                      for zh, (en, status) in zip(chinese, english, strict=True))
         return made, warnings
@@ -339,6 +346,14 @@ class CheckCache:
         if None in files:  # read without the cache
             return check_pair(zh, en, glossary)
         return self.store.get_or_make(digest(*files, self.glossary), lambda: check_pair(zh, en, glossary))
+
+    def keep(self, pair: list[m.Plan]) -> None:
+        """Keep the checks of a plan whose edition was taken from the cache without them: they
+        hold for its files still, and pruning a thousand after a first build took 0.3 s."""
+        files = [self.sources.get(plan.loc.path) for plan in pair]
+        if len(pair) == 2 and pair[0].lang != pair[1].lang and None not in files:
+            zh, en = sorted(pair, key=lambda plan: plan.lang == EN.code)
+            self.store.keep(digest(self.sources[zh.loc.path], self.sources[en.loc.path], self.glossary))
 
     def mappings(self, plans: tuple[m.Plan, ...], frameworks: tuple[m.Framework, ...]) -> list[Problem]:
         """:func:`frameworks.check_mappings`, plan by plan, under the plan file's key and the
