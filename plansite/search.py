@@ -148,9 +148,11 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
     the union of its languages' outputs with their entries merged, as one run over both would
     write it. Editing a plan re-indexes its shard's two languages side by side, or one when
     only one page changed. With a ``cache`` folder, a language of a shard whose pages are byte
-    for byte those of an earlier build is copied from there instead of indexed again."""
+    for byte those of an earlier build is copied from there instead of indexed again, a page is
+    read only when it is not the file an earlier build found (:func:`page_digests`), and each
+    shard is put together as soon as its languages are: the cached ones while Pagefind runs."""
     store = Store(cache) if cache is not None else None
-    pages = {page: digest for page, digest in page_digests(site, store) if digest is not None}
+    pages = {page: content for page, content in page_digests(site, store) if content is not None}
     plan_ids = sorted({plan_of(Path(p)) for p in pages} - {None})
     shards = max(1, -(-len(plan_ids) // plans_per_shard))
     parts: dict[tuple[int, str], list[Path]] = {}  # (shard, language) → its pages
