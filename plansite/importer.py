@@ -169,7 +169,7 @@ def convert_to_odt(path: Path, workdir: Path, timeout: float) -> Path:
     try:
         shutil.copyfile(path, source)
     except OSError as error:
-        raise temporary_full(error, workdir.parent) from None
+        raise unwritable(error, workdir.parent, TEMPORARY_FULL) from None
     # coreutils' timeout bounds LibreOffice (with its children: its process group) even when
     # plansite itself is killed with SIGKILL and can stop nothing: a document it hangs on would
     # otherwise keep it running for good. plansite stops it first, at ``timeout``.
@@ -1318,14 +1318,6 @@ TEMPORARY_FULL = ("free some space on it (df -h shows how much is left), or set 
                   "another disk, then import again")
 
 
-def temporary_full(error: OSError, folder: Path) -> MachineError | OSError:
-    """A full disk where the working folder is (TMPDIR) as one line naming that folder, not a
-    file in the working folder, which is gone by the time it is read; ``error`` itself else."""
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return MachineError(folder, OS_FAULTS[error.errno][0], TEMPORARY_FULL)
-    return error
-
-
 WORKING = "plansite-import-"
 """The working folders' names start so, then the importing process's id."""
 
@@ -1345,7 +1337,7 @@ def working_folder() -> Iterator[Path]:
                     raise MachineError(os.environ.get("TMPDIR") or "/tmp", "is full or may not be written, "
                                        "and so are /tmp, /var/tmp and the current folder",
                                        TEMPORARY_FULL) from None
-                raise temporary_full(error, Path(tempfile.tempdir)) from None
+                raise unwritable(error, Path(tempfile.tempdir), TEMPORARY_FULL) from None
         yield Path(folder.name)
     finally:
         if folder is not None:
@@ -1453,8 +1445,9 @@ def writable(folder: Path) -> None:
         os.unlink(probe)
 
 
-def unwritable(error: OSError, folder: Path) -> MachineError | OSError:
-    """The one line for an error writing in ``folder``, with what to do for an import; ``error``
+def unwritable(error: OSError, folder: Path, full: str | None = None) -> MachineError | OSError:
+    """The one line for an error writing in ``folder`` (not in a file there, which may be gone
+    by the time it is read), with what to do for an import, ``full`` for a full disk; ``error``
     itself when the machine did not cause it."""
     known = OS_FAULTS.get(error.errno or 0)
     if known is None:
@@ -1462,7 +1455,7 @@ def unwritable(error: OSError, folder: Path) -> MachineError | OSError:
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         hint = UNWRITABLE
     elif error.errno in (errno.ENOSPC, errno.EDQUOT):
-        hint = FULL
+        hint = full or FULL
     else:
         hint = known[1]
     return MachineError(folder, known[0], hint)

@@ -941,15 +941,20 @@ def test_shared_fields_read_back_as_each_actions_units(tmp_path: Path) -> None:
         ("1.", "隨時辦理", ("稽查科",)), ("1.", "113年12月", ("稽查科",))]
 
 
+def saved_as_word(tmp_path: Path, *documents: Path) -> Path:
+    """The folder of ``documents`` saved as .docx by LibreOffice (as Word writes them)."""
+    word = tmp_path / "word"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "docx", "--outdir", str(word), *map(str, documents)],
+                   check=True, capture_output=True, timeout=300, env=dict(os.environ, HOME=str(tmp_path)))
+    return word
+
+
 def test_a_word_document_is_read_through_libreoffice_as_its_odt_is(own_odts: Path, tmp_path: Path) -> None:
     """The Keelung-shaped document and Hsinchu's own ODT saved as .docx by LibreOffice (merged
     cells, styles and lists as Word writes them) import to the same plans as the .odt files."""
     source = odt(tmp_path / "keelung-tax-2024.odt", "基隆市稅務局113年度提升服務品質實施計畫", KEELUNG)
-    word = tmp_path / "word"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "docx", "--outdir", str(word), str(source),
-                    str(own_odts / "hsinchu-tax-2018.zh-Hant.odt")],
-                   check=True, capture_output=True, timeout=300, env=dict(os.environ, HOME=str(tmp_path)))
+    word = saved_as_word(tmp_path, source, own_odts / "hsinchu-tax-2018.zh-Hant.odt")
     code, _, err = run_import(tmp_path / "from-word", word / "keelung-tax-2024.docx")
     assert (code, err) == (0, "")
     run_import(tmp_path / "from-odt", source)
@@ -1266,10 +1271,7 @@ def test_a_full_temporary_folder_is_named_not_blamed_on_the_document(own_odts: P
 
     from .test_publish import small_disk
 
-    word = tmp_path / "word"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "docx", "--outdir", str(word), str(own_odts / "mof-2017.zh-Hant.odt")],
-                   check=True, capture_output=True, timeout=300, env=dict(os.environ, HOME=str(tmp_path)))
+    word = saved_as_word(tmp_path, own_odts / "mof-2017.zh-Hant.odt")
     with small_disk(tmp_path / "disk", "4m") as disk:
         filled(disk, free)
         monkeypatch.setattr(tempfile, "tempdir", str(disk))
