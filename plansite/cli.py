@@ -30,6 +30,20 @@ def output_folder(given: str) -> Path:
     return Path(given)
 
 
+def document_taken_for_an_option(words: list[str]) -> str | None:
+    """The document an import names, when its name starts with '-': argparse takes it for an
+    option and then says only that no document was given."""
+    if "import" not in words:
+        return None
+    after = words[words.index("import") + 1:]
+    for before, word in zip(["import", *after], after, strict=False):
+        if word == "--":  # what follows is never an option
+            return None
+        if before != "--id" and word.startswith("-") and word not in ("-", "-h") and os.path.lexists(word):
+            return word
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python build.py",
@@ -81,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         for flag, option in options.items():
             shown_help = option["help"] if flag in listed.get(name, ()) else argparse.SUPPRESS
             command.add_argument(flag, **option | {"help": shown_help}, default=argparse.SUPPRESS)
+    dashed = document_taken_for_an_option(sys.argv[1:] if argv is None else argv)
+    if dashed:
+        word = printable(dashed)
+        parser.error(f"{word} is taken for an option — to import the file of that name, write ./{word} "
+                     f"(or put -- before it)")
     args = parser.parse_args(argv)
     for flag in options:  # given before the name of a command it means nothing to: said, not ignored
         if getattr(args, flag[2:].replace("-", "_")) and flag not in takes.get(args.command, ()):

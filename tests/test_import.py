@@ -328,6 +328,24 @@ def test_a_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, monkeypatch,
     assert not (tmp_path / "project" / "content").exists()
 
 
+def test_a_document_whose_name_starts_with_a_dash_is_told_how_to_name_it(own_odts: Path, tmp_path: Path,
+                                                                         monkeypatch, capsys) -> None:
+    """argparse takes `-plan.odt` for an option and said only that no document was given."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-mof-2017.odt").write_bytes((own_odts / "mof-2017.zh-Hant.odt").read_bytes())
+    for words in (["import", "-mof-2017.odt"], ["import", "--force", "-mof-2017.odt", "--id", "mof-2017"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(["--project", str(tmp_path / "project"), *words])
+        assert stopped.value.code == 2
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            "python build.py: error: -mof-2017.odt is taken for an option — to import the file of that "
+            "name, write ./-mof-2017.odt (or put -- before it)")
+    assert not (tmp_path / "project").exists()
+    for written in (["--id", "mof-2017", "--", "-mof-2017.odt"], ["./-mof-2017.odt", "--id", "mof-2017"]):
+        assert main(["--project", str(tmp_path / "project"), "import", "--force", *written]) == 0
+    assert draft(tmp_path / "project", "mof-2017").startswith("---\nid: mof-2017\n")
+
+
 def test_libreoffice_that_does_not_finish_is_stopped(tmp_path: Path) -> None:
     """A conversion that takes too long is one line, and LibreOffice is gone with all its children."""
     word = tmp_path / "plan.docx"
