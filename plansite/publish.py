@@ -804,27 +804,37 @@ def adopted(spare: Path, stage: Path) -> set[str]:
         os.close(holder)
 
 
+def spare_room(site: Path, spare: Path) -> int | None:
+    """An open descriptor of ``spare`` (made if missing) when the folders of ``site`` can be
+    moved into it, as ``spare/site``, in one rename: the same file system, no spare there yet;
+    else None. They are moved through it, never through a link put at ``spare`` since."""
+    try:
+        spare.mkdir(exist_ok=True)
+        holder = os.open(spare, FOLDER)
+    except OSError:
+        return None
+    try:
+        if os.fstat(holder).st_dev == os.lstat(site).st_dev:
+            try:
+                os.lstat("site", dir_fd=holder)
+            except FileNotFoundError:
+                return holder
+    except OSError:
+        pass
+    os.close(holder)
+    return None
+
+
 def emptied(site: Path, spare: Path) -> bool:
     """Keep the folders of ``site``, the site a swap replaced, in ``spare`` for the next build
     (:func:`adopted`), its files removed; False, with nothing removed, when they cannot go there
     in one rename (another file system, a spare already there, ``spare`` not a folder). The site
     is marked unfinished first, so that a build killed meanwhile leaves it for the next build's
     recovery to remove."""
-    try:
-        spare.mkdir(exist_ok=True)
-        holder = os.open(spare, FOLDER)  # moved in through this: never through a link put there since
-    except OSError:
+    holder = spare_room(site, spare)
+    if holder is None:
         return False
     try:
-        try:
-            if os.fstat(holder).st_dev != os.lstat(site).st_dev:
-                return False
-            os.lstat("site", dir_fd=holder)
-            return False  # a spare is there already
-        except FileNotFoundError:
-            pass
-        except OSError:
-            return False
         discard(site, keep_folders=True)
         try:
             os.rename(site, "site", dst_dir_fd=holder)
@@ -844,15 +854,11 @@ def laid_out(site: Path, spare: Path) -> None:
     for the next build's recovery), and moved into ``spare`` in one rename. Nothing is kept when
     that cannot be done (another file system, a spare already there): the next build makes the
     folders, as before."""
-    try:
-        spare.mkdir(exist_ok=True)
-        holder = os.open(spare, FOLDER)  # moved in through this: never through a link put there since
-    except OSError:
+    holder = spare_room(site, spare)
+    if holder is None:
         return
     copy = None
     try:
-        if os.fstat(holder).st_dev != os.lstat(site).st_dev or os.path.lexists(spare / "site"):
-            return
         copy = tempfile.mkdtemp(prefix=f"{site.name}.tmp-{os.getpid()}-", dir=site.parent)
         with open(os.path.join(copy, UNFINISHED), "wb") as mark:
             mark.write(MARK_TEXT)
