@@ -44,8 +44,11 @@ def decoded_text_fits(tokens: list, report: Report, first_line: int) -> bool:
     is bounded too, before the syntax tree (built recursively) is made of it."""
     found = len(report.problems)
     for token in tokens:
+        # only a reference writes a character the file (checked whole before) does not hold: a
+        # backslash escapes ASCII punctuation alone; so a token without '&' is not read again
+        written = "&" in token.content + token.info or any("&" in str(v) for v in token.attrs.values())
         line = first_line + (token.map[0] if token.map else 0)
-        texts: dict[int, list[str]] = {line: [token.info, *map(str, token.attrs.values())]}
+        texts: dict[int, list[str]] = {line: [token.info, *map(str, token.attrs.values())]} if written else {}
         depth = 0
         for child in token.children or ():
             if child.type in ("softbreak", "hardbreak"):
@@ -55,7 +58,11 @@ def decoded_text_fits(tokens: list, report: Report, first_line: int) -> bool:
                 report.fail(line, f"emphasis or links are nested more than {MAX_INLINE_DEPTH} deep",
                             "remove the extra '*' or '_' marks (a plan needs two or three levels at most)")
                 break
-            texts.setdefault(line, []).extend([child.content, child.info, *map(str, child.attrs.values())])
+            if written:
+                values = map(str, child.attrs.values())
+                texts.setdefault(line, []).extend([child.content, child.info, *values])
+        if not written:
+            continue
         decoded = "".join(x for c in token.children or () if c.type != "code_inline"
                           for x in (c.content, *map(str, c.attrs.values())))
         if not refused_references(token, decoded, report, first_line):
