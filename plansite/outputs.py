@@ -71,7 +71,7 @@ from .site_paths import SCHEMA as SCHEMA_PATH
 
 SCHEMA = Path(__file__).parent / "data" / "plan.schema.json"
 from .sources import Loaded
-from .workers import workers
+from .workers import collected_after, workers
 
 
 def download_sizes(files: dict[str, bytes]) -> dict[str, int]:
@@ -383,7 +383,7 @@ def share(*state) -> None:
 def render_group_outputs(name: str, state: tuple = ()) -> list[tuple[str, bytes]]:
     """One output group's files, encoded: in a worker (``state`` shared), or here (``state`` given)."""
     project, loaded, groups, sizes, updated = state or SHARED
-    with template_errors(project):
+    with template_errors(project), collected_after():
         return [(path, text.encode("utf-8") if isinstance(text, str) else text)
                 for path, text in group_outputs(project, loaded, name, groups[name], sizes, updated)]
 

@@ -33,7 +33,7 @@ from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, forget_dates, 
 from .publish import cache_folder
 from .site_paths import EN
 from .translation import PairCheck, check_measure_names, check_pair, editions
-from .workers import Pool, workers
+from .workers import Pool, collected_after, workers
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,20 +392,3 @@ def read_pickled(data: bytes, file_name: str, name: str) -> bytes:
     the very bytes the worker sends, instead of unpickling and pickling the plan again."""
     with collected_after():
         return pickle.dumps(read_printable(data, file_name, name), pickle.HIGHEST_PROTOCOL)
-
-
-@contextmanager
-def collected_after() -> Iterator[None]:
-    """Hold Python's cyclic garbage collector off while a plan file is read, and collect the
-    young objects once after. Reading a file makes thousands of objects in cycles (markdown-it's
-    syntax tree: each node points to its parent), and the collector, run every 700 of them,
-    moved them to older generations and scanned the worker's whole heap again and again: a
-    seventh of reading a file. Left off when it was off (the build's own process, loading)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-            gc.collect(0)
