@@ -794,14 +794,27 @@ def adopted(spare: Path, stage: Path) -> set[str]:
         os.rmdir("site", dir_fd=holder)
         return folders
     except OSError:
-        with contextlib.suppress(OSError, RecursionError):  # shutil.rmtree follows no link
-            shutil.rmtree(spare / "site")
-        if os.path.lexists(spare / "site"):
+        # through the folder held open: ``spare`` may have been made a link since (shutil.rmtree
+        # follows no link inside)
+        with contextlib.suppress(OSError, RecursionError):
+            shutil.rmtree("site", dir_fd=holder)
+        if exists("site", holder):
             print(f"{shown_path(spare / 'site')}: folders kept by an earlier build can be neither used nor "
                   "removed — delete that folder", file=sys.stderr)
         return {f for f in folders if any(f == top or f.startswith(top + os.sep) for top in moved)}
     finally:
         os.close(holder)
+
+
+def exists(name: str, folder: int) -> bool:
+    """Whether ``folder`` (a descriptor) holds ``name``, a link not followed."""
+    try:
+        os.lstat(name, dir_fd=folder)
+    except FileNotFoundError:
+        return False
+    except OSError:  # there, or it cannot be told: named
+        return True
+    return True
 
 
 def spare_room(site: Path, spare: Path) -> int | None:

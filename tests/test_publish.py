@@ -319,6 +319,39 @@ def test_kept_folders_moved_in_before_a_failure_are_all_the_writer_is_told_of(
     assert not (cache / "spare" / "site").exists()
 
 
+def test_a_link_put_at_the_spare_while_its_folders_are_walked_leads_nowhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`spare/` is made a link to another folder holding a `site/` while a build walks the kept
+    folders, which then fail (one not as a new folder would be): removing them went through the
+    path, so through the link, and deleted the other folder's `site/` (found by an adversarial
+    helper). They are removed through the folder the build opened."""
+    spare = tmp_path / "cache" / "spare"
+    (spare / "site" / "plans" / "a").mkdir(parents=True)
+    victim = tmp_path / "victim"
+    (victim / "site" / "plans").mkdir(parents=True)
+    (victim / "site" / "plans" / "mine.txt").write_text("precious", encoding="utf-8")
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    (stage / UNFINISHED).write_bytes(MARK_TEXT)
+    traits = publish.folder_traits
+    asked: list[int] = []
+
+    def swapped(descriptor: int) -> tuple:
+        asked.append(descriptor)
+        if len(asked) == 2:  # the first kept folder: the walk has begun
+            spare.rename(tmp_path / "moved")
+            spare.symlink_to(victim)
+            return ("not", "as a new folder")
+        return traits(descriptor)
+
+    monkeypatch.setattr(publish, "folder_traits", swapped)
+    assert adopted(spare, stage) == set()
+    monkeypatch.undo()
+    assert (victim / "site" / "plans" / "mine.txt").read_text(encoding="utf-8") == "precious"
+    assert not (tmp_path / "moved" / "site").exists()  # the kept folders themselves are gone
+    assert sorted(p.name for p in stage.iterdir()) == [UNFINISHED]
+
+
 @pytest.mark.parametrize("tampering", ["chmod", "files and links", "a folder for a page", "deep",
                                        "another owner", "immutable", "elsewhere", "a link out",
                                        "a link to the site", "the part a link", "acl", "xattr", "nodump",
