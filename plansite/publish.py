@@ -444,6 +444,19 @@ def prepare_output(project: Path, output: Path, preview: bool = False) -> Path:
     if output.is_relative_to(cache) or cache.is_relative_to(output):
         raise MachineError(given, f"overlaps the cache folder {shown_path(cache)}",
                            "give the site and the cache (PLANSITE_CACHE) separate folders")
+    for name in {given.name, output.name}:  # a folder so named beside a site is its build's leftover
+        leftover = re.search(r"\.(tmp|old)-", name)
+        if leftover:
+            base = name[:leftover.start()]
+            raise MachineError(given, f"is named as the folders a build of {base}/ leaves beside it while it "
+                               "runs (a build there would take it for one)", "choose another name, e.g. "
+                               f"{base}-preview")
+    inside = next((folder for folder in output.parents if marked(folder, MARK, MARK_TEXT)), None)
+    if inside is not None:
+        here = Path.cwd().resolve()
+        inside = inside.relative_to(here) if inside.is_relative_to(here) else inside
+        raise MachineError(given, f"is inside {shown_path(inside)}/, a site plansite wrote, which a build "
+                           "replaces whole", "build into a folder of its own, beside it")
     if output.exists() and not output.is_dir():
         raise MachineError(given, "is a file, not a folder",
                            "give a folder with --output, or move the file away")

@@ -546,6 +546,10 @@ def one_line(done: subprocess.CompletedProcess, path: str, words: str, inside: b
     ("../notes", "../notes/", "holds files plansite did not write"),
     ("../cache/site", "../cache/site", "overlaps the cache folder"),
     ("../loop", "../loop", "symbolic link"),
+    # a build of site/ takes a folder so named for its own leftover: it published it as site/
+    ("site.tmp-preview", "site.tmp-preview", "is named as the folders a build of site/ leaves"),
+    ("../site.old-2024", "../site.old-2024", "is named as the folders a build of site/ leaves"),
+    ("site/preview", "site/preview", "is inside site/, a site plansite wrote"),  # removed by its next build
 ])
 def test_an_output_that_is_not_plansites_is_refused_with_nothing_touched(
         published: Path, tmp_path: Path, monkeypatch, output: str, shown: str, words: str) -> None:
