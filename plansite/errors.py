@@ -99,6 +99,8 @@ OS_FAULTS = {
     errno.EPERM: ("cannot be changed (operation not permitted)",
                   ("check its owner and mode (ls -ld) and whether it is immutable "
                    "(lsattr -d; chattr -i undoes it)")),
+    errno.ENOENT: ("does not exist, or nothing can be made in it (was it removed while plansite ran?)",
+                   "check the path, then run again"),
     errno.ENOTDIR: ("a part of this path is a file, not a folder",
                     "move that file away, or use another path"),
     errno.EISDIR: ("is a folder where plansite expects a file", "move the folder away"),

@@ -948,7 +948,7 @@ class Writer:
                 os.rmdir(path)
             self.spare -= inside
             self.folders -= inside
-        for _ in range(2):
+        for _ in range(3):
             try:
                 if isinstance(data, Path):  # unchanged since the last build: the published file itself
                     try:
@@ -966,6 +966,10 @@ class Writer:
                 return
             except FileExistsError:  # written twice: the last wins, as ever
                 os.unlink(target)
+            except FileNotFoundError:  # its folder, moved in from the cache, was removed since
+                if os.path.isdir(os.path.dirname(target)):
+                    raise
+                os.makedirs(os.path.dirname(target), exist_ok=True)
         raise FileExistsError(target)
 
     def finish(self) -> None:

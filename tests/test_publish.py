@@ -35,6 +35,7 @@ from plansite.publish import (
     MARK_TEXT,
     UNFINISHED,
     Stamp,
+    Writer,
     adopted,
     digest_site,
     marked,
@@ -317,6 +318,32 @@ def test_kept_folders_moved_in_before_a_failure_are_all_the_writer_is_told_of(
     there = {str(path) for path in stage.rglob("*") if path.is_dir()}
     assert moved and there and told == there
     assert not (cache / "spare" / "site").exists()
+
+
+def test_a_kept_folder_removed_while_the_site_is_written_is_made_again(tmp_path: Path) -> None:
+    """The cache removed while a build writes (the README: deleting .cache/ is always safe): a
+    folder moved in from it was gone when a page went in, and the build ended in a traceback."""
+    spare = tmp_path / "cache" / "spare"
+    (spare / "site" / "plans" / "a").mkdir(parents=True)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    (stage / UNFINISHED).write_bytes(MARK_TEXT)
+    writer = Writer(stage, spare)
+    assert str(stage / "plans" / "a") in writer.spare
+    shutil.rmtree(stage / "plans")
+    writer.put("plans/a/index.html", b"page")
+    writer.put("plans/b.html", b"other")
+    writer.finish()
+    assert (stage / "plans" / "a" / "index.html").read_bytes() == b"page"
+
+
+def test_an_output_where_no_folder_can_be_made_is_one_line(published: Path, tmp_path: Path) -> None:
+    """A folder whose parent takes no new folder (/proc) was a traceback from the staging folder."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    done = build_cli(project, "--output", "/proc/plansite-site", cache=cache)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("/proc") and "nothing can be made in it" in done.stderr, done.stderr
+    assert len(done.stderr.splitlines()) == 1, done.stderr
 
 
 def test_a_link_put_at_the_spare_while_its_folders_are_walked_leads_nowhere(
