@@ -200,6 +200,7 @@ class Stamp:
         self.builds = Store(cache_folder(self.project) / "builds")
         self.key = stamp_name(self.output).removesuffix(".json")
         forget_dates()  # read afresh, once: the pages of this build show the dates hashed here
+        self.changes = input_changes(self.project, self.output)  # before anything is read
         everything, self.shared = digest_project(self.project, self.output)
         """``shared``: the hash of every input but the plans (``outputs.group_keys``)."""
         self.inputs = digest(everything, self.strict, self.downloads,
@@ -268,8 +269,11 @@ class Stamp:
         covers). Recorded before the swap, a stamp that cannot be written (a full disk) fails
         the build with the published site untouched; should the swap then fail, the stamp
         matches no site."""
-        data = {"inputs": self.inputs, "site": site, "warnings": [str(w) for w in warnings],
-                "groups": groups}
+        # an input written while this build read them (saved, then put back): the site may hold
+        # either text, so the next build must not take it for made from the inputs hashed here
+        settled = input_changes(self.project, self.output) == self.changes
+        data = {"inputs": self.inputs if settled else "written meanwhile", "site": site,
+                "warnings": [str(w) for w in warnings], "groups": groups}
         self.builds.write(self.key, json.dumps(data).encode("utf-8"), ".json")
 
 
@@ -363,12 +367,9 @@ def digest_project(project: Path, output: Path) -> tuple[str, str]:
     file of a thousand plans."""
     output = output.resolve()
     every, shared = hashlib.sha256(), hashlib.sha256()
-    output_folder = outputs_of_plansite(project, output)
-    roots = [p for p in sorted(project.iterdir()) if p.name not in IGNORED
-             and (p.name in SOURCES or not output_folder(p))]  # content/, templates/ … are always read
     dates = commit_dates(project)
     plans = os.path.realpath(project / PLANS_DIR)
-    for path, real in project_files(roots, output_folder):
+    for path, real in input_files(project, output):
         try:  # never waits on a named pipe, nor holds a huge file in memory
             with open_regular(Path(path)) as file:
                 content = hashlib.file_digest(file, "sha256").digest()
@@ -387,6 +388,31 @@ def digest_project(project: Path, output: Path) -> tuple[str, str]:
                       if with_plans or not path.startswith(f"{PLANS_DIR}/"))
         hasher.update(repr((fingerprint(), head, str(output))).encode())
     return every.hexdigest(), shared.hexdigest()
+
+
+def input_files(project: Path, output: Path) -> Iterator[tuple[str, str]]:
+    """Every file a build of ``output`` (resolved) reads or may read, as :func:`project_files`
+    gives them: the whole project but IGNORED folders, sites and the cache."""
+    output_folder = outputs_of_plansite(project, output)
+    roots = [p for p in sorted(project.iterdir()) if p.name not in IGNORED
+             and (p.name in SOURCES or not output_folder(p))]  # content/, templates/ … are always read
+    return project_files(roots, output_folder)
+
+
+def input_changes(project: Path, output: Path) -> str:
+    """A hash of each input file's identity, size and change time (ctime, which no one can set
+    back). Taken before a build reads its inputs and again before it publishes, an equal hash
+    means no input was written meanwhile, not even edited and put back as it was, which
+    the hash of the contents cannot tell."""
+    hasher = hashlib.sha256()
+    for path, _ in input_files(project, output.resolve()):
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        hasher.update(os.fsencode(path) + b"\0")
+        hasher.update(f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_ctime_ns}\n".encode())
+    return hasher.hexdigest()
 
 
 def project_files(roots: list[Path], output_folder: Callable[[Path], bool]) -> Iterator[tuple[str, str]]:

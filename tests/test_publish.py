@@ -273,6 +273,29 @@ def test_the_recorded_hash_of_a_site_is_the_hash_of_the_site_published(published
     assert recorded() == digest_site(site), "with downloads and search"
 
 
+@pytest.mark.parametrize("written", [False, True])
+def test_an_input_saved_and_put_back_while_a_build_runs_makes_the_next_build_real(
+        published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: bool) -> None:
+    """A plan saved with new text while a build read it, then put back (an undo, `git stash
+    pop`): the site may hold the new text while the files hash as before, and every later build
+    said "Nothing changed" (found by an adversarial helper). Such a build's stamp now matches no
+    build, so the next one is real; one during which nothing was written still matches."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    assert build_cli(project, cache=cache).returncode == 0  # without downloads, as the stamps below
+    monkeypatch.setenv("PLANSITE_CACHE", str(cache))
+    site = project / "site"
+    stamp = Stamp(project, site, False, False)
+    assert stamp.unchanged()
+    if written:
+        plan = next((project / "content" / "plans").glob("*.zh-Hant.md"))
+        text, before = plan.read_bytes(), plan.stat()
+        plan.write_bytes(text.replace("。".encode(), "。（改）".encode(), 1))
+        plan.write_bytes(text)
+        os.utime(plan, ns=(before.st_atime_ns, before.st_mtime_ns))  # in git, file times count for nothing
+    stamp.record([], stamp.known["groups"], digest_site(site))
+    assert Stamp(project, site, False, False).unchanged() is not written
+
+
 def test_a_site_swapped_in_while_a_build_loads_is_walked_again(published: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The build walks the published site while it loads; should another build swap a site in
