@@ -768,6 +768,12 @@ def folder_traits(descriptor: int) -> tuple:
     return info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode), flags, extended
 
 
+KEPT_PATH = 1024
+"""The longest path (in bytes) a kept folder may have inside the site: a site's own are a few
+dozen; a tampered cache's could pass the system's limit, which no write or removal by path can
+then reach."""
+
+
 def adopted(spare: Path, stage: Path) -> set[str]:
     """Move the folders a build kept in ``spare`` (:func:`emptied`) into ``stage``, a fresh
     staging folder marked unfinished, and return their paths there, when every one of them is
@@ -817,6 +823,8 @@ def adopted(spare: Path, stage: Path) -> set[str]:
                         raise OSError(f"{entry.path} is not as a new folder would be")
                     walks.append(os.scandir(child))
                     paths.append(os.path.join(paths[-1], entry.name))
+                    if len(os.fsencode(paths[-1])) - len(os.fsencode(stage)) > KEPT_PATH:
+                        raise OSError(f"{entry.path} is deeper than a site's folders are")
                     folders.add(paths[-1])
                 else:
                     os.unlink(entry.name, dir_fd=opened[-1])

@@ -405,15 +405,17 @@ def test_a_link_put_at_the_spare_while_its_folders_are_walked_leads_nowhere(
 @pytest.mark.parametrize("tampering", ["chmod", "files and links", "a folder for a page", "deep",
                                        "another owner", "immutable", "elsewhere", "a link out",
                                        "a link to the site", "the part a link", "acl", "xattr", "nodump",
-                                       "acl of the site's folder", "umask", "a folder for the mark"])
+                                       "acl of the site's folder", "umask", "a folder for the mark",
+                                       "long names"])
 def test_the_kept_folders_never_bring_anything_into_the_site(published: Path, tmp_path: Path,
                                                             tampering: str) -> None:
     """Whatever was done to the folders a build kept in the cache (a chmod of the cache, a file,
     a mark or a link put there, a folder where the next site has a page, folders nested beyond
-    Python's recursion, another owner, an immutable folder, a cache on another disk, the kept
-    folders or their part of the cache replaced by a link, an ACL, an extended attribute or a
-    chattr flag on one, a folder where the staging folder has its mark, so that moving them in
-    fails halfway), or around them (a default ACL given to the site's folder, another umask),
+    Python's recursion or the system's longest path, another owner, an immutable folder, a cache
+    on another disk, the kept folders or their part of the cache replaced by a link, an ACL, an
+    extended attribute or a chattr flag on one, a folder where the staging folder has its mark,
+    so that moving them in fails halfway), or around them (a default ACL given to the site's
+    folder, another umask),
     the next build publishes exactly a clean build's site, modes, owners and attributes
     included, touches nothing a link leads to, and leaves nothing beside the site."""
     project, cache = copy_built(published, tmp_path / "copy")
@@ -444,6 +446,14 @@ def test_the_kept_folders_never_bring_anything_into_the_site(published: Path, tm
         for _ in range(1100):  # os.makedirs would recurse as deep
             deep = deep / "d"
             deep.mkdir()
+    elif tampering == "long names":  # deeper than PATH_MAX: no write or removal by path reaches it
+        folder = os.open(spare / "plans", os.O_RDONLY)
+        for _ in range(20):  # each relative to the last: the whole path is too long for the system
+            os.mkdir("x" * 250, dir_fd=folder)
+            inner = os.open("x" * 250, os.O_RDONLY, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        os.close(folder)
     elif tampering == "another owner":
         os.chown(spare / "plans", 65534, 65534)
     elif tampering == "immutable":
