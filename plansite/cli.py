@@ -20,6 +20,8 @@ from .project import PLANS_DIR
 from .publish import Stamp, prepare_output, published_now, shown_path
 
 PROJECT = Path(__file__).resolve().parent.parent
+NAME_MAX = 255
+"""The longest file name, in bytes, of the file systems a project lives on."""
 
 
 def output_folder(given: str) -> Path:
@@ -251,6 +253,9 @@ def import_plan(project: Path, document: Path, plan_id: str | None, force: bool)
         raise MachineError(printable(plan_id), "is not a valid plan id",
                            "use lower-case ASCII letters, digits and '-', starting with a letter")
     target = project / PLANS_DIR / f"{plan_id}.zh-Hant.md"
+    if len(os.fsencode(target.name)) > NAME_MAX:  # the file system's "path too long" would blame the path
+        raise MachineError(document, f"gives a plan id of {len(plan_id)} characters, too long for the plan's "
+                           "file name", "give a shorter id with --id, e.g. --id keelung-tax-2024")
     shown_target = where(str(target), project)  # the plan file itself, not where a link there leads
     if target.is_dir() and not target.is_symlink():  # even with --force: a folder is never replaced
         raise MachineError(target, *OS_FAULTS[errno.EISDIR])

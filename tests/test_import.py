@@ -317,6 +317,8 @@ def not_word(path: Path) -> None:
                              "open it in LibreOffice, save it as .odt, and import that")),
     ("計畫.odt", b"", ("計畫.odt: the file name gives no plan id ('計畫') — give the plan's id with --id, "
                       "e.g. --id keelung-tax-2024")),
+    ("p" * 246 + ".odt", b"", ("p" * 246 + ".odt: gives a plan id of 246 characters, too long for the plan's "
+                              "file name — give a shorter id with --id, e.g. --id keelung-tax-2024")),
 ])
 def test_a_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, monkeypatch, name: str,
                                                     content: bytes | None, expected: str) -> None:

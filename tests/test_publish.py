@@ -415,9 +415,9 @@ def test_the_kept_folders_never_bring_anything_into_the_site(published: Path, tm
     on another disk, the kept folders or their part of the cache replaced by a link, an ACL, an
     extended attribute or a chattr flag on one, a folder where the staging folder has its mark,
     so that moving them in fails halfway), or around them (a default ACL given to the site's
-    folder, another umask),
-    the next build publishes exactly a clean build's site, modes, owners and attributes
-    included, touches nothing a link leads to, and leaves nothing beside the site."""
+    folder, another umask), the next build publishes exactly a clean build's site, modes,
+    owners and attributes included, touches nothing a link leads to, and leaves nothing beside
+    the site."""
     project, cache = copy_built(published, tmp_path / "copy")
     edit(project, "（一）")
     assert build_cli(project, cache=cache).returncode == 0
