@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import stat
 import struct
@@ -761,11 +760,17 @@ def folder_traits(descriptor: int) -> tuple:
         flags = struct.unpack("i", fcntl.ioctl(descriptor, FS_IOC_GETFLAGS, bytes(8))[:4])[0] & INHERITED
     except OSError:  # a file system without these attributes
         flags = 0
+    return info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode), flags, extended_attributes(descriptor)
+
+
+def extended_attributes(where: int | str | os.PathLike) -> dict[str, bytes]:
+    """The extended attributes (ACLs among them) of a folder or file, given by a descriptor or a
+    path (a link not followed), by name; none where the file system has none."""
+    options = {} if isinstance(where, int) else {"follow_symlinks": False}
     try:
-        extended = {name: os.getxattr(descriptor, name) for name in sorted(os.listxattr(descriptor))}
-    except OSError:  # none on this file system
-        extended = {}
-    return info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode), flags, extended
+        return {name: os.getxattr(where, name, **options) for name in sorted(os.listxattr(where, **options))}
+    except OSError:
+        return {}
 
 
 KEPT_PATH = 1024
@@ -841,16 +846,48 @@ def adopted(spare: Path, stage: Path) -> set[str]:
         os.rmdir("site", dir_fd=holder)
         return folders
     except OSError:
-        # through the folder held open: ``spare`` may have been made a link since (shutil.rmtree
-        # follows no link inside)
-        with contextlib.suppress(OSError, RecursionError):
-            shutil.rmtree("site", dir_fd=holder)
+        with contextlib.suppress(OSError):  # through the folder held: ``spare`` may be a link since
+            remove_tree("site", holder)
         if exists("site", holder):
             print(f"{shown_path(spare / 'site')}: folders kept by an earlier build can be neither used nor "
                   "removed — delete that folder", file=sys.stderr)
         return {f for f in folders if any(f == top or f.startswith(top + os.sep) for top in moved)}
     finally:
         os.close(holder)
+
+
+def remove_tree(name: str, parent: int) -> None:
+    """Remove the folder ``name`` of the folder ``parent`` (a descriptor) with all it holds, each
+    folder opened relative to the one holding it, so that no link leads out of it, however
+    deep (shutil.rmtree recurses once a level: a thousand levels stop it)."""
+    def emptied_of_files(folder: int) -> list[str]:  # its folders' names
+        inner = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    inner.append(entry.name)
+                else:
+                    os.unlink(entry.name, dir_fd=folder)
+        return inner
+
+    top = os.open(name, FOLDER, dir_fd=parent)
+    opened = [(parent, name, top)]
+    try:
+        todo = [emptied_of_files(top)]
+        while opened:
+            if todo[-1]:
+                inner = todo[-1].pop()
+                folder = os.open(inner, FOLDER, dir_fd=opened[-1][2])
+                opened.append((opened[-1][2], inner, folder))
+                todo.append(emptied_of_files(folder))
+            else:
+                holder, folder_name, folder = opened.pop()
+                todo.pop()
+                os.close(folder)
+                os.rmdir(folder_name, dir_fd=holder)
+    finally:
+        for _, _, folder in opened:
+            os.close(folder)
 
 
 def exists(name: str, folder: int) -> bool:
@@ -961,9 +998,11 @@ class Writer:
         """The folders known to exist."""
         self.used = {self.stage}
         """The folders the new site has files in, and theirs."""
-        self.fresh = file_traits(os.lstat(os.path.join(self.stage, UNFINISHED)))
-        """The owner, group and mode of a file written now (the mark, just written): a published
-        file that differs (written under another umask, or changed since) is copied, not linked."""
+        mark = os.path.join(self.stage, UNFINISHED)
+        self.fresh = file_traits(os.lstat(mark)), extended_attributes(mark)
+        """The owner, group, mode and extended attributes of a file written now (the mark, just
+        written): a published file that differs (written under another umask, an ACL given to
+        it since) is copied, not linked."""
         self.files: dict[str, tuple[int, int]] = {}
         """The size and time of each file written, by its path (see :meth:`digest`)."""
 
@@ -987,7 +1026,7 @@ class Writer:
                 if isinstance(data, Path):  # unchanged since the last build: the published file itself
                     try:
                         info = os.lstat(data)
-                        if file_traits(info) != self.fresh:
+                        if (file_traits(info), extended_attributes(data)) != self.fresh:
                             raise OSError("not as a file written now would be")
                         os.link(data, target)
                     except FileExistsError:

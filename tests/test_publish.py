@@ -369,6 +369,23 @@ def test_an_output_where_no_folder_can_be_made_is_one_line(published: Path, tmp_
     assert len(done.stderr.splitlines()) == 1, done.stderr
 
 
+def test_an_acl_or_extended_attribute_given_to_a_published_file_stays_out_of_the_next_site(
+        published: Path, tmp_path: Path) -> None:
+    """A rebuild links the published files that did not change into the new site: one given an
+    ACL or an extended attribute since (neither changes its size or time) kept it in every later
+    site (found by an adversarial helper). Such a file is copied, as one of another mode is."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    edit(project, "（一）")
+    assert build_cli(project, cache=cache).returncode == 0
+    site = project / "site"
+    subprocess.run(["setfacl", "-m", "u:nobody:r", str(site / "glossary" / "index.html")], check=True)
+    os.setxattr(site / "en" / "glossary" / "index.html", "user.note", b"hand-set")
+    edit(project, "（二）")
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    as_clean_build(project, tmp_path)
+
+
 def test_a_link_put_at_the_spare_while_its_folders_are_walked_leads_nowhere(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`spare/` is made a link to another folder holding a `site/` while a build walks the kept
@@ -490,6 +507,7 @@ def test_the_kept_folders_never_bring_anything_into_the_site(published: Path, tm
         assert "Traceback" not in done.stderr
         if tampering == "elsewhere":
             assert not (cache / "spare" / "site").exists(), "kept on another disk than the site"
+        assert "can be neither used nor removed" not in done.stderr, done.stderr  # deep ones too
     # a search index made in a cache on another file system orders its words otherwise (Pagefind
     # reads its folder in the order the file system lists it): docs/performance.md
     as_clean_build(project, tmp_path, search=tampering != "elsewhere", **umask)
