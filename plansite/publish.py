@@ -199,8 +199,7 @@ class Stamp:
         self.builds = Store(cache_folder(self.project) / "builds")
         self.key = stamp_name(self.output).removesuffix(".json")
         forget_dates()  # read afresh, once: the pages of this build show the dates hashed here
-        self.changes = input_changes(self.project, self.output)  # before anything is read
-        everything, self.shared = digest_project(self.project, self.output)
+        everything, self.shared, self.changes = digest_project(self.project, self.output)
         """``shared``: the hash of every input but the plans (``outputs.group_keys``)."""
         self.inputs = digest(everything, self.strict, self.downloads,
                              *(format.fingerprint() for format in formats.FORMATS))
@@ -358,17 +357,19 @@ def outputs_of_plansite(project: Path, output: Path) -> Callable[[Path], bool]:
     return output_folder
 
 
-def digest_project(project: Path, output: Path) -> tuple[str, str]:
+def digest_project(project: Path, output: Path) -> tuple[str, str, str]:
     """Hashes of the project's files (all but IGNORED folders, sites and the cache), the fingerprint
     of plansite's code and tools (``cache.fingerprint``) and the commit dates: of everything,
     and of everything but the plan files and their dates (what every output depends on, see
-    ``outputs.group_keys``). One walk makes both: a build needs the two, and each read every
-    file of a thousand plans."""
+    ``outputs.group_keys``); and :func:`input_changes` as the files were before they were read.
+    One walk makes the three: a build needs them all, and each read every file of a thousand
+    plans."""
     output = output.resolve()
-    every, shared = hashlib.sha256(), hashlib.sha256()
+    every, shared, changes = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
     dates = commit_dates(project)
     plans = os.path.realpath(project / PLANS_DIR)
     for path, real in input_files(project, output):
+        noted(changes, path)  # before the bytes are read
         try:  # never waits on a named pipe, nor holds a huge file in memory
             with open_regular(Path(path)) as file:
                 content = hashlib.file_digest(file, "sha256").digest()
@@ -386,7 +387,7 @@ def digest_project(project: Path, output: Path) -> tuple[str, str]:
         head = sorted((path, day) for path, day in dates.items()
                       if with_plans or not path.startswith(f"{PLANS_DIR}/"))
         hasher.update(repr((fingerprint(), head, str(output))).encode())
-    return every.hexdigest(), shared.hexdigest()
+    return every.hexdigest(), shared.hexdigest(), changes.hexdigest()
 
 
 def input_files(project: Path, output: Path) -> Iterator[tuple[str, str]]:
@@ -405,13 +406,19 @@ def input_changes(project: Path, output: Path) -> str:
     the hash of the contents cannot tell."""
     hasher = hashlib.sha256()
     for path, _ in input_files(project, output.resolve()):
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        hasher.update(os.fsencode(path) + b"\0")
-        hasher.update(f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_ctime_ns}\n".encode())
+        noted(hasher, path)
     return hasher.hexdigest()
+
+
+def noted(hasher, path: str) -> None:
+    """Add a file's name, identity, size and change time to ``hasher`` (nothing when it cannot be
+    looked at): as :func:`digest_project` and :func:`input_changes` both must."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    hasher.update(os.fsencode(path) + b"\0")
+    hasher.update(f"{info.st_dev} {info.st_ino} {info.st_size} {info.st_ctime_ns}\n".encode())
 
 
 def project_files(roots: list[Path], output_folder: Callable[[Path], bool]) -> Iterator[tuple[str, str]]:
