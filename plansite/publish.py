@@ -918,11 +918,8 @@ def spare_room(site: Path, spare: Path) -> int | None:
     except OSError:
         return None
     try:
-        if os.fstat(holder).st_dev == os.lstat(site).st_dev:
-            try:
-                os.lstat("site", dir_fd=holder)
-            except FileNotFoundError:
-                return holder
+        if os.fstat(holder).st_dev == os.lstat(site).st_dev and not exists("site", holder):
+            return holder
     except OSError:
         pass
     os.close(holder)
