@@ -263,9 +263,11 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     strings = catalog(project, lang)
     english = lang == EN.code
+    @functools.lru_cache(maxsize=1 << 12)
     def number(count: int) -> str:
         """A count as the language writes it: 80,903, not 80903 (GOV.UK and Canada.ca group
-        the thousands; both locales use a comma)."""
+        the thousands; both locales use a comma). Kept: Babel takes 0.1 ms a number, and every
+        summary and list of a page counts."""
         return format_decimal(count, locale=LOCALES[lang])
 
     # Jinja takes translations for HTML; ours are text, so a translator's " or < is escaped too.
@@ -357,8 +359,100 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         """Where an action sits in its plan: its groups, outermost first."""
         return " / ".join(m.numbered(g.number, m.plain_text(g.title)) for g in groups)
 
+    @functools.lru_cache(maxsize=1 << 14)
+    def deadline_cell(text: str) -> Markup:
+        return breakable_range(spans(text))
+
+    number_label = escape(strings.gettext("No."))
+    not_stated = escape(strings.gettext("Not stated")) + (" " if english else "")
+    note_ref = Markup(escape(strings.gettext("(note %(number)s)")))
+
+    @jinja2.pass_context
+    def action_table(context: jinja2.runtime.Context, table: m.ActionTable, actions: list[m.Action],
+                     path: list[m.Group], blocks: jinja2.runtime.Macro, stale_notice: jinja2.runtime.Macro
+                     ) -> Markup:
+        """A run of actions as one table, each action heading its row; a value several actions
+        share is one cell spanning their rows (docs/format.md, "Fields shared by several
+        actions"), and on a phone, where each row is a card, each card shows the value in the
+        column's place (the copies, hidden in the table; not in print, where ``cards`` is
+        false). Written in Python, not as a template macro: every plan page, narrowed view and
+        print edition is mostly these tables, and the macro's calls per cell were most of a
+        build's rendering. The template passes its ``blocks`` (an action's text) and
+        ``stale_notice`` macros; ``notes``, ``stale`` and ``cards`` are the page's."""
+        notes: dict[str, int] = context.get("notes", {})
+        stale: set[str] = context["stale"]
+        cards = context.get("cards", True)
+        columns = table.columns
+
+        def cell(text: str, is_deadline: bool = False) -> str:
+            """A cell's text; an editorial note that many rows share is said once (``notes``):
+            the cell says "not stated" and links to it."""
+            if text in notes:
+                number = notes[text]
+                reference = note_ref % {"number": number}
+                return f'{not_stated}<a class="ps-noteref" href="#note-{number}">{reference}</a>'
+            return deadline_cell(text) if is_deadline else spans(text)
+
+        def value(action: m.Action, label: str) -> str:
+            if label == columns.deadline:
+                return cell(action.deadline.text, True)  # type: ignore[union-attr]  # the table has the column
+            if label == columns.units:
+                if len(action.units) > 1:
+                    items = "".join(f"<li>{cell(unit)}</li>" for unit in action.units)
+                    return f'<ul class="ps-units">{items}</ul>'
+                return cell(action.units[0])
+            return "".join(cell(field.value) for field in action.fields if field.label == label)
+
+        def copies(action: m.Action, labels: list[str], own: str | None = None) -> str:
+            if not (cards and labels):
+                return ""
+            out = "".join(f'<div class="ps-shared-copy" data-label="{escape(label)}" data-pagefind-ignore>'
+                          f"{value(action, label)}</div>" for label in labels)
+            return out + (f'<div class="ps-card-label" aria-hidden="true">{escape(own)}</div>' if own else "")
+
+        numbers = is_numbered(actions)
+        action_label = escape(columns.action)
+        separator = ": " if english else "："
+        caption = "".join(escape(m.numbered(group.number, m.plain_text(group.title)))
+                          + (separator if index == len(path) - 1 else " / ")
+                          for index, group in enumerate(path))
+        out = [('<table class="ps-table ps-action-table">\n  <caption class="ps-visually-hidden" '
+                f'data-pagefind-ignore>{caption}{action_label}</caption>\n  <thead>\n    <tr>\n'),
+               f'<th scope="col" class="ps-action-table__num">{number_label}</th>' if numbers else "",
+               f'      <th scope="col">{action_label}</th>\n']
+        if columns.deadline:
+            out.append(f'<th scope="col" class="ps-action-table__deadline">{escape(columns.deadline)}</th>')
+        if columns.units:
+            out.append(f'<th scope="col" class="ps-action-table__units">{escape(columns.units)}</th>')
+        out.extend(f'<th scope="col">{escape(label)}</th>' for label in columns.fields)
+        out.append("    </tr>\n  </thead>\n  <tbody>\n")
+        data_columns = ([columns.deadline] if columns.deadline else []) + (
+            [columns.units] if columns.units else []) + list(columns.fields)
+        for action in actions:
+            last, cells = row_cells(action, data_columns)
+            out.append(f'    <tr id="{escape(action.id)}">\n')
+            if numbers:
+                out.append(f'<td class="ps-action-table__number" data-label="{number_label}">'
+                           f"{escape(action.number)}</td>")
+            out.append(f'      <th scope="row" data-label="{action_label}">'
+                       f'{"" if numbers else escape(m.numbered(action.number, ""))}'
+                       f'{once(blocks, action.body, 6)}\n        '
+                       f'{stale_notice(action.id, "action") if action.id in stale else ""}'
+                       f'{copies(action, data_columns) if last < 0 else ""}</th>\n')
+            for label, rows, pending, after in cells:
+                if rows == 1:
+                    shared = ' class="ps-after-shared"' if pending and cards else ""
+                    out.append(f'<td data-label="{escape(label)}"{shared}>{copies(action, pending, label)}'
+                               f'{value(action, label)}{copies(action, after)}</td>')
+                elif rows > 1:
+                    out.append(f'<td rowspan="{rows}" data-label="{escape(label)}">'
+                               f"{value(action, label)}</td>")
+            out.append("    </tr>\n")
+        out.append("  </tbody>\n</table>\n")
+        return Markup("".join(out))
+
     env.globals.update(period=period, deadline_words=deadline_words, group_path=group_path, once=once,
-                       kind_names=KIND_NAMES)
+                       kind_names=KIND_NAMES, action_table=action_table)
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=spans, deadline=lambda text: breakable_range(spans(text)),
                        long_date=english_date if english else roc_date)
