@@ -367,7 +367,47 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     not_stated = escape(strings.gettext("Not stated")) + (" " if english else "")
     note_ref = Markup(escape(strings.gettext("(note %(number)s)")))
 
+    back_to_top = escape(strings.gettext("Back to top"))
+    back_link = f'  <p class="ps-back"><a href="#main" title="{back_to_top}">{back_to_top}</a></p>\n'
+
     @jinja2.pass_context
+    def action_tree(context: jinja2.runtime.Context, table: m.ActionTable,
+                    nodes: tuple[m.Group | m.Action, ...], level: int, path: list[m.Group],
+                    blocks: jinja2.runtime.Macro, stale_notice: jinja2.runtime.Macro,
+                    heading_text: jinja2.runtime.Macro) -> Markup:
+        """An action table's groups and actions: each group a section under a heading one level
+        below ``level``, each run of actions one table (:func:`action_table`). Written in
+        Python, not as template macros: every plan page, narrowed view and print edition is
+        mostly these tables, and the macros' calls per group, row and cell were most of a
+        build's rendering (the same HTML in half the time). The template passes its macros for
+        the text within (``blocks``, ``stale_notice``, ``heading_text``); ``notes``, ``stale``,
+        ``cards`` and ``back_links`` are the page's."""
+        stale: set[str] = context["stale"]
+        back_links = "back_links" in context
+        out = []
+        found = runs(nodes)
+        for index, run in enumerate(found):
+            if not isinstance(run, m.Group):
+                out.append(f"{action_table(context, table, run, path, blocks, stale_notice)}\n")
+                continue
+            heading = (escape(m.numbered(run.number, "")) + inlines(run.title, mark) if run.title
+                       else heading_text(run))
+            out.append(f'<section class="ps-group ps-group--level{run.level}">\n'
+                       f'  <h{level + 1} id="{escape(run.id)}" class="ps-group__title" '
+                       f'data-title="{escape(m.numbered(run.number, m.plain_text(run.title)))}">'
+                       f'<span class="ps-group__label">{escape(run.label)}</span> {heading}</h{level + 1}>\n'
+                       f'  {stale_notice(run.id, "group") if run.id in stale else ""}\n')
+            if run.description:
+                out.append(f'<div class="ps-group__description">{blocks(run.description, level + 1)}</div>')
+            inner = action_tree(context, table, run.children, level + 1, [*path, run], blocks, stale_notice,
+                                heading_text)
+            out.append(f"  {inner}\n")
+            last = index == len(found) - 1
+            if back_links and (run.level == 1 or (run.level == 2 and not last and m.action_count(run) >= 8)):
+                out.append(back_link)
+            out.append("</section>\n")
+        return Markup("".join(out))
+
     def action_table(context: jinja2.runtime.Context, table: m.ActionTable, actions: list[m.Action],
                      path: list[m.Group], blocks: jinja2.runtime.Macro, stale_notice: jinja2.runtime.Macro
                      ) -> Markup:
@@ -375,10 +415,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         share is one cell spanning their rows (docs/format.md, "Fields shared by several
         actions"), and on a phone, where each row is a card, each card shows the value in the
         column's place (the copies, hidden in the table; not in print, where ``cards`` is
-        false). Written in Python, not as a template macro: every plan page, narrowed view and
-        print edition is mostly these tables, and the macro's calls per cell were most of a
-        build's rendering. The template passes its ``blocks`` (an action's text) and
-        ``stale_notice`` macros; ``notes``, ``stale`` and ``cards`` are the page's."""
+        false)."""
         notes: dict[str, int] = context.get("notes", {})
         stale: set[str] = context["stale"]
         cards = context.get("cards", True)
@@ -452,7 +489,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         return Markup("".join(out))
 
     env.globals.update(period=period, deadline_words=deadline_words, group_path=group_path, once=once,
-                       kind_names=KIND_NAMES, action_table=action_table)
+                       kind_names=KIND_NAMES, action_tree=action_tree)
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=spans, deadline=lambda text: breakable_range(spans(text)),
                        long_date=english_date if english else roc_date)
