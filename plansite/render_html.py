@@ -488,8 +488,77 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         out.append("  </tbody>\n</table>\n")
         return Markup("".join(out))
 
+    colon = ": " if english else "："
+    deadline_label = escape(strings.gettext("Deadline")) + colon
+    given_to = escape(strings.gettext("Given to")) + colon
+
+    def other_lang(page: Page, plan: m.Plan) -> str:
+        return f' lang="{escape(plan.lang)}"' if plan.lang != page.lang else ""
+
+    def link_to(page: Page, plan: m.Plan, groups: tuple[m.Group, ...], action: m.Action, lang: str) -> str:
+        """A link to an action on its plan's page, named by its number and words. The number is
+        shown before the link, as text (the list is content, not a menu of links), and said as
+        part of the link's name: a plan may give the same words to two actions. A plan may
+        repeat an action under two groups: the link then names its group too (to screen
+        readers, who may list the links alone), so that links reading the same go to one place."""
+        number, summary = action.number, action_summary(action)
+        gap = "" if number and number[-1] == "、" else " "
+        shown = (f'<span class="ps-entries__number" aria-hidden="true"{lang}>{escape(number)}</span>{gap}'
+                 if number else "")
+        said = f'<span class="ps-visually-hidden">{escape(number)}{gap}</span>' if number else ""
+        where = ""
+        if groups:
+            opening, closing = (" (", ")") if plan.lang == "en" else ("（", "）")
+            where = f'<span class="ps-visually-hidden">{opening}{mark(group_path(groups))}{closing}</span>'
+        href = escape(page.near(plan_page(plan.id, page.language)))
+        return (f'{shown}<a class="ps-entries__action" href="{href}#{escape(action.id)}" '
+                f'title="{escape(m.numbered(number, summary))}"{lang}>{said}{mark(summary)}{where}</a>')
+
+    @jinja2.pass_context
+    def action_link(context: jinja2.runtime.Context, plan: m.Plan, groups: tuple[m.Group, ...],
+                    action: m.Action) -> Markup:
+        page = context["page"]
+        return Markup(link_to(page, plan, groups, action, other_lang(page, plan)))
+
+    @jinja2.pass_context
+    def action_entries(context: jinja2.runtime.Context, plans: list, deadlines: bool = False,
+                       words: dict[str, tuple[str, ...]] | None = None) -> Markup:
+        """Actions from many plans (the deadlines and units pages), plan by plan under a heading
+        each, group by group, each named by its number and words (:func:`link_to`), never a
+        bare "1.2". ``deadlines`` shows each action's deadline; ``words`` (by 'PLAN#ACTION')
+        the plan's words for the units it is given to. In Python, as the action tables are:
+        an agency's units page lists every action of its plans."""
+        page: Page = context["page"]
+        out = []
+        for plan, found in plans:
+            lang = other_lang(page, plan)
+            href = escape(page.near(plan_page(plan.id, page.language)))
+            name = f"{escape(plan.agency.en if english else plan.agency.zh)} {escape(plan_year(plan))}"
+            out.append(f'<h3 class="ps-entries__plan"><a href="{href}">{name}</a></h3>\n'
+                       '<ul class="ps-entries">\n')
+            separator = "、" if plan.lang != "en" else ", "
+            for groups, actions in found:
+                out.append("  <li>\n")
+                if groups:
+                    out.append(f'<span class="ps-entries__group"{lang}>{mark(group_path(groups))}</span>')
+                out.append('    <ul class="ps-entries__actions">\n')
+                for action in actions:
+                    out.append(f"      <li>{link_to(page, plan, groups, action, lang)}\n")
+                    if deadlines:
+                        out.append(f'<span class="ps-entries__detail">{deadline_label}'
+                                   f"{deadline_words(plan, action.deadline)}</span>")
+                    if words:
+                        given = spans(separator.join(words[f"{plan.id}#{action.id}"]))
+                        out.append(f'<span class="ps-entries__detail">{given_to}<span{lang}>{given}</span>'
+                                   "</span>")
+                    out.append("      </li>\n")
+                out.append("    </ul>\n  </li>\n")
+            out.append("</ul>\n")
+        return Markup("".join(out))
+
     env.globals.update(period=period, deadline_words=deadline_words, group_path=group_path, once=once,
-                       kind_names=KIND_NAMES, action_tree=action_tree)
+                       kind_names=KIND_NAMES, action_tree=action_tree, action_link=action_link,
+                       action_entries=action_entries)
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=spans, deadline=lambda text: breakable_range(spans(text)),
                        long_date=english_date if english else roc_date)
