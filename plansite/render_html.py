@@ -286,6 +286,8 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
 
     made: dict[tuple, Markup] = {}
     templates: dict[int, dict] = {}  # the compiled templates ``made`` holds output of, kept alive
+    rows: dict[tuple, tuple[str, tuple]] = {}
+    """Action rows as made (see ``action_table``), with the objects their key names by identity."""
 
     def once(render: jinja2.runtime.Macro, *args) -> Markup:
         """What ``render`` (a macro whose output depends on its arguments and the language
@@ -449,6 +451,32 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
 
         numbers = is_numbered(actions)
         action_label = escape(columns.action)
+        data_columns = ([columns.deadline] if columns.deadline else []) + (
+            [columns.units] if columns.units else []) + list(columns.fields)
+
+        def action_row(action: m.Action) -> str:
+            """An action's row after its opening tag (which holds its id)."""
+            last, cells = row_cells(action, data_columns)
+            out = []
+            if numbers:
+                out.append(f'<td class="ps-action-table__number" data-label="{number_label}">'
+                           f"{escape(action.number)}</td>")
+            out.append(f'      <th scope="row" data-label="{action_label}">'
+                       f'{"" if numbers else escape(m.numbered(action.number, ""))}'
+                       f'{once(blocks, action.body, 6)}\n        '
+                       f'{stale_notice(action.id, "action") if action.id in stale else ""}'
+                       f'{copies(action, data_columns) if last < 0 else ""}</th>\n')
+            for label, spanned, pending, after in cells:
+                if spanned == 1:
+                    shared = ' class="ps-after-shared"' if pending and cards else ""
+                    out.append(f'<td data-label="{escape(label)}"{shared}>{copies(action, pending, label)}'
+                               f'{value(action, label)}{copies(action, after)}</td>')
+                elif spanned > 1:
+                    out.append(f'<td rowspan="{spanned}" data-label="{escape(label)}">'
+                               f"{value(action, label)}</td>")
+            out.append("    </tr>\n")
+            return "".join(out)
+
         separator = ": " if english else "："
         caption = "".join(escape(m.numbered(group.number, m.plain_text(group.title)))
                           + (separator if index == len(path) - 1 else " / ")
@@ -463,28 +491,22 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
             out.append(f'<th scope="col" class="ps-action-table__units">{escape(columns.units)}</th>')
         out.extend(f'<th scope="col">{escape(label)}</th>' for label in columns.fields)
         out.append("    </tr>\n  </thead>\n  <tbody>\n")
-        data_columns = ([columns.deadline] if columns.deadline else []) + (
-            [columns.units] if columns.units else []) + list(columns.fields)
+        compiled = getattr(getattr(blocks, "_func", None), "__globals__", None)  # as in ``once``
+        table_key = (id(compiled), columns, numbers, cards, tuple(notes.items()))
         for action in actions:
-            last, cells = row_cells(action, data_columns)
             out.append(f'    <tr id="{escape(action.id)}">\n')
-            if numbers:
-                out.append(f'<td class="ps-action-table__number" data-label="{number_label}">'
-                           f"{escape(action.number)}</td>")
-            out.append(f'      <th scope="row" data-label="{action_label}">'
-                       f'{"" if numbers else escape(m.numbered(action.number, ""))}'
-                       f'{once(blocks, action.body, 6)}\n        '
-                       f'{stale_notice(action.id, "action") if action.id in stale else ""}'
-                       f'{copies(action, data_columns) if last < 0 else ""}</th>\n')
-            for label, rows, pending, after in cells:
-                if rows == 1:
-                    shared = ' class="ps-after-shared"' if pending and cards else ""
-                    out.append(f'<td data-label="{escape(label)}"{shared}>{copies(action, pending, label)}'
-                               f'{value(action, label)}{copies(action, after)}</td>')
-                elif rows > 1:
-                    out.append(f'<td rowspan="{rows}" data-label="{escape(label)}">'
-                               f"{value(action, label)}</td>")
-            out.append("    </tr>\n")
+            if compiled is None or action.id in stale:  # a stale notice links to the action's id
+                out.append(action_row(action))
+                continue
+            key = (table_key, id(action.body), id(action.deadline), id(action.units), id(action.fields),
+                   action.number, action.shared)
+            found = rows.get(key)
+            if found is None:
+                if len(rows) >= 1 << 14:  # a plan's pages come one after another: recent ones suffice
+                    rows.clear()
+                found = rows[key] = (action_row(action),
+                                     (compiled, action.body, action.deadline, action.units, action.fields))
+            out.append(found[0])
         out.append("  </tbody>\n</table>\n")
         return Markup("".join(out))
 
