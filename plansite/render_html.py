@@ -698,19 +698,20 @@ def plan_summary(edition: m.Edition, plan: m.Plan) -> dict:
             "dated": dated, "units": plan_units(edition, plan)}
 
 
-def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]:
+def narrowed(plan: m.Plan, keep: set[str], prefix: str, held: dict[str, set[str]]) -> tuple[m.Section, ...]:
     """The plan's sections cut to the actions in ``keep``: only the action tables, each group
     only with its title and the actions kept under it (a group's description is the plan's to
-    say once). Ids take ``prefix``: one page holds many such cuts."""
+    say once). Ids take ``prefix``: one page holds many such cuts. ``held``: the ids of the
+    actions under each group (:func:`held_actions`), so that a cut walks only the groups it
+    keeps (a unit's part of a plan of many units holds few of its groups)."""
     def prune(nodes: tuple[m.Group | m.Action, ...]) -> tuple[m.Group | m.Action, ...]:
         out: list[m.Group | m.Action] = []
         for node in m.respan(tuple(n for n in nodes if not isinstance(n, m.Action) or n.id in keep), nodes):
             if isinstance(node, m.Action):
                 out.append(m.evolve(node, id=f"{prefix}-{node.id}"))
-            else:
-                children = prune(node.children)
-                if children:
-                    out.append(m.evolve(node, id=f"{prefix}-{node.id}", children=children, description=()))
+            elif not keep.isdisjoint(held.get(node.id, ())):
+                out.append(m.evolve(node, id=f"{prefix}-{node.id}", children=prune(node.children),
+                                    description=()))
         return tuple(out)
 
     sections = []
@@ -721,6 +722,15 @@ def narrowed(plan: m.Plan, keep: set[str], prefix: str) -> tuple[m.Section, ...]
         if tables:
             sections.append(m.evolve(section, id=f"{prefix}-{section.id}", blocks=tuple(tables)))
     return tuple(sections)
+
+
+def held_actions(plan: m.Plan) -> dict[str, set[str]]:
+    """The ids of the actions under each group of the plan, at any depth, by the group's id."""
+    held: dict[str, set[str]] = {}
+    for groups, action in plan.actions():
+        for group in groups:
+            held.setdefault(group.id, set()).add(action.id)
+    return held
 
 
 def plan_views(edition: m.Edition) -> list[str]:
@@ -748,8 +758,9 @@ def render_plan_view(env: jinja2.Environment, edition: m.Edition, page: Page, wh
         parts = [{"id": f"k-{kind}", "kind": kind, "all": False,
                   "actions": {a.id for _, a in plan.actions() if deadline_kind(a.deadline) == kind}}
                  for kind, _ in summary["kinds"]]
+    held = held_actions(plan)
     for part in parts:
-        part["sections"] = narrowed(plan, part["actions"], part["id"])
+        part["sections"] = narrowed(plan, part["actions"], part["id"], held)
     notes = m.shared_notes(plan)
     return tidy(env.get_template("plan_view.html").render(
         page=page, edition=edition, plan=plan, content_lang=plan.lang, summary=summary, which=which,
