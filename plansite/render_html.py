@@ -578,9 +578,39 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
             out.append("</ul>\n")
         return Markup("".join(out))
 
+    catalogue_name = escape(strings.gettext("Catalogue of all plans"))
+    schema_name = escape(strings.gettext("Schema of the plan JSON"))
+    data_labels = tuple(escape(strings.gettext(label)) for label in ("Dataset", "Format", "Size"))
+    utf8 = " (UTF-8)" if english else "（UTF-8）"
+
+    @jinja2.pass_context
+    def dataset_rows(context: jinja2.runtime.Context, datasets: list[tuple[str, str, str, int]]) -> Markup:
+        """The data page's rows, one per dataset (outputs.datasets): four per plan, made in
+        Python since every rebuild makes this page again (it states every plan's sizes). A
+        plan's data in the other language than the page's is marked as such (hreflang, lang)."""
+        page: Page = context["page"]
+        dataset_label, format_label, size_label = data_labels
+        out = []
+        for what, path, kind, size in datasets:
+            names = {"catalogue": catalogue_name, "schema": schema_name}
+            name = names[what] if what in names else escape(what)
+            other = ""
+            if what not in names and english == (".en." not in path):
+                code = "en" if ".en." in path else "zh-Hant-TW"
+                other = f' hreflang="{code}" lang="{code}"'
+            shown = mark(kind)
+            href = escape(page.to(path))
+            out.append(f'    <tr>\n      <th scope="row" data-label="{dataset_label}"><a href="{href}" '
+                       f'title="{name} ({escape(kind)})"{other}>{name}'
+                       f'<span class="ps-visually-hidden"> ({shown})</span></a></th>\n'
+                       f'      <td data-label="{format_label}">{shown}{utf8 if kind == "CSV" else ""}</td>\n'
+                       f'      <td data-label="{size_label}">{escape(file_size(size, lang))}</td>\n'
+                       "    </tr>\n")
+        return Markup("".join(out))
+
     env.globals.update(period=period, deadline_words=deadline_words, group_path=group_path, once=once,
                        kind_names=KIND_NAMES, action_tree=action_tree, action_link=action_link,
-                       action_entries=action_entries)
+                       action_entries=action_entries, dataset_rows=dataset_rows)
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
                        spans=spans, deadline=lambda text: breakable_range(spans(text)),
                        long_date=english_date if english else roc_date)
