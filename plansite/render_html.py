@@ -590,9 +590,9 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         plan's data in the other language than the page's is marked as such (hreflang, lang)."""
         page: Page = context["page"]
         dataset_label, format_label, size_label = data_labels
+        names = {"catalogue": catalogue_name, "schema": schema_name}
         out = []
         for what, path, kind, size in datasets:
-            names = {"catalogue": catalogue_name, "schema": schema_name}
             name = names[what] if what in names else escape(what)
             other = ""
             if what not in names and english == (".en." not in path):
@@ -740,8 +740,9 @@ def narrowed(plan: m.Plan, keep: set[str], prefix: str, held: dict[str, set[str]
             if isinstance(node, m.Action):
                 out.append(m.evolve(node, id=f"{prefix}-{node.id}"))
             elif not keep.isdisjoint(held.get(node.id, ())):
-                out.append(m.evolve(node, id=f"{prefix}-{node.id}", children=prune(node.children),
-                                    description=()))
+                children = prune(node.children)
+                if children:
+                    out.append(m.evolve(node, id=f"{prefix}-{node.id}", children=children, description=()))
         return tuple(out)
 
     sections = []
