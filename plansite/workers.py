@@ -11,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -172,6 +173,8 @@ def made_ahead(items: list[T], make: Callable[[T], object], least: int = 8) -> N
                 chunk = max(1, len(items) // (8 * (os.cpu_count() or 1)))
                 for _ in pool.map(make_one_ahead, range(len(items)), chunksize=chunk):
                     pass
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the build makes the rest
+        pass
     finally:
         AHEAD = ()
 

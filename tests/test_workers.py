@@ -174,3 +174,16 @@ def test_made_ahead_makes_nothing_for_a_few_items_or_beside_other_threads(tmp_pa
         stop.set()
         thread.join()
     assert list(tmp_path.iterdir()) == []
+
+
+def dies_or_leaves_a_file(path: Path) -> None:
+    if path.name == "dies":
+        os.kill(os.getpid(), signal.SIGKILL)
+    leaves_a_file(path)
+
+
+def test_made_ahead_returns_when_a_worker_dies(tmp_path: Path) -> None:
+    """A worker killed (out of memory, by hand) leaves what it did not make to the build."""
+    made_ahead([tmp_path / "dies", *(tmp_path / f"item-{number}" for number in range(12))],
+               dies_or_leaves_a_file)
+    assert not (tmp_path / "dies").exists()
