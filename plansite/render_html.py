@@ -270,6 +270,13 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         summary and list of a page counts."""
         return format_decimal(count, locale=LOCALES[lang])
 
+    def said(message: str, **values) -> Markup:
+        """An interface string as the templates' ``_()`` gives it, for the parts of pages made
+        in Python: escaped, then filled in as Python's % does (so a translation's %% is one
+        percent sign wherever the string is shown; i18n.catalog_problems refuses one that
+        cannot be filled in)."""
+        return Markup(escape(strings.gettext(message))) % values
+
     # Jinja takes translations for HTML; ours are text, so a translator's " or < is escaped too.
     # A count (``%(num)d``) is written in by ``number`` before Jinja fills in the other values.
     env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -315,7 +322,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     def plan_year(plan: m.Plan) -> str:
         """A plan's year as the page's readers count years: 113年 on Chinese pages, 2024 on English ones."""
         if plan.standing:
-            return strings.gettext("(standing)")
+            return strings.gettext("(standing)") % {}  # as _() fills in every string
         return str(plan.year_ad) if english else f"{plan.year}年"
 
     def on_one_line(text: str) -> Markup:
@@ -352,9 +359,9 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         if deadline and kind == "dated":
             return period(deadline)
         if deadline is None:
-            return escape(strings.gettext("not given in the plan"))
+            return said(N_("not given in the plan"))
         if kind == "unknown" or plan.lang != lang:
-            return escape(strings.gettext(KIND_NAMES[kind]))
+            return said(KIND_NAMES[kind])
         return spans(deadline.text)
 
     def group_path(groups: tuple[m.Group, ...]) -> str:
@@ -365,11 +372,10 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     def deadline_cell(text: str) -> Markup:
         return breakable_range(spans(text))
 
-    number_label = escape(strings.gettext("No."))
-    not_stated = escape(strings.gettext("Not stated")) + (" " if english else "")
-    note_ref = Markup(escape(strings.gettext("(note %(number)s)")))
+    number_label = said(N_("No."))
+    not_stated = said(N_("Not stated")) + (" " if english else "")
 
-    back_to_top = escape(strings.gettext("Back to top"))
+    back_to_top = said(N_("Back to top"))
     back_link = f'  <p class="ps-back"><a href="#main" title="{back_to_top}">{back_to_top}</a></p>\n'
 
     @jinja2.pass_context
@@ -428,7 +434,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
             the cell says "not stated" and links to it."""
             if text in notes:
                 number = notes[text]
-                reference = note_ref % {"number": number}
+                reference = said(N_("(note %(number)s)"), number=number)
                 return f'{not_stated}<a class="ps-noteref" href="#note-{number}">{reference}</a>'
             return deadline_cell(text) if is_deadline else spans(text)
 
@@ -511,8 +517,8 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         return Markup("".join(out))
 
     colon = ": " if english else "："
-    deadline_label = escape(strings.gettext("Deadline")) + colon
-    given_to = escape(strings.gettext("Given to")) + colon
+    deadline_label = said(N_("Deadline")) + colon
+    given_to = said(N_("Given to")) + colon
 
     def other_lang(page: Page, plan: m.Plan) -> str:
         return f' lang="{escape(plan.lang)}"' if plan.lang != page.lang else ""
@@ -578,9 +584,9 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
             out.append("</ul>\n")
         return Markup("".join(out))
 
-    catalogue_name = escape(strings.gettext("Catalogue of all plans"))
-    schema_name = escape(strings.gettext("Schema of the plan JSON"))
-    data_labels = tuple(escape(strings.gettext(label)) for label in ("Dataset", "Format", "Size"))
+    catalogue_name = said(N_("Catalogue of all plans"))
+    schema_name = said(N_("Schema of the plan JSON"))
+    data_labels = (said(N_("Dataset")), said(N_("Format")), said(N_("Size")))
     utf8 = " (UTF-8)" if english else "（UTF-8）"
 
     @jinja2.pass_context

@@ -27,7 +27,7 @@ from .content import (
 )
 from .errors import ContentError, Problem
 from .fonts import drawable, drawable_key, font_sizes, uncovered_characters
-from .i18n import catalogs_read
+from .i18n import catalog_problems, catalogs_read
 from .inputs import unusable_files
 from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, forget_dates, last_changed
 from .publish import cache_folder
@@ -102,6 +102,7 @@ class Sources:
         save touched (the preview); a plan file outside it is taken as last read."""
         project = self.project
         problems = [p for folder in ("templates", "locales") for p in unusable_files(project, Path(folder))]
+        problems = problems or catalog_problems(project)
         results = []
         with workers() as pool:
             def read(paths: list[Path], names: list[str]) -> list[tuple[m.Plan | None, list[Problem]]]:
