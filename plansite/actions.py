@@ -204,6 +204,10 @@ class TableReader:
         if not children and not description:
             self.report.fail(draft.line, "the group has no actions, sub-groups or description",
                              "add its actions as '- …' items, or remove the heading")
+        if not m.plain_text(draft.title).strip():  # its heading, the links to it, its PDF bookmark: bare
+            self.report.fail(draft.line,
+                             f"the group heading '{draft.number or ''}' has no words after its number",
+                             "write its words after the number, as the plan prints them")
         return m.Group(
             id=draft.explicit or "-".join((self.name, *map(str, path))),
             number=draft.number, title=draft.title, level=draft.level, label=draft.label,
