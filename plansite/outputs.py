@@ -217,7 +217,8 @@ def csv_columns(project: Path, lang: str) -> list[tuple[str, str]]:
 
 
 def datasets(loaded: Loaded, sizes: dict[str, int]) -> list[tuple[str, str, str, int]]:
-    """(what, path, format, size) of every dataset, for the data page."""
+    """(what, path, format, size) of every dataset, for the data page: the catalogue, the
+    schema, and each plan's data under its title (the page names the first two by their path)."""
     rows = [("catalogue", CATALOGUE, "JSON", sizes.get(CATALOGUE, 0)),
             ("schema", SCHEMA_PATH, "JSON Schema", sizes.get(SCHEMA_PATH, 0))]
     for edition in loaded.editions:

@@ -34,7 +34,9 @@ from .languages import mark_other_language
 from .publish import cache_folder
 from .search import filter_value
 from .site_paths import (
+    CATALOGUE,
     EN,
+    SCHEMA,
     SEARCH_BUNDLE,
     ZH,
     Language,
@@ -596,12 +598,12 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         plan's data in the other language than the page's is marked as such (hreflang, lang)."""
         page: Page = context["page"]
         dataset_label, format_label, size_label = data_labels
-        names = {"catalogue": catalogue_name, "schema": schema_name}
+        names = {CATALOGUE: catalogue_name, SCHEMA: schema_name}  # by path: a plan may be titled 'schema'
         out = []
         for what, path, kind, size in datasets:
-            name = names[what] if what in names else escape(what)
+            name = names[path] if path in names else escape(what)
             other = ""
-            if what not in names and english == (".en." not in path):
+            if path not in names and english == (".en." not in path):
                 code = "en" if ".en." in path else "zh-Hant-TW"
                 other = f' hreflang="{code}" lang="{code}"'
             shown = mark(kind)

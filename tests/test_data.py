@@ -172,3 +172,25 @@ tables:
     assert rows[0] == ["計畫", "編號", "項次", "實施要項／執行策略", "執行方法", "完成期限", "期限起",
                        "期限迄", "承辦單位", "備註", "'=檢核"]
     assert [row[9:] for row in rows[1:]] == [["'=1+1", ""], ["", "每季"]]
+
+
+@pytest.mark.parametrize("title", ["schema", "catalogue"])
+def test_a_plan_titled_as_a_site_dataset_is_listed_under_its_own_title(tmp_path: Path, title: str) -> None:
+    """The data page named the catalogue and the schema by a title of 'catalogue' and 'schema':
+    a plan titled so was listed as the catalogue or the schema, without its language marked."""
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    chinese = project / "content" / "plans" / "mof-2017.zh-Hant.md"
+    text = chinese.read_text(encoding="utf-8")
+    head, _, rest = text.partition("\ntitle: ")
+    chinese.write_text(f"{head}\ntitle: {title}\n{rest.partition(chr(10))[2]}", encoding="utf-8")
+    build(project, project / "site", downloads=False)
+    page = html.fromstring((project / "site" / "en" / "data" / "index.html").read_bytes())
+    rows = {a.get("href").split("data/", 1)[-1]: a for a in page.iter("a") if "data/" in a.get("href", "")}
+    own = rows["plans/mof-2017.zh-Hant.json"]
+    assert own.text == title and own.get("hreflang") == "zh-Hant-TW" and own.get("lang") == "zh-Hant-TW"
+    assert rows["plans.json"].text == "Catalogue of all plans"
+    assert rows["plan.schema.json"].text == "Schema of the plan JSON"
