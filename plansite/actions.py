@@ -328,24 +328,37 @@ class TableReader:
         para = last_paragraph(item.blocks)
         given = [(label, neighbours[label]) for label in labels if label in neighbours]
         ahead = [(label, early[label]) for label in labels if label in early]
-        for text in [m.plain_text(tuple(x)) for x in para.lines] if para else []:
-            written = FIELD_LINE.match(text)
-            if written and difflib.get_close_matches(written["label"], labels, n=1, cutoff=0.5):
-                hint = f"the line '{text}' looks like one: write the label exactly as declared ({lines})"
-                break
-        else:
-            if ahead:
-                label, (value, at) = ahead[0]
-                hint = (f"the shared '{label}：{value}' at line {at} stands before the actions: move it "
-                        "after the last of them, after an empty line and not indented")
-            elif given:
-                label, (value, at) = given[0]
-                hint += (f"; or, if the '{label}：{value}' of the action at line {at} is meant for this "
-                         "action too, write it once after the run of actions, after an empty line and not "
-                         "indented, instead of under one of them")
-            elif self.columns.groups:
-                hint += ("; if this list describes the group rather than listing actions, write it "
-                         "as a numbered Markdown list (1. 2. …) instead of bullets")
+        declared = (self.columns.deadline, self.columns.units, *self.columns.fields)
+        written = [(text, FIELD_LINE.match(text), all(isinstance(x, m.Text | m.Note) for x in inlines))
+                   for inlines in (para.lines if para else []) for text in [m.plain_text(tuple(inlines))]]
+        exact = [i for i, (_, match, _) in enumerate(written) if match and match["label"] in declared]
+        formatted = [(written[i][0], i) for i in exact if not written[i][2]]
+        misspelt = [text for text, match, _ in written if match and match["label"] not in declared
+                    and difflib.get_close_matches(match["label"], labels, n=1, cutoff=0.5)]
+        after = [(text, i) for i, (text, _, _) in enumerate(written) if exact and i > exact[-1]]
+        start = para.line if para else line
+        if formatted:
+            text, at = formatted[0]
+            hint = (f"the line '{text}' (line {start + at}) is one, but with formatting (code, emphasis, a "
+                    "link or a tag): a field is plain text; remove the formatting")
+        elif misspelt:
+            hint = f"the line '{misspelt[0]}' looks like one: write the label exactly as declared ({lines})"
+        elif after:
+            text, at = after[0]
+            hint = (f"the fields must be the action's last lines, and the line '{text}' (line {start + at}) "
+                    "follows them: move it into the action's text, before the fields")
+        elif ahead:
+            label, (value, at) = ahead[0]
+            hint = (f"the shared '{label}：{value}' at line {at} stands before the actions: move it "
+                    "after the last of them, after an empty line and not indented")
+        elif given:
+            label, (value, at) = given[0]
+            hint += (f"; or, if the '{label}：{value}' of the action at line {at} is meant for this "
+                     "action too, write it once after the run of actions, after an empty line and not "
+                     "indented, instead of under one of them")
+        elif self.columns.groups:
+            hint += ("; if this list describes the group rather than listing actions, write it "
+                     "as a numbered Markdown list (1. 2. …) instead of bullets")
         self.report.fail(line, f"the action has no {' and no '.join(labels)}", hint)
 
 
