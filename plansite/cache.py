@@ -142,10 +142,6 @@ class Store:
         content is known already)."""
         self.used.add(f"{key}{suffix}")
 
-    def holds(self, key: str, suffix: str = PICKLE) -> bool:
-        """Whether an entry is there (whole or not: reading it tells), without using it."""
-        return (self.folder / f"{key}{suffix}").is_file()
-
     def read(self, key: str, suffix: str = PICKLE) -> bytes | None:
         """The bytes of an entry, or None when there is none (or it cannot be read, or a pickled
         one no longer matches its checksum)."""

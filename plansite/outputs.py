@@ -71,7 +71,7 @@ from .site_paths import SCHEMA as SCHEMA_PATH
 
 SCHEMA = Path(__file__).parent / "data" / "plan.schema.json"
 from .sources import Loaded
-from .workers import collected_after, made_ahead, workers
+from .workers import collected_after, workers
 
 
 def download_sizes(files: dict[str, bytes]) -> dict[str, int]:
@@ -295,8 +295,6 @@ def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: s
     ``summaries`` keeps those by what each edition is made from (``Loaded.made_from``), so that
     a rebuild summarises only the plans that changed."""
     updated = last_updated(project)
-    if summaries is not None:
-        summaries.made_ahead(loaded)
     listed = [listing_summary(edition) if summaries is None else summaries.of(edition, loaded)
               for edition in loaded.editions]
     if summaries is not None:
@@ -356,16 +354,6 @@ class Summaries:
         else:
             self.known[made_from] = self.store.get_or_make(made_from, lambda: listing_summary(edition))
         return self.known[made_from]
-
-    def made_ahead(self, loaded: Loaded) -> None:
-        """Summarise, on every core, the editions whose summaries are neither known nor kept
-        (a cold build: every one), into the store, where :meth:`of` then finds them: hashing a
-        thousand plans' models one at a time was a cold build's last phase before rendering,
-        with the workers waiting."""
-        missing = [(edition, made_from) for edition in loaded.editions
-                   if (made_from := loaded.made_from.get(edition.zh.id)) is not None
-                   and made_from not in self.known and not self.store.holds(made_from)]
-        made_ahead(missing, lambda item: self.store.get_or_make(item[1], lambda: listing_summary(item[0])))
 
     def forget_all_but(self, loaded: Loaded) -> None:
         """Keep in memory only the summaries of the editions loaded now."""

@@ -33,7 +33,7 @@ from .project import CONFIG_FILE, FRAMEWORKS_FILE, GLOSSARY_FILE, forget_dates, 
 from .publish import cache_folder
 from .site_paths import EN
 from .translation import PairCheck, check_measure_names, check_pair, editions
-from .workers import Pool, collected_after, made_ahead, workers
+from .workers import Pool, collected_after, workers
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,15 +188,10 @@ class Sources:
         self.changed = set()
         orphans: list[Problem] = []  # English files without a Chinese one: told first, as editions() does
         errors: list[Problem] = []
-        keys = {}
         for plan_id, pair in sorted(by_id.items()):
             chinese = [p for p in pair if p.lang != EN.code]
             updated = last_changed(self.project, Path(chinese[0].loc.path)) if chinese else None
-            keys[plan_id] = (tuple(self.cache.sources.get(p.loc.path) for p in pair), updated, context)
-        self.made_ahead(by_id, keys, glossary)
-        for plan_id, pair in sorted(by_id.items()):
-            chinese = [p for p in pair if p.lang != EN.code]
-            key = keys[plan_id]
+            key = (tuple(self.cache.sources.get(p.loc.path) for p in pair), updated, context)
             known = self.translated.get(plan_id)
             if known is None or known[0] != key or None in key[0]:
                 try:
@@ -227,36 +222,6 @@ class Sources:
         return (tuple(edition for _, edition, _ in chosen if edition),
                 [w for _, _, warnings in chosen for w in warnings])
 
-    def made_ahead(self, by_id: dict[str, list[m.Plan]], keys: dict[str, tuple],
-                   glossary: tuple[m.Term, ...]) -> None:
-        """Make, on every core, the English editions (and their translation checks) that no
-        build has kept yet, into the cache, where :meth:`edition` then finds them: completing
-        and checking a thousand plans one at a time was a tenth of a cold build, with the
-        workers waiting (docs/performance.md). Only editions that will be asked for and are
-        not kept: a rebuild finds all but the changed plans' in the cache and makes those here."""
-        missing = []
-        for plan_id, pair in sorted(by_id.items()):
-            key, known = keys[plan_id], self.translated.get(plan_id)
-            if (known is None or known[0] != key) and None not in key[0] and any(
-                    p.lang != EN.code for p in pair):
-                made_from = digest(repr(key))
-                if not self.completed.holds(made_from):
-                    missing.append((pair, made_from))
-        made_ahead(missing, lambda item: self.completed_english(item[0], glossary, item[1]))
-
-    def completed_english(self, pair: list[m.Plan], glossary: tuple[m.Term, ...], made_from: str
-                          ) -> tuple[tuple[tuple[m.Plan | None, dict], ...], list[Problem]]:
-        """A plan's English plans and statuses (one per Chinese file) and warnings, as
-        :func:`translation.editions` makes them, kept in the cache under ``made_from`` (with
-        the translation checks, in theirs)."""
-        return self.completed.get_or_make(made_from, lambda: self.english_of(pair, glossary),
-                                          whole=lambda value: whole_english(value, pair))
-
-    def english_of(self, pair: list[m.Plan], glossary: tuple[m.Term, ...]
-                   ) -> tuple[tuple[tuple[m.Plan | None, dict], ...], list[Problem]]:
-        made, warnings = editions(self.project, tuple(pair), glossary, self.checks.check)
-        return tuple((e.en, e.status) for e in made), warnings
-
     def edition(self, pair: list[m.Plan], glossary: tuple[m.Term, ...], made_from: str | None
                 ) -> tuple[tuple[m.Edition, ...], list[Problem]]:
         """:func:`translation.editions` of one plan's files, or, when an earlier build made it
@@ -268,12 +233,16 @@ class Sources:
 
         def make() -> tuple[tuple[tuple[m.Plan | None, dict], ...], list[Problem]]:
             checked.append(pair)
-            return self.english_of(pair, glossary)
+            made, warnings = editions(self.project, tuple(pair), glossary, self.checks.check)
+            return tuple((e.en, e.status) for e in made), warnings
+
+        def whole(value) -> bool:  # (English plans and statuses, one per Chinese file; warnings)
+            return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], tuple)
+                    and len(value[0]) == len(chinese) and all(len(e) == 2 for e in value[0]))
 
         chinese = [p for p in pair if p.lang != EN.code]
         english, warnings = (make() if made_from is None  # a file read without the cache: no key
-                             else self.completed.get_or_make(made_from, make,
-                                                             whole=lambda value: whole_english(value, pair)))
+                             else self.completed.get_or_make(made_from, make, whole=whole))
         if not checked and self.checks is not None:  # taken from the cache: its checks hold still
             self.checks.keep(pair)
         made = tuple(m.Edition(zh, en, status, last_changed(self.project, Path(zh.loc.path)))
@@ -286,14 +255,6 @@ class Sources:
         self.completed.prune()
         if self.checks is not None:
             self.checks.prune()
-
-
-def whole_english(value, pair: list[m.Plan]) -> bool:
-    """Whether a cached English edition has its shape: (English plans and statuses, one per
-    Chinese file of ``pair``; warnings)."""
-    chinese = [p for p in pair if p.lang != EN.code]
-    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], tuple)
-            and len(value[0]) == len(chinese) and all(len(e) == 2 for e in value[0]))
 
 
 @contextmanager

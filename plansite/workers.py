@@ -11,7 +11,6 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -149,43 +148,6 @@ def run_forked(parent: int, sending, job: Callable, args: tuple) -> None:
         outcome = (False, error)
     sending.send(outcome)
     sending.close()
-
-
-AHEAD: tuple = ()
-"""In a worker of :func:`made_ahead`: (make, items), inherited from the build."""
-
-
-def made_ahead(items: list[T], make: Callable[[T], object], least: int = 8) -> None:
-    """Run ``make(item)`` for each item on a forked pool, for what it leaves behind: entries in
-    a cache that the build's own code, which runs one item at a time, then reads instead of
-    making them (the translation checks and English editions, the listing summaries). So a
-    phase the workers used to wait through runs on every core, and the code after it stays the
-    one source of truth: what fails here (a plan with an error, a full disk) is simply not
-    made, and the build makes it again one item at a time and reports it as it always did.
-    Nothing is done for fewer than ``least`` items or where a pool cannot help."""
-    global AHEAD
-    if len(items) < least or not forking_helps():
-        return
-    AHEAD = (make, items)
-    try:
-        with workers() as pool:
-            if pool is not None:
-                chunk = max(1, len(items) // (8 * (os.cpu_count() or 1)))
-                for _ in pool.map(make_one_ahead, range(len(items)), chunksize=chunk):
-                    pass
-    except BrokenProcessPool:  # a worker died (killed, out of memory): the build makes the rest
-        pass
-    finally:
-        AHEAD = ()
-
-
-def make_one_ahead(index: int) -> None:
-    """One item of :func:`made_ahead`, in a worker."""
-    make, items = AHEAD
-    try:
-        make(items[index])
-    except Exception:  # noqa: BLE001, S110 - made again by the build itself, which reports it
-        pass
 
 
 PR_SET_PDEATHSIG = 1

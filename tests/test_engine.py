@@ -492,34 +492,3 @@ def test_a_rebuild_keeps_the_checks_of_the_plans_it_did_not_check_again(tmp_path
     after = set(os.listdir(checks))
     assert len(before) >= 5
     assert 1 <= len(before - after) == len(after - before) <= 2, "the changed plan's pair and mapping only"
-
-
-def test_listing_summaries_made_ahead_on_every_core_are_those_made_one_at_a_time(tmp_path: Path,
-                                                                                monkeypatch) -> None:
-    """A cold build summarises every plan for the pages about all plans on every core first
-    (outputs.Summaries.made_ahead); the keys are those of summaries made one at a time, and the
-    build's own process summarises none itself."""
-    from plansite import outputs
-    from plansite.cache import Store
-    from plansite.sources import load
-
-    from .test_translation import copies_of_the_example
-
-    project = copy_project(tmp_path / "project", plans=[])
-    copies_of_the_example(project, 10)
-    loaded = load(project)
-    summarised: list[str] = []
-    listing_summary = outputs.listing_summary
-
-    def counted(edition):
-        summarised.append(edition.zh.id)
-        return listing_summary(edition)
-
-    monkeypatch.setattr(outputs, "listing_summary", counted)
-    ahead = outputs.group_keys(project, loaded, {}, "shared", outputs.Summaries(Store(tmp_path / "ahead")))
-    assert summarised == []
-    monkeypatch.setattr(outputs, "made_ahead", lambda *args, **kwargs: None)
-    one_at_a_time = outputs.group_keys(project, loaded, {}, "shared",
-                                       outputs.Summaries(Store(tmp_path / "one-at-a-time")))
-    assert len(summarised) == 10
-    assert ahead == one_at_a_time and len(ahead) > 10

@@ -4,7 +4,6 @@ the glossary, untranslated plans, language-switch links, and dates and deadlines
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from datetime import date
@@ -424,63 +423,3 @@ def unmarked_chinese(doc) -> list[str]:
                 if (owner.get("lang") or lang) != "zh-Hant-TW":
                     found.append(text.strip()[:40])
     return found
-
-
-def copies_of_the_example(project: Path, count: int) -> list[str]:
-    """``count`` plans, each the documented example in both languages under an id of its own."""
-    plans = project / "content" / "plans"
-    ids = [f"example-tax-2024-{number}" for number in range(count)]
-    for plan_id in ids:
-        for tag, text in (("zh-Hant", example()), ("en", ENGLISH)):
-            own = re.sub(r"^id: example-tax-2024\b", f"id: {plan_id}", text, count=1, flags=re.MULTILINE)
-            assert own != text
-            (plans / f"{plan_id}.{tag}.md").write_text(own, encoding="utf-8")
-    return ids
-
-
-def test_editions_made_ahead_on_every_core_are_those_made_one_at_a_time(tmp_path: Path, monkeypatch) -> None:
-    """A cold build makes the English editions and their checks on every core first
-    (sources.Sources.made_ahead), then reads them one at a time as it always did: the same
-    editions, warnings and errors, with the build's own process making only what failed."""
-    from plansite import sources
-
-    project = copy_project(tmp_path / "project", plans=[])
-    ids = copies_of_the_example(project, 10)
-    broken = project / "content" / "plans" / f"{ids[3]}.en.md"
-    broken.write_text(broken.read_text(encoding="utf-8").replace(
-        "- 2. Provide bilingual signs for foreign visitors. {#bilingual-signs}\n", ""), encoding="utf-8")
-    made_here: list[str] = []
-    english_of = sources.Sources.english_of
-
-    def counted(self, pair, glossary):
-        made_here.extend(plan.id for plan in pair if plan.lang != "en")
-        return english_of(self, pair, glossary)
-
-    monkeypatch.setattr(sources.Sources, "english_of", counted)
-
-    def loaded(cache: str, ahead: bool):
-        monkeypatch.setenv("PLANSITE_CACHE", str(tmp_path / cache))
-        if not ahead:
-            monkeypatch.setattr(sources, "made_ahead", lambda *args, **kwargs: None)
-        made_here.clear()
-        try:
-            return load(project)
-        except ContentError as error:
-            return error
-
-    ahead = loaded("ahead", True)
-    assert made_here == [ids[3]]  # the rest were made by the workers; the broken one fails there
-    one_at_a_time = loaded("one-at-a-time", False)
-    assert sorted(made_here) == sorted(ids)
-    assert isinstance(ahead, ContentError) and ahead.problems == one_at_a_time.problems
-    assert ahead.problems and {p.path for p in ahead.problems} == {f"content/plans/{ids[3]}.en.md"}
-
-    broken.write_text(re.sub(r"^id: example-tax-2024\b", f"id: {ids[3]}", ENGLISH, flags=re.MULTILINE),
-                      encoding="utf-8")
-    monkeypatch.undo()
-    monkeypatch.setattr(sources.Sources, "english_of", counted)
-    ahead = loaded("ahead-again", True)
-    assert made_here == []
-    one_at_a_time = loaded("one-at-a-time-again", False)
-    assert ahead.editions == one_at_a_time.editions and ahead.warnings == one_at_a_time.warnings
-    assert len(ahead.editions) == 10

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from plansite.workers import ctrl_c_held, forked, made_ahead
+from plansite.workers import ctrl_c_held, forked
 
 from .conftest import PROJECT
 
@@ -146,44 +146,3 @@ def test_a_stop_due_as_the_hold_begins_leaves_every_handler_as_it_was(monkeypatc
         monkeypatch.undo()
         for number, handler in before.items():
             signal.signal(number, handler)
-
-
-def leaves_a_file(path: Path) -> None:
-    if path.name == "fails":
-        raise OSError("no room")
-    path.write_text(str(os.getpid()), encoding="utf-8")
-
-
-def test_made_ahead_runs_each_item_in_a_worker_and_leaves_what_fails_to_the_build(tmp_path: Path) -> None:
-    items = [tmp_path / f"item-{number}" for number in range(12)] + [tmp_path / "fails"]
-    made_ahead(items, leaves_a_file)
-    made = {path.name: path.read_text(encoding="utf-8") for path in tmp_path.iterdir()}
-    assert sorted(made) == sorted(f"item-{number}" for number in range(12))
-    assert str(os.getpid()) not in made.values()
-
-
-def test_made_ahead_makes_nothing_for_a_few_items_or_beside_other_threads(tmp_path: Path) -> None:
-    made_ahead([tmp_path / "one", tmp_path / "two"], leaves_a_file)
-    assert list(tmp_path.iterdir()) == []
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    try:
-        made_ahead([tmp_path / f"item-{number}" for number in range(12)], leaves_a_file)
-    finally:
-        stop.set()
-        thread.join()
-    assert list(tmp_path.iterdir()) == []
-
-
-def dies_or_leaves_a_file(path: Path) -> None:
-    if path.name == "dies":
-        os.kill(os.getpid(), signal.SIGKILL)
-    leaves_a_file(path)
-
-
-def test_made_ahead_returns_when_a_worker_dies(tmp_path: Path) -> None:
-    """A worker killed (out of memory, by hand) leaves what it did not make to the build."""
-    made_ahead([tmp_path / "dies", *(tmp_path / f"item-{number}" for number in range(12))],
-               dies_or_leaves_a_file)
-    assert not (tmp_path / "dies").exists()
