@@ -12,25 +12,34 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import PoFileError, read_po
+from markupsafe import Markup, escape
 
-from .errors import Problem
-from .site_paths import LANGUAGES
+from .errors import ContentError, Problem
+from .site_paths import EN, LANGUAGES
 
 LOCALES = {lang.code: lang.locale for lang in LANGUAGES}
 """Page language → catalog folder under ``locales/``."""
 
 
 class Catalog:
-    """gettext/ngettext for one language; a missing translation falls back to the English id."""
+    """gettext/ngettext for one language; a missing translation falls back to the English id.
+    :meth:`text` and :meth:`markup` fill a string in as the templates' ``_()`` does, and turn a
+    translation that cannot be filled in into an error at its catalog line."""
 
-    def __init__(self, po: bytes | None):
+    def __init__(self, po: bytes | None, shown: str = ""):
         self.messages: dict[str, str | tuple[str, ...]] = {}
+        self.lines: dict[str, int] = {}
+        self.shown = shown
+        """The catalog's path as a user types it, for problems."""
         found = parsed(po) if po is not None else []
-        if not isinstance(found, PoFileError):  # refused before any page is made (catalog_problems)
+        if isinstance(found, list):  # else refused before any page is made (catalog_problems)
             for message in found:
-                if message.id and message.string and not message.fuzzy:
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                # an entry with a context is another string; one with an empty form is untranslated
+                if message.id and all(strings) and not message.fuzzy and not message.context:
                     key = message.id[0] if isinstance(message.id, tuple) else message.id
                     self.messages[key] = message.string
+                    self.lines[key] = message.lineno
 
     def gettext(self, message: str) -> str:
         found = self.messages.get(message)
@@ -42,6 +51,33 @@ class Catalog:
             return found[0] if len(found) == 1 else found[0 if count == 1 else 1]
         return singular if count == 1 else plural
 
+    def fill(self, message: str, translation: str | Markup, values: dict):
+        """``translation % values``, or ContentError at the catalog line of ``message``."""
+        try:
+            return translation % values
+        except (KeyError, ValueError, TypeError) as error:
+            why = (f"this page gives no value '{error.args[0]}'" if isinstance(error, KeyError)
+                   else "a value this page gives does not suit its conversion (write %(name)s, not %(name)d)")
+            raise ContentError([Problem(self.shown or "locales/", self.lines.get(message, 1),
+                                        f"the translation of '{message}' cannot be filled in: {why}",
+                                        FILL_HINT)]) from None
+
+    def text(self, message: str, **values) -> str:
+        """A string as ``_()`` gives it, as plain text (the ODT, the CSV's meanings, deadlines)."""
+        return self.fill(message, self.gettext(message), values)
+
+    def markup(self, message: str, **values) -> Markup:
+        """A string as ``_()`` gives it: escaped, then filled in (values escaped as they go in)."""
+        return self.fill(message, Markup(escape(self.gettext(message))), values)
+
+    def nmarkup(self, singular: str, plural: str, count: int, number: str, **values) -> Markup:
+        """A count's string as ``ngettext()`` gives it, its count written as ``number``."""
+        chosen = self.ngettext(singular, plural, count).replace("%(num)d", number)
+        return self.fill(singular, Markup(escape(chosen)), {"num": count, **values})
+
+
+FILL_HINT = "write %% for a percent sign, and only the placeholders the English has, such as %(year)s"
+
 
 def catalog_path(project: Path, lang: str) -> Path:
     """The one file a language's interface strings are read from."""
@@ -52,7 +88,7 @@ def catalog(project: Path, lang: str) -> Catalog:
     path = catalog_path(project, lang)
     if lang not in LOCALES or not path.is_file():
         return Catalog(None)
-    return read_catalog(path.read_bytes())
+    return read_catalog(path.read_bytes(), path.relative_to(project).as_posix())
 
 
 def catalogs_read(project: Path) -> tuple[tuple[str, bytes | None], ...]:
@@ -67,24 +103,44 @@ def catalogs_read(project: Path) -> tuple[tuple[str, bytes | None], ...]:
     return tuple(read)
 
 
+PO_LINE = re.compile(r'(#.*|\s*|(msgctxt|msgid|msgid_plural|msgstr(\[\d+\])?)\s+"([^"\\]|\\.)*"\s*'
+                     r'|"([^"\\]|\\.)*"\s*)')
+"""A line of a .po file: a comment, an empty line, a keyword and its quoted string, or a string
+continued. Babel reads others too, and mangles them (an unquoted or unterminated string)."""
+
+
 @lru_cache(maxsize=8)
-def parsed(data: bytes) -> list | PoFileError:
-    """A catalog's entries, or why a line of it is no entry: read once per content, for the
-    pages and for :func:`catalog_problems` alike."""
+def parsed(data: bytes) -> list | tuple[int, str]:
+    """A catalog's entries, or (line, why) no catalog can be read from it: read once per
+    content, for the pages and for :func:`catalog_problems` alike. UTF-8 with any line ends
+    and with or without a byte-order mark, as plans are."""
     try:
-        return list(read_po(io.BytesIO(data), abort_invalid=True))
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data[: error.start].count(b"\n") + 1, "the catalog is not UTF-8 text"
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, 1):
+        if not PO_LINE.fullmatch(line):
+            return number, "the line is no part of an entry"
+    try:
+        return list(read_po(io.StringIO("\n".join(lines)), abort_invalid=True))
     except PoFileError as error:
-        return error
+        why = re.sub(r" on \d+$", "", str(error))  # Babel counts lines from 0
+        if "more translations than num_plurals" in why:
+            why = "it gives more plural forms than the language has (Chinese has one: msgstr[0])"
+        return error.lineno + 1, why
+    except (ValueError, LookupError) as error:  # a header Babel cannot use
+        return 1, f"Babel cannot read it ({error})"
 
 
 @lru_cache(maxsize=8)
-def read_catalog(data: bytes) -> Catalog:
+def read_catalog(data: bytes, shown: str = "") -> Catalog:
     """A catalog parsed once per content (a build asks for it once per plan); keyed by the
     bytes themselves, so an edited catalog is always read again (the preview)."""
-    return Catalog(data)
+    return Catalog(data, shown)
 
 
-PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?"
+PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?"
                          r"(?P<kind>[diouxXeEfFgGcrsa%])")
 """A conversion of Python's % formatting (%s, %(name)s, %% …), which fills in every interface
 string: the templates' _() and ngettext, and the parts of pages made in Python."""
@@ -100,14 +156,17 @@ def catalog_problems(project: Path) -> list[Problem]:
     problems = []
     for lang in LOCALES:
         path = catalog_path(project, lang)
-        if not path.is_file():
-            continue
         shown = path.relative_to(project).as_posix()
+        if not path.is_file():
+            if lang != EN.code:  # the English pages' strings are their own ids; these pages' are not
+                problems.append(Problem(shown, 1, "the catalog is missing (or is not a file): the pages in "
+                                        f"{lang} would show the interface in English",
+                                        "restore it: git restore locales (or copy it from plansite)"))
+            continue
         messages = parsed(path.read_bytes())
-        if isinstance(messages, PoFileError):
-            error = messages
-            why = re.sub(r" on \d+$", "", str(error))  # Babel counts lines from 0
-            problems.append(Problem(shown, error.lineno + 1, f"the catalog cannot be read: {why}",
+        if not isinstance(messages, list):
+            line, why = messages
+            problems.append(Problem(shown, line, f"the catalog cannot be read: {why}",
                                     'write each entry as msgid "…" then msgstr "…", as the others are'))
             continue
         known = {match["name"] for message in messages for text in english_of(message)
@@ -121,8 +180,7 @@ def catalog_problems(project: Path) -> list[Problem]:
                     problems.append(Problem(
                         shown, message.lineno,
                         f"the translation of '{english_of(message)[0]}' cannot be filled in: {why}",
-                        "write %% for a percent sign, and only the placeholders the English has, "
-                        "such as %(year)s"))
+                        FILL_HINT))
                     break
     return problems
 
@@ -142,5 +200,5 @@ def unfillable(translation: str, known: set[str]) -> str:
     try:
         translation % dict.fromkeys(known, 1)  # the check is whether it raises
     except (ValueError, TypeError, KeyError) as error:
-        return f"a lone '%' ({error})"
+        return f"a lone '%' or a conversion Python does not know ({error})"
     return ""

@@ -207,7 +207,7 @@ def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str,
 
 def csv_columns(project: Path, lang: str) -> list[tuple[str, str]]:
     """The CSV header of this language, each column with what it holds."""
-    _ = catalog(project, lang).gettext
+    _ = catalog(project, lang).text  # filled in as the templates' _() fills in
     meanings = (_("the plan's id"), _("the action's id (its anchor on the plan's page)"),
                 _("the action's number as printed"), _("the groups the action belongs to, outermost first"),
                 _("the action's text"), _("the deadline as printed"),

@@ -272,19 +272,16 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         summary and list of a page counts."""
         return format_decimal(count, locale=LOCALES[lang])
 
-    def said(message: str, **values) -> Markup:
-        """An interface string as the templates' ``_()`` gives it, for the parts of pages made
-        in Python: escaped, then filled in as Python's % does (so a translation's %% is one
-        percent sign wherever the string is shown; i18n.catalog_problems refuses one that
-        cannot be filled in)."""
-        return Markup(escape(strings.gettext(message))) % values
-
-    # Jinja takes translations for HTML; ours are text, so a translator's " or < is escaped too.
-    # A count (``%(num)d``) is written in by ``number`` before Jinja fills in the other values.
+    # Every interface string, in the templates (_(), ngettext()) and in the parts of pages made
+    # here (said), is escaped and then filled in as Python's % does, as Jinja's "newstyle"
+    # gettext would: a translator's %% is one percent sign wherever the string shows, and a
+    # translation that cannot be filled in is an error at its catalog line, not a traceback.
+    # Translations are text, so a translator's " or < is escaped too. A count (``%(num)d``) is
+    # written in by ``number`` (80,903) before the other values are filled in.
+    said = strings.markup
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: escape(strings.gettext(message)),
-        lambda one, many, n: escape(strings.ngettext(one, many, n).replace("%(num)d", number(n))),
-        newstyle=True)
+        strings.markup, lambda one, many, n, **values: strings.nmarkup(one, many, n, number(n), **values),
+        newstyle=False)
     env.filters["number"] = number
     env.filters["file_size"] = lambda size: file_size(size, lang)
     # plain text is marked, and a cell's text read into spans, where it is shown: many times over
@@ -324,7 +321,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     def plan_year(plan: m.Plan) -> str:
         """A plan's year as the page's readers count years: 113年 on Chinese pages, 2024 on English ones."""
         if plan.standing:
-            return strings.gettext("(standing)") % {}  # as _() fills in every string
+            return strings.text(N_("(standing)"))
         return str(plan.year_ad) if english else f"{plan.year}年"
 
     def on_one_line(text: str) -> Markup:
@@ -338,21 +335,20 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         assert start and end
         if english:
             if deadline.kind == "date":
-                words = strings.gettext("By %(date)s") % {"date": english_date(end)}
+                words = strings.text(N_("By %(date)s"), date=english_date(end))
             elif deadline.kind == "month":
-                words = strings.gettext("By the end of %(month)s") % {
-                    "month": format_date(end, "MMMM y", locale=EN.locale)}
+                words = strings.text(N_("By the end of %(month)s"),
+                                     month=format_date(end, "MMMM y", locale=EN.locale))
             else:  # Babel words a period as "May 1 – 31, 2016"; a line may break at the dash
                 words = format_interval(start, end, "yMMMd", locale=EN.locale)
             return escape(re.sub(r"(?<=[A-Za-z]) (?=\d\d?\b)", "\u00a0", words))  # May 1, not 2016
         if deadline.kind == "date":
-            return Markup(escape(strings.gettext("By %(date)s"))) % {"date": on_one_line(roc_date(end))}
+            return said(N_("By %(date)s"), date=on_one_line(roc_date(end)))
         if deadline.kind == "month":
             month = f"{end.year - ROC_OFFSET}年{end.month}月"
-            return Markup(escape(strings.gettext("By the end of %(month)s"))) % {"month": on_one_line(month)}
+            return said(N_("By the end of %(month)s"), month=on_one_line(month))
         last = f"{end.month}月{end.day}日" if end.year == start.year else roc_date(end)
-        return Markup(escape(strings.gettext("%(start)s to %(end)s"))) % {
-            "start": on_one_line(roc_date(start)), "end": on_one_line(last)}
+        return said(N_("%(start)s to %(end)s"), start=on_one_line(roc_date(start)), end=on_one_line(last))
 
     def deadline_words(plan: m.Plan, deadline: m.Deadline | None) -> Markup:
         """An action's deadline in a list of actions: as printed when the plan speaks the page's

@@ -90,26 +90,27 @@ def document_labels(project: Path, env, plan: m.Plan, url: str | None = None, ba
     """The interface words the ODT prints, in the plan's language, with the dates it prints and
     the plan's web address (and its QR code's alternative text), and what it says of each
     attachment ('attachment-N', its address 'attachment-N-href': as the plan page says it)."""
-    _ = catalog(project, plan.lang).gettext
+    strings = catalog(project, plan.lang)
+    _ = strings.text  # filled in as the templates' _() fills in (a translation's %% is one %)
     words = {word: _(word) for word in ("Agency", "Year", "Issued", "Amended", "Period", "Basis", "No.",
-                                        "Web page",
-                                        "document no.", "Editor's notes", "Not stated",
-                                        "(note %(number)s)", "Note %(number)s:")}
+                                        "Web page", "document no.", "Editor's notes", "Not stated")}
+    # filled in with each note's number where it is written
+    words |= {word: strings.gettext(word) for word in ("(note %(number)s)", "Note %(number)s:")}
     words["lang"] = plan.lang
     words["year"] = (_("Standing (no plan year)") if plan.standing
-                     else _("ROC %(year)s (%(ad)s)") % {"year": plan.year, "ad": plan.year_ad})
+                     else _("ROC %(year)s (%(ad)s)", year=plan.year, ad=plan.year_ad))
     words["issued"] = env.filters["long_date"](plan.issued) if plan.issued else ""
     words["amended"] = ("、" if plan.lang == ZH.code else ", ").join(
         env.filters["long_date"](day) for day in plan.amended)
     if plan.period:
-        words["period"] = _("%(start)s to %(end)s") % {"start": env.filters["long_date"](plan.period.start),
-                                                       "end": env.filters["long_date"](plan.period.end)}
+        words["period"] = _("%(start)s to %(end)s", start=env.filters["long_date"](plan.period.start),
+                            end=env.filters["long_date"](plan.period.end))
     for index, basis in enumerate(plan.basis):
         if basis.date:
             words[f"basis-date-{index}"] = env.filters["long_date"](basis.date)
     if url:
         words["url"] = url
-        words["qr"] = _("QR code linking to this plan on the web: %(url)s") % {"url": url}
+        words["qr"] = _("QR code linking to this plan on the web: %(url)s", url=url)
     words["Attachments"] = _("Attachments")
     for index, row in enumerate(attachment_rows(plan, plan.lang, base_url)):
         if row["section"]:

@@ -356,7 +356,7 @@ def english_children(nodes, actions: dict[str, m.Action], words,
 
 def deadline_words(project: Path):
     """A function wording a deadline in English: 'Ongoing', 'By December 2018', 'May 1 – 31, 2016'."""
-    _ = catalog(project, EN.code).gettext
+    _ = catalog(project, EN.code).text  # filled in as the templates' _() fills in
 
     @lru_cache(maxsize=4096)  # plans repeat a few deadlines thousands of times; Babel is slow
     def words(deadline: m.Deadline) -> str:
@@ -368,9 +368,9 @@ def deadline_words(project: Path):
             return {"day": _("Daily"), "week": _("Weekly"), "month": _("Monthly"),
                     "quarter": _("Quarterly"), "year": _("Yearly")}[deadline.every or "day"]
         if deadline.kind == "date" and deadline.end:
-            return _("By %(date)s") % {"date": format_date(deadline.end, "long", locale=EN.locale)}
+            return _("By %(date)s", date=format_date(deadline.end, "long", locale=EN.locale))
         if deadline.kind == "month" and deadline.end:
-            return _("By %(month)s") % {"month": format_date(deadline.end, "MMMM y", locale=EN.locale)}
+            return _("By %(month)s", month=format_date(deadline.end, "MMMM y", locale=EN.locale))
         if deadline.kind == "range" and deadline.start and deadline.end:
             return format_interval(deadline.start, deadline.end, "yMMMd", locale=EN.locale)
         return deadline.text  # an editorial note no one has translated yet

@@ -72,34 +72,119 @@ def test_a_percent_sign_in_a_translation_is_one_wherever_the_string_shows(tmp_pa
     assert "回到頁首 100%<" in page and "%%" not in page
 
 
+def refused(project: Path) -> str:
+    """The first line a build prints when it refuses the project (no traceback, no site)."""
+    result = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project),
+                             "--no-downloads"], capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert not (project / "site").exists()
+    return result.stderr.splitlines()[0]
+
+
+CATALOG = "locales/zh_Hant_TW/LC_MESSAGES/messages.po"
+FIX = " — write %% for a percent sign, and only the placeholders the English has, such as %(year)s"
+
+
 @pytest.mark.parametrize(("msgid", "msgstr", "why"), [
-    ("Back to top", "回到頁首 100%", "a lone '%'"),
+    ("Back to top", "回到頁首 100%", "a lone '%' or a conversion Python does not know (incomplete format)"),
     ("No.", "項次 %s", "'%s' names no value"),
+    ("No.", "項次 %ls", "'%ls' names no value"),  # a length letter Python ignores: it showed '{}'
     ("%(start)s to %(end)s", "%(start)s至%(edn)s", "no English string has '%(edn)s'"),
 ])
 def test_a_translation_that_cannot_be_filled_in_is_an_error_at_its_line(tmp_path: Path, msgid: str,
                                                                        msgstr: str, why: str) -> None:
     project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
     line = with_translation(project, msgid, msgstr)
-    result = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project),
-                             "--no-downloads"], capture_output=True, text=True, check=False, timeout=300)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[0] == (
-        f"locales/zh_Hant_TW/LC_MESSAGES/messages.po:{line}: the translation of '{msgid}' cannot be "
-        f"filled in: {why}" + (" (incomplete format)" if "lone" in why else "")
-        + " — write %% for a percent sign, and only the placeholders the English has, such as %(year)s")
-    assert not (project / "site").exists()
+    assert refused(project) == (f"{CATALOG}:{line}: the translation of '{msgid}' cannot be filled in: "
+                                f"{why}{FIX}")
 
 
-def test_a_catalog_line_of_no_entry_is_an_error_at_its_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("msgid", "msgstr", "why"), [
+    ("Back to top", "回到頁首%(year)s", "this page gives no value 'year'"),  # another string's value
+    ("By %(date)s", "%(date)d前", ("a value this page gives does not suit its conversion (write %(name)s, "
+                                   "not %(name)d)")),
+])
+def test_a_translation_a_page_cannot_fill_in_is_an_error_at_its_line(tmp_path: Path, msgid: str,
+                                                                     msgstr: str, why: str) -> None:
+    """What the catalog alone cannot tell: a value the English strings have but this page does
+    not give, a conversion the value does not suit. It was a traceback."""
     project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
-    path = project / "locales" / "zh_Hant_TW" / "LC_MESSAGES" / "messages.po"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join([*lines, "", "this is no entry"]) + "\n", encoding="utf-8")
-    problems = catalog_problems(project)
-    assert [(p.path, p.line) for p in problems] == [("locales/zh_Hant_TW/LC_MESSAGES/messages.po",
-                                                     len(lines) + 2)]
-    assert problems[0].message == "the catalog cannot be read: Unknown or misformatted keyword"
+    line = with_translation(project, msgid, msgstr)
+    assert refused(project) == (f"{CATALOG}:{line}: the translation of '{msgid}' cannot be filled in: "
+                                f"{why}{FIX}")
+
+
+@pytest.mark.parametrize(("damage", "line", "why"), [
+    (lambda text: text + "\nthis is no entry\n", -1, "the line is no part of an entry"),
+    (lambda text: text.replace('msgstr "回到頁首"', "msgstr 回到頁首"), "msgstr 回到頁首",
+     "the line is no part of an entry"),  # Babel read it as 到頁
+    (lambda text: text.replace('msgstr "回到頁首"', 'msgstr "回到頁首'), 'msgstr "回到頁首',
+     "the line is no part of an entry"),
+    (lambda text: text.replace('msgstr "回到頁首"', 'msgstr "回\udcff"'), 'msgstr "回\udcff"',
+     "the catalog is not UTF-8 text"),
+])
+def test_a_catalog_that_cannot_be_read_is_an_error_at_its_line(tmp_path: Path, damage, line, why) -> None:
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    path = project / CATALOG
+    text = damage(path.read_text(encoding="utf-8"))
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    lines = text.splitlines()
+    number = len(lines) if line == -1 else lines.index(line) + 1
+    assert refused(project) == (f"{CATALOG}:{number}: the catalog cannot be read: {why} — write each "
+                                'entry as msgid "…" then msgstr "…", as the others are')
+
+
+def test_a_missing_chinese_catalog_is_an_error(tmp_path: Path) -> None:
+    """The Chinese pages would show the interface in English."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    (project / CATALOG).unlink()
+    assert refused(project).startswith(f"{CATALOG}:1: the catalog is missing (or is not a file)")
+
+
+def test_a_catalog_with_a_byte_order_mark_or_lone_cr_line_ends_reads(tmp_path: Path) -> None:
+    """As plans do: an editor's BOM was refused, and CR line ends made the whole catalog one
+    comment, so the Chinese pages showed the interface in English without a word."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    path = project / CATALOG
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r"))
+    assert catalog_problems(project) == []
+    build(project, project / "site", downloads=False)
+    assert "回到頁首" in (project / "site" / "plans" / "ntbt-2016" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_plural_left_empty_falls_back_to_english_not_to_nothing(tmp_path: Path) -> None:
+    """An empty msgstr[0] (as ./setup catalogs leaves a new plural) was taken as a translation
+    and every count on the Chinese pages said nothing."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    path = project / CATALOG
+    text = path.read_text(encoding="utf-8")
+    at = text.index('msgid "%(num)d action"')
+    end = text.index("\n\n", at)
+    entry = text[at:end]
+    path.write_text(text[:at] + entry.split("msgstr[0]")[0] + 'msgstr[0] ""' + text[end:], encoding="utf-8")
+    build(project, project / "site", downloads=False)
+    page = (project / "site" / "plans" / "ntbt-2016" / "index.html").read_text(encoding="utf-8")
+    assert '<span class="ps-summary__count"></span>' not in page and " actions</span>" in page
+
+
+def test_percent_signs_in_strings_made_in_python_are_one_too(tmp_path: Path) -> None:
+    """The English deadline kinds (pages, CSV, JSON), the CSV columns' meanings and the ODT's
+    words are filled in as _() fills in: 'Ongoing (100%%)' showed '%%' 911 times."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    path = project / "locales" / "en" / "LC_MESSAGES" / "messages.po"
+    text = path.read_text(encoding="utf-8")
+    assert 'msgid "Ongoing"\nmsgstr "Ongoing"' in text
+    path.write_text(text.replace('msgid "Ongoing"\nmsgstr "Ongoing"',
+                                 'msgid "Ongoing"\nmsgstr "Ongoing (100%%)"'), encoding="utf-8")
+    with_translation(project, "the plan's id", "計畫代號（100%%）")
+    build(project, project / "site", downloads=False)
+    site = project / "site"
+    english = site / "en" / "plans" / "ntbt-2016" / "index.html"
+    for shown in (english, site / "data" / "plans" / "ntbt-2016.en.csv",
+                  site / "data" / "plans" / "ntbt-2016.en.json", site / "data" / "index.html"):
+        assert "%%" not in shown.read_text(encoding="utf-8"), shown.name
+    assert "Ongoing (100%)" in english.read_text(encoding="utf-8")
+    assert "計畫代號（100%）" in (site / "data" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_projects_catalogs_can_all_be_filled_in() -> None:
