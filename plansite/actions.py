@@ -27,6 +27,8 @@ class TableReader:
 
     def __init__(self, body, name: str, columns: m.TableColumns):
         self.body, self.report, self.name, self.columns = body, body.report, name, columns
+        # a field line as the file's language writes it, in messages: '承辦單位：…', 'Responsible units: …'
+        self.colon, self.joiner = (": ", ", ") if body.english else ("：", "、")
 
     def read(self, container: SyntaxTreeNode) -> tuple[m.Group | m.Action, ...]:
         root = GroupDraft(None, 0, "", None, (), 0, None)
@@ -130,8 +132,8 @@ class TableReader:
             if not any(taking):
                 self.report.fail(at, f"every action above already gives its own '{label}', so this shared "
                                  "line applies to none of them",
-                                 f"remove this line, or remove the actions' own '{label}：…' lines so that "
-                                 "they share it")
+                                 f"remove this line, or remove the actions' own '{label}{self.colon}…' lines "
+                                 "so that they share it")
                 continue
             position = 0
             while position < len(made):
@@ -188,11 +190,12 @@ class TableReader:
                 near = difflib.get_close_matches(label, sorted(labels), n=1, cutoff=0.5)
                 self.report.fail(at, f"'{label}' is not a column of the table '{self.name}'",
                                  f"did you mean '{near[0]}'?" if near else
-                                 "write one of: " + "、".join(f"'{c}：…'" for c in sorted(labels)))
+                                 "write one of: "
+                                 + self.joiner.join(f"'{c}{self.colon}…'" for c in sorted(labels)))
             elif label in fields:
                 self.report.fail(at, f"the shared fields give '{label}' twice", "keep one line per column")
             elif not value:
-                self.report.fail(at, f"'{label}' is empty", f"write the {label} after '{label}：'")
+                self.report.fail(at, f"'{label}' is empty", f"write the {label} after '{label}{self.colon}'")
             else:
                 fields[label] = (value, at)
         values = self.values(dict(fields))
@@ -274,8 +277,8 @@ class TableReader:
             units = split_units(text, english=self.body.english)
             if text and not units:  # only separators: an empty value is reported by take_fields
                 self.report.fail(at, f"'{self.columns.units}' names no unit, only separators ('{text}')",
-                                 f"write the units' names after '{self.columns.units}：', separated by "
-                                 + ("';'" if self.body.english else "'、'"))
+                                 f"write the units' names after '{self.columns.units}{self.colon}', "
+                                 "separated by " + ("';'" if self.body.english else "'、'"))
             values[self.columns.units] = units
         for label in self.columns.fields:
             if label in fields:
@@ -299,7 +302,7 @@ class TableReader:
                                  f"'{found}', which Markdown reads as part of its text",
                                  f"start it with '- ' as an action of its own ('- {found} …'); if the "
                                  "actions share a field, write it once after the last of them, after an "
-                                 f"empty line and not indented (e.g. '{example}：…')")
+                                 f"empty line and not indented (e.g. '{example}{self.colon}…')")
                 return
 
     def take_fields(self, item: Item) -> dict[str, tuple[str, int]]:
@@ -308,7 +311,7 @@ class TableReader:
         fields: dict[str, tuple[str, int]] = {}
         para = last_paragraph(item.blocks)
         while para is not None and para.lines:
-            line_no = para.line + len(para.lines) - 1
+            line_no = para.line_of(len(para.lines) - 1)
             found = field_line(para.lines[-1], labels)
             if found is None:
                 break
@@ -316,14 +319,16 @@ class TableReader:
             if label in fields:
                 self.report.fail(line_no, f"the action gives '{label}' twice", "keep one line per column")
             elif not value:
-                self.report.fail(line_no, f"'{label}' is empty", f"write the {label} after '{label}：'")
+                self.report.fail(line_no, f"'{label}' is empty",
+                                 f"write the {label} after '{label}{self.colon}'")
             fields.setdefault(label, (value, line_no))
             para.lines.pop()
+            para.end = line_no - 1 if para.end else 0  # the paragraph now ends above its fields
         return fields
 
     def missing(self, item: Item, labels: list[str], line: int,
                 neighbours: dict[str, tuple[str, int]], early: dict[str, tuple[str, int]]) -> None:
-        lines = "、".join(f"'{label}：…'" for label in labels)
+        lines = self.joiner.join(f"'{label}{self.colon}…'" for label in labels)
         hint = f"add {lines} at the end of the action, one per line, indented like its text"
         para = last_paragraph(item.blocks)
         given = [(label, neighbours[label]) for label in labels if label in neighbours]
@@ -336,30 +341,53 @@ class TableReader:
         misspelt = [text for text, match, _ in written if match and match["label"] not in declared
                     and difflib.get_close_matches(match["label"], labels, n=1, cutoff=0.5)]
         after = [(text, i) for i, (text, _, _) in enumerate(written) if exact and i > exact[-1]]
-        start = para.line if para else line
-        if formatted:
+        apart = self.fields_apart(item, declared) if not exact else None
+        if formatted and para:
             text, at = formatted[0]
-            hint = (f"the line '{text}' (line {start + at}) is one, but with formatting (code, emphasis, a "
-                    "link or a tag): a field is plain text; remove the formatting")
+            hint = (f"the line '{text}' (line {para.line_of(at)}) is one, but with formatting (code, "
+                    "emphasis, a link or a tag): a field is plain text; remove the formatting")
         elif misspelt:
             hint = f"the line '{misspelt[0]}' looks like one: write the label exactly as declared ({lines})"
-        elif after:
+        elif after and para:
             text, at = after[0]
-            hint = (f"the fields must be the action's last lines, and the line '{text}' (line {start + at}) "
-                    "follows them: move it into the action's text, before the fields")
+            hint = (f"the fields must be the action's last lines, and the line '{text}' (line "
+                    f"{para.line_of(at)}) follows them: move it into the action's text, before the fields")
+        elif apart:
+            hint = apart
         elif ahead:
             label, (value, at) = ahead[0]
-            hint = (f"the shared '{label}：{value}' at line {at} stands before the actions: move it "
-                    "after the last of them, after an empty line and not indented")
+            hint = (f"the shared '{label}{self.colon}{value}' at line {at} stands before the actions: move "
+                    "it after the last of them, after an empty line and not indented")
         elif given:
             label, (value, at) = given[0]
-            hint += (f"; or, if the '{label}：{value}' of the action at line {at} is meant for this "
-                     "action too, write it once after the run of actions, after an empty line and not "
+            hint += (f"; or, if the '{label}{self.colon}{value}' of the action at line {at} is meant for "
+                     "this action too, write it once after the run of actions, after an empty line and not "
                      "indented, instead of under one of them")
         elif self.columns.groups:
             hint += ("; if this list describes the group rather than listing actions, write it "
                      "as a numbered Markdown list (1. 2. …) instead of bullets")
         self.report.fail(line, f"the action has no {' and no '.join(labels)}", hint)
+
+
+    def fields_apart(self, item: Item, declared: tuple) -> str | None:
+        """Why an action's field lines were not taken when they stand in a paragraph of its own
+        before the last one (an empty line after them, then text or more fields), or None."""
+        paragraphs = [block for block in item.blocks if isinstance(block, Para)]
+        for index, para in enumerate(paragraphs[:-1]):
+            fields = [i for i, inlines in enumerate(para.lines)
+                      if (match := FIELD_LINE.match(m.plain_text(tuple(inlines))))
+                      and match["label"] in declared]
+            if not fields:
+                continue
+            following = paragraphs[index + 1]
+            if all(field_line(inlines, set(declared) - {None}) for inlines in following.lines):
+                return (f"an empty line parts the fields at lines {para.line_of(fields[0])} and "
+                        f"{following.line}: write an action's fields one per line, with no empty line "
+                        "between them")
+            text = m.plain_text(tuple(following.lines[0])) if following.lines else ""
+            return (f"the fields must be the action's last lines, and the line '{text}' (line "
+                    f"{following.line}) follows them: move it into the action's text, before the fields")
+        return None
 
 
 @dataclass
@@ -399,7 +427,7 @@ def own_labels(item: Item, labels: set[str]) -> dict[str, tuple[str, int]]:
         field = field_line(para.lines[offset], labels)
         if field is None:
             break
-        found.setdefault(field[0], (field[1], para.line + offset))
+        found.setdefault(field[0], (field[1], para.line_of(offset)))
     return found
 
 

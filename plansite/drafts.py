@@ -28,6 +28,14 @@ class Para:
 
     lines: list[list[m.Inline]]
     line: int
+    end: int = 0
+    """Its last source line (0: not known). A code span or link may run over two source lines
+    and still be one of ``lines``, so the lines at its end are counted from here."""
+
+    def line_of(self, index: int) -> int:
+        """The source line of ``lines[index]``, counted from the paragraph's end when it is known
+        (field lines and what follows them are at the end)."""
+        return self.end - (len(self.lines) - 1 - index) if self.end else self.line + index
 
 
 @dataclass

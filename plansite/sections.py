@@ -236,7 +236,8 @@ class BodyReader:
         """A paragraph or list as a mutable draft (so numbers and fields can be cut off)."""
         line = self.line(node)
         if node.type == "paragraph":
-            return Para(self.inline_lines(node.children[0], line), line)
+            inline = node.children[0]  # its content is the paragraph's source lines, joined
+            return Para(self.inline_lines(inline, line), line, line + inline.content.count("\n"))
         if node.type in ("bullet_list", "ordered_list"):
             ordered = node.type == "ordered_list"
             start = int(node.attrs.get("start", 1)) if ordered else None
