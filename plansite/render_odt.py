@@ -118,8 +118,8 @@ def document_labels(project: Path, env, plan: m.Plan, url: str | None = None, ba
         else:
             label = row["label"]  # a message of formats.ATTACHMENTS (a literal here would be extracted)
             said = {"format": _(label), "size": row["size"]}
-            what = (_("(%(format)s, %(size)s, in Chinese)") if row["hreflang"] == ZH.code
-                    else _("(%(format)s, %(size)s)")) % said
+            what = (_("(%(format)s, %(size)s, in Chinese)", **said) if row["hreflang"] == ZH.code
+                    else _("(%(format)s, %(size)s)", **said))
         gap = " " if language(plan.lang).english else ""  # （…） brings its own space in Chinese
         words[f"attachment-{index}"] = f"{row['title']}{gap}{what}"
         words[f"attachment-{index}-href"] = row["href"]
