@@ -307,7 +307,7 @@ class TableReader:
 
     def take_fields(self, item: Item) -> dict[str, tuple[str, int]]:
         """Cut the trailing 'label：value' lines off the action; label → (value, line)."""
-        labels = {c for c in (self.columns.deadline, self.columns.units, *self.columns.fields) if c}
+        labels = self.labels
         fields: dict[str, tuple[str, int]] = {}
         para = last_paragraph(item.blocks)
         while para is not None and para.lines:
@@ -333,7 +333,7 @@ class TableReader:
         para = last_paragraph(item.blocks)
         given = [(label, neighbours[label]) for label in labels if label in neighbours]
         ahead = [(label, early[label]) for label in labels if label in early]
-        declared = (self.columns.deadline, self.columns.units, *self.columns.fields)
+        declared = self.labels
         written = [(text, FIELD_LINE.match(text), all(isinstance(x, m.Text | m.Note) for x in inlines))
                    for inlines in (para.lines if para else []) for text in [m.plain_text(tuple(inlines))]]
         exact = [i for i, (_, match, _) in enumerate(written) if match and match["label"] in declared]
@@ -341,7 +341,7 @@ class TableReader:
         misspelt = [text for text, match, _ in written if match and match["label"] not in declared
                     and difflib.get_close_matches(match["label"], labels, n=1, cutoff=0.5)]
         after = [(text, i) for i, (text, _, _) in enumerate(written) if exact and i > exact[-1]]
-        apart = self.fields_apart(item, declared) if not exact else None
+        apart = self.fields_apart(item) if not exact else None
         if formatted and para:
             text, at = formatted[0]
             hint = (f"the line '{text}' (line {para.line_of(at)}) is one, but with formatting (code, "
@@ -369,18 +369,18 @@ class TableReader:
         self.report.fail(line, f"the action has no {' and no '.join(labels)}", hint)
 
 
-    def fields_apart(self, item: Item, declared: tuple) -> str | None:
+    def fields_apart(self, item: Item) -> str | None:
         """Why an action's field lines were not taken when they stand in a paragraph of its own
         before the last one (an empty line after them, then text or more fields), or None."""
         paragraphs = [block for block in item.blocks if isinstance(block, Para)]
         for index, para in enumerate(paragraphs[:-1]):
             fields = [i for i, inlines in enumerate(para.lines)
                       if (match := FIELD_LINE.match(m.plain_text(tuple(inlines))))
-                      and match["label"] in declared]
+                      and match["label"] in self.labels]
             if not fields:
                 continue
             following = paragraphs[index + 1]
-            if all(field_line(inlines, set(declared) - {None}) for inlines in following.lines):
+            if all(field_line(inlines, self.labels) for inlines in following.lines):
                 return (f"an empty line parts the fields at lines {para.line_of(fields[0])} and "
                         f"{following.line}: write an action's fields one per line, with no empty line "
                         "between them")

@@ -379,15 +379,15 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
     @jinja2.pass_context
     def action_tree(context: jinja2.runtime.Context, table: m.ActionTable,
                     nodes: tuple[m.Group | m.Action, ...], level: int, path: list[m.Group],
-                    blocks: jinja2.runtime.Macro, stale_notice: jinja2.runtime.Macro,
-                    heading_text: jinja2.runtime.Macro) -> Markup:
+                    blocks: jinja2.runtime.Macro, stale_notice: jinja2.runtime.Macro) -> Markup:
         """An action table's groups and actions: each group a section under a heading one level
         below ``level``, each run of actions one table (:func:`action_table`). Written in
         Python, not as template macros: every plan page, narrowed view and print edition is
         mostly these tables, and the macros' calls per group, row and cell were most of a
         build's rendering (the same HTML in half the time). The template passes its macros for
-        the text within (``blocks``, ``stale_notice``, ``heading_text``); ``notes``, ``stale``,
-        ``cards`` and ``back_links`` are the page's."""
+        the text within (``blocks``, ``stale_notice``); ``notes``, ``stale``, ``cards`` and
+        ``back_links`` are the page's. A group always has a title (the plan reader refuses a heading
+        of a number alone)."""
         stale: set[str] = context["stale"]
         back_links = "back_links" in context
         out = []
@@ -396,8 +396,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
             if not isinstance(run, m.Group):
                 out.append(f"{action_table(context, table, run, path, blocks, stale_notice)}\n")
                 continue
-            heading = (escape(m.numbered(run.number, "")) + inlines(run.title, mark) if run.title
-                       else heading_text(run))
+            heading = escape(m.numbered(run.number, "")) + inlines(run.title, mark)
             out.append(f'<section class="ps-group ps-group--level{run.level}">\n'
                        f'  <h{level + 1} id="{escape(run.id)}" class="ps-group__title" '
                        f'data-title="{escape(m.numbered(run.number, m.plain_text(run.title)))}">'
@@ -405,8 +404,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        f'  {stale_notice(run.id, "group") if run.id in stale else ""}\n')
             if run.description:
                 out.append(f'<div class="ps-group__description">{blocks(run.description, level + 1)}</div>')
-            inner = action_tree(context, table, run.children, level + 1, [*path, run], blocks, stale_notice,
-                                heading_text)
+            inner = action_tree(context, table, run.children, level + 1, [*path, run], blocks, stale_notice)
             out.append(f"  {inner}\n")
             last = index == len(found) - 1
             if back_links and (run.level == 1 or (run.level == 2 and not last and m.action_count(run) >= 8)):
@@ -616,7 +614,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
                        kind_names=KIND_NAMES, action_tree=action_tree, action_link=action_link,
                        action_entries=action_entries, dataset_rows=dataset_rows)
     env.filters.update(mark=mark, inlines=lambda nodes: inlines(nodes, mark),
-                       spans=spans, deadline=lambda text: breakable_range(spans(text)),
+                       spans=spans, deadline=deadline_cell,
                        long_date=english_date if english else roc_date)
     env.globals.update(runs=runs, plain_text=m.plain_text, is_numbered=is_numbered, numbered=m.numbered,
                        row_cells=row_cells,
