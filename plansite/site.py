@@ -39,7 +39,7 @@ from .publish import (
     tidy_cache,
     write_atomically,
 )
-from .search import BUNDLE, index_site
+from .search import BUNDLE, index_site, page_digest
 from .sources import Loaded, Sources
 
 
@@ -148,13 +148,16 @@ class Engine:
                                                    publish=sync_live if live else None, spare=spare,
                                                    removable=stamp.check_removable) as stage:
                 writer = Writer(stage, spare)
+                pages: dict[str, str | None] = {}  # each page written, hashed for search as it goes
                 # each output is written as soon as it is made: a thousand plans' pages never sit in memory
                 for relative, data in itertools.chain(generated(project, loaded, files, output, reused, made),
                                                       files.items(), assets(project, loaded.config)):
                     writer.put(relative, data)  # a Path: unchanged since the last build, the published file
+                    if isinstance(data, bytes) and relative.endswith(".html"):
+                        pages[relative] = page_digest(data)
                     count += 1
                 writer.finish()
-                index_site(stage, loaded.glossary, cache=cache_folder(project) / "search")
+                index_site(stage, loaded.glossary, cache=cache_folder(project) / "search", written=pages)
                 count += sum(1 for p in (stage / BUNDLE).rglob("*") if p.is_file())
         except Overtaken:
             return None

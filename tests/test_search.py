@@ -524,6 +524,36 @@ def bundle(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / BUNDLE).rglob("*") if p.is_file()}
 
 
+def test_a_build_reads_none_of_the_pages_it_wrote_to_index_them(tmp_path: Path, monkeypatch) -> None:
+    """A build hashes each page for search as it writes it (reading a thousand plans' pages
+    again took half a second before Pagefind could start): its search stage opens none of them,
+    and its bundle is the one an index that reads every page makes."""
+    import builtins
+    import shutil
+
+    from plansite import search
+    from plansite.content import load_glossary
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    opened: list[str] = []
+
+    def spied(path, *args, **kwargs):
+        opened.append(str(path))
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(search, "open", spied, raising=False)
+    build(project, project / "site", downloads=False)
+    assert opened == []
+    fresh = tmp_path / "fresh"
+    shutil.copytree(project / "site", fresh, ignore=shutil.ignore_patterns(BUNDLE))
+    search.index_site(fresh, load_glossary(project))
+    assert len([path for path in opened if path.endswith(".html")]) > 10  # the spy sees what is read
+    assert bundle(project / "site") == bundle(fresh)
+
+
 def test_the_shards_from_the_cache_are_put_together_while_pagefind_indexes_another(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After one page changed, its shard's language is indexed again while the other shards,
