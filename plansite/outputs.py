@@ -269,7 +269,8 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
             for path in reused.get(name, ()):
                 made.setdefault(name, []).append(path)
                 file = published / path
-                sizes[path] = os.stat(file).st_size  # the data page, made last, states them
+                if path.startswith("data/"):  # the data page, made last, states their sizes
+                    sizes[path] = os.stat(file).st_size
                 yield path, file
         names = [*todo, *(site_task(task) for task in listings)]
         for name, batch in zip(names, batches, strict=True):
