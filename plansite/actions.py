@@ -63,8 +63,14 @@ class TableReader:
                     stack[-1].children.append(self.body.item(item))
             elif node.type in ("paragraph", "ordered_list"):
                 group = stack[-1]
-                if node.type == "paragraph" and (fields := self.shared_lines(node)) is not None:
+                draft = self.body.draft(node)  # read once: reading it reports a bad link or an image
+                if isinstance(draft, Para) and (fields := self.shared_lines(draft)) is not None:
                     self.shared_fields(group, fields, line)
+                elif isinstance(draft, Para) and (formatted := self.formatted_shared_line(draft)):
+                    text, at = formatted
+                    self.report.fail(at, f"the line '{text}' would be a field shared by the run of actions "
+                                     "above, but has formatting (code, emphasis, a link or a tag)",
+                                     "a field is plain text; remove the formatting")
                 elif group is root:
                     self.report.fail(line, "text stands in the table before any group or action",
                                      "start the table with a group heading '## …' or an action '- …'")
@@ -72,7 +78,7 @@ class TableReader:
                     self.report.fail(line, "text follows the group's actions or sub-groups",
                                      "indent it by two spaces to make it part of the action above, or move "
                                      "it right after the group heading to describe the group")
-                elif (draft := self.body.draft(node)) is not None:
+                elif draft is not None:
                     group.description.append(draft)
             else:
                 self.body.block_allowed(node)
@@ -153,24 +159,36 @@ class TableReader:
     def labels(self) -> set[str]:
         return {c for c in (self.columns.deadline, self.columns.units, *self.columns.fields) if c}
 
-    def shared_lines(self, node: SyntaxTreeNode) -> list[tuple[str, str, int]] | None:
+    def shared_lines(self, para: Para) -> list[tuple[str, str, int]] | None:
         """(label, value, line) of each line when the paragraph is a shared-fields paragraph:
         every line 'label：value' and at least one label a column's (or close to one)."""
-        line = self.body.line(node)
-        lines = self.body.inline_lines(node.children[0], line)
         found = []
-        for offset, inlines in enumerate(lines):
+        for index, inlines in enumerate(para.lines):
             if not inlines or not all(isinstance(x, m.Text | m.Note) for x in inlines):
                 return None
             match = FIELD_LINE.match(m.plain_text(tuple(inlines)))
             if not match:
                 return None
-            found.append((match["label"], match["value"], line + offset))
+            found.append((match["label"], match["value"], para.line_of(index)))
         labels = self.labels
         if not any(label in labels or difflib.get_close_matches(label, list(labels), n=1, cutoff=0.5)
                    for label, _, _ in found):
             return None
         return found
+
+    def formatted_shared_line(self, para: Para) -> tuple[str, int] | None:
+        """(text, line) of the first line with formatting in a paragraph that would be shared
+        fields but for it: every line 'label：value' and at least one label a column's. Else
+        told only as text where none may stand, the message named neither the line nor why."""
+        labels, formatted = [], None
+        for index, inlines in enumerate(para.lines):
+            text = m.plain_text(tuple(inlines))
+            if not (match := FIELD_LINE.match(text)):
+                return None
+            labels.append(match["label"])
+            if formatted is None and not all(isinstance(x, m.Text | m.Note) for x in inlines):
+                formatted = (text, para.line_of(index))
+        return formatted if any(label in self.labels for label in labels) else None
 
     def shared_fields(self, group: GroupDraft, lines: list[tuple[str, str, int]], line: int) -> None:
         """Read a shared-fields paragraph: it ends the run of actions above it."""
