@@ -356,7 +356,8 @@ class TableReader:
                    for inlines in (para.lines if para else []) for text in [m.plain_text(tuple(inlines))]]
         exact = [i for i, (_, match, _) in enumerate(written) if match and match["label"] in declared]
         formatted = [(written[i][0], i) for i in exact if not written[i][2]]
-        misspelt = [text for text, match, _ in written if match and match["label"] not in declared
+        misspelt = [(text, i) for i, (text, match, _) in enumerate(written) if match
+                    and match["label"] not in declared
                     and difflib.get_close_matches(match["label"], labels, n=1, cutoff=0.5)]
         after = [(text, i) for i, (text, _, _) in enumerate(written) if exact and i > exact[-1]]
         apart = self.fields_apart(item) if not exact else None
@@ -364,8 +365,10 @@ class TableReader:
             text, at = formatted[0]
             hint = (f"the line '{text}' (line {para.line_of(at)}) is one, but with formatting (code, "
                     "emphasis, a link or a tag): a field is plain text; remove the formatting")
-        elif misspelt:
-            hint = f"the line '{misspelt[0]}' looks like one: write the label exactly as declared ({lines})"
+        elif misspelt and para:
+            text, at = misspelt[0]
+            hint = (f"the line '{text}' (line {para.line_of(at)}) looks like one: write the label exactly as "
+                    f"declared ({lines})")
         elif after and para:
             text, at = after[0]
             hint = (f"the fields must be the action's last lines, and the line '{text}' (line "
