@@ -7,6 +7,7 @@ Babel at build time, so there is no compiled .mo file to forget to rebuild.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -126,9 +127,13 @@ def parsed(data: bytes) -> list | tuple[int, str]:
         return list(read_po(io.StringIO("\n".join(lines)), abort_invalid=True))
     except PoFileError as error:
         why = re.sub(r" on \d+$", "", str(error))  # Babel counts lines from 0
+        line = error.lineno + 1
         if "more translations than num_plurals" in why:
             why = "it gives more plural forms than the language has (Chinese has one: msgstr[0])"
-        return error.lineno + 1, why
+            # Babel names the entry's first line: the last form it gives is one too many
+            forms = itertools.takewhile(lambda n: lines[n - 1].strip(), range(line, len(lines) + 1))
+            line = max((n for n in forms if lines[n - 1].startswith("msgstr[")), default=line)
+        return line, why
     except (ValueError, LookupError) as error:  # a header Babel cannot use
         return 1, f"Babel cannot read it ({error})"
 

@@ -122,6 +122,10 @@ def test_a_translation_a_page_cannot_fill_in_is_an_error_at_its_line(tmp_path: P
      "the line is no part of an entry"),
     (lambda text: text.replace('msgstr "回到頁首"', 'msgstr "回\udcff"'), 'msgstr "回\udcff"',
      "the catalog is not UTF-8 text"),
+    (lambda text: text.replace('msgstr[0] "%(num)d 項作法"',
+                               'msgstr[0] "%(num)d 項作法"\nmsgstr[1] "%(num)d 項"'),
+     'msgstr[1] "%(num)d 項"',  # Babel names the entry's first line
+     "it gives more plural forms than the language has (Chinese has one: msgstr[0])"),
 ])
 def test_a_catalog_that_cannot_be_read_is_an_error_at_its_line(tmp_path: Path, damage, line, why) -> None:
     project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
