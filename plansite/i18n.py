@@ -57,11 +57,14 @@ class Catalog:
         try:
             return translation % values
         except (KeyError, ValueError, TypeError) as error:
-            why = (f"this page gives no value '{error.args[0]}'" if isinstance(error, KeyError)
-                   else "a value this page gives does not suit its conversion (write %(name)s, not %(name)d)")
+            if isinstance(error, KeyError):
+                why, hint = f"this page gives no value '{error.args[0]}'", own_placeholders(message)
+            else:
+                why = "a value this page gives does not suit its conversion (write %(name)s, not %(name)d)"
+                hint = FILL_HINT
             raise ContentError([Problem(self.shown or "locales/", self.lines.get(message, 1),
                                         f"the translation of '{message}' cannot be filled in: {why}",
-                                        FILL_HINT)]) from None
+                                        hint)]) from None
 
     def text(self, message: str, **values) -> str:
         """A string as ``_()`` gives it, as plain text (the ODT, the CSV's meanings, deadlines)."""
@@ -78,6 +81,15 @@ class Catalog:
 
 
 FILL_HINT = "write %% for a percent sign, and only the placeholders the English has, such as %(year)s"
+
+
+def own_placeholders(message: str) -> str:
+    """The fix for a translation that names a value its page does not give: the placeholders
+    its own English has, which are the values the page gives it."""
+    names = sorted({found["name"] for found in PLACEHOLDER.finditer(message) if found["name"]})
+    if not names:
+        return "its English has no placeholder: remove it (write %% for a percent sign)"
+    return f"use only the placeholders its English has: {', '.join(f'%({name})s' for name in names)}"
 
 
 def catalog_path(project: Path, lang: str) -> Path:

@@ -100,18 +100,21 @@ def test_a_translation_that_cannot_be_filled_in_is_an_error_at_its_line(tmp_path
 
 
 @pytest.mark.parametrize(("msgid", "msgstr", "why"), [
-    ("Back to top", "回到頁首%(year)s", "this page gives no value 'year'"),  # another string's value
+    ("Back to top", "回到頁首%(year)s", ("this page gives no value 'year' — its English has no placeholder: "
+     "remove it (write %% for a percent sign)")),  # another string's value
+    ("By %(date)s", "%(year)s前", ("this page gives no value 'year' — use only the placeholders its English "
+     "has: %(date)s")),
     ("By %(date)s", "%(date)d前", ("a value this page gives does not suit its conversion (write %(name)s, "
-                                   "not %(name)d)")),
+                                   f"not %(name)d){FIX}")),
 ])
 def test_a_translation_a_page_cannot_fill_in_is_an_error_at_its_line(tmp_path: Path, msgid: str,
                                                                      msgstr: str, why: str) -> None:
     """What the catalog alone cannot tell: a value the English strings have but this page does
-    not give, a conversion the value does not suit. It was a traceback."""
+    not give, a conversion the value does not suit. It was a traceback. The fix names the
+    placeholders the English has."""
     project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
     line = with_translation(project, msgid, msgstr)
-    assert refused(project) == (f"{CATALOG}:{line}: the translation of '{msgid}' cannot be filled in: "
-                                f"{why}{FIX}")
+    assert refused(project) == f"{CATALOG}:{line}: the translation of '{msgid}' cannot be filled in: {why}"
 
 
 @pytest.mark.parametrize(("damage", "line", "why"), [
