@@ -153,8 +153,11 @@ class Engine:
                 for relative, data in itertools.chain(generated(project, loaded, files, output, reused, made),
                                                       files.items(), assets(project, loaded.config)):
                     writer.put(relative, data)  # a Path: unchanged since the last build, the published file
-                    if isinstance(data, bytes) and relative.endswith(".html"):
-                        pages[relative] = page_digest(data)
+                    if relative.endswith(".html"):  # the last file written at a path is the one there
+                        if isinstance(data, bytes):
+                            pages[relative] = page_digest(data)
+                        else:
+                            pages.pop(relative, None)
                     count += 1
                 writer.finish()
                 index_site(stage, loaded.glossary, cache=cache_folder(project) / "search", written=pages)
