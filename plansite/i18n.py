@@ -157,7 +157,7 @@ def read_catalog(data: bytes, shown: str = "") -> Catalog:
     return Catalog(data, shown)
 
 
-PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?"
+PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^()%]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?"
                          r"(?P<kind>[diouxXeEfFgGcrsa%])")
 """A conversion of Python's % formatting (%s, %(name)s, %% …), which fills in every interface
 string: the templates' _() and ngettext, and the parts of pages made in Python."""

@@ -10,7 +10,9 @@ from . import model as m
 from .errors import Report
 
 ID = re.compile(r"^[a-z][a-z0-9-]*$")
-ATTRIBUTES = re.compile(r"\s*\{((?:#[^}\s]*)?(?:\s*src=[^}\s]*)?)\}\s*$")
+ATTRIBUTES = re.compile(r"\{((?:#[^}\s]*)?(?:\s*src=[^}\s]*)?)\}\s*$")
+"""A trailing '{#id src=…}'; the spaces before it are stripped after (a leading \\s* made a
+search try a long run of spaces from each of its characters)."""
 """A trailing '{#id}', '{src=fingerprint}' or '{#id src=fingerprint}'."""
 FINGERPRINT = re.compile(r"^[0-9a-f]{8}$")
 RESERVED_IDS = {"main", "content", "toc", "top", "header", "footer", "search", "plan-meta", "summary",
@@ -33,7 +35,7 @@ def take_attributes(lines: list[list[m.Inline]], line: int, report: Report, engl
     match = ATTRIBUTES.search(first[-1].text)
     if not match or not match[1].strip():
         return None, None
-    first[-1] = m.Text(first[-1].text[: match.start()])
+    first[-1] = m.Text(first[-1].text[: match.start()].rstrip())
     value = source = None
     for word in match[1].split():
         if word.startswith("#"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -272,3 +274,24 @@ def test_ids_of_the_plan_page_itself_are_refused(tmp_path: Path) -> None:
     assert any("the id 'note-2' is used by the page itself" in p for p in messages), messages
     assert any("the id 'ps-menu' is used by the page itself" in p for p in messages), messages
     assert any("the table name 'note' is used by the page itself" in p for p in messages), messages
+
+
+def test_long_runs_of_spaces_are_read_in_linear_time(tmp_path: Path) -> None:
+    """A field value, a list of units, a heading's id and a deadline each holding a run of
+    300,000 spaces (a plan may be 2 MB). The patterns reading them tried the run from each of
+    its characters: 13 s for 40,000 spaces, hours for a megabyte. The plan is read in a process
+    of its own, bounded far above what a linear read takes (a tenth of a second), so that a
+    regression fails the suite instead of hanging it."""
+    run = " " * 300_000
+    fixture = (FIXTURES / "errors" / "field-given-once-for-a-run.zh-Hant.md").read_text(encoding="utf-8")
+    head = fixture.split("::: actions main")[0].replace("id: field-given-once-for-a-run", "id: spaces")
+    body = (f"::: actions main\n\n## 壹、強化收容管理{run}{{#care}}\n\n"
+            f"- 1. 定期檢視收容空間。\n  完成期限：113年{run}12月\n  承辦單位：動物保護科{run}乙\n\n"
+            f"- 2. 公告認養資訊。\n  完成期限：113年12月\n"
+            f"  承辦單位：動物保護科 {run}、{run} 獸醫科\n\n:::\n")
+    path = tmp_path / "spaces.zh-Hant.md"
+    path.write_text(head + body, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "plansite.content", str(path)], capture_output=True,
+                          text=True, timeout=60, check=False, cwd=Path(__file__).parent.parent)
+    assert "Traceback" not in done.stderr
+    assert done.stdout.endswith("1 groups (by level: 1, 0, 0), 2 actions\n")  # read to its end
