@@ -11,7 +11,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from . import model as m
 from .dates import DEADLINE_FORMS, parse_deadline
-from .drafts import Item, Lst, Para, first_number, last_paragraph, take_number
+from .drafts import Item, Lst, Para, first_number, last_paragraph, take_number, unbroken
 from .ids import take_attributes
 from .text import wordless
 
@@ -165,7 +165,7 @@ class TableReader:
         """(label, value, line) of each line when the paragraph is a shared-fields paragraph:
         every line 'label：value' and at least one label a column's (or close to one)."""
         found = []
-        for index, inlines in enumerate(para.lines):
+        for index, inlines in enumerate(map(unbroken, para.lines)):
             if not inlines or not all(isinstance(x, m.Text | m.Note) for x in inlines):
                 return None
             match = FIELD_LINE.match(m.plain_text(tuple(inlines)))
@@ -183,7 +183,7 @@ class TableReader:
         fields but for it: every line 'label：value' and at least one label a column's. Else
         told only as text where none may stand, the message named neither the line nor why."""
         labels, formatted = [], None
-        for index, inlines in enumerate(para.lines):
+        for index, inlines in enumerate(map(unbroken, para.lines)):
             text = m.plain_text(tuple(inlines))
             if not (match := FIELD_LINE.match(text)):
                 return None
@@ -343,7 +343,8 @@ class TableReader:
                                  f"write the {label} after '{label}{self.colon}'")
             fields.setdefault(label, (value, line_no))
             para.lines.pop()
-            para.end = line_no - 1 if para.end else 0  # the paragraph now ends above its fields
+        if fields and para is not None and para.lines:  # a hard break before the fields ends nothing now
+            para.lines[-1] = unbroken(para.lines[-1])
         return fields
 
     def missing(self, item: Item, labels: list[str], line: int,
@@ -355,7 +356,8 @@ class TableReader:
         ahead = [(label, early[label]) for label in labels if label in early]
         declared = self.labels
         written = [(text, FIELD_LINE.match(text), all(isinstance(x, m.Text | m.Note) for x in inlines))
-                   for inlines in (para.lines if para else []) for text in [m.plain_text(tuple(inlines))]]
+                   for inlines in map(unbroken, para.lines if para else [])
+                   for text in [m.plain_text(tuple(inlines))]]
         exact = [i for i, (_, match, _) in enumerate(written) if match and match["label"] in declared]
         formatted = [(written[i][0], i) for i in exact if not written[i][2]]
         misspelt = [(text, i) for i, (text, match, _) in enumerate(written) if match
@@ -397,7 +399,7 @@ class TableReader:
         before the last one (an empty line after them, then text or more fields), or None."""
         paragraphs = [block for block in item.blocks if isinstance(block, Para)]
         for index, para in enumerate(paragraphs[:-1]):
-            fields = [i for i, inlines in enumerate(para.lines)
+            fields = [i for i, inlines in enumerate(map(unbroken, para.lines))
                       if (match := FIELD_LINE.match(m.plain_text(tuple(inlines))))
                       and match["label"] in self.labels]
             if not fields:
@@ -488,7 +490,7 @@ def numbers_inside(item: Item) -> list[tuple[str, int]]:
         if isinstance(block, Para):
             for offset, line in enumerate(block.lines):
                 if (position or offset) and (number := first_number([Para([line], 0)])):
-                    found.append((number, block.line + offset))
+                    found.append((number, block.line_of(offset)))
         elif isinstance(block, Lst):
             for index, entry in enumerate(block.items):
                 if block.ordered:
@@ -500,6 +502,7 @@ def numbers_inside(item: Item) -> list[tuple[str, int]]:
 
 def field_line(line: list[m.Inline], labels: set[str]) -> tuple[str, str] | None:
     """(label, value) if the line is 'label：value' for a declared column label."""
+    line = unbroken(line)
     if not line or not all(isinstance(x, m.Text | m.Note) for x in line):
         return None
     match = FIELD_LINE.match(m.plain_text(tuple(line)))

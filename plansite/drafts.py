@@ -24,18 +24,26 @@ NUMBER = re.compile(
 
 @dataclass
 class Para:
-    """A paragraph while it is being read: lines of inline nodes (fields are cut from the end)."""
+    """A paragraph while it is being read: lines of inline nodes (fields are cut from the end).
+    A line ends where the source line does, or after a hard break (two spaces or a backslash
+    at the end of a source line), which it keeps at its end (:func:`unbroken`)."""
 
     lines: list[list[m.Inline]]
     line: int
-    end: int = 0
-    """Its last source line (0: not known). A code span or link may run over two source lines
-    and still be one of ``lines``, so the lines at its end are counted from here."""
+    starts: list[int] | None = None
+    """The source line each of ``lines`` starts on (None: one a line from ``line``): a code
+    span, link or emphasis may run over two source lines and still be one of ``lines``. Lines
+    are only ever cut from the end, so the index of a line left is its index here."""
 
     def line_of(self, index: int) -> int:
-        """The source line of ``lines[index]``, counted from the paragraph's end when it is known
-        (field lines and what follows them are at the end)."""
-        return self.end - (len(self.lines) - 1 - index) if self.end else self.line + index
+        """The source line ``lines[index]`` starts on."""
+        return self.starts[index] if self.starts else self.line + index
+
+
+def unbroken(line: list[m.Inline]) -> list[m.Inline]:
+    """A line without the hard break that ends it, if it has one: a field line is 'label：value'
+    however the line before or it itself ends (trailing spaces are invisible in an editor)."""
+    return line[:-1] if line and isinstance(line[-1], m.LineBreak) else line
 
 
 @dataclass

@@ -161,7 +161,7 @@ class BodyReader:
 
     def heading_parts(self, heading: SyntaxTreeNode) -> tuple[str | None, tuple[m.Inline, ...], tuple]:
         """(number, title, (explicit id, fingerprint)) of a heading."""
-        lines = self.inline_lines(heading.children[0], self.line(heading))
+        lines, _, _ = self.inline_lines(heading.children[0], self.line(heading))
         explicit = take_attributes(lines, self.line(heading), self.report, self.english)
         number = take_number(lines)
         title = join_lines(lines)
@@ -237,7 +237,7 @@ class BodyReader:
         line = self.line(node)
         if node.type == "paragraph":
             inline = node.children[0]  # its content is the paragraph's source lines, joined
-            return Para(self.inline_lines(inline, line), line, line + inline.content.count("\n"))
+            return Para(*self.inline_lines(inline, line))
         if node.type in ("bullet_list", "ordered_list"):
             ordered = node.type == "ordered_list"
             start = int(node.attrs.get("start", 1)) if ordered else None
@@ -291,16 +291,43 @@ class BodyReader:
 
     # -- inline text
 
-    def inline_lines(self, inline: SyntaxTreeNode, line: int) -> list[list[m.Inline]]:
-        """The paragraph's source lines, each as a list of inline nodes."""
+    def inline_lines(self, inline: SyntaxTreeNode, line: int) -> tuple[list[list[m.Inline]], int, list[int]]:
+        """The paragraph's lines, each a list of inline nodes, its first source line, and the
+        source line each of its lines starts on. A line ends at a line end of the source, or
+        after a hard break (kept at its end): field lines after a line ending in two spaces
+        are lines of their own. Problems within a line are reported at the source line they
+        stand on, past any link, emphasis or code span that runs over two source lines."""
         lines: list[list[m.Inline]] = [[]]
+        starts, first, raw, self.code_from = [line], line, inline.content, 0
         for child in inline.children:
-            if child.type == "softbreak":
-                lines.append([])
+            if child.type in ("softbreak", "hardbreak"):
+                if child.type == "hardbreak":
+                    lines[-1].append(m.LineBreak())
                 line += 1
+                lines.append([])
+                starts.append(line)
             else:
                 lines[-1] += self.inline(child, line)
-        return lines
+                line += self.line_ends(child, raw)
+        return lines, first, starts
+
+    def line_ends(self, node: SyntaxTreeNode, raw: str) -> int:
+        """How many source line ends ``node`` runs over: its line breaks, those in raw HTML, and
+        those a code span turned into spaces, found in the paragraph's ``raw`` text after the
+        code spans already found (``self.code_from``)."""
+        if node.type in ("softbreak", "hardbreak"):
+            return 1
+        if node.type == "html_inline":
+            return node.content.count("\n")
+        if node.type == "code_inline":
+            spaced = "".join(r"[ \n]" if char == " " else re.escape(char) for char in node.content)
+            markup = re.escape(node.markup)
+            found = re.compile(rf"{markup}[ \n]?{spaced}[ \n]?{markup}").search(raw, self.code_from)
+            if found is None:
+                return 0
+            self.code_from = found.end()
+            return found.group().count("\n")
+        return sum(self.line_ends(child, raw) for child in node.children)
 
     def inline(self, node: SyntaxTreeNode, line: int) -> list[m.Inline]:
         kind = node.type

@@ -24,7 +24,7 @@ def join_lines(lines: list[list[m.Inline]]) -> tuple[m.Inline, ...]:
     for line in lines:
         if not line:
             continue
-        if out:
+        if out and not isinstance(out[-1], m.LineBreak):  # a hard break ends the line before
             before, after = m.plain_text(tuple(out))[-1:], m.plain_text(tuple(line))[:1]
             if before and after and not (is_wide(before) or is_wide(after)):
                 out.append(m.Text(" "))

@@ -295,3 +295,24 @@ def test_long_runs_of_spaces_are_read_in_linear_time(tmp_path: Path) -> None:
                           text=True, timeout=60, check=False, cwd=Path(__file__).parent.parent)
     assert "Traceback" not in done.stderr
     assert done.stdout.endswith("1 groups (by level: 1, 0, 0), 2 actions\n")  # read to its end
+
+
+@pytest.mark.parametrize("end", ["  ", "\\"])
+def test_fields_after_a_line_ending_in_a_hard_break_are_read(tmp_path: Path, end: str) -> None:
+    """Two spaces (invisible in an editor) or a backslash at the end of a line make a hard
+    break, which hid the field lines after it: every field was reported missing. The break
+    before the fields ends nothing once they are cut off; one between two lines of the text
+    stays; a field line ending in one is read as well."""
+    fixture = (FIXTURES / "errors" / "field-given-once-for-a-run.zh-Hant.md").read_text(encoding="utf-8")
+    head = fixture.split("::: actions main")[0].replace("id: field-given-once-for-a-run", "id: breaks")
+    body = (f"::: actions main\n\n## 壹、強化收容管理\n\n- 1. 定期檢視{end}\n  收容空間。{end}\n"
+            f"  完成期限：113年12月{end}\n  承辦單位：動物保護科\n\n:::\n")
+    path = tmp_path / "breaks.zh-Hant.md"
+    path.write_text(head + body, encoding="utf-8")
+    plan, problems = read_plan_file(path, path.name)
+    assert problems == [] and plan is not None
+    (_, action), = plan.actions()
+    assert action.deadline is not None and action.deadline.text == "113年12月"
+    assert action.units == ("動物保護科",)
+    assert action.body == (m.Paragraph((m.Text("定期檢視"), m.LineBreak(), m.Text("收容空間。")),
+                                       action.body[0].loc),)
