@@ -68,11 +68,10 @@ class TableReader:
                 draft = self.body.draft(node)  # read once: reading it reports a bad link or an image
                 if isinstance(draft, Para) and (fields := self.shared_lines(draft)) is not None:
                     self.shared_fields(group, fields, line)
-                elif isinstance(draft, Para) and (formatted := self.formatted_shared_line(draft)):
-                    text, at = formatted
-                    self.report.fail(at, f"the line '{text}' would be a field shared by the run of actions "
-                                     "above, but has formatting (code, emphasis, a link or a tag)",
-                                     "a field is plain text; remove the formatting")
+                elif isinstance(draft, Para) and (almost := self.almost_shared(draft)):
+                    fields, at, message, hint = almost
+                    self.report.fail(at, message, hint)
+                    self.shared_fields(group, fields, line, whole=False)
                 elif group is root:
                     self.report.fail(line, "text stands in the table before any group or action",
                                      "start the table with a group heading '## …' or an action '- …'")
@@ -178,22 +177,43 @@ class TableReader:
             return None
         return found
 
-    def formatted_shared_line(self, para: Para) -> tuple[str, int] | None:
-        """(text, line) of the first line with formatting in a paragraph that would be shared
-        fields but for it: every line 'label：value' and at least one label a column's. Else
-        told only as text where none may stand, the message named neither the line nor why."""
-        labels, formatted = [], None
+    def almost_shared(self, para: Para) -> tuple[list[tuple[str, str, int]], int, str, str] | None:
+        """A paragraph meant as fields shared by a run of actions, that is not quite one: its
+        lines start 'label：value', one with a column's label, but one has formatting, or text
+        follows them. Then (its field lines as (label, value, line), the line at fault, what is
+        wrong, the fix); else None. Told only as text where none may stand, these named neither
+        the line nor why, and each action of the run was said to lack the fields."""
+        found: list[tuple[str, str, int]] = []
+        formatted = after = None
         for index, inlines in enumerate(map(unbroken, para.lines)):
-            text = m.plain_text(tuple(inlines))
+            text, at = m.plain_text(tuple(inlines)), para.line_of(index)
             if not (match := FIELD_LINE.match(text)):
-                return None
-            labels.append(match["label"])
+                after = (text, at)
+                break
+            found.append((match["label"], match["value"], at))
             if formatted is None and not all(isinstance(x, m.Text | m.Note) for x in inlines):
-                formatted = (text, para.line_of(index))
-        return formatted if any(label in self.labels for label in labels) else None
+                formatted = (text, at)
+        if not any(label in self.labels for label, _, _ in found):
+            return None
+        if formatted is not None:
+            text, at = formatted
+            why = (f"the line '{text}' would be a field shared by the run of actions above, but has "
+                   "formatting (code, emphasis, a link or a tag)")
+            return found, at, why, "a field is plain text; remove the formatting"
+        if after is not None:
+            text, at = after
+            return found, at, f"the line '{text}' follows the fields shared by the run of actions above", (
+                "the shared fields are their paragraph's last lines: move the line into an action's text "
+                "(indented under it), or remove it")
+        return None
 
-    def shared_fields(self, group: GroupDraft, lines: list[tuple[str, str, int]], line: int) -> None:
-        """Read a shared-fields paragraph: it ends the run of actions above it."""
+    def shared_fields(self, group: GroupDraft, lines: list[tuple[str, str, int]], line: int,
+                      whole: bool = True) -> None:
+        """Read a shared-fields paragraph: it ends the run of actions above it. Not ``whole``:
+        a line of it was reported, so the actions' lacking fields are not reported again."""
+        if group.shared and group.shared[-1].end == len(group.children) and group.children:
+            self.parted_shared_fields(group.shared[-1], lines, line)
+            return
         start = group.shared[-1].end if group.shared else 0
         run = group.children[start:]
         if not run or any(isinstance(child, GroupDraft) for child in run):
@@ -219,7 +239,22 @@ class TableReader:
             else:
                 fields[label] = (value, at)
         values = self.values(dict(fields))
-        group.shared.append(SharedDraft(len(group.children), fields, values, len(fields) == len(lines)))
+        complete = whole and len(fields) == len(lines)
+        group.shared.append(SharedDraft(len(group.children), fields, values, complete))
+
+    def parted_shared_fields(self, shared: SharedDraft, lines: list[tuple[str, str, int]], line: int) -> None:
+        """A second paragraph of shared fields right after the first, with no action between:
+        an empty line parts them. Said once, at the second, and read as one, so the actions are
+        not said to lack what the second gives (it was taken for fields standing before a run)."""
+        first = min((at for _, at in shared.lines.values()), default=line)
+        self.report.fail(line, f"an empty line parts the fields shared by the run of actions above (lines "
+                         f"{first} and {line})", "write the shared fields one per line, with no empty line "
+                         "between them")
+        added = {label: (value, at) for label, value, at in lines if label in self.labels
+                 and label not in shared.lines}
+        shared.lines.update(added)
+        shared.values.update(self.values(dict(added)))
+        shared.complete = False
 
     def group(self, draft: GroupDraft, path: tuple[int, ...]) -> m.Group:
         children = self.freeze(draft, path)
