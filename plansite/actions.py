@@ -46,7 +46,8 @@ class TableReader:
                 if level > len(stack):
                     self.report.fail(line, f"the heading skips a level ({'#' * len(stack)}#"
                                      f" expected, found {'#' * (level + 1)})",
-                                     "use one more '#' than the group it belongs to")
+                                     "use one more '#' than the group it belongs to" if len(stack) > 1
+                                     else "a table's outermost groups are '## …' headings")
                     continue
                 if level > len(self.columns.groups):
                     self.report.fail(line, f"the table '{self.name}' declares {len(self.columns.groups)} "
@@ -55,7 +56,7 @@ class TableReader:
                                      "or use fewer '#'")
                     continue
                 del stack[level:]
-                number, title, (explicit, source) = self.body.heading_parts(node)
+                number, title, (explicit, source) = self.body.heading_parts(node, group=True)
                 group = GroupDraft(explicit, level, self.columns.groups[level - 1], number, title, line,
                                    source)
                 stack[-1].children.append(group)
@@ -262,10 +263,12 @@ class TableReader:
         if not children and not description:
             self.report.fail(draft.line, "the group has no actions, sub-groups or description",
                              "add its actions as '- …' items, or remove the heading")
-        if not m.plain_text(draft.title).strip():  # its heading, the links to it, its PDF bookmark: bare
-            self.report.fail(draft.line,
-                             f"the group heading '{draft.number or ''}' has no words after its number",
+        if not m.plain_text(draft.title).strip() and draft.number:  # its heading, links, PDF bookmark: bare
+            self.report.fail(draft.line, f"the group heading '{draft.number}' has no words after its number",
                              "write its words after the number, as the plan prints them")
+        elif not m.plain_text(draft.title).strip():
+            self.report.fail(draft.line, "the group heading has no title", "write the group's number and "
+                             "title as the plan prints them (e.g. '## 貳、運用多元策略')")
         return m.Group(
             id=draft.explicit or "-".join((self.name, *map(str, path))),
             number=draft.number, title=draft.title, level=draft.level, label=draft.label,
@@ -432,14 +435,20 @@ class TableReader:
     def fields_apart(self, item: Item) -> str | None:
         """Why an action's field lines were not taken when they stand in a paragraph of its own
         before the last one (an empty line after them, then text or more fields), or None."""
-        paragraphs = [block for block in item.blocks if isinstance(block, Para)]
-        for index, para in enumerate(paragraphs[:-1]):
+        for index, para in enumerate(item.blocks[:-1]):
+            if not isinstance(para, Para):
+                continue
             fields = [i for i, inlines in enumerate(map(unbroken, para.lines))
                       if (match := FIELD_LINE.match(m.plain_text(tuple(inlines))))
                       and match["label"] in self.labels]
             if not fields:
                 continue
-            following = paragraphs[index + 1]
+            following = item.blocks[index + 1]
+            if isinstance(following, Lst):  # the list of the action's points, written after its fields
+                at = para.line_of(fields[0])
+                return (f"the list at line {following.line} follows the fields (line {at}): the "
+                        "fields must be the action's last lines; move them after the list, indented "
+                        "like the action's text")
             if all(field_line(inlines, self.labels) for inlines in following.lines):
                 return (f"an empty line parts the fields at lines {para.line_of(fields[0])} and "
                         f"{following.line}: write an action's fields one per line, with no empty line "

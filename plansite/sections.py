@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
@@ -159,14 +160,16 @@ class BodyReader:
                              f"write its text below the heading '# {number}', or a title after the number")
         return m.Section(explicit or f"s{position}", number, title, tuple(blocks), self.loc(line), source)
 
-    def heading_parts(self, heading: SyntaxTreeNode) -> tuple[str | None, tuple[m.Inline, ...], tuple]:
-        """(number, title, (explicit id, fingerprint)) of a heading."""
+    def heading_parts(self, heading: SyntaxTreeNode, group: bool = False
+                      ) -> tuple[str | None, tuple[m.Inline, ...], tuple]:
+        """(number, title, (explicit id, fingerprint)) of a heading. A ``group``'s heading with
+        no title is reported where the group is made (:meth:`TableReader.group`), once."""
         lines, _, _ = self.inline_lines(heading.children[0], self.line(heading))
         explicit = take_attributes(lines, self.line(heading), self.report, self.english)
         number = take_number(lines)
         title = join_lines(lines)
         if not m.plain_text(title).strip():
-            if number is None:  # a numbered point (一、) may go without a title: its text follows
+            if number is None and not group:  # a numbered point (一、) may go without a title
                 self.report.fail(self.line(heading), "the heading has no title",
                                  "write its title, e.g. '# 壹、計畫依據', or the number of a point "
                                  "(e.g. '# 一、') with the point's text below it")
@@ -348,7 +351,13 @@ class BodyReader:
             href = str(node.attrs.get("href", ""))
             if href.startswith(LINK_SCHEMES):
                 return [m.Link(href, tuple(merge_text(children)))]
-            self.report.fail(line, f"the link '{href}' is not a web or mail address",
+            text = m.plain_text(tuple(children))
+            if text.startswith("^"):  # a footnote's mark, which Markdown read as a link to its note
+                self.report.fail(line, f"the footnote '[{text}]' is not supported",
+                                 "write the note in the text, e.g. as an editorial note "
+                                 + ("〔Editor's note: …〕" if self.english else "〔編註：…〕"))
+                return []
+            self.report.fail(line, f"the link '{unquote(href)}' is not a web or mail address",
                              "links must start with https://, http:// or mailto:")
             return children
         if kind == "image":
