@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from babel.messages.pofile import PoFileError, read_po
+from babel.messages.pofile import PoFileError, read_po, unescape
 from markupsafe import Markup, escape
 
 from .errors import ContentError, Problem
@@ -29,7 +29,8 @@ class Catalog:
 
     def __init__(self, po: bytes | None, shown: str = ""):
         self.messages: dict[str, str | tuple[str, ...]] = {}
-        self.lines: dict[str, int] = {}
+        self.lines: dict[str, list[list[tuple[int, str]]]] = {}
+        """Where each translation stands: per form, its strings' (line, text) (:func:`string_lines`)."""
         self.shown = shown
         """The catalog's path as a user types it, for problems."""
         found = parsed(po) if po is not None else []
@@ -40,7 +41,7 @@ class Catalog:
                 if message.id and all(strings) and not message.fuzzy and not message.context:
                     key = message.id[0] if isinstance(message.id, tuple) else message.id
                     self.messages[key] = message.string
-                    self.lines[key] = message.lineno
+                    self.lines[key] = message.string_lines
 
     def gettext(self, message: str) -> str:
         found = self.messages.get(message)
@@ -57,12 +58,15 @@ class Catalog:
         try:
             return translation % values
         except (KeyError, ValueError, TypeError) as error:
+            forms = self.lines.get(message, [])
+            form = next((f for f in forms if "".join(text for _, text in f) == str(translation)), [])
             if isinstance(error, KeyError):
                 why, hint = f"this page gives no value '{error.args[0]}'", own_placeholders(message)
+                line = line_at(form, str(translation).find(f"%({error.args[0]})"))
             else:
                 why = "a value this page gives does not suit its conversion (write %(name)s, not %(name)d)"
-                hint = FILL_HINT
-            raise ContentError([Problem(self.shown or "locales/", self.lines.get(message, 1),
+                hint, line = FILL_HINT, line_at(form, 0)
+            raise ContentError([Problem(self.shown or "locales/", line,
                                         f"the translation of '{message}' cannot be filled in: {why}",
                                         hint)]) from None
 
@@ -122,32 +126,82 @@ PO_LINE = re.compile(r'(#.*|\s*|(msgctxt|msgid|msgid_plural|msgstr(\[\d+\])?)\s+
 continued. Babel reads others too, and mangles them (an unquoted or unterminated string)."""
 
 
+ENTRY_HINT = 'write each entry as msgid "…" then msgstr "…", as the others are (a " inside is written \\")'
+
+
 @lru_cache(maxsize=8)
-def parsed(data: bytes) -> list | tuple[int, str]:
-    """A catalog's entries, or (line, why) no catalog can be read from it: read once per
+def parsed(data: bytes) -> list | tuple[int, str, str]:
+    """A catalog's entries, or (line, why, fix) no catalog can be read from it: read once per
     content, for the pages and for :func:`catalog_problems` alike. UTF-8 with any line ends
     and with or without a byte-order mark, as plans are."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        return data[: error.start].count(b"\n") + 1, "the catalog is not UTF-8 text"
+        return (data[: error.start].count(b"\n") + 1, "the catalog is not UTF-8 text",
+                "save it as UTF-8 (in most editors: Save as… › Encoding), not Big5")
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    seen: dict[tuple[str, str], int] = {}
+    context = ""
     for number, line in enumerate(lines, 1):
         if not PO_LINE.fullmatch(line):
-            return number, "the line is no part of an entry"
+            return number, "the line is no part of an entry", ENTRY_HINT
+        if line.startswith("msgctxt "):
+            context = line
+        elif line.startswith("msgid "):  # an id over several lines (msgid "" then strings) is not compared
+            key, context = (context, line.removeprefix("msgid ").strip()), ""
+            if key[1] != '""' and key in seen:  # Babel kept one of them, silently
+                return (number, f"the entry {key[1]} is given twice (first at line {seen[key]})",
+                        "delete one of them")
+            seen.setdefault(key, number)
     try:
-        return list(read_po(io.StringIO("\n".join(lines)), abort_invalid=True))
+        messages = list(read_po(io.StringIO("\n".join(lines)), abort_invalid=True))
     except PoFileError as error:
         why = re.sub(r" on \d+$", "", str(error))  # Babel counts lines from 0
         line = error.lineno + 1
         if "more translations than num_plurals" in why:
-            why = "it gives more plural forms than the language has (Chinese has one: msgstr[0])"
+            why = "it gives more plural forms than the language has (Chinese has one, msgstr[0]; English two)"
             # Babel names the entry's first line: the last form it gives is one too many
             forms = itertools.takewhile(lambda n: lines[n - 1].strip(), range(line, len(lines) + 1))
             line = max((n for n in forms if lines[n - 1].startswith("msgstr[")), default=line)
-        return line, why
+            return line, why, "delete that line"
+        return line, why, ENTRY_HINT
     except (ValueError, LookupError) as error:  # a header Babel cannot use
-        return 1, f"Babel cannot read it ({error})"
+        return 1, f"Babel cannot read its header ({error})", "restore the header: git restore locales"
+    for message in messages:
+        message.string_lines = string_lines(lines, message.lineno) if message.lineno else []  # the header
+    return messages
+
+
+def string_lines(lines: list[str], start: int) -> list[list[tuple[int, str]]]:
+    """Where the translation of the entry whose msgid is at line ``start`` stands: per form
+    (msgstr, or msgstr[0], msgstr[1] …), the (line, text) of each of its strings, the first
+    on the msgstr line and the rest continuing it; for problems at the line a translator
+    must change, not the entry's first."""
+    forms: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] | None = None
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1].strip()
+        if number > start and (not line or line.startswith(("#", "msgid", "msgctxt"))):
+            break
+        keyword, _, quoted = line.partition('"')
+        if keyword.startswith("msgstr"):
+            current = []
+            forms.append(current)
+        elif keyword.strip():
+            current = None
+        if current is not None and quoted:
+            current.append((number, unescape('"' + quoted)))
+    return forms
+
+
+def line_at(form: list[tuple[int, str]], offset: int, default: int = 1) -> int:
+    """The line of the string of a translation's form (:func:`string_lines`) that holds the
+    character at ``offset`` of the form's text; ``default`` for a form with no string."""
+    for at, string in form:
+        if offset < len(string):
+            return at
+        offset -= len(string)
+    return form[-1][0] if form else default
 
 
 @lru_cache(maxsize=8)
@@ -164,7 +218,8 @@ string: the templates' _() and ngettext, and the parts of pages made in Python."
 
 
 def catalog_problems(project: Path) -> list[Problem]:
-    """Each catalog's lines that a build could not use, at their line: a line the .po format
+    """Each catalog's lines that a build could not use, at their line (and, as warnings, the
+    entries it does not use: those marked fuzzy or given a context): a line the .po format
     does not allow, and a translation that cannot be filled in as its English is: a lone %
     (which must be written %%), a %s that names no value, or a value no English string names
     (a misspelt %(year)s). Each stopped a build with a traceback, or put a Python dictionary
@@ -182,22 +237,33 @@ def catalog_problems(project: Path) -> list[Problem]:
             continue
         messages = parsed(path.read_bytes())
         if not isinstance(messages, list):
-            line, why = messages
-            problems.append(Problem(shown, line, f"the catalog cannot be read: {why}",
-                                    'write each entry as msgid "…" then msgstr "…", as the others are'))
+            line, why, fix = messages
+            problems.append(Problem(shown, line, f"the catalog cannot be read: {why}", fix))
             continue
         known = {match["name"] for message in messages for text in english_of(message)
                  for match in PLACEHOLDER.finditer(text) if match["name"] is not None} | {"num"}
         for message in messages:
+            english = english_of(message)[0] if message.id else ""
+            if message.id and message.context:
+                problems.append(Problem(shown, message.lineno, f"the entry for '{english}' has a context "
+                                        f"(msgctxt \"{message.context}\"), which no page asks for: the pages "
+                                        "show the English", "delete its msgctxt line", warning=True))
+            elif message.id and message.fuzzy and any(english_of(message)) and message.string:
+                problems.append(Problem(shown, message.lineno, f"the translation of '{english}' is marked "
+                                        "fuzzy (not checked yet): the pages show the English",
+                                        "check it, then delete the '#, fuzzy' line above it", warning=True))
             if not message.id or not message.string or message.fuzzy:
                 continue
-            for translation in message.string if isinstance(message.string, tuple) else (message.string,):
-                why = unfillable(translation, known)
-                if why:
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            for index, translation in enumerate(forms):
+                found = unfillable(translation, known)
+                if found:
+                    why, offset, hint = found
+                    form = message.string_lines[index] if index < len(message.string_lines) else []
                     problems.append(Problem(
-                        shown, message.lineno,
+                        shown, line_at(form, offset, message.lineno),
                         f"the translation of '{english_of(message)[0]}' cannot be filled in: {why}",
-                        FILL_HINT))
+                        own_placeholders(english_of(message)[0]) if hint is None else hint))
                     break
     return problems
 
@@ -207,15 +273,23 @@ def english_of(message) -> tuple[str, ...]:
     return message.id if isinstance(message.id, tuple) else (message.id,)
 
 
-def unfillable(translation: str, known: set[str]) -> str:
-    """Why Python's % cannot fill in ``translation`` as the pages do, or ''."""
+def unfillable(translation: str, known: set[str]) -> tuple[str, int, str | None] | None:
+    """Why Python's % cannot fill in ``translation`` as the pages do, where (its offset) and
+    the fix (None: name the placeholders the English has); or None."""
+    spans = []
     for match in PLACEHOLDER.finditer(translation):
         if match["kind"] != "%" and match["name"] is None:
-            return f"'{match[0]}' names no value"
+            return f"'{match[0]}' names no value", match.start(), None
         if match["name"] is not None and match["name"] not in known:
-            return f"no English string has '{match[0]}'"
+            return f"no English string has '{match[0]}'", match.start(), None
+        spans.append(match.span())
+    lone = next((i for i, char in enumerate(translation)
+                 if char == "%" and not any(start <= i < end for start, end in spans)), None)
+    if lone is not None:
+        around = translation[max(0, lone - 6):lone + 2]
+        return f"the '%' in '{around}' stands alone", lone, "write %% for a percent sign"
     try:
         translation % dict.fromkeys(known, 1)  # the check is whether it raises
-    except (ValueError, TypeError, KeyError) as error:
-        return f"a lone '%' or a conversion Python does not know ({error})"
-    return ""
+    except (ValueError, TypeError, KeyError):
+        return "Python's % cannot fill it in", 0, FILL_HINT
+    return None

@@ -102,7 +102,9 @@ class Sources:
         save touched (the preview); a plan file outside it is taken as last read."""
         project = self.project
         problems = [p for folder in ("templates", "locales") for p in unusable_files(project, Path(folder))]
-        problems = problems or catalog_problems(project)
+        unused = [] if problems else catalog_problems(project)
+        problems += [p for p in unused if not p.warning]
+        unused = [p for p in unused if p.warning]  # entries the pages do not use: told, not refused
         results = []
         with workers() as pool:
             def read(paths: list[Path], names: list[str]) -> list[tuple[m.Plan | None, list[Problem]]]:
@@ -140,7 +142,7 @@ class Sources:
         plans = check_files(project, plans, self.cache.sources)  # every load: a file may change alone
         with lasting_objects(self.freeze):
             all_editions, warnings = self.editions(plans, glossary)
-        warnings = [*check_measure_names(frameworks, glossary), *warnings]
+        warnings = [*unused, *check_measure_names(frameworks, glossary), *warnings]
         return Loaded(config, all_editions, glossary, warnings, frameworks, dict(self.cache.sources),
                       dict(self.made_from))
 

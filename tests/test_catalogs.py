@@ -50,14 +50,14 @@ def test_catalog_says_each_string_once(locale: str) -> None:
 
 
 def with_translation(project: Path, msgid: str, msgstr: str) -> int:
-    """Give ``msgid`` another translation in the Chinese catalog; the line of its msgid."""
+    """Give ``msgid`` another translation in the Chinese catalog; the line of its msgstr."""
     path = project / "locales" / "zh_Hant_TW" / "LC_MESSAGES" / "messages.po"
     lines = path.read_text(encoding="utf-8").splitlines()
     at = lines.index(f'msgid "{msgid}"')
     assert lines[at + 1].startswith("msgstr ")
     lines[at + 1] = f'msgstr "{msgstr}"'
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return at + 1
+    return at + 2
 
 
 def test_a_percent_sign_in_a_translation_is_one_wherever_the_string_shows(tmp_path: Path) -> None:
@@ -85,18 +85,36 @@ CATALOG = "locales/zh_Hant_TW/LC_MESSAGES/messages.po"
 FIX = " — write %% for a percent sign, and only the placeholders the English has, such as %(year)s"
 
 
+NONE = " — its English has no placeholder: remove it (write %% for a percent sign)"
+
+
 @pytest.mark.parametrize(("msgid", "msgstr", "why"), [
-    ("Back to top", "回到頁首 100%", "a lone '%' or a conversion Python does not know (incomplete format)"),
-    ("No.", "項次 %s", "'%s' names no value"),
-    ("No.", "項次 %ls", "'%ls' names no value"),  # a length letter Python ignores: it showed '{}'
-    ("%(start)s to %(end)s", "%(start)s至%(edn)s", "no English string has '%(edn)s'"),
+    ("Back to top", "回到頁首 100%", "the '%' in '頁首 100%' stands alone — write %% for a percent sign"),
+    ("No.", "項次 %s", f"'%s' names no value{NONE}"),
+    ("No.", "項次 %ls", f"'%ls' names no value{NONE}"),  # a length letter Python ignores: it showed '{}'
+    ("%(start)s to %(end)s", "%(start)s至%(edn)s",
+     "no English string has '%(edn)s' — use only the placeholders its English has: %(end)s, %(start)s"),
 ])
 def test_a_translation_that_cannot_be_filled_in_is_an_error_at_its_line(tmp_path: Path, msgid: str,
                                                                        msgstr: str, why: str) -> None:
+    """At the msgstr line, with the fix: a lone % is shown where it stands (Python's own words
+    showed '?' for the character after it, and its index), a value is named from the English."""
     project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
     line = with_translation(project, msgid, msgstr)
-    assert refused(project) == (f"{CATALOG}:{line}: the translation of '{msgid}' cannot be filled in: "
-                                f"{why}{FIX}")
+    assert refused(project) == f"{CATALOG}:{line}: the translation of '{msgid}' cannot be filled in: {why}"
+
+
+def test_a_translation_over_several_lines_is_faulted_at_the_line_at_fault(tmp_path: Path) -> None:
+    """A long translation is written msgstr "" and then a string a line; the mistake is told at
+    the line holding it, not at the entry's msgid."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    line = with_translation(project, "Back to top", "")
+    path = project / CATALOG
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[line - 1:line] = ['msgstr ""', '"回到"', '"頁首，"', '"共 100% 。"']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert refused(project).startswith(f"{CATALOG}:{line + 3}: the translation of 'Back to top' cannot be "
+                                       "filled in: the '%' in '，共 100% ' stands alone")
 
 
 @pytest.mark.parametrize(("msgid", "msgstr", "why"), [
@@ -117,18 +135,24 @@ def test_a_translation_a_page_cannot_fill_in_is_an_error_at_its_line(tmp_path: P
     assert refused(project) == f"{CATALOG}:{line}: the translation of '{msgid}' cannot be filled in: {why}"
 
 
+ENTRY = ' — write each entry as msgid "…" then msgstr "…", as the others are (a " inside is written \\")'
+
+
 @pytest.mark.parametrize(("damage", "line", "why"), [
-    (lambda text: text + "\nthis is no entry\n", -1, "the line is no part of an entry"),
+    (lambda text: text + "\nthis is no entry\n", -1, f"the line is no part of an entry{ENTRY}"),
     (lambda text: text.replace('msgstr "回到頁首"', "msgstr 回到頁首"), "msgstr 回到頁首",
-     "the line is no part of an entry"),  # Babel read it as 到頁
+     f"the line is no part of an entry{ENTRY}"),  # Babel read it as 到頁
     (lambda text: text.replace('msgstr "回到頁首"', 'msgstr "回到頁首'), 'msgstr "回到頁首',
-     "the line is no part of an entry"),
+     f"the line is no part of an entry{ENTRY}"),
+    (lambda text: text.replace('msgstr "回到頁首"', 'msgstr "回"到頁首"'), 'msgstr "回"到頁首"',
+     f"the line is no part of an entry{ENTRY}"),
     (lambda text: text.replace('msgstr "回到頁首"', 'msgstr "回\udcff"'), 'msgstr "回\udcff"',
-     "the catalog is not UTF-8 text"),
+     "the catalog is not UTF-8 text — save it as UTF-8 (in most editors: Save as… › Encoding), not Big5"),
     (lambda text: text.replace('msgstr[0] "%(num)d 項作法"',
                                'msgstr[0] "%(num)d 項作法"\nmsgstr[1] "%(num)d 項"'),
      'msgstr[1] "%(num)d 項"',  # Babel names the entry's first line
-     "it gives more plural forms than the language has (Chinese has one: msgstr[0])"),
+     ("it gives more plural forms than the language has (Chinese has one, msgstr[0]; English two) — delete "
+     "that line")),
 ])
 def test_a_catalog_that_cannot_be_read_is_an_error_at_its_line(tmp_path: Path, damage, line, why) -> None:
     project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
@@ -137,8 +161,7 @@ def test_a_catalog_that_cannot_be_read_is_an_error_at_its_line(tmp_path: Path, d
     path.write_bytes(text.encode("utf-8", "surrogateescape"))
     lines = text.splitlines()
     number = len(lines) if line == -1 else lines.index(line) + 1
-    assert refused(project) == (f"{CATALOG}:{number}: the catalog cannot be read: {why} — write each "
-                                'entry as msgid "…" then msgstr "…", as the others are')
+    assert refused(project) == f"{CATALOG}:{number}: the catalog cannot be read: {why}"
 
 
 def test_a_missing_chinese_catalog_is_an_error(tmp_path: Path) -> None:
@@ -196,3 +219,39 @@ def test_percent_signs_in_strings_made_in_python_are_one_too(tmp_path: Path) -> 
 
 def test_the_projects_catalogs_can_all_be_filled_in() -> None:
     assert catalog_problems(PROJECT) == []
+
+
+def test_an_entry_given_twice_is_an_error_at_the_second(tmp_path: Path) -> None:
+    """Babel kept one of the two, silently: the translator could not tell which shows."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    path = project / CATALOG
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + '\nmsgid "Back to top"\nmsgstr "回頂端"\n', encoding="utf-8")
+    first = text.splitlines().index('msgid "Back to top"') + 1
+    last = len(text.splitlines()) + 2
+    assert refused(project) == (f'{CATALOG}:{last}: the catalog cannot be read: the entry "Back to top" is '
+                                f"given twice (first at line {first}) — delete one of them")
+
+
+@pytest.mark.parametrize(("edit", "why", "fix"), [
+    (lambda text: text.replace('msgid "Back to top"', '#, fuzzy\nmsgid "Back to top"'),
+     "the translation of 'Back to top' is marked fuzzy (not checked yet): the pages show the English",
+     "check it, then delete the '#, fuzzy' line above it"),
+    (lambda text: text.replace('msgid "Back to top"', 'msgctxt "page"\nmsgid "Back to top"'),
+     ("the entry for 'Back to top' has a context (msgctxt \"page\"), which no page asks for: the pages show "
+     "the English"), "delete its msgctxt line"),
+])
+def test_an_entry_the_pages_do_not_use_is_a_warning(tmp_path: Path, edit, why: str, fix: str) -> None:
+    """A translation marked fuzzy, or given a context no page asks for, is not used: the
+    Chinese pages showed that string in English with no word said. A warning, which --strict
+    refuses."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    path = project / CATALOG
+    text = edit(path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('msgid "Back to top"') + 1
+    command = [sys.executable, str(PROJECT / "build.py"), "--project", str(project), "--no-downloads"]
+    built = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+    assert built.returncode == 0 and f"{CATALOG}:{line}: warning: {why} — {fix}" in built.stderr
+    strict = subprocess.run([*command, "--strict"], capture_output=True, text=True, check=False, timeout=300)
+    assert strict.returncode == 1 and "Traceback" not in strict.stderr
