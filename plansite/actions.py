@@ -374,8 +374,10 @@ class TableReader:
             if found is None:
                 break
             label, value = found
-            if label in fields:
-                self.report.fail(line_no, f"the action gives '{label}' twice", "keep one line per column")
+            if label in fields:  # read from the end: the later line is the one kept
+                again = fields[label][1]
+                self.report.fail(line_no, f"the action gives '{label}' twice (again at line {again})",
+                                 "keep one line per column")
             elif not value:
                 self.report.fail(line_no, f"'{label}' is empty",
                                  f"write the {label} after '{label}{self.colon}'")
