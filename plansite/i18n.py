@@ -87,9 +87,13 @@ class Catalog:
 FILL_HINT = "write %% for a percent sign, and only the placeholders the English has, such as %(year)s"
 
 
-def own_placeholders(message: str) -> str:
-    """The fix for a translation that names a value its page does not give: the placeholders
-    its own English has, which are the values the page gives it."""
+def own_placeholders(message: str, wrong: str = "") -> str:
+    """The fix for a translation that names a value its page does not give (``wrong`` starts
+    with the placeholder): the placeholders its own English has, which are the values the page
+    gives it; or, where the English writes it with %% (the search page fills it in itself),
+    that."""
+    if wrong.startswith("%(") and (escaped := "%" + wrong[: wrong.find(")") + 1]) in message:
+        return f"write {escaped}… as its English does: the page fills it in itself"
     names = sorted({found["name"] for found in PLACEHOLDER.finditer(message) if found["name"]})
     if not names:
         return "its English has no placeholder: remove it (write %% for a percent sign)"
@@ -181,7 +185,7 @@ def string_lines(lines: list[str], start: int) -> list[list[tuple[int, str]]]:
     current: list[tuple[int, str]] | None = None
     for number in range(start, len(lines) + 1):
         line = lines[number - 1].strip()
-        if number > start and (not line or line.startswith(("#", "msgid", "msgctxt"))):
+        if number > start and (not line or line.startswith(("#", "msgid ", "msgctxt"))):
             break
         keyword, _, quoted = line.partition('"')
         if keyword.startswith("msgstr"):
@@ -260,10 +264,11 @@ def catalog_problems(project: Path) -> list[Problem]:
                 if found:
                     why, offset, hint = found
                     form = message.string_lines[index] if index < len(message.string_lines) else []
-                    problems.append(Problem(
-                        shown, line_at(form, offset, message.lineno),
-                        f"the translation of '{english_of(message)[0]}' cannot be filled in: {why}",
-                        own_placeholders(english_of(message)[0]) if hint is None else hint))
+                    if hint is None:
+                        hint = own_placeholders(english, translation[offset:])
+                    at = line_at(form, offset, message.lineno)
+                    why = f"the translation of '{english}' cannot be filled in: {why}"
+                    problems.append(Problem(shown, at, why, hint))
                     break
     return problems
 

@@ -255,3 +255,17 @@ def test_an_entry_the_pages_do_not_use_is_a_warning(tmp_path: Path, edit, why: s
     assert built.returncode == 0 and f"{CATALOG}:{line}: warning: {why} — {fix}" in built.stderr
     strict = subprocess.run([*command, "--strict"], capture_output=True, text=True, check=False, timeout=300)
     assert strict.returncode == 1 and "Traceback" not in strict.stderr
+
+
+def test_a_placeholder_the_english_writes_with_two_percent_signs_is_told_so(tmp_path: Path) -> None:
+    """The search page fills in %%(query)s itself; a translator writing %(query)s was told no
+    English string has it, and nothing of how the English writes it."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    path = project / CATALOG
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = lines.index('msgstr[0] "找到 %%(count)s 個網頁含有「%%(query)s」。"')
+    lines[at] = 'msgstr[0] "找到 %%(count)s 個網頁含有「%(query)s」。"'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert refused(project).endswith("cannot be filled in: no English string has '%(query)s' — write "
+                                     "%%(query)… as its English does: the page fills it in itself")
+    assert refused(project).startswith(f"{CATALOG}:{at + 1}:")
