@@ -15,7 +15,7 @@ from .classification import read_classification  # the same codes and checks as 
 from .errors import ContentError, Report
 from .inputs import TooBig, Unreadable, inside, read_setting, read_source
 from .model import Classification
-from .project import CONFIG_FILE
+from .project import CONFIG_FILE, IGNORED
 from .yamlnode import Node, read_yaml
 
 
@@ -162,6 +162,9 @@ def project_file(node: Node, project: Path, what: str, limit: int, hint: str) ->
     shown = f"{what} '{value}'"
     if Path(value).is_absolute() or not inside(project, path.parent if path.is_symlink() else path):
         node.fail(f"{shown} is outside the project", f"copy it into the project; {hint}")
+    elif (top := Path(value).parts[0] if Path(value).parts else "") in IGNORED:
+        node.fail(f"{shown} lies in {top}/, a folder builds do not watch (a change to it would not be "
+                  "published)", f"move it into templates/ or content/; {hint}")
     elif not inside(project, path):
         node.fail(f"{shown} is a link to a file outside the project",
                   f"copy the file itself into the project; {hint}")

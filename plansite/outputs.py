@@ -319,7 +319,9 @@ def group_keys(project: Path, loaded: Loaded, files: dict[str, bytes], shared: s
     return keys
 
 
-LOCATION = re.compile(r"Location\([^()]*\)")
+LOCATION = re.compile(r"""Location\(path=(?:'[^'\\]*'|"[^"\\]*"), line=\d+\)""")
+"""A model's place in its file, as repr writes it: none of a plan's text (a title 'Location(1F)'
+is a text's repr, quoted, and ends in no line number)."""
 
 
 def listing_summary(edition: m.Edition) -> str:

@@ -15,6 +15,11 @@ PLANS_DIR = Path("content") / "plans"
 GLOSSARY_FILE = Path("content") / "glossary.yml"
 FRAMEWORKS_FILE = Path("content") / "frameworks.yml"
 CONFIG_FILE = "site.yml"
+IGNORED = {".git", ".venv", "node_modules", ".cache", "reports", "tests", "bench", "docs", "__pycache__",
+           ".pytest_cache", ".ruff_cache", ".hypothesis"}
+"""Folders at the top of a project that no output depends on, and that builds do not hash
+(everything else is, to be safe). Only at the top: content/plans/docs/ is read like any other
+folder, and no setting may name a file in one of these (``config.project_file``)."""
 
 
 def last_updated(project: Path) -> date:

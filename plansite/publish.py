@@ -36,7 +36,7 @@ from . import formats
 from .cache import Store, digest, fingerprint, prune, running, write_atomically
 from .errors import MachineError, Problem, printable
 from .inputs import open_regular
-from .project import PLANS_DIR, commit_dates, forget_dates
+from .project import IGNORED, PLANS_DIR, commit_dates, forget_dates
 from .workers import forked
 
 MARK = ".plansite"
@@ -175,9 +175,6 @@ def tidy_cache(project: Path) -> None:
         prune(part, (), set())
 
 
-IGNORED = {".git", ".venv", "node_modules", ".cache", "reports", "tests", "bench", "docs", "__pycache__",
-           ".pytest_cache", ".ruff_cache", ".hypothesis"}
-"""Folders of a project that no output depends on (everything else is hashed, to be safe)."""
 
 
 @dataclass
@@ -251,6 +248,12 @@ class Stamp:
     def unchanged(self) -> bool:
         return not self.replaces and self.intact
 
+    @property
+    def distrusted(self) -> bool:
+        """Whether the last build's inputs were written while it read them: what it cached under
+        keys made from the inputs' hashes (a download's first lookup) may hold the other text."""
+        return self.known.get("inputs") == WRITTEN_MEANWHILE
+
     def warnings(self) -> list[str]:
         return self.known.get("warnings", [])
 
@@ -269,10 +272,15 @@ class Stamp:
         matches no site."""
         # an input written while this build read them (saved, then put back): the site may hold
         # either text, so the next build must not take it for made from the inputs hashed here
+        # (and its pages' keys, made from those hashes, may name pages made from the other text)
         settled = input_changes(self.project, self.output) == self.changes
-        data = {"inputs": self.inputs if settled else "written meanwhile", "site": site,
-                "warnings": [str(w) for w in warnings], "groups": groups}
+        data = {"inputs": self.inputs if settled else WRITTEN_MEANWHILE, "site": site,
+                "warnings": [str(w) for w in warnings], "groups": groups if settled else {}}
         self.builds.write(self.key, json.dumps(data).encode("utf-8"), ".json")
+
+
+WRITTEN_MEANWHILE = "written meanwhile"
+"""A stamp's inputs when they were written while the build read them (:meth:`Stamp.record`)."""
 
 
 def folder_id(path: Path) -> tuple[int, int] | None:
@@ -373,8 +381,9 @@ def digest_project(project: Path, output: Path) -> tuple[str, str, str]:
         try:  # never waits on a named pipe, nor holds a huge file in memory
             with open_regular(Path(path)) as file:
                 content = hashlib.file_digest(file, "sha256").digest()
-                # outside git, the dates pages show are file times
-                time = b"" if dates else str(os.fstat(file.fileno()).st_mtime_ns).encode()
+                # outside git, and for a file git does not track, the dates pages show are file times
+                tracked = dates and Path(path).relative_to(project).as_posix() in dates
+                time = b"" if tracked else str(os.fstat(file.fileno()).st_mtime_ns).encode()
         except OSError:  # no ordinary file, or unreadable: no output is made of it (a plan is reported)
             continue
         name = os.fsencode(path) + b"\0"  # a name need not be UTF-8
@@ -423,8 +432,8 @@ def noted(hasher, path: str) -> None:
 
 def project_files(roots: list[Path], output_folder: Callable[[Path], bool]) -> Iterator[tuple[str, str]]:
     """(path, path with every link resolved) of each file in ``roots`` (each a folder, walked
-    through a link at its top only, or a file), in a stable order: none in a folder named in
-    IGNORED nor in a site or cache (``output_folder``). With os.scandir and a folder's real path
+    through a link at its top only, or a file), in a stable order: none in a site or cache
+    (``output_folder``). With os.scandir and a folder's real path
     worked out once for its files: pathlib's rglob and a realpath per file were most of a
     one-plan rebuild's hashing at 1,000 plans."""
     for root in roots:
@@ -440,9 +449,8 @@ def project_files(roots: list[Path], output_folder: Callable[[Path], bool]) -> I
             except OSError:  # as rglob: a folder that cannot be read holds nothing
                 continue
             inner = []
-            for entry in entries:
-                if entry.name in IGNORED:
-                    continue
+            for entry in entries:  # IGNORED names only the project's own folders (input_files): inside
+                # content/ or templates/ a folder named docs/ is read like any other
                 if not entry.is_dir(follow_symlinks=False):
                     yield entry.path, (os.path.realpath(entry.path) if entry.is_symlink()
                                        else os.path.join(real, entry.name))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import model as m
-from .cache import Store
+from .cache import Store, digest
 from .downloads import make_downloads
 from .errors import ContentError
 from .outputs import (
@@ -28,6 +28,7 @@ from .outputs import (
 from .project import PLANS_DIR, forget_dates, last_updated
 from .publish import (
     SPARE,
+    WRITTEN_MEANWHILE,
     Stamp,
     Writer,
     cache_folder,
@@ -120,7 +121,10 @@ class Engine:
         if self.strict and loaded.warnings:
             raise ContentError(loaded.warnings)
         shared = stamp.shared
-        files = make_downloads(project, loaded, shared) if self.downloads else {}
+        # after a build whose inputs were written meanwhile, the downloads are looked up by what
+        # they are made from only, never by the inputs' hash it filed them under
+        made_with = digest(shared, WRITTEN_MEANWHILE) if stamp.distrusted else shared
+        files = make_downloads(project, loaded, made_with) if self.downloads else {}
         keys = group_keys(project, loaded, files, shared, self.summaries)
         if not live:
             self.summaries.store.prune()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plansite.config import load_config
+from plansite.config import BADGE_HINT, load_config
 from plansite.errors import ContentError
 
 GOOD = """base_url: https://www.example.gov.tw/計畫
@@ -87,3 +87,8 @@ def test_a_badge_must_be_an_image_inside_the_project(tmp_path: Path) -> None:
         "site.yml:9: the badge image '../outside.png' is outside the project")
     (tmp_path / "badge.gif").write_bytes(b"GIF89a" + bytes(20))
     assert config_of(tmp_path, GOOD + badge.format("badge.gif")).badge.image == Path("badge.gif")
+    (tmp_path / "docs").mkdir()  # a folder builds do not hash: a new image there would never be published
+    (tmp_path / "docs" / "badge.gif").write_bytes(b"GIF89a" + bytes(20))
+    assert problems_of(tmp_path, GOOD + badge.format("docs/badge.gif")) == [
+        ("site.yml:9: the badge image 'docs/badge.gif' lies in docs/, a folder builds do not watch (a change "
+         "to it would not be published) — move it into templates/ or content/; " + BADGE_HINT)]

@@ -492,3 +492,79 @@ def test_a_rebuild_keeps_the_checks_of_the_plans_it_did_not_check_again(tmp_path
     after = set(os.listdir(checks))
     assert len(before) >= 5
     assert 1 <= len(before - after) == len(after - before) <= 2, "the changed plan's pair and mapping only"
+
+
+def test_an_input_saved_during_a_build_and_put_back_leaves_nothing_of_it(tmp_path: Path) -> None:
+    """A template saved while a build rendered with it, then put back (an undo): the build's
+    pages hold the saved text. The next build was real (the stamp said so) but reused those
+    pages under keys made from the template as hashed before the save, and then said nothing
+    changed: pages with text no source held, for good. The next build now makes every page
+    again, and the downloads are looked up by what they are made from, not by the inputs' hash."""
+    from plansite.publish import Stamp, prepare_output
+
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    site = prepare_output(project, project / "site")
+    build(project, site)
+    replace(project, "templates/print.css", "}", "}\n")  # a real build follows
+    stamp = Stamp(project, site, False, True)  # the inputs hashed …
+    template = project / "templates" / "base.html"
+    original, before = template.read_text(encoding="utf-8"), template.stat()
+    replace(project, template, "<main", "<p>DRAFT BANNER</p><main")  # … then a save during the build
+    build(project, site, stamp=stamp)
+    assert b"DRAFT BANNER" in (site / "index.html").read_bytes()
+    template.write_text(original, encoding="utf-8")  # and its undo, its time put back too (git, cp -p)
+    os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert not build(project, site).unchanged
+    assert build(project, site).unchanged
+    clean = tmp_path / "clean"
+    shutil.copytree(project, clean, ignore=shutil.ignore_patterns("site", ".cache"))
+    build(clean, clean / "site")
+    assert files(site) == files(clean / "site")
+
+
+def test_files_in_folders_named_like_the_projects_own_are_watched(tmp_path: Path) -> None:
+    """docs/, tests/, bench/ … are left out of the project's hash at its top; one inside
+    templates/assets/ (or a plan's attachments in content/plans/docs/) was left out too, so an
+    edit to it said nothing changed and the old file stayed published."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    extra = project / "templates" / "assets" / "docs" / "extra.css"
+    extra.parent.mkdir()
+    extra.write_text("a { color: black }\n", encoding="utf-8")
+    build(project, project / "site", downloads=False)
+    extra.write_text("a { color: navy }\n", encoding="utf-8")
+    assert not build(project, project / "site", downloads=False).unchanged
+    published = project / "site" / "assets" / "docs" / "extra.css"
+    assert published.read_text(encoding="utf-8") == "a { color: navy }\n"
+
+
+def test_a_plan_title_holding_location_is_followed_by_the_pages_about_all_plans(tmp_path: Path) -> None:
+    """The pages about all plans are keyed by each plan's summary, with the lines things stand
+    on taken out of it; that took out any text written like 'Location(1F)' too, so an edit
+    inside it left the home page and feeds as they were."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    path = project / "content" / "plans" / "ntbt-2016.en.md"
+    title = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("title: "))
+    replace(project, path, title, f"{title} Location(1F)")
+    build(project, project / "site", downloads=False)
+    replace(project, path, "Location(1F)", "Location(2F)")
+    build(project, project / "site", downloads=False)
+    assert "Location(2F)" in (project / "site" / "en" / "index.html").read_text(encoding="utf-8")
+
+
+def test_in_git_an_untracked_plans_file_time_is_watched(tmp_path: Path) -> None:
+    """In a git project the pages show each file's last commit date, and a file git does not
+    track its file time; that time was hashed for no file, so a new plan saved again on
+    another day kept its old date on every page."""
+    import subprocess
+
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "plans"], check=True)
+    other = copy_project(tmp_path / "other", plans=["mof-2017"]) / "content" / "plans" / "mof-2017.zh-Hant.md"
+    new = project / "content" / "plans" / other.name
+    shutil.copy(other, new)
+    build(project, project / "site", downloads=False)
+    os.utime(new, (1_614_816_000, 1_614_816_000))  # 2021-03-04
+    assert not build(project, project / "site", downloads=False).unchanged
