@@ -248,6 +248,13 @@ class Stamp:
     def unchanged(self) -> bool:
         return not self.replaces and self.intact
 
+    def swapped_meanwhile(self) -> bool:
+        """Whether another build swapped a site in at the output since this one surveyed the
+        published site: the files this one links as unchanged, by their paths, may then be
+        that build's, made from other sources."""
+        folder = getattr(self, "surveyed_folder", None)
+        return folder is not None and folder_id(self.output) != folder
+
     @property
     def distrusted(self) -> bool:
         """Whether the last build's inputs were written while it read them: what it cached under

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import model as m
 from .cache import Store, digest
 from .downloads import make_downloads
-from .errors import ContentError
+from .errors import ContentError, MachineError
 from .outputs import (
     Summaries,
     assets,
@@ -135,6 +135,10 @@ class Engine:
             return {name: (keys[name], paths) for name, paths in made.items() if name in keys}
 
         def record(stage: Path) -> None:  # the stamp describes the site as it is published
+            if stamp.swapped_meanwhile():
+                raise MachineError(output, "another build published a site here while this one ran, so "
+                                   "the pages this one took as unchanged may be that build's",
+                                   "build again: nothing of this build was published")
             stamp.record(loaded.warnings, groups(), writer.digest(BUNDLE))
 
         def sync_live(stage: Path) -> None:

@@ -568,3 +568,31 @@ def test_in_git_an_untracked_plans_file_time_is_watched(tmp_path: Path) -> None:
     build(project, project / "site", downloads=False)
     os.utime(new, (1_614_816_000, 1_614_816_000))  # 2021-03-04
     assert not build(project, project / "site", downloads=False).unchanged
+
+
+def test_a_build_publishes_nothing_over_a_site_another_build_swapped_in_meanwhile(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    """Two builds into one output: the second links the pages it found unchanged by their
+    paths, and once the first has swapped its site in those are the first's, made from other
+    sources. It published them under its own keys, and the next build said nothing changed.
+    It now publishes nothing and says to build again."""
+    import plansite.site
+    from plansite.errors import MachineError
+
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016", "mof-2017"])
+    site = project / "site"
+    build(project, site, downloads=False)
+    replace(project, "content/plans/mof-2017.zh-Hant.md", "。", "。（修訂）")
+
+    def another_build_swaps(stage: Path, *args, **kwargs) -> int:  # just before this one publishes
+        other = tmp_path / "other"
+        shutil.copytree(site, other, symlinks=True)
+        shutil.rmtree(site)
+        other.rename(site)
+        return 0
+
+    monkeypatch.setattr(plansite.site, "index_site", another_build_swaps)
+    before = files(site)
+    with pytest.raises(MachineError, match="another build published a site here while this one ran"):
+        build(project, site, downloads=False)
+    assert files(site) == before
