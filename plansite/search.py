@@ -44,6 +44,8 @@ BUNDLE = SEARCH_BUNDLE.rstrip("/")
 ENTRY = "pagefind-entry.json"
 """The file of a bundle that lists its languages."""
 SHARDS = "shards.json"
+MANIFEST = "plansite-files.json"
+"""The list of a part's index files and their sizes, kept with it in the cache, never published."""
 """The file of the main bundle that lists the other shards' bundles."""
 MARKER = "data-pagefind-body"
 FOLDED = str.maketrans("臺台", "台臺")
@@ -169,14 +171,19 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
         key.update(f"{page}\0{content}\0".encode())
     digests = {part: keys[part].hexdigest() for part in parts}
     filled = sorted({shard for shard, _ in parts})
+    stale: set[str] = set()  # pages found not to be the ones their hashes were taken from
 
     def indexed(part: tuple[int, str], scratch: Path) -> Path:
         """The index of a part: kept in the store (made in a scratch folder of its own, moved
         in whole), or without one made in ``scratch``."""
         if store is None:
             return index_part(site, parts[part], Path(scratch, digests[part]), glossary, scratch)
-        return store.get_or_make_folder(digests[part], lambda work: index_part(
-            site, parts[part], work, glossary, store.folder), whole=readable)
+        try:
+            return store.get_or_make_folder(digests[part], lambda work: index_part(
+                site, parts[part], work, glossary, store.folder, pages), whole=readable)
+        except PageChanged as changed:  # indexed as it is, kept nowhere; read again by the next build
+            stale.add(changed.args[0])
+            return index_part(site, parts[part], Path(scratch, f"as-is-{digests[part]}"), glossary, scratch)
 
     with scratch_folder(store) as scratch, ThreadPoolExecutor(2) as pool:
         jobs = {part: pool.submit(indexed, part, scratch) for part in sorted(parts)}
@@ -202,6 +209,7 @@ def index_site(site: Path, glossary: tuple[m.Term, ...], plans_per_shard: int = 
                 job.cancel()
             raise
     if store is not None:
+        forget_pages(site, store, stale)
         store.prune()
     merged = [f"shards/{shard}/" for shard in filled[1:]]
     write_atomically(site / BUNDLE / SHARDS, json.dumps(merged).encode())
@@ -257,6 +265,19 @@ def page_digests(site: Path, store: Store | None, written: dict[str, str | None]
         store.write(pages_key(), pickle.dumps(found | dict(others), pickle.HIGHEST_PROTOCOL))
 
 
+def forget_pages(site: Path, store: Store, pages: set[str]) -> None:
+    """Drop what :func:`page_digests` keeps of these pages, so that the next build reads them."""
+    if not pages:
+        return
+    with contextlib.suppress(Exception):  # none, or damaged: nothing to forget
+        known = pickle.loads(store.read(pages_key()))
+        for page in pages:
+            with contextlib.suppress(OSError):
+                info = os.stat(site / page)
+                known.pop((info.st_dev, info.st_ino), None)
+        store.write(pages_key(), pickle.dumps(known, pickle.HIGHEST_PROTOCOL))
+
+
 @contextmanager
 def scratch_folder(store: Store | None) -> Iterator[Path]:
     """A folder for the copies of the pages Pagefind reads and for its output, removed after:
@@ -270,16 +291,26 @@ def scratch_folder(store: Store | None) -> Iterator[Path]:
         yield Path(scratch)
 
 
-def index_part(site: Path, pages: list[Path], scratch: Path, glossary: tuple[m.Term, ...], disk: Path
-               ) -> Path:
+class PageChanged(Exception):
+    """A page is not the one its hash was taken from (see :func:`index_part`)."""
+
+
+def index_part(site: Path, pages: list[Path], scratch: Path, glossary: tuple[m.Term, ...], disk: Path,
+               digests: dict[str, str | None] | None = None) -> Path:
     """Pagefind's output for these pages (one language of a shard), made in ``scratch`` on
-    ``disk`` (the folder a full disk's error names: the cache's, never the site's)."""
+    ``disk`` (the folder a full disk's error names: the cache's, never the site's), with the
+    list of its files and their sizes (:data:`MANIFEST`, for :func:`readable`). With the
+    ``digests`` the index is to be kept under, each page is checked against its own: a page
+    edited by hand with its size and time put back was taken for the page it had been, and
+    its index kept in the cache under that page's hash, for every later build to copy."""
     for relative in pages:
         target = scratch / "pages" / relative
         try:
+            data = (site / relative).read_bytes()
+            if digests is not None and page_digest(data) != digests.get(relative.as_posix()):
+                raise PageChanged(relative.as_posix())
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(with_hints((site / relative).read_text(encoding="utf-8"), glossary),
-                              encoding="utf-8")
+            target.write_text(with_hints(data.decode("utf-8"), glossary), encoding="utf-8")
         except OSError as error:
             if error.filename is None:  # a full disk
                 error.filename = str(disk)
@@ -288,6 +319,9 @@ def index_part(site: Path, pages: list[Path], scratch: Path, glossary: tuple[m.T
     run_pagefind(scratch / "pages", output)
     check_index(output, disk)
     settle_filters(output)
+    files = {path.relative_to(output).as_posix(): path.stat().st_size
+             for path in output.rglob("*") if path.is_file()}
+    write_atomically(output / MANIFEST, json.dumps(files, sort_keys=True).encode())
     return output
 
 
@@ -415,16 +449,23 @@ def check_index(output: Path, disk: Path) -> None:
     free = (stats.f_bfree if os.geteuid() == 0 else stats.f_bavail) * stats.f_frsize
     if free < ROOM:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(disk))
-    if not readable(output):
+    if not readable(output, listed=False):
         raise ContentError([Problem("pagefind", 1, f"Pagefind wrote an unreadable index in {output}",
                                     "check the disk, then build again; if it happens again, " + REINSTALL)])
 
 
-def readable(index: Path) -> bool:
-    """True for a Pagefind output whose entry file reads and with no empty file."""
+def readable(index: Path, listed: bool = True) -> bool:
+    """True for a Pagefind output whose entry file reads, with no empty file, and (``listed``:
+    one kept in the cache) holding every file its :data:`MANIFEST` lists, of the size listed:
+    a file of a cached index removed since was published as missing, and a result failed to
+    load."""
     try:
         json.loads((index / ENTRY).read_text(encoding="utf-8"))
-        return all(os.path.getsize(path) > 0 for path in index.rglob("*") if path.is_file())
+        found = {path.relative_to(index).as_posix(): path.stat().st_size
+                 for path in index.rglob("*") if path.is_file() and path.name != MANIFEST}
+        if listed and json.loads((index / MANIFEST).read_text(encoding="utf-8")) != found:
+            return False
+        return all(size > 0 for size in found.values())
     except (OSError, ValueError):
         return False
 
@@ -440,7 +481,7 @@ def assemble(outputs: list[Path], bundle: Path) -> None:
     for output in outputs:
         for source in output.rglob("*"):
             relative = source.relative_to(output).as_posix()
-            if relative != ENTRY and source.is_file():
+            if relative not in (ENTRY, MANIFEST) and source.is_file():
                 (bundle / relative).parent.mkdir(parents=True, exist_ok=True)
                 write_atomically(bundle / relative, source.read_bytes())
                 wanted.add(relative)

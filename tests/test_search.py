@@ -491,9 +491,13 @@ def test_a_page_is_read_again_only_when_it_is_another_file_or_changed(tmp_path: 
     site, cache, glossary = project / "site", tmp_path / "cache", load_glossary(project)
     shutil.rmtree(site / BUNDLE)
     search.index_site(site, glossary, plans_per_shard=2, cache=cache)
-    read: list[bytes] = []
-    checked = search.searchable
-    monkeypatch.setattr(search, "searchable", lambda data: read.append(data) or checked(data))
+    read: list[bytes] = []  # the pages page_digests reads (index_part reads those it indexes, by its own way)
+
+    def spied(path, *args, **kwargs):
+        read.append(Path(path).read_bytes())
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(search, "open", spied, raising=False)
     search.index_site(site, glossary, plans_per_shard=2, cache=cache)
     assert read == []
     other = tmp_path / "other"  # another site built in turn with the same cache (the preview's)
@@ -639,3 +643,70 @@ def test_a_failure_putting_a_shard_together_starts_no_further_pagefind_run(
     with pytest.raises(OSError, match="No space left"):
         search.index_site(site, glossary, plans_per_shard=1, cache=tmp_path / "cache")
     assert len(runs) == 4, f"{len(runs)} of {parts} parts begun: the first shard's two and the two under way"
+
+
+def test_a_cached_index_missing_one_of_its_files_is_made_again(tmp_path: Path) -> None:
+    """A file removed from an index kept in the cache was published as missing (a search
+    result then failed to load): a kept index lists its files and their sizes."""
+    import shutil
+
+    from plansite import search
+    from plansite.content import load_glossary
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    build(project, project / "site", downloads=False)
+    site, cache, glossary = project / "site", tmp_path / "cache", load_glossary(project)
+    shutil.rmtree(site / BUNDLE)
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    next(path for path in cache.rglob("fragment/*") if path.is_file()).unlink()
+    shutil.rmtree(site / BUNDLE)
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(BUNDLE))
+    search.index_site(fresh, glossary, plans_per_shard=2)
+    assert bundle(site) == bundle(fresh)
+
+
+def test_a_page_edited_with_its_size_and_time_put_back_never_reaches_the_cache(tmp_path: Path) -> None:
+    """Such a page is taken for the page it was (by its file, size and time), so its index was
+    kept under that page's hash, and every later build copied it: even a site built anew from
+    unchanged pages searched the hand-edited text, until the cache was deleted. A page is now
+    checked against its hash as it is indexed, and one that differs is indexed as it is, kept
+    nowhere, and read again by the next build."""
+    import shutil
+
+    from plansite import search
+    from plansite.content import load_glossary
+    from plansite.site import build
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    build(project, project / "site", downloads=False)
+    site, cache, glossary = project / "site", tmp_path / "cache", load_glossary(project)
+    shutil.rmtree(site / BUNDLE)
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    page = site / "en" / "plans" / "mof-2017" / "index.html"
+    original, before = page.read_bytes(), page.stat()
+    body = original.index(b"data-pagefind-body")  # a word the index holds
+    edited = original[:body] + original[body:].replace(b"Ministry", b"Minestry", 1)
+    assert edited != original and len(edited) == len(original)
+    with open(page, "r+b") as file:  # in place: the same file, of the same size and time
+        file.write(edited)
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    for entry in cache.iterdir():  # the indexes gone, what was found of each page kept
+        if entry.is_dir():
+            shutil.rmtree(entry)
+    shutil.rmtree(site / BUNDLE)
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    page.unlink()
+    page.write_bytes(original)  # the page as it was, a new file
+    shutil.rmtree(site / BUNDLE)
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(BUNDLE))
+    search.index_site(fresh, glossary, plans_per_shard=2)
+    assert bundle(site) == bundle(fresh)
