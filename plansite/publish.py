@@ -175,8 +175,6 @@ def tidy_cache(project: Path) -> None:
         prune(part, (), set())
 
 
-
-
 @dataclass
 class Stamp:
     """What the last build of ``output`` was made from: a hash of every input (the project's
@@ -440,9 +438,9 @@ def noted(hasher, path: str) -> None:
 def project_files(roots: list[Path], output_folder: Callable[[Path], bool]) -> Iterator[tuple[str, str]]:
     """(path, path with every link resolved) of each file in ``roots`` (each a folder, walked
     through a link at its top only, or a file), in a stable order: none in a site or cache
-    (``output_folder``). With os.scandir and a folder's real path
-    worked out once for its files: pathlib's rglob and a realpath per file were most of a
-    one-plan rebuild's hashing at 1,000 plans."""
+    (``output_folder``). With os.scandir and a folder's real path worked out once for its
+    files: pathlib's rglob and a realpath per file were most of a one-plan rebuild's hashing at
+    1,000 plans."""
     for root in roots:
         if not root.is_dir():
             yield str(root), os.path.realpath(root)
