@@ -645,6 +645,28 @@ def test_a_failure_putting_a_shard_together_starts_no_further_pagefind_run(
     assert len(runs) == 4, f"{len(runs)} of {parts} parts begun: the first shard's two and the two under way"
 
 
+def indexed_again(site: Path, glossary, cache: Path) -> dict[str, bytes]:
+    """The site's search bundle made again with the cache."""
+    import shutil
+
+    from plansite import search
+
+    shutil.rmtree(site / BUNDLE)
+    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
+    return bundle(site)
+
+
+def indexed_afresh(site: Path, glossary, fresh: Path) -> dict[str, bytes]:
+    """The search bundle of a copy of the site's pages, made without a cache."""
+    import shutil
+
+    from plansite import search
+
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(BUNDLE))
+    search.index_site(fresh, glossary, plans_per_shard=2)
+    return bundle(fresh)
+
+
 def test_a_cached_index_missing_one_of_its_files_is_made_again(tmp_path: Path) -> None:
     """A file removed from an index kept in the cache was published as missing (a search
     result then failed to load): a kept index lists its files and their sizes."""
@@ -662,12 +684,7 @@ def test_a_cached_index_missing_one_of_its_files_is_made_again(tmp_path: Path) -
     shutil.rmtree(site / BUNDLE)
     search.index_site(site, glossary, plans_per_shard=2, cache=cache)
     next(path for path in cache.rglob("fragment/*") if path.is_file()).unlink()
-    shutil.rmtree(site / BUNDLE)
-    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
-    fresh = tmp_path / "fresh"
-    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(BUNDLE))
-    search.index_site(fresh, glossary, plans_per_shard=2)
-    assert bundle(site) == bundle(fresh)
+    assert indexed_again(site, glossary, cache) == indexed_afresh(site, glossary, tmp_path / "fresh")
 
 
 def test_a_page_edited_with_its_size_and_time_put_back_never_reaches_the_cache(tmp_path: Path) -> None:
@@ -704,9 +721,4 @@ def test_a_page_edited_with_its_size_and_time_put_back_never_reaches_the_cache(t
     search.index_site(site, glossary, plans_per_shard=2, cache=cache)
     page.unlink()
     page.write_bytes(original)  # the page as it was, a new file
-    shutil.rmtree(site / BUNDLE)
-    search.index_site(site, glossary, plans_per_shard=2, cache=cache)
-    fresh = tmp_path / "fresh"
-    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(BUNDLE))
-    search.index_site(fresh, glossary, plans_per_shard=2)
-    assert bundle(site) == bundle(fresh)
+    assert indexed_again(site, glossary, cache) == indexed_afresh(site, glossary, tmp_path / "fresh")
