@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from lxml import html
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from plansite.site import build
 
@@ -15,12 +16,6 @@ from .conftest import PROJECT, copy_project
 
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 PLAN = "plans/keelung-tax-2023/index.html"
-
-
-
-
-
-
 
 
 FOCUS = """() => {
@@ -86,6 +81,20 @@ def test_no_horizontal_scrolling_at_200_percent_text(browser, built_site: Path, 
     context.close()
 
 
+ROOT_STYLE = "getComputedStyle(document.documentElement).{}"
+
+
+def styled(page, prop: str, value: str) -> bool:
+    """Whether the page's root comes to have this style. Switching the contrast sheet on makes
+    the browser load and apply it after the click has returned (CI once read the old white
+    background in between), so this waits up to five seconds before saying no."""
+    try:
+        page.wait_for_function(f"{ROOT_STYLE.format(prop)} === {value!r}", timeout=5000)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
 def test_reading_options_change_text_size_and_contrast_and_persist(browser, served: str) -> None:
     context = browser.new_context()
     page = context.new_page()
@@ -93,15 +102,16 @@ def test_reading_options_change_text_size_and_contrast_and_persist(browser, serv
     assert page.locator("[data-reader]").is_visible()
     page.click("[data-size='150']")
     page.click("[data-contrast]")
-    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "24px"
-    assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(0, 0, 0)"
+    assert styled(page, "fontSize", "24px")
+    assert styled(page, "backgroundColor", "rgb(0, 0, 0)")
     page.goto(served + "en/index.html")  # another page remembers both
-    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "24px"
+    assert styled(page, "fontSize", "24px")
+    assert styled(page, "backgroundColor", "rgb(0, 0, 0)")
     assert page.locator("[data-contrast]").get_attribute("aria-pressed") == "true"
     page.click("[data-size='100']")
     page.click("[data-contrast]")
-    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "16px"
-    assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(255, 255, 255)"
+    assert styled(page, "fontSize", "16px")
+    assert styled(page, "backgroundColor", "rgb(255, 255, 255)")
     context.close()
 
 
@@ -188,6 +198,8 @@ def test_every_colour_mode_passes_axe(browser, served: str, mode: str, tmp_path:
                  "search/index.html?q=服務",
                  "en/plans/ntbt-2016/deadlines/index.html#k-dated"):
         page.goto(served + path)
+        if mode.startswith("high-contrast"):  # axe must see the sheet applied, not the light theme
+            assert styled(page, "backgroundColor", "rgb(0, 0, 0)"), f"{path}: high contrast not applied"
         if "?q=" in path:
             page.locator("[data-results][data-done]").wait_for(state="attached")
             page.evaluate("document.querySelector('[data-more]').hidden = false")
@@ -202,6 +214,7 @@ def test_buttons_contrast_in_the_sites_high_contrast_mode(browser, served: str) 
     page = context.new_page()
     page.goto(served + "search/index.html?q=服務")
     page.click("[data-contrast]")
+    assert styled(page, "backgroundColor", "rgb(0, 0, 0)")
     page.locator("[data-results][data-done]").wait_for(state="attached")
     page.evaluate("document.querySelector('[data-more]').hidden = false")
     colours = page.evaluate("""[...document.querySelectorAll('button:not([hidden])')].map(b => {
