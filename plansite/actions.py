@@ -95,6 +95,8 @@ class TableReader:
                 out.append(self.group(run, (*path, groups)))
                 continue
             given = [own_labels(item, self.labels) for item in run]
+            if shared is None:
+                shared = self.indented_shared(run, given)
             # a field that one action of the run gives and two or more lack was likely meant for all
             once = {label: givers[0] for label in self.labels
                     if len(givers := [fields[label] for fields in given if label in fields]) == 1
@@ -109,6 +111,43 @@ class TableReader:
                 made = self.share(made, shared)
             out += [action for action, _ in made]
         return tuple(out)
+
+    def indented_shared(self, run: list[Item], given: list[dict[str, tuple[str, int]]]) -> SharedDraft | None:
+        """Fields meant as shared by the run but indented (a tab, or spaces), so Markdown reads
+        them as the last action's own paragraph, while the other actions lack them: said once,
+        at the fields, and read as shared. Each action was said to lack them, and the last one
+        that its fields were parted by an empty line, naming neither the indent nor the line."""
+        last = run[-1]
+        para = last.blocks[-1] if len(run) > 1 and len(last.blocks) > 1 else None
+        found = [field_line(line, self.labels) for line in para.lines] if isinstance(para, Para) else []
+        if not found or not all(found):
+            return None
+        lacked = [label for label, _ in found if label in self.required
+                  and any(label not in fields for fields in given[:-1])]
+        if not lacked:
+            return None
+        lacking = [str(item.line) for item, fields in zip(run, given[:-1]) if lacked[0] not in fields]
+        text = "', '".join(f"{label}{self.colon}{value}" for label, value in found)
+        one = len(found) == 1
+        lines, be, they, them = ("line", "is", "it", "it") if one else ("lines", "are", "they", "them")
+        who = (f"the action at line {lacking[0]} lacks" if len(lacking) == 1
+               else f"the actions at lines {', '.join(lacking)} lack")
+        self.report.fail(para.line, f"the field {lines} '{text}' {be} indented, so Markdown reads {them} as "
+                         f"the last action's own (line {last.line}), and {who} {lacked[0]}",
+                         f"if {they} {be} shared by the run of actions above, write {them} at the start of "
+                         f"the {lines}, with no spaces or tab before {them}; if {they} {be} that action's "
+                         f"own, write {them} right under its text and give the other actions theirs")
+        last.blocks.pop()
+        read = {label: (value, para.line_of(index)) for index, (label, value) in enumerate(found)}
+        # the end is the run's, not a child index of the group: the group's runs are already cut
+        return SharedDraft(len(run), read, self.values(dict(read)), complete=False)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The columns every action must give (or share). English deadlines are written from the
+        Chinese ones; only a note may be translated."""
+        columns = (self.columns.units,) if self.body.english else (self.columns.deadline, self.columns.units)
+        return tuple(c for c in columns if c)
 
     def runs(self, group: GroupDraft) -> list[tuple[GroupDraft | list[Item], SharedDraft | None]]:
         """The group's children cut into sub-groups and runs of actions, each run with the
@@ -292,7 +331,7 @@ class TableReader:
             number = take_number(item.blocks[0].lines)
         if number:
             self.numbered_paragraphs(item, number)
-        fields = self.take_fields(item)
+        fields, misspelt = self.take_fields(item, set(shared or {}))
         body = tuple(b for b in (self.body.finish(d) for d in item.blocks) if b)
         if not body:
             self.report.fail(line, "the action has no text",
@@ -302,9 +341,7 @@ class TableReader:
                              "symbols",
                              f"write the {self.columns.action} after '- ', then its fields")
         inherited = [label for label in shared or {} if label not in fields]
-        # English deadlines are written from the Chinese ones; only a note may be translated.
-        required = (self.columns.units,) if self.body.english else (self.columns.deadline, self.columns.units)
-        missing = [c for c in required if c and c not in fields and c not in inherited]
+        missing = [c for c in self.required if c not in fields and c not in inherited and c not in misspelt]
         if missing and not quiet:
             self.missing(item, missing, line, neighbours or {}, early or {})
         values = {**self.values(fields), **{label: (shared or {})[label] for label in inherited}}
@@ -363,29 +400,60 @@ class TableReader:
                                  f"empty line and not indented (e.g. '{example}{self.colon}…')")
                 return
 
-    def take_fields(self, item: Item) -> dict[str, tuple[str, int]]:
-        """Cut the trailing 'label：value' lines off the action; label → (value, line)."""
+    def take_fields(self, item: Item, shared: set[str]) -> tuple[dict[str, tuple[str, int]], set[str]]:
+        """Cut the trailing 'label：value' lines off the action: (label → (value, line), the
+        labels whose line is misspelt, reported at that line). A line like a field whose label
+        is close to a column's that neither the action nor the ``shared`` fields give is taken
+        for that field misspelt. Read from the end, a misspelt last line hid the correct fields
+        above it ("no 完成期限", though line 30 gave it), and only the first of two misspellings
+        was named."""
         labels = self.labels
-        fields: dict[str, tuple[str, int]] = {}
         para = last_paragraph(item.blocks)
-        while para is not None and para.lines:
-            line_no = para.line_of(len(para.lines) - 1)
-            found = field_line(para.lines[-1], labels)
-            if found is None:
+        lines = para.lines if para is not None else []
+        run: list[tuple[str, str, int, str | None]] = []  # (label, value, line, meant label), last first
+        for index in range(len(lines) - 1, -1, -1):
+            found = field_line(lines[index], labels)
+            meant = None if found else self.misspelt_field(lines[index])
+            if found is None and meant is None:
                 break
-            label, value = found
-            if label in fields:  # read from the end: the later line is the one kept
+            label, value = found or meant[:2]
+            run.append((label, value, para.line_of(index), meant and meant[2]))
+        given = shared | {label for label, _, _, meant in run if meant is None}
+        fields: dict[str, tuple[str, int]] = {}
+        misspelt: set[str] = set()
+        taken = 0
+        for label, value, at, meant in run:
+            if meant is not None and (meant in given or meant in misspelt):
+                break  # not the missing field: text, reported as such if it matters
+            if meant is not None:
+                misspelt.add(meant)
+                self.report.fail(at, f"'{label}' is not a column of the table '{self.name}'",
+                                 f"did you mean '{meant}'? write the label exactly as declared")
+            elif label in fields:  # read from the end: the later line is the one kept
                 again = fields[label][1]
-                self.report.fail(line_no, f"the action gives '{label}' twice (again at line {again})",
+                self.report.fail(at, f"the action gives '{label}' twice (again at line {again})",
                                  "keep one line per column")
             elif not value:
-                self.report.fail(line_no, f"'{label}' is empty",
-                                 f"write the {label} after '{label}{self.colon}'")
-            fields.setdefault(label, (value, line_no))
-            para.lines.pop()
-        if fields and para is not None and para.lines:  # a hard break before the fields ends nothing now
-            para.lines[-1] = unbroken(para.lines[-1])
-        return fields
+                self.report.fail(at, f"'{label}' is empty", f"write the {label} after '{label}{self.colon}'")
+            if meant is None:
+                fields.setdefault(label, (value, at))
+            lines.pop()
+            taken += 1
+        if taken and lines:  # a hard break before the fields ends nothing now
+            lines[-1] = unbroken(lines[-1])
+        return fields, misspelt
+
+    def misspelt_field(self, line: list[m.Inline]) -> tuple[str, str, str] | None:
+        """(label, value, the column's label meant) when a plain line reads 'label：value' with
+        a label that is not a column's but close to one."""
+        line = unbroken(line)
+        if not line or not all(isinstance(x, m.Text | m.Note) for x in line):
+            return None
+        match = FIELD_LINE.match(m.plain_text(tuple(line)))
+        if not match or match["label"] in self.labels:
+            return None
+        near = difflib.get_close_matches(match["label"], sorted(self.labels), n=1, cutoff=0.5)
+        return (match["label"], match["value"], near[0]) if near else None
 
     def missing(self, item: Item, labels: list[str], line: int,
                 neighbours: dict[str, tuple[str, int]], early: dict[str, tuple[str, int]]) -> None:
