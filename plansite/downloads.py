@@ -18,6 +18,7 @@ from . import model as m
 from .cache import Store, digest
 from .errors import ContentError, Problem
 from .formats import DocumentError
+from .i18n import fill_faults
 from .project import last_updated
 from .publish import cache_folder
 from .site_paths import LANGUAGES
@@ -88,12 +89,18 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
     files: dict[str, bytes] = {}
     todo = []
     jobs = download_jobs(project, loaded, shared)
+    problems: dict[str, Problem] = {}  # of every document's source, each told once
     for path, inputs, make_job in jobs:
         suffix = Path(path).suffix
         key = named_key(known.read(inputs, ".key")) if inputs else None
         data = cache.read(key, suffix) if key else None
         if data is None:
-            job = make_job()
+            try:
+                with fill_faults():
+                    job = make_job()
+            except ContentError as error:
+                problems.update((str(problem), problem) for problem in error.problems)
+                continue
             key = job.key
             if inputs:
                 known.write(inputs, key.encode("ascii"), ".key")
@@ -102,6 +109,8 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
                 todo.append(job)
         if data is not None:
             files[path] = data
+    if problems:
+        raise ContentError(list(problems.values()))
     if todo:
         workers = min(len(todo), os.cpu_count() or 1)
         # fork is fastest, but forking a process that runs other threads (the preview) can deadlock
@@ -124,7 +133,8 @@ def named_key(entry: bytes | None) -> str | None:
 def make_download(job: Job) -> bytes:
     """Runs in a worker process: imports its format's renderer (the parent may not have)."""
     try:
-        return formats.render(job.renderer, *job.payload)
+        with fill_faults():  # every translation the document cannot fill in, told together
+            return formats.render(job.renderer, *job.payload)
     except DocumentError as error:
         what = Path(job.path).suffix.removeprefix(".").upper()
         raise ContentError([Problem(job.path, 1, f"the {what} could not be made: {error}",

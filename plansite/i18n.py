@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,8 +55,12 @@ class Catalog:
             return found[0] if len(found) == 1 else found[0 if count == 1 else 1]
         return singular if count == 1 else plural
 
-    def fill(self, message: str, translation: str | Markup, values: dict):
-        """``translation % values``, or ContentError at the catalog line of ``message``."""
+    def fill(self, message: str, translation: str | Markup, values: dict,
+             english: str | Markup | None = None):
+        """``translation % values``; if it cannot be filled in, an error at the catalog line of
+        ``message``: raised at once, or, inside :func:`fill_faults`, kept and the ``english``
+        (the message itself if not given) filled in instead, so the task goes on to find the
+        others."""
         try:
             return translation % values
         except (KeyError, ValueError, TypeError) as error:
@@ -66,9 +72,14 @@ class Catalog:
             else:
                 why = "a value this page gives does not suit its conversion (write %(name)s, not %(name)d)"
                 hint, line = FILL_HINT, line_at(form, 0)
-            raise ContentError([Problem(self.shown or "locales/", line,
-                                        f"the translation of '{message}' cannot be filled in: {why}",
-                                        hint)]) from None
+            problem = Problem(self.shown or "locales/", line,
+                              f"the translation of '{message}' cannot be filled in: {why}", hint)
+            if FAULTS is None:
+                raise ContentError([problem]) from None
+            FAULTS.setdefault(str(problem), problem)
+            if english is None:
+                english = Markup(escape(message)) if isinstance(translation, Markup) else message
+            return english % values
 
     def text(self, message: str, **values) -> str:
         """A string as ``_()`` gives it, as plain text (the ODT, the CSV's meanings, deadlines)."""
@@ -81,7 +92,28 @@ class Catalog:
     def nmarkup(self, singular: str, plural: str, count: int, number: str, **values) -> Markup:
         """A count's string as ``ngettext()`` gives it, its count written as ``number``."""
         chosen = self.ngettext(singular, plural, count).replace("%(num)d", number)
-        return self.fill(singular, Markup(escape(chosen)), {"num": count, **values})
+        english = (singular if count == 1 else plural).replace("%(num)d", number)
+        return self.fill(singular, Markup(escape(chosen)), {"num": count, **values}, Markup(escape(english)))
+
+
+FAULTS: dict[str, Problem] | None = None
+"""Inside :func:`fill_faults`: the translations its task could not fill in, each told once."""
+
+
+@contextmanager
+def fill_faults() -> Iterator[None]:
+    """Run a task (a group's pages, a document) to its end through the translations it cannot
+    fill in, then raise them all together: a translator told of one a build met the next one
+    only after fixing it and building again. What the task made meanwhile is never used."""
+    global FAULTS
+    outer, FAULTS = FAULTS, {}
+    try:
+        yield
+        found = FAULTS
+    finally:
+        FAULTS = outer
+    if found:
+        raise ContentError(list(found.values()))
 
 
 FILL_HINT = "write %% for a percent sign, and only the placeholders the English has, such as %(year)s"

@@ -22,7 +22,7 @@ from .cache import Store
 from .config import SiteConfig
 from .errors import ContentError, Problem
 from .formats import page_count
-from .i18n import catalog
+from .i18n import catalog, fill_faults
 from .project import last_updated
 from .publish import (
     digest,
@@ -273,14 +273,22 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
                     sizes[path] = os.stat(file).st_size
                 yield path, file
         names = [*todo, *(site_task(task) for task in listings)]
+        problems: dict[str, Problem] = {}  # every task's, each told once (a template error is met by all)
         for name, batch in zip(names, batches, strict=True):
+            if isinstance(batch, ContentError):
+                problems.update((str(problem), problem) for problem in batch.problems)
+                continue
             for path, data in batch:
                 if path.startswith("data/"):  # the data page states their sizes
                     sizes[path] = len(data)
                 made.setdefault(name, []).append(path)
                 yield path, data
-    for path, text in itertools.chain(catalogue(loaded, sizes),
-                                      site_outputs(project, loaded, sizes, updated, pages={"data"})):
+    if problems:
+        raise ContentError(list(problems.values()))
+    with template_errors(project), fill_faults():  # made here, after the workers' pages
+        last = list(itertools.chain(catalogue(loaded, sizes),
+                                    site_outputs(project, loaded, sizes, updated, pages={"data"})))
+    for path, text in last:
         yield path, text.encode("utf-8")
 
 
@@ -384,22 +392,29 @@ def share(*state) -> None:
     SHARED = state
 
 
-def render_group_outputs(name: str, state: tuple = ()) -> list[tuple[str, bytes]]:
-    """One output group's files, encoded: in a worker (``state`` shared), or here (``state`` given)."""
+def render_group_outputs(name: str, state: tuple = ()) -> list[tuple[str, bytes]] | ContentError:
+    """One output group's files, encoded: in a worker (``state`` shared), or here (``state``
+    given). Its problems are returned, to be told with every other task's."""
     project, loaded, groups, sizes, updated = state or SHARED
-    with template_errors(project), collected_after():
-        return [(path, text.encode("utf-8") if isinstance(text, str) else text)
-                for path, text in group_outputs(project, loaded, name, groups[name], sizes, updated)]
+    try:
+        with template_errors(project), fill_faults(), collected_after():
+            return [(path, text.encode("utf-8") if isinstance(text, str) else text)
+                    for path, text in group_outputs(project, loaded, name, groups[name], sizes, updated)]
+    except ContentError as error:
+        return error
 
 
-def render_site_outputs(task: int, state: tuple = ()) -> list[tuple[str, bytes]]:
+def render_site_outputs(task: int, state: tuple = ()) -> list[tuple[str, bytes]] | ContentError:
     """One of SITE_TASKS, encoded (the data page, which states the sizes of every plan's data,
-    is made last, by the build itself)."""
+    is made last, by the build itself); or its problems, as :func:`render_group_outputs`."""
     project, loaded, _, sizes, updated = state or SHARED
     pages, langs = SITE_TASKS[task]
-    with template_errors(project):
-        return [(path, text.encode("utf-8"))
-                for path, text in site_outputs(project, loaded, sizes, updated, pages=pages, langs=langs)]
+    try:
+        with template_errors(project), fill_faults():
+            return [(path, text.encode("utf-8"))
+                    for path, text in site_outputs(project, loaded, sizes, updated, pages=pages, langs=langs)]
+    except ContentError as error:
+        return error
 
 
 @contextmanager

@@ -135,6 +135,39 @@ def test_a_translation_a_page_cannot_fill_in_is_an_error_at_its_line(tmp_path: P
     assert refused(project) == f"{CATALOG}:{line}: the translation of '{msgid}' cannot be filled in: {why}"
 
 
+
+def refusals(project: Path, downloads: bool = False) -> list[str]:
+    """Every line a build prints when it refuses the project (no traceback, no site)."""
+    result = subprocess.run([sys.executable, str(PROJECT / "build.py"), "--project", str(project),
+                             *([] if downloads else ["--no-downloads"])],
+                            capture_output=True, text=True, check=False, timeout=600)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert not (project / "site").exists()
+    return result.stderr.splitlines()
+
+
+def test_every_translation_the_pages_cannot_fill_in_is_told_in_one_build(tmp_path: Path) -> None:
+    """A build stopped at the first page that met one: a translator saw one mistake a build,
+    here three (on every page, on the plan pages, on the glossary page alone)."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    lines = [with_translation(project, "Back to top", "回到頁首%(date)s"),
+             with_translation(project, "By %(date)s", "%(year)s前"),
+             with_translation(project, "Chinese and English terms", "中英詞彙%(year)s")]
+    said = refusals(project)
+    assert [line.split(": ")[0] for line in said[:-1]] == [f"{CATALOG}:{line}" for line in sorted(lines)]
+    assert said[-1] == "3 problems found; site was not changed."
+
+
+def test_every_translation_a_document_cannot_fill_in_is_told_in_one_build(tmp_path: Path) -> None:
+    """The same in the ODT and the PDF, whose strings the pages do not show."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    qr = "QR code linking to this plan on the web: %(url)s"
+    lines = [with_translation(project, qr, "%(year)s %(url)s"),
+             with_translation(project, "ROC %(year)s (%(ad)s)", "民國%(year)s年%(date)s")]
+    said = refusals(project, downloads=True)
+    assert [line.split(": ")[0] for line in said[:-1]] == [f"{CATALOG}:{line}" for line in sorted(lines)]
+
+
 ENTRY = ' — write each entry as msgid "…" then msgstr "…", as the others are (a " inside is written \\")'
 
 
