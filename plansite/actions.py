@@ -67,7 +67,9 @@ class TableReader:
             elif node.type in ("paragraph", "ordered_list"):
                 group = stack[-1]
                 draft = self.body.draft(node)  # read once: reading it reports a bad link or an image
-                if isinstance(draft, Para) and (fields := self.shared_lines(draft)) is not None:
+                # before the group's first action, lines merely like fields ('完成目標：…') describe it
+                fields = isinstance(draft, Para) and self.shared_lines(draft, exact=not group.children)
+                if fields:
                     self.shared_fields(group, fields, line)
                 elif isinstance(draft, Para) and (almost := self.almost_shared(draft)):
                     fields, at, message, hint = almost
@@ -94,9 +96,8 @@ class TableReader:
                 groups += 1
                 out.append(self.group(run, (*path, groups)))
                 continue
-            given = [own_labels(item, self.labels) for item in run]
-            if shared is None:
-                shared = self.indented_shared(run, given)
+            given = [self.own_labels(item, set(shared.lines) if shared else set()) for item in run]
+            shared = self.indented_shared(run, given, shared)
             # a field that one action of the run gives and two or more lack was likely meant for all
             once = {label: givers[0] for label in self.labels
                     if len(givers := [fields[label] for fields in given if label in fields]) == 1
@@ -112,35 +113,43 @@ class TableReader:
             out += [action for action, _ in made]
         return tuple(out)
 
-    def indented_shared(self, run: list[Item], given: list[dict[str, tuple[str, int]]]) -> SharedDraft | None:
+    def indented_shared(self, run: list[Item], given: list[dict[str, tuple[str, int]]],
+                        shared: SharedDraft | None) -> SharedDraft | None:
         """Fields meant as shared by the run but indented (a tab, or spaces), so Markdown reads
-        them as the last action's own paragraph, while the other actions lack them: said once,
-        at the fields, and read as shared. Each action was said to lack them, and the last one
-        that its fields were parted by an empty line, naming neither the indent nor the line."""
+        them as the last action's own paragraph, while other actions lack what they give: said
+        once, at the fields, and read as shared (with the run's ``shared`` fields, if any).
+        Each action was said to lack them, and the last one that an empty line parted its
+        fields, naming neither the indent nor the line."""
         last = run[-1]
         para = last.blocks[-1] if len(run) > 1 and len(last.blocks) > 1 else None
-        found = [field_line(line, self.labels) for line in para.lines] if isinstance(para, Para) else []
-        if not found or not all(found):
-            return None
-        lacked = [label for label, _ in found if label in self.required
+        lines = self.shared_lines(para, exact=True) if isinstance(para, Para) else None
+        taken = set(shared.lines) if shared else set()
+        lacked = [label for label, _, _ in lines or () if label in self.required and label not in taken
                   and any(label not in fields for fields in given[:-1])]
         if not lacked:
-            return None
+            return shared
         lacking = [str(item.line) for item, fields in zip(run, given[:-1]) if lacked[0] not in fields]
-        text = "', '".join(f"{label}{self.colon}{value}" for label, value in found)
-        one = len(found) == 1
-        lines, be, they, them = ("line", "is", "it", "it") if one else ("lines", "are", "they", "them")
-        who = (f"the action at line {lacking[0]} lacks" if len(lacking) == 1
-               else f"the actions at lines {', '.join(lacking)} lack")
-        self.report.fail(para.line, f"the field {lines} '{text}' {be} indented, so Markdown reads {them} as "
+        text = "', '".join(f"{label}{self.colon}{value}" for label, value, _ in lines[:3])
+        text += "', …" if len(lines) > 3 else "'"
+        one = len(lines) == 1
+        word, be, they, them = ("line", "is", "it", "it") if one else ("lines", "are", "they", "them")
+        named = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3 else "")
+        who = (f"the action at line {named} lacks" if len(lacking) == 1
+               else f"the actions at lines {named} lack")
+        self.report.fail(para.line, f"the field {word} '{text} {be} indented, so Markdown reads {them} as "
                          f"the last action's own (line {last.line}), and {who} {lacked[0]}",
                          f"if {they} {be} shared by the run of actions above, write {them} at the start of "
-                         f"the {lines}, with no spaces or tab before {them}; if {they} {be} that action's "
-                         f"own, write {them} right under its text and give the other actions theirs")
+                         f"the {word}, with no spaces or tab before {them}; if {they} {be} that action's "
+                         "own, give the other actions theirs")
         last.blocks.pop()
-        read = {label: (value, para.line_of(index)) for index, (label, value) in enumerate(found)}
-        # the end is the run's, not a child index of the group: the group's runs are already cut
-        return SharedDraft(len(run), read, self.values(dict(read)), complete=False)
+        draft = self.shared_draft(lines, len(run), whole=False)
+        if shared is None:
+            return draft
+        added = {label: read for label, read in draft.lines.items() if label not in shared.lines}
+        shared.lines.update(added)
+        shared.values.update({label: draft.values[label] for label in added if label in draft.values})
+        shared.complete = False
+        return shared
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -200,9 +209,10 @@ class TableReader:
     def labels(self) -> set[str]:
         return {c for c in (self.columns.deadline, self.columns.units, *self.columns.fields) if c}
 
-    def shared_lines(self, para: Para) -> list[tuple[str, str, int]] | None:
+    def shared_lines(self, para: Para, exact: bool = False) -> list[tuple[str, str, int]] | None:
         """(label, value, line) of each line when the paragraph is a shared-fields paragraph:
-        every line 'label：value' and at least one label a column's (or close to one)."""
+        every line 'label：value' and at least one label a column's (or, not ``exact``, close
+        to one)."""
         found = []
         for index, inlines in enumerate(map(unbroken, para.lines)):
             if not inlines or not all(isinstance(x, m.Text | m.Note) for x in inlines):
@@ -212,7 +222,8 @@ class TableReader:
                 return None
             found.append((match["label"], match["value"], para.line_of(index)))
         labels = self.labels
-        if not any(label in labels or difflib.get_close_matches(label, list(labels), n=1, cutoff=0.5)
+        if not any(label in labels or (not exact and difflib.get_close_matches(label, list(labels), n=1,
+                                                                               cutoff=0.5))
                    for label, _, _ in found):
             return None
         return found
@@ -263,6 +274,10 @@ class TableReader:
                              "the last action by an empty line; a field of one action is indented under it")
             group.early.update({label: (value, at) for label, value, at in lines})
             return
+        group.shared.append(self.shared_draft(lines, len(group.children), whole))
+
+    def shared_draft(self, lines: list[tuple[str, str, int]], end: int, whole: bool) -> SharedDraft:
+        """Shared fields' lines read, each mistake reported at its line."""
         labels = self.labels
         fields: dict[str, tuple[str, int]] = {}
         for label, value, at in lines:
@@ -279,8 +294,7 @@ class TableReader:
             else:
                 fields[label] = (value, at)
         values = self.values(dict(fields))
-        complete = whole and len(fields) == len(lines)
-        group.shared.append(SharedDraft(len(group.children), fields, values, complete))
+        return SharedDraft(end, fields, values, whole and len(fields) == len(lines))
 
     def parted_shared_fields(self, shared: SharedDraft, lines: list[tuple[str, str, int]], line: int) -> None:
         """A second paragraph of shared fields right after the first, with no action between:
@@ -400,60 +414,97 @@ class TableReader:
                                  f"empty line and not indented (e.g. '{example}{self.colon}…')")
                 return
 
-    def take_fields(self, item: Item, shared: set[str]) -> tuple[dict[str, tuple[str, int]], set[str]]:
-        """Cut the trailing 'label：value' lines off the action: (label → (value, line), the
-        labels whose line is misspelt, reported at that line). A line like a field whose label
-        is close to a column's that neither the action nor the ``shared`` fields give is taken
-        for that field misspelt. Read from the end, a misspelt last line hid the correct fields
-        above it ("no 完成期限", though line 30 gave it), and only the first of two misspellings
-        was named."""
-        labels = self.labels
+    def trailing(self, item: Item, shared: set[str]) -> list[tuple[int, str, str, int, str | None]]:
+        """The action's field lines, read up from its last line, as (index in its last paragraph,
+        label, value, line, meant). ``meant`` is None for a column's label; else the line is
+        like a field with a label no column has: ``meant`` names the column it likely misspells,
+        or is '' for a column not declared. Such a line counts when a field line stands above
+        it (the fields are the last lines: text does not stand there), or when, above them all,
+        it misspells a column the action must give and would lack, or one it would take from
+        the ``shared`` fields by a slip of one character; otherwise it is the action's text
+        (a line '註：…' or 'Hotline: …' is). Read from the end, a misspelt last line hid the
+        correct fields above it ("no 完成期限", though the line above gave it), and of two
+        misspellings only the first was named."""
         para = last_paragraph(item.blocks)
         lines = para.lines if para is not None else []
-        run: list[tuple[str, str, int, str | None]] = []  # (label, value, line, meant label), last first
+        texts = [] if para is None or para is not item.blocks[0] else [0]  # the action's own first line
+        found: list[tuple[int, str, str, int, bool]] = []
         for index in range(len(lines) - 1, -1, -1):
-            found = field_line(lines[index], labels)
-            meant = None if found else self.misspelt_field(lines[index])
-            if found is None and meant is None:
+            inlines = unbroken(lines[index])
+            match = (FIELD_LINE.match(m.plain_text(tuple(inlines)))
+                     if inlines and all(isinstance(x, m.Text | m.Note) for x in inlines) else None)
+            declared = bool(match) and match["label"] in self.labels
+            if not match or (not declared and (index in texts or not isinstance(inlines[0], m.Text))):
+                break  # the action's first line, or one starting with a note 〔…〕, is text
+            found.append((index, match["label"], match["value"], para.line_of(index), declared))
+        top = max((position for position, entry in enumerate(found) if entry[4]), default=-1)
+        given = shared | {label for _, label, _, _, declared in found if declared}
+        out: list[tuple[int, str, str, int, str | None]] = []
+        for position, (index, label, value, at, declared) in enumerate(found):
+            if declared:
+                out.append((index, label, value, at, None))
+                continue
+            near = difflib.get_close_matches(label, sorted(self.labels), n=1, cutoff=0.5)
+            column = near[0] if near else ""
+            if position < top:  # a field line stands above it
+                meant = column if column not in given else ""
+            elif (column in self.required and column not in given) or (column in shared
+                                                                        and one_slip(label, column)):
+                meant = column
+            else:
                 break
-            label, value = found or meant[:2]
-            run.append((label, value, para.line_of(index), meant and meant[2]))
-        given = shared | {label for label, _, _, meant in run if meant is None}
+            given.add(meant)
+            out.append((index, label, value, at, meant))
+        return out
+
+    def given_already(self, label: str, found: list[tuple[int, str, str, int, str | None]]) -> str:
+        """For a line whose label is close to a column the action gives on another line: that
+        line ('協辦單位' may be a column of its own; '承辦單為' twice is a slip)."""
+        near = difflib.get_close_matches(label, sorted(self.labels), n=1, cutoff=0.5)
+        lines = [at for _, given, _, at, meant in found if near and (meant or given) == near[0]]
+        return f"; line {lines[0]} gives '{near[0]}'" if lines else ""
+
+    def own_labels(self, item: Item, shared: set[str]) -> dict[str, tuple[str, int]]:
+        """The columns the action gives itself (label → (value, line)), read without cutting
+        them; a misspelt one counts (it is reported)."""
+        found: dict[str, tuple[str, int]] = {}
+        for _, label, value, at, meant in self.trailing(item, shared):
+            if meant != "":
+                found.setdefault(meant or label, (value, at))
+        return found
+
+    def take_fields(self, item: Item, shared: set[str]) -> tuple[dict[str, tuple[str, int]], set[str]]:
+        """Cut the trailing field lines (:meth:`trailing`) off the action: (label → (value,
+        line), the columns whose line is misspelt). A line like a field that no column has is
+        reported at its line, and the lines above it are still read."""
+        found = self.trailing(item, shared)
+        para = last_paragraph(item.blocks)
         fields: dict[str, tuple[str, int]] = {}
         misspelt: set[str] = set()
-        taken = 0
-        for label, value, at, meant in run:
-            if meant is not None and (meant in given or meant in misspelt):
-                break  # not the missing field: text, reported as such if it matters
-            if meant is not None:
+        for _, label, value, at, meant in found:
+            if meant:
                 misspelt.add(meant)
                 self.report.fail(at, f"'{label}' is not a column of the table '{self.name}'",
                                  f"did you mean '{meant}'? write the label exactly as declared")
+            elif meant == "":
+                self.report.fail(at, f"'{label}' is not a column of the table '{self.name}'",
+                                 "declare it under 'fields:' in the table's declaration, or, if the line is "
+                                 "the action's text, move it before the fields"
+                                 + self.given_already(label, found))
             elif label in fields:  # read from the end: the later line is the one kept
                 again = fields[label][1]
                 self.report.fail(at, f"the action gives '{label}' twice (again at line {again})",
                                  "keep one line per column")
-            elif not value:
-                self.report.fail(at, f"'{label}' is empty", f"write the {label} after '{label}{self.colon}'")
-            if meant is None:
-                fields.setdefault(label, (value, at))
-            lines.pop()
-            taken += 1
-        if taken and lines:  # a hard break before the fields ends nothing now
-            lines[-1] = unbroken(lines[-1])
+            else:
+                if not value:
+                    self.report.fail(at, f"'{label}' is empty",
+                                     f"write the {label} after '{label}{self.colon}'")
+                fields[label] = (value, at)
+        if found:
+            del para.lines[found[-1][0]:]
+            if para.lines:  # a hard break before the fields ends nothing now
+                para.lines[-1] = unbroken(para.lines[-1])
         return fields, misspelt
-
-    def misspelt_field(self, line: list[m.Inline]) -> tuple[str, str, str] | None:
-        """(label, value, the column's label meant) when a plain line reads 'label：value' with
-        a label that is not a column's but close to one."""
-        line = unbroken(line)
-        if not line or not all(isinstance(x, m.Text | m.Note) for x in line):
-            return None
-        match = FIELD_LINE.match(m.plain_text(tuple(line)))
-        if not match or match["label"] in self.labels:
-            return None
-        near = difflib.get_close_matches(match["label"], sorted(self.labels), n=1, cutoff=0.5)
-        return (match["label"], match["value"], near[0]) if near else None
 
     def missing(self, item: Item, labels: list[str], line: int,
                 neighbours: dict[str, tuple[str, int]], early: dict[str, tuple[str, int]]) -> None:
@@ -558,18 +609,6 @@ class SharedDraft:
     """False when a line was wrong (reported): the actions' lacking fields are not reported again."""
 
 
-def own_labels(item: Item, labels: set[str]) -> dict[str, tuple[str, int]]:
-    """The fields an action gives itself (label → (value, line)), read without cutting them."""
-    para = last_paragraph(item.blocks)
-    found: dict[str, tuple[str, int]] = {}
-    for offset in range(len(para.lines) - 1, -1, -1) if para else ():
-        field = field_line(para.lines[offset], labels)
-        if field is None:
-            break
-        found.setdefault(field[0], (field[1], para.line_of(offset)))
-    return found
-
-
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 
@@ -623,6 +662,19 @@ def field_line(line: list[m.Inline], labels: set[str]) -> tuple[str, str] | None
     if not match or match["label"] not in labels:
         return None
     return match["label"], match["value"]
+
+
+def one_slip(written: str, label: str) -> bool:
+    """Whether ``written`` is ``label`` with one slip of the hand: a character changed, left out,
+    added, or two swapped (承辦單為 for 承辦單位)."""
+    if written == label or abs(len(written) - len(label)) > 1:
+        return False
+    start = 0
+    while start < min(len(written), len(label)) and written[start] == label[start]:
+        start += 1
+    a, b = written[start:], label[start:]
+    return (a[1:] == b[1:] or a[1:] == b or a == b[1:]
+            or (len(a) == len(b) >= 2 and a[0] == b[1] and a[1] == b[0] and a[2:] == b[2:]))
 
 
 def split_units(text: str, english: bool = False) -> tuple[str, ...]:

@@ -316,3 +316,69 @@ def test_fields_after_a_line_ending_in_a_hard_break_are_read(tmp_path: Path, end
     assert action.units == ("動物保護科",)
     assert action.body == (m.Paragraph((m.Text("定期檢視"), m.LineBreak(), m.Text("收容空間。")),
                                        action.body[0].loc),)
+
+
+FIELDS = "  完成期限：隨時辦理\n  執行單位：服務科\n"
+
+
+@pytest.mark.parametrize(("body", "last_line"), [
+    # a note about the action, in a table with a 備註 column: text, not '備註' misspelt
+    ("- 1. 辦理講習。\n  註：配合財政部政策辦理。\n" + FIELDS, "辦理講習。註：配合財政部政策辦理。"),
+    # a line close to the units' label, above the action's own units: text
+    ("- 1. 辦理講習。\n  承辦業務：稅務宣導\n" + FIELDS, "辦理講習。承辦業務：稅務宣導"),
+    # a group's description like a field, before its first action: its description
+    ("完成目標：提升民眾滿意度\n\n- 1. 辦理講習。\n" + FIELDS, "辦理講習。"),
+])
+def test_lines_like_fields_that_are_text_stay_text(tmp_path: Path, body: str, last_line: str) -> None:
+    """The misspelt-field check takes a line for a field only where text cannot stand (below a
+    field line) or where it names a column the action must give and lacks: these plans read
+    as they did."""
+    table = "\n# 肆、執行策略\n\n::: actions main\n\n## 優質便民服務\n\n"
+    plan = read(tmp_path, FRONT + table + body + "\n:::\n")
+    [(_, action)] = list(plan.actions())
+    assert m.plain_text(action.body[0].inlines) == last_line
+    assert action.units == ("服務科",)
+
+
+def test_english_lines_like_the_deadline_field_stay_text(tmp_path: Path) -> None:
+    """English files give no deadline, so 'Hotline: …' or 'Deadlines: …' is text, not a
+    misspelt 'Deadline' (it refused correct English plans)."""
+    plan = read(tmp_path, """---
+id: sample-plan
+lang: en
+title: Test plan
+tables:
+  main:
+    groups: [Item]
+    action: Measures
+    deadline: Deadline
+    units: Responsible units
+---
+
+# I. Contents
+
+::: actions main
+
+## I. Basic services
+
+Outline: the services below.
+
+- 1. Deadlines: answer within a week.
+  Hotline: 0800-000-321
+  Responsible units: all units
+
+:::
+""", name="sample-plan.en.md")
+    [(_, action)] = list(plan.actions())
+    assert m.plain_text(action.body[0].inlines) == "Deadlines: answer within a week. Hotline: 0800-000-321"
+
+
+def test_a_message_about_many_actions_names_a_few(tmp_path: Path) -> None:
+    """Indented shared fields under 15,000 actions gave one message 94 KB long, every line."""
+    path = tmp_path / "sample-plan.zh-Hant.md"
+    actions = "".join(f"- {n}. 辦理講習。\n" for n in range(1, 31))
+    path.write_text(FRONT + "\n# 肆、執行策略\n\n::: actions main\n\n## 優質便民服務\n\n" + actions
+                    + "\n  完成期限：隨時辦理\n  執行單位：服務科\n\n:::\n", encoding="utf-8")
+    _, problems = read_plan_file(path, path.name)
+    [problem] = problems
+    assert "the actions at lines 23, 24, 25 and 26 more lack 完成期限" in str(problem)
