@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -99,6 +99,12 @@ class Catalog:
 FAULTS: dict[str, Problem] | None = None
 """Inside :func:`fill_faults`: the translations its task could not fill in, each told once."""
 
+FORGET_AFTER_FAULT: list[Callable[[], None]] = []
+"""What drops output kept for reuse in this process (the template environments, with their
+memos of macros and labels), run when a task met a fault: such output may hold the English put
+in a translation's place, and reused by a later build, it would be published without the fault
+being met again (the preview builds again and again in one process)."""
+
 
 @contextmanager
 def fill_faults() -> Iterator[None]:
@@ -113,6 +119,8 @@ def fill_faults() -> Iterator[None]:
     finally:
         FAULTS = outer
     if found:
+        for forget in FORGET_AFTER_FAULT:
+            forget()
         raise ContentError(list(found.values()))
 
 

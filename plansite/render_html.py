@@ -29,7 +29,7 @@ from . import model as m
 from .cache import digest, fingerprint
 from .config import SiteConfig
 from .dates import ROC_OFFSET, roc_date
-from .i18n import LOCALES, catalog, catalog_path
+from .i18n import FORGET_AFTER_FAULT, LOCALES, catalog, catalog_path
 from .languages import mark_other_language
 from .publish import cache_folder
 from .search import filter_value
@@ -634,6 +634,9 @@ def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.E
         group=lambda x: isinstance(x, m.Group),
     )
     return env
+
+
+FORGET_AFTER_FAULT.append(cached_environment.cache_clear)
 
 
 def render_index(env: jinja2.Environment, editions: tuple[m.Edition, ...], page: Page) -> str:

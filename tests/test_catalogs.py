@@ -10,7 +10,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from plansite.i18n import catalog_problems
+from plansite.errors import ContentError
+from plansite.i18n import catalog_problems, fill_faults
+from plansite.render_html import environment
 from plansite.site import build
 
 from .conftest import PROJECT, copy_project
@@ -302,3 +304,14 @@ def test_a_placeholder_the_english_writes_with_two_percent_signs_is_told_so(tmp_
     assert refused(project).endswith("cannot be filled in: no English string has '%(query)s' — write "
                                      "%%(query)… as its English does: the page fills it in itself")
     assert refused(project).startswith(f"{CATALOG}:{at + 1}:")
+
+
+def test_a_fault_met_once_is_met_again_in_the_same_process(tmp_path: Path) -> None:
+    """Inside a task a fault is kept and the English put in its place, so the task goes on; the
+    environment keeps labels (and macros' output) for reuse. Kept with the English in it, a
+    later build in the same process (the preview's) published it without meeting the fault."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    with_translation(project, "No.", "項次%(year)s")  # the action tables' label, made with the environment
+    for _ in range(2):
+        with pytest.raises(ContentError, match="the translation of 'No.' cannot be filled in"), fill_faults():
+            environment(project, "zh-Hant-TW")
