@@ -55,7 +55,9 @@ class ContentError(Exception):
     """Raised once, at the end of a stage, with every problem that stage found."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (p.path, p.line))
+        # each once: a fault met by every plan (a translation an English plan's completion
+        # cannot fill in) was printed once a plan
+        self.problems = sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.line))
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self):

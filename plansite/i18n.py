@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -55,49 +56,58 @@ class Catalog:
             return found[0] if len(found) == 1 else found[0 if count == 1 else 1]
         return singular if count == 1 else plural
 
-    def fill(self, message: str, translation: str | Markup, values: dict,
-             english: str | Markup | None = None):
-        """``translation % values``; if it cannot be filled in, an error at the catalog line of
-        ``message``: raised at once, or, inside :func:`fill_faults`, kept and the ``english``
-        (the message itself if not given) filled in instead, so the task goes on to find the
-        others."""
+    def fill(self, message: str, translation: str | Markup, values: dict, written: str,
+             english: str | Markup, plural: str = ""):
+        """``translation % values`` (``written``: the translation as the catalog writes it, not
+        escaped, its count not put in); if it cannot be filled in, an error at its catalog line:
+        raised at once, or, inside :func:`fill_faults`, kept and ``english`` filled in instead,
+        so the task goes on to find the others."""
         try:
             return translation % values
         except (KeyError, ValueError, TypeError) as error:
             forms = self.lines.get(message, [])
-            form = next((f for f in forms if "".join(text for _, text in f) == str(translation)), [])
+            form = next((f for f in forms if "".join(text for _, text in f) == written), [])
             if isinstance(error, KeyError):
-                why, hint = f"this page gives no value '{error.args[0]}'", own_placeholders(message)
-                line = line_at(form, str(translation).find(f"%({error.args[0]})"))
+                why = f"this page gives no value '{error.args[0]}'"
+                line = line_at(form, written.find(f"%({error.args[0]})"))
             else:
-                why = "a value this page gives does not suit its conversion (write %(name)s, not %(name)d)"
-                hint, line = FILL_HINT, line_at(form, 0)
-            problem = Problem(self.shown or "locales/", line,
-                              f"the translation of '{message}' cannot be filled in: {why}", hint)
-            if FAULTS is None:
+                why = "a value this page gives does not suit its conversion"
+                line = line_at(form, 0)
+            english_texts = (message, plural) if plural else (message,)
+            problem = Problem(self.shown or "locales/", line, f"the translation of '{message}' cannot be "
+                              f"filled in: {why}", own_placeholders(english_texts))
+            if FAULTS.found is None:
                 raise ContentError([problem]) from None
-            FAULTS.setdefault(str(problem), problem)
-            if english is None:
-                english = Markup(escape(message)) if isinstance(translation, Markup) else message
+            FAULTS.found.setdefault(str(problem), problem)
             return english % values
 
     def text(self, message: str, **values) -> str:
         """A string as ``_()`` gives it, as plain text (the ODT, the CSV's meanings, deadlines)."""
-        return self.fill(message, self.gettext(message), values)
+        translation = self.gettext(message)
+        return self.fill(message, translation, values, translation, message)
 
     def markup(self, message: str, **values) -> Markup:
         """A string as ``_()`` gives it: escaped, then filled in (values escaped as they go in)."""
-        return self.fill(message, Markup(escape(self.gettext(message))), values)
+        translation = self.gettext(message)
+        return self.fill(message, Markup(escape(translation)), values, translation, Markup(escape(message)))
 
     def nmarkup(self, singular: str, plural: str, count: int, number: str, **values) -> Markup:
         """A count's string as ``ngettext()`` gives it, its count written as ``number``."""
-        chosen = self.ngettext(singular, plural, count).replace("%(num)d", number)
+        chosen = self.ngettext(singular, plural, count)
         english = (singular if count == 1 else plural).replace("%(num)d", number)
-        return self.fill(singular, Markup(escape(chosen)), {"num": count, **values}, Markup(escape(english)))
+        counted = Markup(escape(chosen.replace("%(num)d", number)))
+        return self.fill(singular, counted, {"num": count, **values}, chosen, Markup(escape(english)), plural)
 
 
-FAULTS: dict[str, Problem] | None = None
-"""Inside :func:`fill_faults`: the translations its task could not fill in, each told once."""
+class Faults(threading.local):
+    """Inside :func:`fill_faults`, in its thread: the translations its task could not fill in,
+    each told once. Per thread: the preview renders in two (a quick update beside a build),
+    and one's faults must not be quietly kept by the other's task."""
+
+    found: dict[str, Problem] | None = None
+
+
+FAULTS = Faults()
 
 FORGET_AFTER_FAULT: list[Callable[[], None]] = []
 """What drops output kept for reuse in this process (the template environments, with their
@@ -111,33 +121,29 @@ def fill_faults() -> Iterator[None]:
     """Run a task (a group's pages, a document) to its end through the translations it cannot
     fill in, then raise them all together: a translator told of one a build met the next one
     only after fixing it and building again. What the task made meanwhile is never used."""
-    global FAULTS
-    outer, FAULTS = FAULTS, {}
+    outer, FAULTS.found = FAULTS.found, {}
     try:
         yield
-        found = FAULTS
+        found = FAULTS.found
     finally:
-        FAULTS = outer
+        FAULTS.found = outer
     if found:
         for forget in FORGET_AFTER_FAULT:
             forget()
         raise ContentError(list(found.values()))
 
 
-FILL_HINT = "write %% for a percent sign, and only the placeholders the English has, such as %(year)s"
-
-
-def own_placeholders(message: str, wrong: str = "") -> str:
-    """The fix for a translation that names a value its page does not give (``wrong`` starts
-    with the placeholder): the placeholders its own English has, which are the values the page
-    gives it; or, where the English writes it with %% (the search page fills it in itself),
-    that."""
-    if wrong.startswith("%(") and (escaped := "%" + wrong[: wrong.find(")") + 1]) in message:
+def own_placeholders(english: tuple[str, ...], wrong: str = "") -> str:
+    """The fix for a translation that names a value its page does not give, or writes one
+    otherwise than its English (``wrong`` starts with the placeholder): the placeholders its own
+    English has (singular and plural), written as it writes them, which are the values the page
+    gives it; or, where the English writes it with %% (the search page fills it in itself), that."""
+    if wrong.startswith("%(") and (escaped := "%" + wrong[: wrong.find(")") + 1]) in english[0]:
         return f"write {escaped}… as its English does: the page fills it in itself"
-    names = sorted({found["name"] for found in PLACEHOLDER.finditer(message) if found["name"]})
-    if not names:
+    written = sorted({found[0] for text in english for found in PLACEHOLDER.finditer(text) if found["name"]})
+    if not written:
         return "its English has no placeholder: remove it (write %% for a percent sign)"
-    return f"use only the placeholders its English has: {', '.join(f'%({name})s' for name in names)}"
+    return f"use only the placeholders its English has, as it writes them: {', '.join(written)}"
 
 
 def catalog_path(project: Path, lang: str) -> Path:
@@ -284,8 +290,10 @@ def catalog_problems(project: Path) -> list[Problem]:
             line, why, fix = messages
             problems.append(Problem(shown, line, f"the catalog cannot be read: {why}", fix))
             continue
-        known = {match["name"] for message in messages for text in english_of(message)
-                 for match in PLACEHOLDER.finditer(text) if match["name"] is not None} | {"num"}
+        known: dict[str, set[str]] = {"num": {"%(num)d"}}  # a value's name → as any English writes it
+        for message in messages:
+            for name, written in written_by(english_of(message) if message.id else ()).items():
+                known.setdefault(name, set()).update(written)
         for message in messages:
             english = english_of(message)[0] if message.id else ""
             if message.id and message.context:
@@ -300,12 +308,12 @@ def catalog_problems(project: Path) -> list[Problem]:
                 continue
             forms = message.string if isinstance(message.string, tuple) else (message.string,)
             for index, translation in enumerate(forms):
-                found = unfillable(translation, known)
+                found = unfillable(translation, {**known, **written_by(english_of(message))})
                 if found:
                     why, offset, hint = found
                     form = message.string_lines[index] if index < len(message.string_lines) else []
                     if hint is None:
-                        hint = own_placeholders(english, translation[offset:])
+                        hint = own_placeholders(english_of(message), translation[offset:])
                     at = line_at(form, offset, message.lineno)
                     why = f"the translation of '{english}' cannot be filled in: {why}"
                     problems.append(Problem(shown, at, why, hint))
@@ -313,28 +321,45 @@ def catalog_problems(project: Path) -> list[Problem]:
     return problems
 
 
+def written_by(english: tuple[str, ...]) -> dict[str, set[str]]:
+    """Each value an entry's English names, as it writes it (%(num)d in a count's string)."""
+    written: dict[str, set[str]] = {}
+    for text in english:
+        for match in PLACEHOLDER.finditer(text):
+            if match["name"] is not None:
+                written.setdefault(match["name"], set()).add(match[0])
+    return written
+
+
 def english_of(message) -> tuple[str, ...]:
     """A catalog entry's English: its message id, and its plural form if it has one."""
     return message.id if isinstance(message.id, tuple) else (message.id,)
 
 
-def unfillable(translation: str, known: set[str]) -> tuple[str, int, str | None] | None:
+def unfillable(translation: str, known: dict[str, set[str]]) -> tuple[str, int, str | None] | None:
     """Why Python's % cannot fill in ``translation`` as the pages do, where (its offset) and
-    the fix (None: name the placeholders the English has); or None."""
+    the fix (None: name the placeholders the English has); or None. ``known``: each value an
+    English string names, as they write it (as its own English does, if it names it). A
+    placeholder is written so: %(date)a put Python's repr of a value on the page, %(number)e
+    wrote 1.000000e+00, and a width of twenty million made a page of 120 MB."""
     spans = []
     for match in PLACEHOLDER.finditer(translation):
         if match["kind"] != "%" and match["name"] is None:
             return f"'{match[0]}' names no value", match.start(), None
         if match["name"] is not None and match["name"] not in known:
             return f"no English string has '{match[0]}'", match.start(), None
+        if match["name"] is not None and match[0] not in known[match["name"]]:
+            return (f"'{match[0]}' is not written as the English writes it", match.start(),
+                    f"write {' or '.join(sorted(known[match['name']]))}")
         spans.append(match.span())
     lone = next((i for i, char in enumerate(translation)
                  if char == "%" and not any(start <= i < end for start, end in spans)), None)
     if lone is not None:
         around = translation[max(0, lone - 6):lone + 2]
         return f"the '%' in '{around}' stands alone", lone, "write %% for a percent sign"
+    values = {name: 1 if any(w.endswith("d") for w in written) else "1" for name, written in known.items()}
     try:
-        translation % dict.fromkeys(known, 1)  # the check is whether it raises
+        translation % values  # the check is whether it raises
     except (ValueError, TypeError, KeyError):
-        return "Python's % cannot fill it in", 0, FILL_HINT
+        return "Python's % cannot fill it in", 0, None
     return None

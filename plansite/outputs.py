@@ -283,11 +283,14 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
                     sizes[path] = len(data)
                 made.setdefault(name, []).append(path)
                 yield path, data
+    try:  # made here, after the workers' pages (with what sizes they had, if one failed)
+        with template_errors(project), fill_faults():
+            last = list(itertools.chain(catalogue(loaded, sizes),
+                                        site_outputs(project, loaded, sizes, updated, pages={"data"})))
+    except ContentError as error:
+        problems.update((str(problem), problem) for problem in error.problems)
     if problems:
         raise ContentError(list(problems.values()))
-    with template_errors(project), fill_faults():  # made here, after the workers' pages
-        last = list(itertools.chain(catalogue(loaded, sizes),
-                                    site_outputs(project, loaded, sizes, updated, pages={"data"})))
     for path, text in last:
         yield path, text.encode("utf-8")
 

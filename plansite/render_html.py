@@ -215,7 +215,12 @@ def environment(project: Path, lang: str) -> jinja2.Environment:
     is the slow part of rendering): Jinja reloads a template whose file changed, and a changed
     catalog gives a new environment."""
     po = catalog_path(project, lang)
-    return cached_environment(project, lang, po.stat().st_mtime_ns if po.exists() else 0)
+    try:  # its change time too: a catalog written with its time put back (touch -r) is another
+        info = po.stat()
+        stamp = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    except OSError:
+        stamp = None
+    return cached_environment(project, lang, stamp)
 
 
 def compiled_templates(project: Path) -> jinja2.BytecodeCache:
@@ -250,7 +255,7 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
 
 @functools.lru_cache(maxsize=16)
-def cached_environment(project: Path, lang: str, catalog_stamp: int) -> jinja2.Environment:
+def cached_environment(project: Path, lang: str, catalog_stamp: tuple | None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(project / "templates"),
         bytecode_cache=compiled_templates(project),

@@ -15,6 +15,7 @@ from . import model as m
 from .cache import Store, digest
 from .downloads import make_downloads
 from .errors import ContentError, MachineError
+from .i18n import fill_faults
 from .outputs import (
     Summaries,
     assets,
@@ -196,13 +197,14 @@ class Engine:
             updated = last_updated(project)
             sizes = download_sizes(self.files)
             texts: dict[str, str] = {}
-            for name, group in output_groups(loaded).items():
-                if name.startswith("units/"):  # an agency's pages list many plans: they follow
-                    continue
-                if name in keys and self.published.get(name, ("",))[0] == keys[name]:
-                    continue
-                texts.update(plan_outputs(project, loaded, group[0], sizes, updated, views=False))
-                self.published.pop(name, None)  # its files no longer match a key: never reused as they are
+            with fill_faults():  # every translation these pages cannot fill in, told together
+                for name, group in output_groups(loaded).items():
+                    if name.startswith("units/"):  # an agency's pages list many plans: they follow
+                        continue
+                    if name in keys and self.published.get(name, ("",))[0] == keys[name]:
+                        continue
+                    texts.update(plan_outputs(project, loaded, group[0], sizes, updated, views=False))
+                    self.published.pop(name, None)  # its files match no key: never reused as they are
             return loaded, write_changed(self.output, texts)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from plansite.errors import ContentError
-from plansite.i18n import catalog_problems, fill_faults
+from plansite.i18n import catalog, catalog_problems, fill_faults
 from plansite.render_html import environment
 from plansite.site import build
 
@@ -55,11 +57,16 @@ def with_translation(project: Path, msgid: str, msgstr: str) -> int:
     """Give ``msgid`` another translation in the Chinese catalog; the line of its msgstr."""
     path = project / "locales" / "zh_Hant_TW" / "LC_MESSAGES" / "messages.po"
     lines = path.read_text(encoding="utf-8").splitlines()
-    at = lines.index(f'msgid "{msgid}"')
-    assert lines[at + 1].startswith("msgstr ")
-    lines[at + 1] = f'msgstr "{msgstr}"'
+    at = lines.index(f'msgid "{msgid}"') + 1
+    if lines[at].startswith("msgid_plural "):  # Chinese has one form
+        at += 1
+        assert lines[at].startswith("msgstr[0] ")
+        lines[at] = f'msgstr[0] "{msgstr}"'
+    else:
+        assert lines[at].startswith("msgstr ")
+        lines[at] = f'msgstr "{msgstr}"'
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return at + 2
+    return at + 1
 
 
 def test_a_percent_sign_in_a_translation_is_one_wherever_the_string_shows(tmp_path: Path) -> None:
@@ -84,7 +91,6 @@ def refused(project: Path) -> str:
 
 
 CATALOG = "locales/zh_Hant_TW/LC_MESSAGES/messages.po"
-FIX = " — write %% for a percent sign, and only the placeholders the English has, such as %(year)s"
 
 
 NONE = " — its English has no placeholder: remove it (write %% for a percent sign)"
@@ -95,7 +101,14 @@ NONE = " — its English has no placeholder: remove it (write %% for a percent s
     ("No.", "項次 %s", f"'%s' names no value{NONE}"),
     ("No.", "項次 %ls", f"'%ls' names no value{NONE}"),  # a length letter Python ignores: it showed '{}'
     ("%(start)s to %(end)s", "%(start)s至%(edn)s",
-     "no English string has '%(edn)s' — use only the placeholders its English has: %(end)s, %(start)s"),
+     ("no English string has '%(edn)s' — use only the placeholders its English has, as it writes them: "
+      "%(end)s, %(start)s")),
+    # written otherwise than the English: Python's repr of the value, 1.000000e+00, a page of 120 MB
+    ("By %(date)s", "%(date)d前", "'%(date)d' is not written as the English writes it — write %(date)s"),
+    ("By %(date)s", "%(date)a前", "'%(date)a' is not written as the English writes it — write %(date)s"),
+    ("By %(date)s", "%(date)20000000s前", ("'%(date)20000000s' is not written as the English writes it — "
+                                          "write %(date)s")),
+    ("%(num)d action", "%(num)s 項作法", "'%(num)s' is not written as the English writes it — write %(num)d"),
 ])
 def test_a_translation_that_cannot_be_filled_in_is_an_error_at_its_line(tmp_path: Path, msgid: str,
                                                                        msgstr: str, why: str) -> None:
@@ -123,9 +136,12 @@ def test_a_translation_over_several_lines_is_faulted_at_the_line_at_fault(tmp_pa
     ("Back to top", "回到頁首%(year)s", ("this page gives no value 'year' — its English has no placeholder: "
      "remove it (write %% for a percent sign)")),  # another string's value
     ("By %(date)s", "%(year)s前", ("this page gives no value 'year' — use only the placeholders its English "
-     "has: %(date)s")),
-    ("By %(date)s", "%(date)d前", ("a value this page gives does not suit its conversion (write %(name)s, "
-                                   f"not %(name)d){FIX}")),
+     "has, as it writes them: %(date)s")),
+    # the line of a translation with characters a page escapes, and of a count's (its count put in first)
+    ("Back to top", "回到'頁首'%(year)s", ("this page gives no value 'year' — its English has no "
+                                          "placeholder: remove it (write %% for a percent sign)")),
+    ("%(num)d action", "%(num)d 項作法%(date)s", ("this page gives no value 'date' — use only the "
+                                                 "placeholders its English has, as it writes them: %(num)d")),
 ])
 def test_a_translation_a_page_cannot_fill_in_is_an_error_at_its_line(tmp_path: Path, msgid: str,
                                                                      msgstr: str, why: str) -> None:
@@ -158,6 +174,68 @@ def test_every_translation_the_pages_cannot_fill_in_is_told_in_one_build(tmp_pat
     said = refusals(project)
     assert [line.split(": ")[0] for line in said[:-1]] == [f"{CATALOG}:{line}" for line in sorted(lines)]
     assert said[-1] == "3 problems found; site was not changed."
+
+
+def test_the_data_pages_faults_are_told_with_the_others(tmp_path: Path) -> None:
+    """The data page is made last, by the build itself: it was not made once another page had
+    failed, so its faults came a build later."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    lines = [with_translation(project, "Meaning", "說明%(date)s"),
+             with_translation(project, "Actions per measure: %(framework)s", "各措施作法數%(date)s")]
+    said = refusals(project)
+    assert [line.split(": ")[0] for line in said[:-1]] == [f"{CATALOG}:{line}" for line in sorted(lines)]
+
+
+def test_a_fault_every_plan_meets_is_told_once(tmp_path: Path) -> None:
+    """Completing each English plan met the same English translation and told it once a plan."""
+    project = copy_project(tmp_path / "project")
+    path = project / "locales" / "en" / "LC_MESSAGES" / "messages.po"
+    text = path.read_text(encoding="utf-8")
+    entry = 'msgid "Ongoing"\nmsgstr "Ongoing'
+    path.write_text(text.replace(entry + '"', entry + ' %(date)s"'), encoding="utf-8")
+    said = refusals(project)
+    assert len(said) == 2 and "the translation of 'Ongoing' cannot be filled in" in said[0], said
+
+
+def test_faults_are_kept_per_thread(tmp_path: Path) -> None:
+    """The preview renders a quick update in one thread while a build renders in another: the
+    quick update's faults went into the build's task's list, so it put the English in and
+    wrote the pages into the live site. A thread outside a task still raises at once."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    with_translation(project, "Back to top", "回到頁首%(date)s")
+    strings = catalog(project, "zh-Hant-TW")
+    inside, done = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def task() -> None:
+        try:
+            with fill_faults():
+                inside.set()
+                done.wait(10)
+        except ContentError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=task)
+    thread.start()
+    assert inside.wait(10)
+    with pytest.raises(ContentError, match="'Back to top' cannot be filled in"):
+        strings.text("Back to top")
+    done.set()
+    thread.join(10)
+    assert outcome == []  # the other thread's task met nothing
+
+
+def test_a_catalog_written_with_its_time_put_back_is_read_again(tmp_path: Path) -> None:
+    """The template environment was kept by the catalog's modification time alone: a catalog
+    saved twice in one tick of a coarse clock, or put back with touch -r, kept the old
+    translations, and the preview recorded a build a clean one would refuse."""
+    project = copy_project(tmp_path / "project", plans=["ntbt-2016"])
+    path = project / CATALOG
+    before = path.stat()
+    assert str(environment(project, "zh-Hant-TW").globals["gettext"]("Back to top")) == "回到頁首"
+    with_translation(project, "Back to top", "返回頁首")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert str(environment(project, "zh-Hant-TW").globals["gettext"]("Back to top")) == "返回頁首"
 
 
 def test_every_translation_a_document_cannot_fill_in_is_told_in_one_build(tmp_path: Path) -> None:
