@@ -11,7 +11,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from . import model as m
 from .dates import DEADLINE_FORMS, parse_deadline
-from .drafts import Item, Lst, Para, first_number, last_paragraph, take_number, unbroken
+from .drafts import NUMBER, Item, Lst, Para, first_number, last_paragraph, take_number, unbroken
 from .ids import take_attributes
 from .text import wordless
 
@@ -19,7 +19,17 @@ from .text import wordless
 # from each of its characters (a line of 40,000 spaces took 13 s to check, a 2 MB one hours).
 UNIT_SEPARATOR = re.compile(r"[、/／，,;；]")  # the parts are stripped
 ENGLISH_UNIT_SEPARATOR = re.compile(r"[;；]")
-FIELD_LINE = re.compile(r"^\s*(?P<label>[^：:\s][^：:]{0,39}?)\s*[：:]\s*(?P<value>(?:.*\S)?)\s*$")
+# The colon as typed: full-width, ASCII, or the look-alikes of Big5-era text (︰ ﹕).
+COLON = "：:︰﹕"
+FIELD_LINE = re.compile(rf"^\s*(?P<label>[^{COLON}\s][^{COLON}]{{0,39}}?)\s*[{COLON}]"
+                        r"\s*(?P<value>(?:.*\S)?)\s*$")
+
+
+def field_parts(text: str) -> tuple[str, str] | None:
+    """(label, value) if a line of text reads 'label：value'. A backslash ending the value is
+    Markdown's hard break where it cannot be one (a paragraph's last line): not the value's."""
+    match = FIELD_LINE.match(text)
+    return (match["label"], match["value"].rstrip("\\").rstrip()) if match else None
 
 
 class TableReader:
@@ -71,7 +81,7 @@ class TableReader:
                 fields = isinstance(draft, Para) and self.shared_lines(draft, exact=not group.children)
                 if fields:
                     self.shared_fields(group, fields, line)
-                elif isinstance(draft, Para) and (almost := self.almost_shared(draft)):
+                elif group.children and isinstance(draft, Para) and (almost := self.almost_shared(draft)):
                     fields, at, message, hint = almost
                     self.report.fail(at, message, hint)
                     self.shared_fields(group, fields, line, whole=False)
@@ -97,7 +107,7 @@ class TableReader:
                 out.append(self.group(run, (*path, groups)))
                 continue
             given = [self.own_labels(item, set(shared.lines) if shared else set()) for item in run]
-            shared = self.indented_shared(run, given, shared)
+            shared = self.unparted_shared(run, given, self.indented_shared(run, given, shared))
             # a field that one action of the run gives and two or more lack was likely meant for all
             once = {label: givers[0] for label in self.labels
                     if len(givers := [fields[label] for fields in given if label in fields]) == 1
@@ -142,6 +152,44 @@ class TableReader:
                          f"the {word}, with no spaces or tab before {them}; if {they} {be} that action's "
                          "own, give the other actions theirs")
         last.blocks.pop()
+        draft = self.shared_draft(lines, len(run), whole=False)
+        if shared is None:
+            return draft
+        added = {label: read for label, read in draft.lines.items() if label not in shared.lines}
+        shared.lines.update(added)
+        shared.values.update({label: draft.values[label] for label in added if label in draft.values})
+        shared.complete = False
+        return shared
+
+    def unparted_shared(self, run: list[Item], given: list[dict[str, tuple[str, int]]],
+                        shared: SharedDraft | None) -> SharedDraft | None:
+        """Fields meant as shared by the run, at the start of their lines, but with no empty line
+        before them: Markdown reads them as the last action's own, while other actions lack what
+        they give. Said once, at the fields, and read as shared (with ``shared``, if any). Each
+        other action was said to lack them, with a hint to write a numbered list."""
+        taken = set(shared.lines) if shared else set()
+        last = run[-1]
+        read = self.trailing(last, taken) if len(run) > 1 else []
+        found = [(index, label, value, at) for index, label, value, at, meant in read if meant is None]
+        if not found or len(found) < len(read) or any(self.body.indented(at) for _, _, _, at in found):
+            return shared
+        lacked = [label for _, label, _, _ in found if label in self.required and label not in taken
+                  and any(label not in fields for fields in given[:-1])]
+        if not lacked:
+            return shared
+        lacking = [str(item.line) for item, fields in zip(run, given[:-1]) if lacked[0] not in fields]
+        named = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3 else "")
+        who = (f"the action at line {named} lacks" if len(lacking) == 1
+               else f"the actions at lines {named} lack")
+        first = min(at for _, _, _, at in found)
+        self.report.fail(first, f"no empty line stands before the fields at line {first}, so Markdown reads "
+                         f"them as the last action's own (line {last.line}), and {who} {lacked[0]}",
+                         "if they are shared by the run of actions above, put an empty line before them; "
+                         "if they are that action's own, indent them like its text and give the other "
+                         "actions theirs")
+        para = last_paragraph(last.blocks)
+        del para.lines[min(index for index, _, _, _ in found):]
+        lines = [(label, value, at) for _, label, value, at in reversed(found)]
         draft = self.shared_draft(lines, len(run), whole=False)
         if shared is None:
             return draft
@@ -217,10 +265,10 @@ class TableReader:
         for index, inlines in enumerate(map(unbroken, para.lines)):
             if not inlines or not all(isinstance(x, m.Text | m.Note) for x in inlines):
                 return None
-            match = FIELD_LINE.match(m.plain_text(tuple(inlines)))
-            if not match:
+            parts = field_parts(m.plain_text(tuple(inlines)))
+            if not parts:
                 return None
-            found.append((match["label"], match["value"], para.line_of(index)))
+            found.append((*parts, para.line_of(index)))
         labels = self.labels
         if not any(label in labels or (not exact and difflib.get_close_matches(label, list(labels), n=1,
                                                                                cutoff=0.5))
@@ -238,10 +286,10 @@ class TableReader:
         formatted = after = None
         for index, inlines in enumerate(map(unbroken, para.lines)):
             text, at = m.plain_text(tuple(inlines)), para.line_of(index)
-            if not (match := FIELD_LINE.match(text)):
+            if not (parts := field_parts(text)):
                 after = (text, at)
                 break
-            found.append((match["label"], match["value"], at))
+            found.append((*parts, at))
             if formatted is None and not all(isinstance(x, m.Text | m.Note) for x in inlines):
                 formatted = (text, at)
         if not any(label in self.labels for label, _, _ in found):
@@ -345,7 +393,7 @@ class TableReader:
             number = take_number(item.blocks[0].lines)
         if number:
             self.numbered_paragraphs(item, number)
-        fields, misspelt = self.take_fields(item, set(shared or {}))
+        fields, misspelt = self.take_fields(item, set(shared or {}), quiet)
         body = tuple(b for b in (self.body.finish(d) for d in item.blocks) if b)
         if not body:
             self.report.fail(line, "the action has no text",
@@ -414,55 +462,66 @@ class TableReader:
                                  f"empty line and not indented (e.g. '{example}{self.colon}…')")
                 return
 
-    def trailing(self, item: Item, shared: set[str]) -> list[tuple[int, str, str, int, str | None]]:
+    def trailing(self, item: Item, shared: set[str], quiet: bool = False
+                 ) -> list[tuple[int, str, str, int, str | None]]:
         """The action's field lines, read up from its last line, as (index in its last paragraph,
         label, value, line, meant). ``meant`` is None for a column's label; else the line is
-        like a field with a label no column has: ``meant`` names the column it likely misspells,
-        or is '' for a column not declared. Such a line counts when a field line stands above
-        it (the fields are the last lines: text does not stand there), or when, above them all,
-        it misspells a column the action must give and would lack, or one it would take from
-        the ``shared`` fields by a slip of one character; otherwise it is the action's text
-        (a line '註：…' or 'Hotline: …' is). Read from the end, a misspelt last line hid the
-        correct fields above it ("no 完成期限", though the line above gave it), and of two
-        misspellings only the first was named."""
-        para = last_paragraph(item.blocks)
+        like a field with a label no column has, and ``meant`` names the column it likely
+        misspells, or is '' for a column not declared.
+
+        Such a line counts when a field line stands above it (the fields are the last lines:
+        text does not stand there). Above them all, it counts when it is close to a column the
+        action does not give itself and must give (unless ``quiet``: a mistake in the shared
+        fields was told), or when it is closer still (預定完成期限, 承 辦 單 位) to one it takes from
+        the ``shared`` fields; otherwise it is the action's text ('附註：…', '承辦業務：…',
+        'Hotline: …').
+        Never the action's first line, nor a line starting with a note 〔…〕. Read from the end, a
+        misspelt last line hid the correct fields above it, and a misspelt override of a shared
+        field was text, so the action showed the shared value."""
+        owner = item.blocks  # the blocks of the item (the action, or its list's last point) holding it
+        while owner and isinstance(owner[-1], Lst) and owner[-1].items:
+            owner = owner[-1].items[-1].blocks
+        para = owner[-1] if owner and isinstance(owner[-1], Para) else None
         lines = para.lines if para is not None else []
-        texts = [] if para is None or para is not item.blocks[0] else [0]  # the action's own first line
+        first = para is not None and para is owner[0]  # its first line is its item's own
         found: list[tuple[int, str, str, int, bool]] = []
         for index in range(len(lines) - 1, -1, -1):
             inlines = unbroken(lines[index])
-            match = (FIELD_LINE.match(m.plain_text(tuple(inlines)))
+            parts = (field_parts(m.plain_text(tuple(inlines)))
                      if inlines and all(isinstance(x, m.Text | m.Note) for x in inlines) else None)
-            declared = bool(match) and match["label"] in self.labels
-            if not match or (not declared and (index in texts or not isinstance(inlines[0], m.Text))):
-                break  # the action's first line, or one starting with a note 〔…〕, is text
-            found.append((index, match["label"], match["value"], para.line_of(index), declared))
+            declared = parts is not None and parts[0] in self.labels
+            if (not parts or (first and index == 0 and (owner is not item.blocks or not declared))
+                    or (not declared and not isinstance(inlines[0], m.Text))):
+                break  # an item's first line (an action's may be a field: it is said to have no text),
+                # or a line starting with a note 〔…〕, is text
+            found.append((index, *parts, para.line_of(index), declared))
         top = max((position for position, entry in enumerate(found) if entry[4]), default=-1)
-        given = shared | {label for _, label, _, _, declared in found if declared}
+        own = {label for _, label, _, _, declared in found if declared}
         out: list[tuple[int, str, str, int, str | None]] = []
         for position, (index, label, value, at, declared) in enumerate(found):
             if declared:
                 out.append((index, label, value, at, None))
                 continue
-            near = difflib.get_close_matches(label, sorted(self.labels), n=1, cutoff=0.5)
-            column = near[0] if near else ""
+            column = self.near_column(label, value)
             if position < top:  # a field line stands above it
-                meant = column if column not in given else ""
-            elif (column in self.required and column not in given) or (column in shared
-                                                                        and one_slip(label, column)):
+                meant = column if column not in own else ""
+            elif column and column not in own and (
+                    (column in self.required and column not in shared and not quiet)
+                    or (column in shared and (one_slip(label, column) or likeness(label, column) >= 0.6))):
                 meant = column
             else:
                 break
-            given.add(meant)
+            own.add(meant)
             out.append((index, label, value, at, meant))
         return out
 
-    def given_already(self, label: str, found: list[tuple[int, str, str, int, str | None]]) -> str:
-        """For a line whose label is close to a column the action gives on another line: that
-        line ('協辦單位' may be a column of its own; '承辦單為' twice is a slip)."""
-        near = difflib.get_close_matches(label, sorted(self.labels), n=1, cutoff=0.5)
-        lines = [at for _, given, _, at, meant in found if near and (meant or given) == near[0]]
-        return f"; line {lines[0]} gives '{near[0]}'" if lines else ""
+    def near_column(self, label: str, value: str) -> str:
+        """The declared column a label not declared is closest to, or ''. An English file's
+        deadline is only ever an editor's note, so 'Hotline' is not its deadline misspelt."""
+        columns = sorted(c for c in self.labels if not (self.body.english and c == self.columns.deadline
+                                                         and not value.startswith("〔")))
+        near = difflib.get_close_matches(label, columns, n=1, cutoff=0.5)
+        return near[0] if near else ""
 
     def own_labels(self, item: Item, shared: set[str]) -> dict[str, tuple[str, int]]:
         """The columns the action gives itself (label → (value, line)), read without cutting
@@ -473,24 +532,37 @@ class TableReader:
                 found.setdefault(meant or label, (value, at))
         return found
 
-    def take_fields(self, item: Item, shared: set[str]) -> tuple[dict[str, tuple[str, int]], set[str]]:
+    def take_fields(self, item: Item, shared: set[str], quiet: bool = False
+                    ) -> tuple[dict[str, tuple[str, int]], set[str]]:
         """Cut the trailing field lines (:meth:`trailing`) off the action: (label → (value,
         line), the columns whose line is misspelt). A line like a field that no column has is
         reported at its line, and the lines above it are still read."""
-        found = self.trailing(item, shared)
+        if (bulleted := self.bulleted_fields(item)) is not None:
+            return bulleted, set()
+        found = self.trailing(item, shared, quiet)
         para = last_paragraph(item.blocks)
         fields: dict[str, tuple[str, int]] = {}
         misspelt: set[str] = set()
+        giving = {meant or label: at for _, label, _, at, meant in found if meant != ""}
+        undeclared = [at for *_, at, meant in found if meant == ""]  # told at the first (upmost) alone
         for _, label, value, at, meant in found:
             if meant:
                 misspelt.add(meant)
-                self.report.fail(at, f"'{label}' is not a column of the table '{self.name}'",
-                                 f"did you mean '{meant}'? write the label exactly as declared")
-            elif meant == "":
-                self.report.fail(at, f"'{label}' is not a column of the table '{self.name}'",
+                hint = (f"did you mean '{meant}'? write the label exactly as declared; if '{label}' is a "
+                        "column of its own, declare it under 'fields:'")
+                if meant in self.required and meant not in shared:
+                    hint += f"; if the line is the action's text, the action still lacks its {meant}"
+                self.report.fail(at, f"'{label}' is not a column of the table '{self.name}'", hint)
+            elif meant == "" and at == undeclared[-1]:
+                near = self.near_column(label, value)
+                more = len(undeclared) - 1
+                self.report.fail(at, f"'{label}' is not a column of the table '{self.name}'"
+                                 + (f" (nor are the labels of {more} more lines after it)" if more else ""),
                                  "declare it under 'fields:' in the table's declaration, or, if the line is "
                                  "the action's text, move it before the fields"
-                                 + self.given_already(label, found))
+                                 + (f"; line {giving[near]} gives '{near}'" if near in giving else ""))
+            elif meant == "":
+                pass
             elif label in fields:  # read from the end: the later line is the one kept
                 again = fields[label][1]
                 self.report.fail(at, f"the action gives '{label}' twice (again at line {again})",
@@ -505,6 +577,31 @@ class TableReader:
             if para.lines:  # a hard break before the fields ends nothing now
                 para.lines[-1] = unbroken(para.lines[-1])
         return fields, misspelt
+
+    def bulleted_fields(self, item: Item) -> dict[str, tuple[str, int]] | None:
+        """An action whose fields are written as a list of its own ('  - 完成期限：…'): said
+        once, and read as its fields. Cut from the list's last item, they left it empty, and
+        the build stopped with a traceback."""
+        points = item.blocks[-1] if item.blocks and isinstance(item.blocks[-1], Lst) else None
+        taken: list[tuple[str, str, int]] = []
+        while points is not None and points.items:
+            entry = points.items[-1]
+            para = entry.blocks[0] if len(entry.blocks) == 1 and isinstance(entry.blocks[0], Para) else None
+            fields = [field_line(line, self.labels, numbered=index == 0)
+                      for index, line in enumerate(para.lines)] if para else []
+            if not fields or not all(fields):
+                break
+            taken[:0] = [(label, value, para.line_of(index)) for index, (label, value) in enumerate(fields)]
+            points.items.pop()
+        if not taken:
+            return None
+        if not points.items:
+            item.blocks.pop()
+        label, value, at = taken[0]
+        self.report.fail(at, f"the field '{label}{self.colon}{value}' is written as an item of a list",
+                         "write the action's fields as lines of their own, without '- ' or a number, "
+                         "indented like its text")
+        return {label: (value, at) for label, value, at in taken}  # a label twice: the later line
 
     def missing(self, item: Item, labels: list[str], line: int,
                 neighbours: dict[str, tuple[str, int]], early: dict[str, tuple[str, int]]) -> None:
@@ -653,21 +750,26 @@ def numbers_inside(item: Item) -> list[tuple[str, int]]:
     return found
 
 
-def field_line(line: list[m.Inline], labels: set[str]) -> tuple[str, str] | None:
-    """(label, value) if the line is 'label：value' for a declared column label."""
+def field_line(line: list[m.Inline], labels: set[str], numbered: bool = False) -> tuple[str, str] | None:
+    """(label, value) if the line is 'label：value' for a declared column label (``numbered``:
+    after the printed number a list item's first line may start with, '(2) 承辦單位：…')."""
     line = unbroken(line)
     if not line or not all(isinstance(x, m.Text | m.Note) for x in line):
         return None
-    match = FIELD_LINE.match(m.plain_text(tuple(line)))
-    if not match or match["label"] not in labels:
-        return None
-    return match["label"], match["value"]
+    text = m.plain_text(tuple(line))
+    parts = field_parts(NUMBER.sub("", text, count=1) if numbered else text)
+    return parts if parts and parts[0] in labels else None
+
+
+def likeness(a: str, b: str) -> float:
+    """How alike two labels are, 0 to 1 (difflib's ratio, as its close matches use)."""
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def one_slip(written: str, label: str) -> bool:
     """Whether ``written`` is ``label`` with one slip of the hand: a character changed, left out,
-    added, or two swapped (承辦單為 for 承辦單位)."""
-    if written == label or abs(len(written) - len(label)) > 1:
+    added, or two swapped (承辦單為 for 承辦單位). Not for a single character: 註 is no slip of 備註."""
+    if written == label or abs(len(written) - len(label)) > 1 or min(len(written), len(label)) < 2:
         return False
     start = 0
     while start < min(len(written), len(label)) and written[start] == label[start]:

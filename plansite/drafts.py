@@ -77,7 +77,7 @@ def take_number(lines: list[list[m.Inline]]) -> str | None:
 
 def first_number(blocks: list) -> str | None:
     """The printed number an item starts with, without cutting it off."""
-    if not blocks or not isinstance(blocks[0], Para) or not blocks[0].lines[0]:
+    if not blocks or not isinstance(blocks[0], Para) or not blocks[0].lines or not blocks[0].lines[0]:
         return None
     first = blocks[0].lines[0][0]
     match = NUMBER.match(first.text) if isinstance(first, m.Text) else None

@@ -89,7 +89,7 @@ def parse_plan(text: str, report: Report, file_id: str, file_lang: str) -> m.Pla
     if root is None:
         return None
     meta = read_metadata(root, report.path, file_id, file_lang)
-    reader = BodyReader(report, body_line, meta.tables, english=file_lang == EN.tag)
+    reader = BodyReader(report, body_line, meta.tables, english=file_lang == EN.tag, source=body.split("\n"))
     tokens = MARKDOWN.parse(body)
     if not decoded_text_fits(tokens, report, body_line):
         return None

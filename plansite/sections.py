@@ -105,12 +105,21 @@ class BodyReader:
     """Reads the Markdown syntax tree of a plan's body into sections."""
 
     def __init__(self, report: Report, first_line: int, tables: dict[str, tuple[m.TableColumns, int]],
-                 english: bool = False):
+                 english: bool = False, source: list[str] | None = None):
         self.english = english
         self.report = report
         self.first_line = first_line
+        self.source = source or []
+        """The body's lines as written, from ``first_line``: where Markdown's tree hides how a
+        line was indented."""
         self.tables = tables
         self.used_tables: set[str] = set()
+
+    def indented(self, line: int) -> bool:
+        """Whether the body's source line ``line`` starts with a space or a tab."""
+        index = line - self.first_line
+        text = self.source[index] if 0 <= index < len(self.source) else ""
+        return text[:1] in (" ", "\t")
 
     def line(self, node: SyntaxTreeNode) -> int:
         return self.first_line + (node.map[0] if node.map else 0)

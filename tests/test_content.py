@@ -340,6 +340,29 @@ def test_lines_like_fields_that_are_text_stay_text(tmp_path: Path, body: str, la
     assert action.units == ("服務科",)
 
 
+def test_lines_like_fields_above_shared_fields_stay_text(tmp_path: Path) -> None:
+    """A field line under an action overrides the shared one, and one misspelt (預定完成期限) is
+    reported; text that merely resembles a column (附註 and 備註, 承辦業務 and 承辦單位) is not."""
+    body = ("- 1. 設置服務台，提供下列服務：\n  附註：諮詢、收件。\n- 2. 辦理講習。\n  承辦業務：稅務宣導\n\n"
+            + FIELDS.replace("  ", ""))
+    table = "\n# 肆、執行策略\n\n::: actions main\n\n## 優質便民服務\n\n"
+    plan = read(tmp_path, FRONT + table + body + "\n:::\n")
+    texts = [m.plain_text(action.body[0].inlines) for _, action in plan.actions()]
+    assert texts == ["設置服務台，提供下列服務：附註：諮詢、收件。", "辦理講習。承辦業務：稅務宣導"]
+
+
+@pytest.mark.parametrize("fields", [
+    "  完成期限︰隨時辦理\n  執行單位︰服務科\n",  # the colon of Big5-era text
+    "  完成期限：隨時辦理\\\n  執行單位：服務科\\\n",  # a backslash ending each line, the last one's literal
+])
+def test_field_lines_as_authors_type_them(tmp_path: Path, fields: str) -> None:
+    table = "\n# 肆、執行策略\n\n::: actions main\n\n## 優質便民服務\n\n"
+    plan = read(tmp_path, FRONT + table + "- 1. 辦理講習。\n" + fields + "\n:::\n")
+    [(_, action)] = list(plan.actions())
+    assert action.deadline.text == "隨時辦理" and action.units == ("服務科",)
+    assert m.plain_text(action.body[0].inlines) == "辦理講習。"
+
+
 def test_english_lines_like_the_deadline_field_stay_text(tmp_path: Path) -> None:
     """English files give no deadline, so 'Hotline: …' or 'Deadlines: …' is text, not a
     misspelt 'Deadline' (it refused correct English plans)."""
