@@ -25,6 +25,10 @@ FIELD_LINE = re.compile(rf"^\s*(?P<label>[^{COLON}\s][^{COLON}]{{0,39}}?)\s*[{CO
                         r"\s*(?P<value>(?:.*\S)?)\s*$")
 
 
+PLAIN = (m.Text, m.Note)
+"""What a field line is made of: no code, emphasis, link or tag."""
+
+
 def field_parts(text: str) -> tuple[str, str] | None:
     """(label, value) if a line of text reads 'label：value'. A backslash ending the value is
     Markdown's hard break where it cannot be one (a paragraph's last line): not the value's."""
@@ -39,6 +43,12 @@ class TableReader:
 
     def __init__(self, body, name: str, columns: m.TableColumns):
         self.body, self.report, self.name, self.columns = body, body.report, name, columns
+        self.labels = {c for c in (columns.deadline, columns.units, *columns.fields) if c}
+        """The table's declared columns' labels."""
+        # English deadlines are written from the Chinese ones; only a note may be translated.
+        required = (columns.units,) if body.english else (columns.deadline, columns.units)
+        self.required = tuple(c for c in required if c)
+        """The columns every action must give (or share)."""
         # a field line as the file's language writes it, in messages: '承辦單位：…', 'Responsible units: …'
         self.colon, self.joiner = (": ", ", ") if body.english else ("：", "、")
 
@@ -178,13 +188,6 @@ class TableReader:
         lines = [(label, value, at) for _, label, value, at in reversed(found)]
         return joined(shared, self.shared_draft(lines, len(run), whole=False))
 
-    @property
-    def required(self) -> tuple[str, ...]:
-        """The columns every action must give (or share). English deadlines are written from the
-        Chinese ones; only a note may be translated."""
-        columns = (self.columns.units,) if self.body.english else (self.columns.deadline, self.columns.units)
-        return tuple(c for c in columns if c)
-
     def runs(self, group: GroupDraft) -> list[tuple[GroupDraft | list[Item], SharedDraft | None]]:
         """The group's children cut into sub-groups and runs of actions, each run with the
         shared-fields paragraph that ends it (or None)."""
@@ -232,17 +235,13 @@ class TableReader:
         return [(m.evolve(action, shared=tuple(c)) if c else action, inherited)
                 for (action, inherited), c in zip(made, cells, strict=True)]
 
-    @property
-    def labels(self) -> set[str]:
-        return {c for c in (self.columns.deadline, self.columns.units, *self.columns.fields) if c}
-
     def shared_lines(self, para: Para, exact: bool = False) -> list[tuple[str, str, int]] | None:
         """(label, value, line) of each line when the paragraph is a shared-fields paragraph:
         every line 'label：value' and at least one label a column's (or, not ``exact``, close
         to one)."""
         found = []
         for index, inlines in enumerate(map(unbroken, para.lines)):
-            if not inlines or not all(isinstance(x, m.Text | m.Note) for x in inlines):
+            if not inlines or not all(isinstance(x, PLAIN) for x in inlines):
                 return None
             parts = field_parts(m.plain_text(tuple(inlines)))
             if not parts:
@@ -269,7 +268,7 @@ class TableReader:
                 after = (text, at)
                 break
             found.append((*parts, at))
-            if formatted is None and not all(isinstance(x, m.Text | m.Note) for x in inlines):
+            if formatted is None and not all(isinstance(x, PLAIN) for x in inlines):
                 formatted = (text, at)
         if not any(label in self.labels for label, _, _ in found):
             return None
@@ -467,7 +466,7 @@ class TableReader:
         for index in range(len(lines) - 1, -1, -1):
             inlines = unbroken(lines[index])
             parts = (field_parts(m.plain_text(tuple(inlines)))
-                     if inlines and all(isinstance(x, m.Text | m.Note) for x in inlines) else None)
+                     if inlines and all(isinstance(x, PLAIN) for x in inlines) else None)
             declared = parts is not None and parts[0] in self.labels
             if (not parts or (first and index == 0 and (owner is not item.blocks or not declared))
                     or (not declared and not isinstance(inlines[0], m.Text))):
@@ -590,7 +589,7 @@ class TableReader:
         given = [(label, neighbours[label]) for label in labels if label in neighbours]
         ahead = [(label, early[label]) for label in labels if label in early]
         declared = self.labels
-        written = [(text, FIELD_LINE.match(text), all(isinstance(x, m.Text | m.Note) for x in inlines))
+        written = [(text, FIELD_LINE.match(text), all(isinstance(x, PLAIN) for x in inlines))
                    for inlines in map(unbroken, para.lines if para else [])
                    for text in [m.plain_text(tuple(inlines))]]
         exact = [i for i, (_, match, _) in enumerate(written) if match and match["label"] in declared]
@@ -755,7 +754,7 @@ def field_line(line: list[m.Inline], labels: set[str], numbered: bool = False) -
     """(label, value) if the line is 'label：value' for a declared column label (``numbered``:
     after the printed number a list item's first line may start with, '(2) 承辦單位：…')."""
     line = unbroken(line)
-    if not line or not all(isinstance(x, m.Text | m.Note) for x in line):
+    if not line or not all(isinstance(x, PLAIN) for x in line):
         return None
     text = m.plain_text(tuple(line))
     parts = field_parts(NUMBER.sub("", text, count=1) if numbered else text)
