@@ -95,7 +95,7 @@ class TableReader:
                     fields, at, message, hint = almost
                     self.report.fail(at, message, hint)
                     self.shared_fields(group, fields, line, whole=False)
-                elif group is root:
+                elif group is root and not group.children:
                     self.report.fail(line, "text stands in the table before any group or action",
                                      "start the table with a group heading '## …' or an action '- …'")
                 elif group.children:
@@ -103,10 +103,27 @@ class TableReader:
                                      "indent it by two spaces to make it part of the action above, or move "
                                      "it right after the group heading to describe the group")
                 elif draft is not None:
+                    self.description_fields(draft)
                     group.description.append(draft)
             else:
                 self.body.block_allowed(node)
         return self.freeze(root, ())
+
+    def description_fields(self, draft: Para | Lst) -> None:
+        """A group's description with a field line in it: actions written as a numbered list
+        ('1. 辦理宣導。' with its fields under it) or as paragraphs ('(一) …'). The plan was
+        published with no actions, their text and fields shown as the group's description."""
+        paras = [draft] if isinstance(draft, Para) else [b for entry in draft.items for b in entry.blocks
+                                                          if isinstance(b, Para)]
+        for para in paras:
+            for index, line in enumerate(para.lines):
+                if found := field_line(line, self.labels):
+                    label, value = found
+                    self.report.fail(para.line_of(index), f"the group's description has the field line "
+                                     f"'{label}{self.colon}{value}', which only an action has",
+                                     "write each action as a '- ' item ('- 1. …'), its fields indented under "
+                                     "it; a group's description is text before its first action")
+                    return
 
     def freeze(self, group: GroupDraft, path: tuple[int, ...]) -> tuple[m.Group | m.Action, ...]:
         out: list[m.Group | m.Action] = []
@@ -170,13 +187,28 @@ class TableReader:
         last = run[-1]
         read = self.trailing(last, taken) if len(run) > 1 else []
         found = [(index, label, value, at) for index, label, value, at, meant in read if meant is None]
-        if not found or len(found) < len(read) or any(self.body.indented(at) for _, _, _, at in found):
+        if not found or len(found) < len(read):
+            return shared
+        # '- 承辦單位：服務科' after the run: an action of field lines alone
+        whole = at_item_start(last, read[-1][0]) and len(last.blocks) == 1
+        indented = any(self.body.indented(at) for *_, at in found)
+        if not whole and (at_item_start(last, read[-1][0]) or indented):
             return shared
         lacked = [label for _, label, _, _ in found if label in self.required and label not in taken
                   and any(label not in fields for fields in given[:-1])]
         if not lacked:
             return shared
         first = min(at for _, _, _, at in found)
+        if whole:
+            what = "the field at line" if len(found) == 1 else "the fields from line"
+            self.report.fail(first, f"{what} {first} {'is' if len(found) == 1 else 'are'} written as an "
+                             f"action ('- '), and {lacking(run, given, lacked[0])}",
+                             "if they are shared by the run of actions above, write them without '- ', after "
+                             "an empty line; if they are an action's own, indent them under its text")
+            run.pop()  # no action of its own: its fields are the run's
+            given.pop()
+            lines = [(label, value, at) for _, label, value, at in reversed(found)]
+            return joined(shared, self.shared_draft(lines, len(run), whole=False))
         self.report.fail(first, f"no empty line stands before the fields at line {first}, so Markdown reads "
                          f"them as the last action's own (line {last.line}), and "
                          f"{lacking(run, given, lacked[0])}",
@@ -373,7 +405,13 @@ class TableReader:
             self.numbered_paragraphs(item, number)
         fields, misspelt = self.take_fields(item, set(shared or {}), quiet)
         body = tuple(b for b in (self.body.finish(d) for d in item.blocks) if b)
-        if not body:
+        if not body and any(at == line for _, at in fields.values()):
+            label, value = next((label, value) for label, (value, at) in fields.items() if at == line)
+            self.report.fail(line, f"the action has no text: its first line is the field "
+                             f"'{label}{self.colon}{value}'",
+                             f"write the {self.columns.action} after '- ', then its fields; if the field is "
+                             "shared by the actions above, write it without '- ', after an empty line")
+        elif not body:
             self.report.fail(line, "the action has no text",
                              f"write the {self.columns.action} after '- ', then its fields")
         elif isinstance(body[0], m.Paragraph) and wordless(text := m.plain_text(body[0].inlines)):
@@ -473,25 +511,36 @@ class TableReader:
                 break  # an item's first line (an action's may be a field: it is said to have no text),
                 # or a line starting with a note 〔…〕, is text
             found.append((index, *parts, para.line_of(index), declared))
-        top = max((position for position, entry in enumerate(found) if entry[4]), default=-1)
         own = {label for _, label, _, _, declared in found if declared}
+        columns = [None if declared else self.near_column(label, value)
+                   for _, label, value, _, declared in found]
+        misspelt = [bool(column) and column not in own and (
+                        (column in self.required and column not in shared and not quiet)
+                        or (column in shared and self.overrides(found[position][1], column)))
+                    for position, column in enumerate(columns)]
+        # the upmost field line, a misspelt one too: a line like a field below it is no text
+        top = max((position for position, entry in enumerate(found) if entry[4] or misspelt[position]),
+                  default=-1)
         out: list[tuple[int, str, str, int, str | None]] = []
         for position, (index, label, value, at, declared) in enumerate(found):
+            column = columns[position]
             if declared:
-                out.append((index, label, value, at, None))
-                continue
-            column = self.near_column(label, value)
-            if position < top:  # a field line stands above it
-                meant = column if column not in own else ""
-            elif column and column not in own and (
-                    (column in self.required and column not in shared and not quiet)
-                    or (column in shared and (one_slip(label, column) or likeness(label, column) >= 0.6))):
+                meant = None
+            elif misspelt[position] or (position < top and column not in own):
                 meant = column
+            elif position < top:
+                meant = ""
             else:
                 break
-            own.add(meant)
+            own.add(meant or label)
             out.append((index, label, value, at, meant))
         return out
+
+    def overrides(self, label: str, column: str) -> bool:
+        """Whether a label is so like a column the action takes from the shared fields that the
+        line overrides it (misspelt): one slip, or, in Chinese, closer than 0.6 (預定完成期限, 承 辦 單
+        位). English labels share long words ('Relevant units' for 'Responsible units')."""
+        return one_slip(label, column) or (not self.body.english and likeness(label, column) >= 0.6)
 
     def near_column(self, label: str, value: str) -> str:
         """The declared column a label not declared is closest to, or ''. An English file's
@@ -504,6 +553,8 @@ class TableReader:
     def own_labels(self, item: Item, shared: set[str]) -> dict[str, tuple[str, int]]:
         """The columns the action gives itself (label → (value, line)), read without cutting
         them; a misspelt one counts (it is reported)."""
+        if listed := self.listed_fields(item):
+            return {label: (value, at) for label, value, at, _ in listed}
         found: dict[str, tuple[str, int]] = {}
         for _, label, value, at, meant in self.trailing(item, shared):
             if meant != "":
@@ -521,7 +572,7 @@ class TableReader:
         para = last_paragraph(item.blocks)
         fields: dict[str, tuple[str, int]] = {}
         misspelt: set[str] = set()
-        giving = {meant or label: at for _, label, _, at, meant in found if meant != ""}
+        giving = {label: at for _, label, _, at, meant in found if meant is None}
         undeclared = [at for *_, at, meant in found if meant == ""]  # told at the first (upmost) alone
         for _, label, value, at, meant in found:
             if meant:
@@ -550,6 +601,8 @@ class TableReader:
                     self.report.fail(at, f"'{label}' is empty",
                                      f"write the {label} after '{label}{self.colon}'")
                 fields[label] = (value, at)
+        if found and para is not item.blocks[0]:
+            self.points_with_fields(item)
         if found:
             del para.lines[found[-1][0]:]
             if para.lines:  # a hard break before the fields ends nothing now
@@ -560,26 +613,52 @@ class TableReader:
         """An action whose fields are written as a list of its own ('  - 完成期限：…'): said
         once, and read as its fields. Cut from the list's last item, they left it empty, and
         the build stopped with a traceback."""
-        points = item.blocks[-1] if item.blocks and isinstance(item.blocks[-1], Lst) else None
-        taken: list[tuple[str, str, int]] = []
-        while points is not None and points.items:
-            entry = points.items[-1]
-            para = entry.blocks[0] if len(entry.blocks) == 1 and isinstance(entry.blocks[0], Para) else None
-            fields = [field_line(line, self.labels, numbered=index == 0)
-                      for index, line in enumerate(para.lines)] if para else []
-            if not fields or not all(fields):
-                break
-            taken[:0] = [(label, value, para.line_of(index)) for index, (label, value) in enumerate(fields)]
-            points.items.pop()
+        taken = self.listed_fields(item)
         if not taken:
             return None
+        points = item.blocks[-1]
+        del points.items[len(points.items) - len({point for *_, point in taken}):]
         if not points.items:
             item.blocks.pop()
-        label, value, at = taken[0]
+        label, value, at, _ = taken[0]
         self.report.fail(at, f"the field '{label}{self.colon}{value}' is written as an item of a list",
                          "write the action's fields as lines of their own, without '- ' or a number, "
                          "indented like its text")
-        return {label: (value, at) for label, value, at in taken}  # a label twice: the later line
+        return {label: (value, at) for label, value, at, _ in taken}  # a label twice: the later line
+
+    def listed_fields(self, item: Item) -> list[tuple[str, str, int, int]]:
+        """The fields written as the last items of the action's list, as (label, value, line, the
+        item's line), read without cutting them."""
+        points = item.blocks[-1] if item.blocks and isinstance(item.blocks[-1], Lst) else None
+        taken: list[tuple[str, str, int, int]] = []
+        for entry in reversed(points.items if points is not None else []):
+            para = entry.blocks[0] if len(entry.blocks) == 1 and isinstance(entry.blocks[0], Para) else None
+            fields = [field_line(line, self.labels, numbered=index == 0)
+                      for index, line in enumerate(para.lines)] if para else []
+            if fields and field_line(para.lines[0], self.labels) is None and len(fields) > 1:
+                break  # a point '(2) 完成期限：收件後7日內。' with the action's fields after it: its text
+            if not fields or not all(fields):
+                break
+            taken[:0] = [(label, value, para.line_of(index), entry.line)
+                         for index, (label, value) in enumerate(fields)]
+        return taken
+
+    def points_with_fields(self, item: Item) -> None:
+        """Fields under more than one point of the action's list (the printed table gave each
+        point its own 完成期限): the last point's were taken for the action's, the others' were
+        left in their text. Said at the first other point's field."""
+        points = item.blocks[-1] if item.blocks and isinstance(item.blocks[-1], Lst) else None
+        for entry in points.items[:-1] if points is not None else []:
+            para = last_paragraph(entry.blocks)
+            found = field_line(para.lines[-1], self.labels) if para and para.lines else None
+            if found:
+                label, value = found
+                self.report.fail(para.line_of(len(para.lines) - 1), f"the point at line {entry.line} has a "
+                                 f"field of its own ('{label}{self.colon}{value}'), but an action has one "
+                                 f"{label}", "make each point an action of its own ('- …' with its fields), "
+                                 "or write the points' own dates and units in their text and give the action "
+                                 "its fields after its last point, indented like its text")
+                return
 
     def missing(self, item: Item, labels: list[str], line: int,
                 neighbours: dict[str, tuple[str, int]], early: dict[str, tuple[str, int]]) -> None:
@@ -653,6 +732,11 @@ class TableReader:
             return (f"the fields must be the action's last lines, and the line '{text}' (line "
                     f"{following.line}) follows them: move it into the action's text, before the fields")
         return None
+
+
+def at_item_start(item: Item, index: int) -> bool:
+    """Whether ``index`` in the action's last paragraph is its first line, the action's text."""
+    return bool(item.blocks) and item.blocks[0] is last_paragraph(item.blocks) and index == 0
 
 
 def lacking(run: list[Item], given: list[dict[str, tuple[str, int]]], label: str) -> str:
@@ -768,8 +852,9 @@ def likeness(a: str, b: str) -> float:
 
 def one_slip(written: str, label: str) -> bool:
     """Whether ``written`` is ``label`` with one slip of the hand: a character changed, left out,
-    added, or two swapped (承辦單為 for 承辦單位). Not for a single character: 註 is no slip of 備註."""
-    if written == label or abs(len(written) - len(label)) > 1 or min(len(written), len(label)) < 2:
+    added, or two swapped (承辦單為 for 承辦單位). Not in labels of one or two characters: 註 and
+    附註 are words of their own, not slips of 備註."""
+    if written == label or abs(len(written) - len(label)) > 1 or min(len(written), len(label)) < 3:
         return False
     start = 0
     while start < min(len(written), len(label)) and written[start] == label[start]:

@@ -28,14 +28,18 @@ RESERVED_TABLES = {"note"}
 
 def take_attributes(lines: list[list[m.Inline]], line: int, report: Report, english: bool
                     ) -> tuple[str | None, str | None]:
-    """Cut a trailing '{#id src=fingerprint}' from the first line: (id, fingerprint)."""
-    first = lines[0]
-    if not first or not isinstance(first[-1], m.Text):
+    """Cut a trailing '{#id src=fingerprint}' from the first line: (id, fingerprint). Before a
+    hard break ending the line (two spaces, or a backslash), too: behind one, the id and the
+    translation's fingerprint were shown as text, the action's links broke and its English
+    was "never marked as reviewed"."""
+    first = lines[0] if lines else []
+    last = len(first) - 1 - (1 if first and isinstance(first[-1], m.LineBreak) else 0)
+    if last < 0 or not isinstance(first[last], m.Text):
         return None, None
-    match = ATTRIBUTES.search(first[-1].text)
+    match = ATTRIBUTES.search(first[last].text)
     if not match or not match[1].strip():
         return None, None
-    first[-1] = m.Text(first[-1].text[: match.start()].rstrip())
+    first[last] = m.Text(first[last].text[: match.start()].rstrip())
     value = source = None
     for word in match[1].split():
         if word.startswith("#"):

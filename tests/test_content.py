@@ -363,6 +363,26 @@ def test_field_lines_as_authors_type_them(tmp_path: Path, fields: str) -> None:
     assert m.plain_text(action.body[0].inlines) == "辦理講習。"
 
 
+def test_an_id_before_a_hard_break_is_the_actions(tmp_path: Path) -> None:
+    """Behind two trailing spaces (a hard break), '{#bilingual-signs}' was shown as text and the
+    action's links broke; an English file's '{src=…}' was lost the same way."""
+    table = "\n# 肆、執行策略\n\n::: actions main\n\n## 優質便民服務\n\n"
+    plan = read(tmp_path, FRONT + table + "- 1. 提供雙語標語。 {#bilingual-signs}  \n" + FIELDS + "\n:::\n")
+    [(_, action)] = list(plan.actions())
+    assert action.id == "bilingual-signs"
+    assert m.plain_text(action.body[0].inlines) == "提供雙語標語。"
+
+
+def test_text_like_a_shared_column_stays_text(tmp_path: Path) -> None:
+    """'附註：…' under a run sharing 備註 is a remark of the action's own text (one character of
+    two differs: no slip), as 'Relevant units' is no misspelt 'Responsible units'."""
+    table = "\n# 肆、執行策略\n\n::: actions main\n\n## 優質便民服務\n\n"
+    shared = FIELDS.replace("  ", "") + "備註：配合辦理\n"
+    body = "- 1. 辦理宣導。\n  附註：本項另訂實施計畫。\n- 2. 辦理講習。\n\n" + shared
+    plan = read(tmp_path, FRONT + table + body + "\n:::\n")
+    assert m.plain_text(next(plan.actions())[1].body[0].inlines) == "辦理宣導。附註：本項另訂實施計畫。"
+
+
 def test_english_lines_like_the_deadline_field_stay_text(tmp_path: Path) -> None:
     """English files give no deadline, so 'Hotline: …' or 'Deadlines: …' is text, not a
     misspelt 'Deadline' (it refused correct English plans)."""
@@ -389,11 +409,16 @@ Outline: the services below.
 - 1. Deadlines: answer within a week.
   Hotline: 0800-000-321
   Responsible units: all units
+- 2. Hold workshops.
+  Relevant units: the branches
+
+Responsible units: all units
 
 :::
 """, name="sample-plan.en.md")
-    [(_, action)] = list(plan.actions())
-    assert m.plain_text(action.body[0].inlines) == "Deadlines: answer within a week. Hotline: 0800-000-321"
+    first, second = (action for _, action in plan.actions())
+    assert m.plain_text(first.body[0].inlines) == "Deadlines: answer within a week. Hotline: 0800-000-321"
+    assert m.plain_text(second.body[0].inlines) == "Hold workshops. Relevant units: the branches"
 
 
 def test_a_message_about_many_actions_names_a_few(tmp_path: Path) -> None:
