@@ -11,7 +11,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from . import model as m
 from .dates import DEADLINE_FORMS, parse_deadline
-from .drafts import NUMBER, Item, Lst, Para, first_number, last_paragraph, take_number, unbroken
+from .drafts import Item, Lst, Para, first_number, last_paragraph, take_number, unbroken
 from .ids import take_attributes
 from .text import wordless
 
@@ -113,9 +113,12 @@ class TableReader:
         """A group's description with a field line in it: actions written as a numbered list
         ('1. 辦理宣導。' with its fields under it) or as paragraphs ('(一) …'). The plan was
         published with no actions, their text and fields shown as the group's description."""
-        paras = [draft] if isinstance(draft, Para) else [b for entry in draft.items for b in entry.blocks
-                                                          if isinstance(b, Para)]
-        for para in paras:
+        paras, lists = ([draft], []) if isinstance(draft, Para) else ([], [draft])
+        while lists:  # the paragraphs of the list's items, nested lists too
+            for entry in lists.pop().items:
+                paras += [b for b in entry.blocks if isinstance(b, Para)]
+                lists += [b for b in entry.blocks if isinstance(b, Lst)]
+        for para in sorted(paras, key=lambda para: para.line):
             for index, line in enumerate(para.lines):
                 if found := field_line(line, self.labels):
                     label, value = found
@@ -486,14 +489,12 @@ class TableReader:
         misspells, or is '' for a column not declared.
 
         Such a line counts when a field line stands above it (the fields are the last lines:
-        text does not stand there). Above them all, it counts when it is close to a column the
-        action does not give itself and must give (unless ``quiet``: a mistake in the shared
-        fields was told), or when it is closer still (預定完成期限, 承 辦 單 位) to one it takes from
-        the ``shared`` fields; otherwise it is the action's text ('附註：…', '承辦業務：…',
-        'Hotline: …'). Never an item's first line, nor a line starting with a note 〔…〕.
-
-        Read from the end, a misspelt last line hid the correct fields above it, and a misspelt
-        override of a shared field was text, so the action showed the shared value."""
+        text does not stand there), or, above them all, when it is close to a column the action
+        does not give itself and must give (unless ``quiet``: a mistake in the shared fields was
+        told); otherwise it is the action's text ('附註：…', '協辦單位：…', 'Hotline: …'), even
+        one like a column it takes from the ``shared`` fields ('協辦單位' is a word of its own).
+        Never an item's first line, nor a line starting with a note 〔…〕. Read from the end, a
+        misspelt last line hid the correct fields above it."""
         owner = item.blocks  # the blocks of the item (the action, or its list's last point) holding it
         while owner and isinstance(owner[-1], Lst) and owner[-1].items:
             owner = owner[-1].items[-1].blocks
@@ -514,10 +515,8 @@ class TableReader:
         own = {label for _, label, _, _, declared in found if declared}
         columns = [None if declared else self.near_column(label, value)
                    for _, label, value, _, declared in found]
-        misspelt = [bool(column) and column not in own and (
-                        (column in self.required and column not in shared and not quiet)
-                        or (column in shared and self.overrides(found[position][1], column)))
-                    for position, column in enumerate(columns)]
+        misspelt = [bool(column) and column not in own and column in self.required and column not in shared
+                    and not quiet for column in columns]
         # the upmost field line, a misspelt one too: a line like a field below it is no text
         top = max((position for position, entry in enumerate(found) if entry[4] or misspelt[position]),
                   default=-1)
@@ -535,12 +534,6 @@ class TableReader:
             own.add(meant or label)
             out.append((index, label, value, at, meant))
         return out
-
-    def overrides(self, label: str, column: str) -> bool:
-        """Whether a label is so like a column the action takes from the shared fields that the
-        line overrides it (misspelt): one slip, or, in Chinese, closer than 0.6 (預定完成期限, 承 辦 單
-        位). English labels share long words ('Relevant units' for 'Responsible units')."""
-        return one_slip(label, column) or (not self.body.english and likeness(label, column) >= 0.6)
 
     def near_column(self, label: str, value: str) -> str:
         """The declared column a label not declared is closest to, or ''. An English file's
@@ -601,8 +594,6 @@ class TableReader:
                     self.report.fail(at, f"'{label}' is empty",
                                      f"write the {label} after '{label}{self.colon}'")
                 fields[label] = (value, at)
-        if found and para is not item.blocks[0]:
-            self.points_with_fields(item)
         if found:
             del para.lines[found[-1][0]:]
             if para.lines:  # a hard break before the fields ends nothing now
@@ -633,32 +624,13 @@ class TableReader:
         taken: list[tuple[str, str, int, int]] = []
         for entry in reversed(points.items if points is not None else []):
             para = entry.blocks[0] if len(entry.blocks) == 1 and isinstance(entry.blocks[0], Para) else None
-            fields = [field_line(line, self.labels, numbered=index == 0)
-                      for index, line in enumerate(para.lines)] if para else []
-            if fields and field_line(para.lines[0], self.labels) is None and len(fields) > 1:
-                break  # a point '(2) 完成期限：收件後7日內。' with the action's fields after it: its text
+            # a numbered point ('(2) 承辦單位：承辦科室名稱及聯絡電話。') is the action's text
+            fields = [field_line(line, self.labels) for line in para.lines] if para else []
             if not fields or not all(fields):
                 break
             taken[:0] = [(label, value, para.line_of(index), entry.line)
                          for index, (label, value) in enumerate(fields)]
         return taken
-
-    def points_with_fields(self, item: Item) -> None:
-        """Fields under more than one point of the action's list (the printed table gave each
-        point its own 完成期限): the last point's were taken for the action's, the others' were
-        left in their text. Said at the first other point's field."""
-        points = item.blocks[-1] if item.blocks and isinstance(item.blocks[-1], Lst) else None
-        for entry in points.items[:-1] if points is not None else []:
-            para = last_paragraph(entry.blocks)
-            found = field_line(para.lines[-1], self.labels) if para and para.lines else None
-            if found:
-                label, value = found
-                self.report.fail(para.line_of(len(para.lines) - 1), f"the point at line {entry.line} has a "
-                                 f"field of its own ('{label}{self.colon}{value}'), but an action has one "
-                                 f"{label}", "make each point an action of its own ('- …' with its fields), "
-                                 "or write the points' own dates and units in their text and give the action "
-                                 "its fields after its last point, indented like its text")
-                return
 
     def missing(self, item: Item, labels: list[str], line: int,
                 neighbours: dict[str, tuple[str, int]], early: dict[str, tuple[str, int]]) -> None:
@@ -834,34 +806,13 @@ def numbers_inside(item: Item) -> list[tuple[str, int]]:
     return found
 
 
-def field_line(line: list[m.Inline], labels: set[str], numbered: bool = False) -> tuple[str, str] | None:
-    """(label, value) if the line is 'label：value' for a declared column label (``numbered``:
-    after the printed number a list item's first line may start with, '(2) 承辦單位：…')."""
+def field_line(line: list[m.Inline], labels: set[str]) -> tuple[str, str] | None:
+    """(label, value) if the line is 'label：value' for a declared column label."""
     line = unbroken(line)
     if not line or not all(isinstance(x, PLAIN) for x in line):
         return None
-    text = m.plain_text(tuple(line))
-    parts = field_parts(NUMBER.sub("", text, count=1) if numbered else text)
+    parts = field_parts(m.plain_text(tuple(line)))
     return parts if parts and parts[0] in labels else None
-
-
-def likeness(a: str, b: str) -> float:
-    """How alike two labels are, 0 to 1 (difflib's ratio, as its close matches use)."""
-    return difflib.SequenceMatcher(None, a, b).ratio()
-
-
-def one_slip(written: str, label: str) -> bool:
-    """Whether ``written`` is ``label`` with one slip of the hand: a character changed, left out,
-    added, or two swapped (承辦單為 for 承辦單位). Not in labels of one or two characters: 註 and
-    附註 are words of their own, not slips of 備註."""
-    if written == label or abs(len(written) - len(label)) > 1 or min(len(written), len(label)) < 3:
-        return False
-    start = 0
-    while start < min(len(written), len(label)) and written[start] == label[start]:
-        start += 1
-    a, b = written[start:], label[start:]
-    return (a[1:] == b[1:] or a[1:] == b or a == b[1:]
-            or (len(a) == len(b) >= 2 and a[0] == b[1] and a[1] == b[0] and a[2:] == b[2:]))
 
 
 def split_units(text: str, english: bool = False) -> tuple[str, ...]:

@@ -383,6 +383,21 @@ def test_text_like_a_shared_column_stays_text(tmp_path: Path) -> None:
     assert m.plain_text(next(plan.actions())[1].body[0].inlines) == "辦理宣導。附註：本項另訂實施計畫。"
 
 
+def test_points_and_notes_like_shared_columns_stay_text(tmp_path: Path) -> None:
+    """A run sharing its units: '協辦單位：…' (a word of its own, one character from 承辦單位)
+    and a point '(2) 執行單位：…' listing what a notice says are the actions' text; both were
+    refused by rules a review then withdrew."""
+    table = "\n# 肆、執行策略\n\n::: actions main\n\n## 優質便民服務\n\n"
+    body = ("- 1. 公告認養資訊。\n  協辦單位：各區動物收容所\n- 2. 發送簡訊通知，內容如下：\n"
+            "  - (1) 案件名稱及收件編號。\n  - (2) 執行單位：承辦科室名稱及聯絡電話。\n\n")
+    body += FIELDS.replace("  ", "")
+    plan = read(tmp_path, FRONT + table + body + "\n:::\n")
+    first, second = (action for _, action in plan.actions())
+    assert m.plain_text(first.body[0].inlines) == "公告認養資訊。協辦單位：各區動物收容所"
+    assert first.units == second.units == ("服務科",)
+    assert m.plain_text(second.body[1].items[1].blocks[0].inlines) == "執行單位：承辦科室名稱及聯絡電話。"
+
+
 def test_english_lines_like_the_deadline_field_stay_text(tmp_path: Path) -> None:
     """English files give no deadline, so 'Hotline: …' or 'Deadlines: …' is text, not a
     misspelt 'Deadline' (it refused correct English plans)."""
