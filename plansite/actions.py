@@ -164,8 +164,7 @@ class TableReader:
         para = last.blocks[-1] if len(run) > 1 and len(last.blocks) > 1 else None
         lines = self.shared_lines(para, exact=True) if isinstance(para, Para) else None
         taken = set(shared.lines) if shared else set()
-        lacked = [label for label, _, _ in lines or () if label in self.required and label not in taken
-                  and any(label not in fields for fields in given[:-1])]
+        lacked = self.lacked([label for label, _, _ in lines or ()], taken, given)
         if not lacked:
             return shared
         text = "', '".join(f"{label}{self.colon}{value}" for label, value, _ in lines[:3])
@@ -197,8 +196,7 @@ class TableReader:
         indented = any(self.body.indented(at) for *_, at in found)
         if not whole and (at_item_start(last, read[-1][0]) or indented):
             return shared
-        lacked = [label for _, label, _, _ in found if label in self.required and label not in taken
-                  and any(label not in fields for fields in given[:-1])]
+        lacked = self.lacked([label for _, label, _, _ in found], taken, given)
         if not lacked:
             return shared
         first = min(at for _, _, _, at in found)
@@ -222,6 +220,13 @@ class TableReader:
         del para.lines[min(index for index, _, _, _ in found):]
         lines = [(label, value, at) for _, label, value, at in reversed(found)]
         return joined(shared, self.shared_draft(lines, len(run), whole=False))
+
+    def lacked(self, labels: list[str], taken: set[str],
+               given: list[dict[str, tuple[str, int]]]) -> list[str]:
+        """Of ``labels``, the columns every action must give that the run's shared fields
+        (``taken``) do not, and that some action of the run but its last does not give itself."""
+        return [label for label in labels if label in self.required and label not in taken
+                and any(label not in fields for fields in given[:-1])]
 
     def runs(self, group: GroupDraft) -> list[tuple[GroupDraft | list[Item], SharedDraft | None]]:
         """The group's children cut into sub-groups and runs of actions, each run with the
@@ -275,11 +280,8 @@ class TableReader:
         every line 'label：value' and at least one label a column's (or, not ``exact``, close
         to one)."""
         found = []
-        for index, inlines in enumerate(map(unbroken, para.lines)):
-            if not inlines or not all(isinstance(x, PLAIN) for x in inlines):
-                return None
-            parts = field_parts(m.plain_text(tuple(inlines)))
-            if not parts:
+        for index, line in enumerate(para.lines):
+            if not (parts := plain_field(line)):
                 return None
             found.append((*parts, para.line_of(index)))
         labels = self.labels
@@ -503,12 +505,10 @@ class TableReader:
         first = para is not None and para is owner[0]  # its first line is its item's own
         found: list[tuple[int, str, str, int, bool]] = []
         for index in range(len(lines) - 1, -1, -1):
-            inlines = unbroken(lines[index])
-            parts = (field_parts(m.plain_text(tuple(inlines)))
-                     if inlines and all(isinstance(x, PLAIN) for x in inlines) else None)
+            parts = plain_field(lines[index])
             declared = parts is not None and parts[0] in self.labels
             if (not parts or (first and index == 0 and (owner is not item.blocks or not declared))
-                    or (not declared and not isinstance(inlines[0], m.Text))):
+                    or (not declared and not isinstance(lines[index][0], m.Text))):
                 break  # an item's first line (an action's may be a field: it is said to have no text),
                 # or a line starting with a note 〔…〕, is text
             found.append((index, *parts, para.line_of(index), declared))
@@ -806,12 +806,18 @@ def numbers_inside(item: Item) -> list[tuple[str, int]]:
     return found
 
 
-def field_line(line: list[m.Inline], labels: set[str]) -> tuple[str, str] | None:
-    """(label, value) if the line is 'label：value' for a declared column label."""
+def plain_field(line: list[m.Inline]) -> tuple[str, str] | None:
+    """(label, value) if the line, plain text (no code, emphasis, link or tag), reads
+    'label：value', whatever its label; a hard break ending it does not count."""
     line = unbroken(line)
     if not line or not all(isinstance(x, PLAIN) for x in line):
         return None
-    parts = field_parts(m.plain_text(tuple(line)))
+    return field_parts(m.plain_text(tuple(line)))
+
+
+def field_line(line: list[m.Inline], labels: set[str]) -> tuple[str, str] | None:
+    """(label, value) if the line is 'label：value' for a declared column label."""
+    parts = plain_field(line)
     return parts if parts and parts[0] in labels else None
 
 

@@ -89,7 +89,7 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
     files: dict[str, bytes] = {}
     todo = []
     jobs = download_jobs(project, loaded, shared)
-    problems: dict[str, Problem] = {}  # of every document's source, each told once
+    problems: list[Problem] = []  # of every document's source
     for path, inputs, make_job in jobs:
         suffix = Path(path).suffix
         key = named_key(known.read(inputs, ".key")) if inputs else None
@@ -99,7 +99,7 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
                 with fill_faults():
                     job = make_job()
             except ContentError as error:
-                problems.update((str(problem), problem) for problem in error.problems)
+                problems += error.problems
                 continue
             key = job.key
             if inputs:
@@ -110,7 +110,7 @@ def make_downloads(project: Path, loaded: Loaded, shared: str | None = None) -> 
         if data is not None:
             files[path] = data
     if problems:
-        raise ContentError(list(problems.values()))
+        raise ContentError(problems)
     if todo:
         workers = min(len(todo), os.cpu_count() or 1)
         # fork is fastest, but forking a process that runs other threads (the preview) can deadlock

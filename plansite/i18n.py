@@ -78,7 +78,7 @@ class Catalog:
                               f"filled in: {why}", own_placeholders(english_texts))
             if FAULTS.found is None:
                 raise ContentError([problem]) from None
-            FAULTS.found.setdefault(str(problem), problem)
+            FAULTS.found.append(problem)
             return english % values
 
     def text(self, message: str, **values) -> str:
@@ -100,11 +100,11 @@ class Catalog:
 
 
 class Faults(threading.local):
-    """Inside :func:`fill_faults`, in its thread: the translations its task could not fill in,
-    each told once. Per thread: the preview renders in two (a quick update beside a build),
-    and one's faults must not be quietly kept by the other's task."""
+    """Inside :func:`fill_faults`, in its thread: the translations its task could not fill in
+    (:class:`ContentError` tells each once). Per thread: the preview renders in two (a quick
+    update beside a build), and one's faults must not be quietly kept by the other's task."""
 
-    found: dict[str, Problem] | None = None
+    found: list[Problem] | None = None
 
 
 FAULTS = Faults()
@@ -121,7 +121,7 @@ def fill_faults() -> Iterator[None]:
     """Run a task (a group's pages, a document) to its end through the translations it cannot
     fill in, then raise them all together: a translator told of one a build met the next one
     only after fixing it and building again. What the task made meanwhile is never used."""
-    outer, FAULTS.found = FAULTS.found, {}
+    outer, FAULTS.found = FAULTS.found, []
     try:
         yield
         found = FAULTS.found
@@ -130,7 +130,7 @@ def fill_faults() -> Iterator[None]:
     if found:
         for forget in FORGET_AFTER_FAULT:
             forget()
-        raise ContentError(list(found.values()))
+        raise ContentError(found)
 
 
 def own_placeholders(english: tuple[str, ...], wrong: str = "") -> str:

@@ -273,10 +273,10 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
                     sizes[path] = os.stat(file).st_size
                 yield path, file
         names = [*todo, *(site_task(task) for task in listings)]
-        problems: dict[str, Problem] = {}  # every task's, each told once (a template error is met by all)
+        problems: list[Problem] = []  # every task's (ContentError tells a template error all meet once)
         for name, batch in zip(names, batches, strict=True):
             if isinstance(batch, ContentError):
-                problems.update((str(problem), problem) for problem in batch.problems)
+                problems += batch.problems
                 continue
             for path, data in batch:
                 if path.startswith("data/"):  # the data page states their sizes
@@ -288,9 +288,9 @@ def generated(project: Path, loaded: Loaded, files: dict[str, bytes], published:
             last = list(itertools.chain(catalogue(loaded, sizes),
                                         site_outputs(project, loaded, sizes, updated, pages={"data"})))
     except ContentError as error:
-        problems.update((str(problem), problem) for problem in error.problems)
+        problems += error.problems
     if problems:
-        raise ContentError(list(problems.values()))
+        raise ContentError(problems)
     for path, text in last:
         yield path, text.encode("utf-8")
 

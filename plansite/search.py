@@ -44,9 +44,9 @@ BUNDLE = SEARCH_BUNDLE.rstrip("/")
 ENTRY = "pagefind-entry.json"
 """The file of a bundle that lists its languages."""
 SHARDS = "shards.json"
+"""The file of the main bundle that lists the other shards' bundles."""
 MANIFEST = "plansite-files.json"
 """The list of a part's index files and their sizes, kept with it in the cache, never published."""
-"""The file of the main bundle that lists the other shards' bundles."""
 MARKER = "data-pagefind-body"
 FOLDED = str.maketrans("臺台", "台臺")
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -319,9 +319,7 @@ def index_part(site: Path, pages: list[Path], scratch: Path, glossary: tuple[m.T
     run_pagefind(scratch / "pages", output)
     check_index(output, disk)
     settle_filters(output)
-    files = {path.relative_to(output).as_posix(): path.stat().st_size
-             for path in output.rglob("*") if path.is_file()}
-    write_atomically(output / MANIFEST, json.dumps(files, sort_keys=True).encode())
+    write_atomically(output / MANIFEST, json.dumps(index_files(output), sort_keys=True).encode())
     return output
 
 
@@ -454,6 +452,12 @@ def check_index(output: Path, disk: Path) -> None:
                                     "check the disk, then build again; if it happens again, " + REINSTALL)])
 
 
+def index_files(index: Path) -> dict[str, int]:
+    """An index's files (but its manifest) and their sizes, by path."""
+    return {path.relative_to(index).as_posix(): path.stat().st_size
+            for path in index.rglob("*") if path.is_file() and path.name != MANIFEST}
+
+
 def readable(index: Path, listed: bool = True) -> bool:
     """True for a Pagefind output whose entry file reads, with no empty file, and (``listed``:
     one kept in the cache) holding every file its :data:`MANIFEST` lists, of the size listed:
@@ -461,8 +465,7 @@ def readable(index: Path, listed: bool = True) -> bool:
     load."""
     try:
         json.loads((index / ENTRY).read_text(encoding="utf-8"))
-        found = {path.relative_to(index).as_posix(): path.stat().st_size
-                 for path in index.rglob("*") if path.is_file() and path.name != MANIFEST}
+        found = index_files(index)
         if listed and json.loads((index / MANIFEST).read_text(encoding="utf-8")) != found:
             return False
         return all(size > 0 for size in found.values())
