@@ -332,9 +332,13 @@ class TableReader:
         run = group.children[start:]
         if not run or any(isinstance(child, GroupDraft) for child in run):
             where = "the table's first action" if not group.children and group.level == 0 else "its actions"
-            self.report.fail(line, "fields shared by a run of actions stand before " + where,
-                             "write the shared fields after the run of actions they apply to, separated from "
-                             "the last action by an empty line; a field of one action is indented under it")
+            hint = ("write the shared fields after the run of actions they apply to, separated from "
+                    "the last action by an empty line; a field of one action is indented under it")
+            if not group.children and not any(label in self.required for label, _, _ in lines):
+                # where a group's description stands, and no column every action needs: maybe one
+                hint += ("; if the line describes the group, write it as a sentence: a line "
+                         f"'label{self.colon}value' with a column's label is a field")
+            self.report.fail(line, "fields shared by a run of actions stand before " + where, hint)
             group.early.update({label: (value, at) for label, value, at in lines})
             return
         group.shared.append(self.shared_draft(lines, len(group.children), whole))
