@@ -303,7 +303,8 @@ def stamp_name(output: Path) -> str:
 
 
 def digest_site(output: Path) -> str:
-    """A hash of every file's and folder's path, size and time in the published site."""
+    """A hash of every file's and folder's path, size, time and mode in the published site: a
+    page made unreadable (chmod 600) is a change, which a real build puts right."""
     return survey(output)[0]
 
 
@@ -316,13 +317,14 @@ def survey(site: Path, removable: bool = False) -> tuple[str, str | None]:
     takes 0.16 s."""
     root = str(site)
     top = removable and os.path.isdir(root) and not removable_here(root, True)
-    found: dict[str, tuple[int, int]] = {}
+    found: dict[str, tuple[int, int, int]] = {}
     inside = listing(root, len(root) + 1, found, removable and not top)
     return hashed(found), root if top else inside
 
 
-def listing(top: str, start: int, found: dict[str, tuple[int, int]], removable: bool = False) -> str | None:
-    """Put the size and time of every file and folder below ``top`` into ``found``, by its
+def listing(top: str, start: int, found: dict[str, tuple[int, int, int]],
+            removable: bool = False) -> str | None:
+    """Put the size, time and mode of every file and folder below ``top`` into ``found``, by its
     path from character ``start`` on; with ``removable``, return the first that would keep
     it from being removed, if any (:func:`survey`)."""
     blocked, todo = None, [top]
@@ -334,7 +336,7 @@ def listing(top: str, start: int, found: dict[str, tuple[int, int]], removable: 
         with entries:
             for entry in entries:
                 info = entry.stat(follow_symlinks=False)
-                found[entry.path[start:]] = (info.st_size, info.st_mtime_ns)
+                found[entry.path[start:]] = (info.st_size, info.st_mtime_ns, info.st_mode)
                 folder = entry.is_dir(follow_symlinks=False)
                 if folder:
                     todo.append(entry.path)
@@ -343,9 +345,9 @@ def listing(top: str, start: int, found: dict[str, tuple[int, int]], removable: 
     return blocked
 
 
-def hashed(found: dict[str, tuple[int, int]]) -> str:
-    """The hash of a site's paths, sizes and times (:func:`survey`)."""
-    lines = sorted(f"{path}\0{size}\0{time}\n" for path, (size, time) in found.items())
+def hashed(found: dict[str, tuple[int, int, int]]) -> str:
+    """The hash of a site's paths, sizes, times and modes (:func:`survey`)."""
+    lines = sorted(f"{path}\0{size}\0{time}\0{mode}\n" for path, (size, time, mode) in found.items())
     return hashlib.sha256(os.fsencode("".join(lines))).hexdigest()  # names need not be UTF-8
 
 
@@ -1020,8 +1022,8 @@ class Writer:
         """The owner, group, mode and extended attributes of a file written now (the mark, just
         written): a published file that differs (written under another umask, an ACL given to
         it since) is copied, not linked."""
-        self.files: dict[str, tuple[int, int]] = {}
-        """The size and time of each file written, by its path (see :meth:`digest`)."""
+        self.files: dict[str, tuple[int, int, int]] = {}
+        """The size, time and mode of each file written, by its path (see :meth:`digest`)."""
 
     def put(self, relative: str, data: bytes | Path) -> None:
         """Write one file of the site: ``data``, or a link to the published file ``data``."""
@@ -1052,7 +1054,7 @@ class Writer:
                         info = written(target, data.read_bytes())
                 else:
                     info = written(target, data)
-                self.files[target] = (info.st_size, info.st_mtime_ns)
+                self.files[target] = (info.st_size, info.st_mtime_ns, info.st_mode)
                 return
             except FileExistsError:  # written twice: the last wins, as ever
                 os.unlink(target)
@@ -1078,11 +1080,11 @@ class Writer:
         found = {path[start:]: known for path, known in self.files.items()}
         for folder in self.used - {self.stage}:
             info = os.lstat(folder)
-            found[folder[start:]] = (info.st_size, info.st_mtime_ns)
+            found[folder[start:]] = (info.st_size, info.st_mtime_ns, info.st_mode)
         with os.scandir(self.stage) as entries:
             for entry in entries:
                 info = entry.stat(follow_symlinks=False)
-                found[entry.name] = (info.st_size, info.st_mtime_ns)
+                found[entry.name] = (info.st_size, info.st_mtime_ns, info.st_mode)
         for other in others:
             listing(os.path.join(self.stage, other), start, found)
         return hashed(found)

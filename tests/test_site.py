@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -472,6 +473,22 @@ def test_a_build_with_nothing_changed_is_skipped_and_any_change_rebuilds(project
     assert not build(project, site, downloads=False).unchanged
     if changed.startswith("site/"):
         assert path.read_bytes() == original and tree_digest(site) == before
+
+
+@pytest.mark.parametrize("changed", ["en/index.html", "en/plans"])
+def test_a_published_file_or_folder_made_unreadable_is_put_right_by_the_next_build(project: Path,
+                                                                                   changed: str) -> None:
+    """A page or folder of the site whose mode changed since it was published (chmod 600: the web
+    server may no longer read it) makes the next build a real one, which publishes it readable
+    again. Only its mode changes, not its size or time."""
+    site = project / "site"
+    build(project, site, downloads=False)
+    path = site / changed
+    mode = stat.S_IMODE(path.stat().st_mode)
+    path.chmod(0o700 if path.is_dir() else 0o600)
+    assert not build(project, site, downloads=False).unchanged
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert build(project, site, downloads=False).unchanged
 
 
 @pytest.mark.parametrize("where", ["", "build/"])
