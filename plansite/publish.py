@@ -302,10 +302,15 @@ def stamp_name(output: Path) -> str:
     return hashlib.sha256(os.fsencode(output)).hexdigest()[:24] + ".json"  # a path need not be UTF-8
 
 
-def digest_site(output: Path) -> str:
+def digest_site(output: Path, modes: bool = True) -> str:
     """A hash of every file's and folder's path, size, time and mode in the published site: a
-    page made unreadable (chmod 600) is a change, which a real build puts right."""
-    return survey(output)[0]
+    page made unreadable (chmod 600) is a change, which a real build puts right. Without
+    ``modes``, the hash plansite recorded before 2026-12-05 (see :func:`ours`)."""
+    if modes:
+        return survey(output)[0]
+    found: dict[str, tuple[int, int, int]] = {}
+    listing(str(output), len(str(output)) + 1, found)
+    return hashed({path: (size, time, None) for path, (size, time, _) in found.items()})
 
 
 def survey(site: Path, removable: bool = False) -> tuple[str, str | None]:
@@ -345,9 +350,10 @@ def listing(top: str, start: int, found: dict[str, tuple[int, int, int]],
     return blocked
 
 
-def hashed(found: dict[str, tuple[int, int, int]]) -> str:
+def hashed(found: dict[str, tuple[int, int, int | None]]) -> str:
     """The hash of a site's paths, sizes, times and modes (:func:`survey`)."""
-    lines = sorted(f"{path}\0{size}\0{time}\0{mode}\n" for path, (size, time, mode) in found.items())
+    lines = sorted(f"{path}\0{size}\0{time}" + ("\n" if mode is None else f"\0{mode}\n")
+                   for path, (size, time, mode) in found.items())
     return hashlib.sha256(os.fsencode("".join(lines))).hexdigest()  # names need not be UTF-8
 
 
@@ -532,7 +538,7 @@ def ours(output: Path, project: Path) -> bool:
         known = json.loads((cache_path(project) / "builds" / stamp_name(output)).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(known, dict) and known.get("site") == digest_site(output)
+    return isinstance(known, dict) and known.get("site") in (digest_site(output), digest_site(output, False))
 
 
 @contextmanager
