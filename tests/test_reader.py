@@ -269,6 +269,18 @@ def test_text_size_buttons_are_named_with_their_visible_text(browser, served: st
     page.close()
 
 
+@pytest.mark.parametrize("width", [375, 1280])
+def test_text_size_buttons_show_the_sizes_they_set(browser, served: str, width: int) -> None:
+    """Each button's "A" is drawn larger than the one before, so a reader sees which sets the
+    larger text (a more specific rule had drawn all three alike)."""
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(served + PLAN)
+    sizes = [page.locator(f"[data-size='{size}']").evaluate("b => parseFloat(getComputedStyle(b).fontSize)")
+             for size in ("100", "125", "150")]
+    assert sizes[0] < sizes[1] < sizes[2], sizes
+    page.close()
+
+
 def test_card_labels_are_shown_but_not_read_twice(browser, served: str) -> None:
     """At 40em and below each cell shows its column's name; screen readers already announce
     the column header, so the shown name has empty alternative text and no cell's name holds it."""
