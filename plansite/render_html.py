@@ -1125,18 +1125,30 @@ def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framewor
     return {"views": views, "unmapped": unmapped}
 
 
-def action_summary(action: m.Action, limit: int = 60) -> str:
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+"""A Chinese character: text holding one is cut as Chinese (see :func:`action_summary`)."""
+
+
+def action_summary(action: m.Action) -> str:
     """The start of an action's text, for lists that point into a plan: its first paragraph (an
     action with a title paragraph and a list under it is named by its title, not by both run
-    together); English text is cut between words ("Provide reading glasses…", not
-    "…glasses, magnif…"), Chinese anywhere."""
+    together). Chinese is cut anywhere after 60 characters; English, which needs two to three
+    times the letters to say as much, after 140, between words ("Provide reading glasses…",
+    not "…glasses, magnif…"): cut at 60 as well, it lost what the action does."""
     text = m.blocks_text(action.body[:1]).replace("\n", " ")
+    limit = 60 if HAN.search(text) else 140
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if re.search(r"[A-Za-z0-9]$", cut) and text[limit - 1].isalnum() and " " in cut[limit // 2:]:
+    if in_a_word(cut[-1]) and in_a_word(text[limit - 1]) and " " in cut[limit // 2:]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:") + "…"
+
+
+def in_a_word(character: str) -> bool:
+    """Whether a cut beside ``character`` may fall inside a word that is not Chinese: a letter, a
+    digit, or an apostrophe or hyphen ("Government|'s" was a cut inside a word)."""
+    return (character.isalnum() and not HAN.match(character)) or character in "'’-"
 
 
 def render_print(env: jinja2.Environment, plan: m.Plan, page: Page, stamp) -> str:

@@ -96,3 +96,24 @@ def test_the_rows_kept_differ_where_the_pages_do(editions: dict) -> None:
     assert "ps-stale" in english and "ps-stale" not in english_units
     notes = pages(editions, NOTES)
     assert "ps-noteref" in notes["page zh-Hant-TW"]() and "ps-noteref" in notes["print zh-Hant-TW"]()
+
+
+def test_lists_of_actions_name_each_by_enough_of_its_text(editions) -> None:
+    """Lists that point into a plan (its dated actions, the units and deadlines pages) name an
+    action by the start of its text: Chinese cut after 60 characters, English after 140 and
+    between words. Cut at 60 too, English lost what the action does ("Provide convenience
+    facilities for visitors: a blood…")."""
+    plan = editions[NOTES]
+    english = {action.id: action for _, action in plan.en.actions()}
+    pairs = [(zh, english[zh.id]) for _, zh in plan.zh.actions() if zh.id in english]
+    texts = [(m.blocks_text(zh.body[:1]), m.blocks_text(en.body[:1])) for zh, en in pairs]
+    assert any(len(zh) > 60 for zh, _ in texts) and any(60 < len(en) <= 140 for _, en in texts)
+    assert any(len(en) > 140 for _, en in texts)
+    for (zh, en), (zh_text, en_text) in zip(pairs, texts, strict=True):
+        zh_named, en_named = r.action_summary(zh), r.action_summary(en)
+        assert zh_named == (zh_text if len(zh_text) <= 60 else zh_text[:59] + "…")
+        if len(en_text) <= 140:
+            assert en_named == en_text
+        else:
+            assert en_named.endswith("…") and len(en_named) <= 140
+            assert en_text.startswith(en_named[:-1]) and en_text[len(en_named) - 1] in " ,;:"
