@@ -490,13 +490,15 @@ def cached_environment(project: Path, lang: str, catalog_stamp: tuple | None) ->
                           for index, group in enumerate(path))
         out = [('<table class="ps-table ps-action-table">\n  <caption class="ps-visually-hidden" '
                 f'data-pagefind-ignore>{caption}{action_label}</caption>\n  <thead>\n    <tr>\n'),
-               f'<th scope="col" class="ps-action-table__num">{number_label}</th>' if numbers else "",
+               f'      <th scope="col" class="ps-action-table__num">{number_label}</th>\n' if numbers else "",
                f'      <th scope="col">{action_label}</th>\n']
         if columns.deadline:
-            out.append(f'<th scope="col" class="ps-action-table__deadline">{escape(columns.deadline)}</th>')
+            out.append(f'      <th scope="col" class="ps-action-table__deadline">'
+                       f'{escape(columns.deadline)}</th>\n')
         if columns.units:
-            out.append(f'<th scope="col" class="ps-action-table__units">{escape(columns.units)}</th>')
-        out.extend(f'<th scope="col">{escape(label)}</th>' for label in columns.fields)
+            out.append(f'      <th scope="col" class="ps-action-table__units">{escape(columns.units)}</th>\n')
+        # a cell a line: search's text runs adjacent cells together ("DeadlineImplementing units")
+        out.extend(f'      <th scope="col">{escape(label)}</th>\n' for label in columns.fields)
         out.append("    </tr>\n  </thead>\n  <tbody>\n")
         compiled = getattr(getattr(blocks, "_func", None), "__globals__", None)  # as in ``once``
         table_key = (id(compiled), columns, numbers, cards, tuple(notes.items()))

@@ -8,6 +8,8 @@ their rendered text. The search must return every one of them, and only pages in
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import itertools
 import json
 import os
 import re
@@ -159,6 +161,31 @@ def test_published_pages_carry_no_hints(built_site: Path):
     """The hints live only in the copy Pagefind reads."""
     page = (built_site / "plans" / "mof-2017" / "index.html").read_text(encoding="utf-8")
     assert "National Development Council" not in re.sub(r'lang="en"[^>]*>[^<]*', "", page)
+
+
+def test_excerpts_keep_a_label_apart_from_its_value(built_site: Path):
+    """The text Pagefind keeps of a page (its excerpts) has a space between a label and its value
+    and between header cells: with the cells side by side in the HTML, results read
+    "AgencyKeelung City Tax Bureau" and "DeadlineImplementing units"."""
+    def text(html: str) -> str:
+        return " ".join(lxml.html.fragment_fromstring(html, create_parent="div").text_content().split())
+
+    checked = 0
+    for fragment in (built_site / BUNDLE).rglob("fragment/*.pf_fragment"):
+        data = gzip.decompress(fragment.read_bytes())
+        record = json.loads(data[data.index(b"{"):])
+        page = (built_site / record["url"].lstrip("/") / "index.html").read_text(encoding="utf-8")
+        content = " ".join(record["content"].split())
+        pairs = [(text(label), text(value)[:6]) for label, value in
+                 re.findall(r"<dt>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", page, re.DOTALL)]
+        for row in re.findall(r"<thead>\s*<tr>(.*?)</tr>", page, re.DOTALL):
+            cells = [text(cell) for cell in re.findall(r"<th[^>]*>(.*?)</th>", row, re.DOTALL)]
+            pairs += [(left, right[:6]) for left, right in itertools.pairwise(cells)]
+        for label, value in pairs:
+            if label and value:
+                assert label + value not in content, (record["url"], label, value)
+                checked += 1
+    assert checked > 200
 
 
 def test_the_search_page_finds_and_announces_results(browser, served):
