@@ -521,7 +521,7 @@ def cached_environment(project: Path, lang: str, catalog_stamp: tuple | None) ->
 
     colon = ": " if english else "："
     deadline_label = said(N_("Deadline")) + colon
-    given_to = said(N_("Given to")) + colon
+    given_to = said(N_("Responsible")) + colon
 
     def other_lang(page: Page, plan: m.Plan) -> str:
         return f' lang="{escape(plan.lang)}"' if plan.lang != page.lang else ""
@@ -892,7 +892,7 @@ def page_metadata(page: Page, plan: m.Plan | None, title: str, whole_plan: bool 
 
 
 DEADLINE_KINDS = (
-    ("ongoing", N_("At any time or continually")),
+    ("ongoing", N_("Ongoing or at any time")),
     ("as-needed", N_("When needed")),
     ("every-day", N_("Every day")),
     ("every-week", N_("Every week")),

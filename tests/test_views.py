@@ -27,7 +27,7 @@ KIND_NAMES = {
     "": {"ongoing": "隨時或經常辦理", "as-needed": "視需要辦理", "every-day": "每日辦理",
          "every-month": "每月辦理",
          "dated": "於指定日期或期間內完成", "unknown": "期限未能確認", "none": "計畫未列完成期限"},
-    "en/": {"ongoing": "At any time or continually", "as-needed": "When needed", "every-day": "Every day",
+    "en/": {"ongoing": "Ongoing or at any time", "as-needed": "When needed", "every-day": "Every day",
             "every-month": "Every month", "dated": "By a date or within a period",
             "unknown": "Deadline could not be confirmed", "none": "No deadline in the plan"},
 }
@@ -261,7 +261,7 @@ def test_units_pages_list_each_unit_and_all_units_once_with_plan_group_and_deadl
                     # always said
                     assert details.startswith("Deadline: " if prefix else "完成期限："), details
                     if unit == "*":
-                        assert ("Given to: " if prefix else "承辦：") in details
+                        assert ("Responsible: " if prefix else "承辦：") in details
             found[agency] = units
             named = [len(s.xpath(".//a[contains(@class, 'ps-entries__action')]")) for s in sections
                      if s.find("h2").get("id") != "all-units"]
