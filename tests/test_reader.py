@@ -296,13 +296,19 @@ def test_card_labels_are_shown_but_not_read_twice(browser, served: str) -> None:
 
 def test_print_hides_navigation_and_controls(browser, served: str) -> None:
     page = browser.new_page()
-    page.goto(served + PLAN)
     page.emulate_media(media="print")
-    for selector in (".ps-nav", ".ps-reader", ".ps-skip", ".ps-footer__links", ".ps-breadcrumbs",
-                     ".ps-header__language",
-                     ".ps-header__menu-button", ".ps-header__contrast"):
-        assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none"
-    assert page.locator("h1").is_visible()
+    controls = (".ps-nav", ".ps-reader", ".ps-skip", ".ps-footer__links", ".ps-breadcrumbs",
+                ".ps-header__language", ".ps-header__menu-button", ".ps-header__contrast")
+    # links within the page and a folded list: on paper they only lengthen the plan
+    within = (".ps-toc", ".ps-summary__more", ".ps-back")
+    for path, selectors in ((PLAN, controls), ("plans/hsinchu-tax-2018/index.html", within)):
+        page.goto(served + path)
+        for selector in selectors:
+            assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none"
+        assert page.locator("h1").is_visible()
+    page.goto(served + "plans/hsinchu-tax-2018/index.html")
+    page.evaluate("document.querySelector('.ps-summary__more').open = true")  # opened, it prints
+    assert page.evaluate("getComputedStyle(document.querySelector('.ps-summary__more')).display") != "none"
     page.close()
 
 
