@@ -16,6 +16,7 @@ from .conftest import PROJECT, copy_project
 
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 PLAN = "plans/keelung-tax-2023/index.html"
+HSINCHU = "plans/hsinchu-tax-2018/index.html"
 
 
 FOCUS = """() => {
@@ -281,6 +282,36 @@ def test_text_size_buttons_show_the_sizes_they_set(browser, served: str, width: 
     page.close()
 
 
+ONE_LINE_DEADLINES = """() => {
+  const split = [];
+  for (const table of document.querySelectorAll('.ps-action-table')) {
+    const heads = [...table.querySelectorAll('thead th')];
+    const column = heads.findIndex(th => th.classList.contains('ps-action-table__deadline'));
+    if (column < 0) continue;
+    for (const row of table.querySelectorAll('tbody tr')) {
+      const cell = row.children[column];
+      if (!cell || cell.rowSpan > 1 || cell.textContent.trim().length > 16) continue;
+      const range = document.createRange();
+      range.selectNodeContents(cell);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (tops.size > 1) split.push(cell.textContent.trim());
+    }
+  }
+  return split;
+}"""
+
+
+@pytest.mark.parametrize("path", ["en/" + HSINCHU, HSINCHU])
+def test_a_short_deadline_keeps_to_one_line_in_a_wide_table(browser, served: str, path: str) -> None:
+    """On a desktop, a deadline such as "By December 2018" is one line in its column; the
+    column was so narrow that its year went to a line of its own."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(served + path)
+    assert page.locator(".ps-action-table__deadline").count() > 0
+    assert page.evaluate(ONE_LINE_DEADLINES) == []
+    page.close()
+
+
 def test_card_labels_are_shown_but_not_read_twice(browser, served: str) -> None:
     """At 40em and below each cell shows its column's name; screen readers already announce
     the column header, so the shown name has empty alternative text and no cell's name holds it."""
@@ -301,12 +332,12 @@ def test_print_hides_navigation_and_controls(browser, served: str) -> None:
                 ".ps-header__language", ".ps-header__menu-button", ".ps-header__contrast")
     # links within the page and a folded list: on paper they only lengthen the plan
     within = (".ps-toc", ".ps-summary__more", ".ps-back")
-    for path, selectors in ((PLAN, controls), ("plans/hsinchu-tax-2018/index.html", within)):
+    for path, selectors in ((PLAN, controls), (HSINCHU, within)):
         page.goto(served + path)
         for selector in selectors:
             assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none"
         assert page.locator("h1").is_visible()
-    page.goto(served + "plans/hsinchu-tax-2018/index.html")
+    page.goto(served + HSINCHU)
     page.evaluate("document.querySelector('.ps-summary__more').open = true")  # opened, it prints
     assert page.evaluate("getComputedStyle(document.querySelector('.ps-summary__more')).display") != "none"
     page.close()
