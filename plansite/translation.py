@@ -432,7 +432,7 @@ def with_fingerprint(line: str, value: str) -> str:
     """The source line with '{… src=value}' at its end, keeping an explicit '#id'."""
     match = ATTRIBUTES.search(line)
     words = [w for w in (match[1].split() if match else []) if not w.startswith("src=")]
-    body = line[: match.start()] if match else line.rstrip()
+    body = (line[: match.start()] if match else line).rstrip()  # one space before it, however often marked
     return f"{body} {{{' '.join([*words, f'src={value}'])}}}"
 
 

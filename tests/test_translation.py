@@ -19,7 +19,7 @@ from plansite.errors import ContentError
 from plansite.render_html import english_date
 from plansite.site import build
 from plansite.sources import load
-from plansite.translation import deadline_words, glossary_misses, longest_first
+from plansite.translation import deadline_words, glossary_misses, longest_first, with_fingerprint
 
 from .conftest import PROJECT, copy_project
 from .test_format_doc import example
@@ -423,3 +423,14 @@ def unmarked_chinese(doc) -> list[str]:
                 if (owner.get("lang") or lang) != "zh-Hant-TW":
                     found.append(text.strip()[:40])
     return found
+
+
+def test_marking_a_line_again_changes_only_its_fingerprint() -> None:
+    """``reviewed`` rewrites the mark at a line's end and nothing else: each round of edit and
+    review had added a space before it."""
+    line = "# I. Basis of the plan {#basis src=bd3284b9}"
+    once = with_fingerprint(line, "cc1dbe7e")
+    assert once == "# I. Basis of the plan {#basis src=cc1dbe7e}"
+    assert with_fingerprint(once, "bd3284b9") == line
+    assert with_fingerprint("- 1. Offer forms.", "f119ce76") == "- 1. Offer forms. {src=f119ce76}"
+    assert with_fingerprint("Offer forms.  {src=1}", "2") == "Offer forms. {src=2}"
