@@ -42,6 +42,8 @@ def load_plans(project: Path, read: Callable = lambda paths, names: map(read_pla
     problems: list[Problem] = []
     paths: list[Path] = []
     for path in sorted((project / PLANS_DIR).glob("*.md"), key=lambda path: path.name):  # one folder
+        if path.name.startswith("."):  # no plan's: an editor's lock (.#x.md) or macOS's ._x.md
+            continue
         if not unchanged(path) and (refused := cannot_read(project, path)) is not None:
             problems.append(refused)
         else:

@@ -445,3 +445,19 @@ def test_a_message_about_many_actions_names_a_few(tmp_path: Path) -> None:
     _, problems = read_plan_file(path, path.name)
     [problem] = problems
     assert "the actions at lines 23, 24, 25 and 26 more lack 完成期限" in str(problem)
+
+
+def test_an_editors_lock_and_macos_files_beside_the_plans_are_not_plans(tmp_path: Path) -> None:
+    """Emacs keeps a dangling link '.#ID.zh-Hant.md' beside a file with unsaved changes, and
+    macOS writes '._ID.zh-Hant.md' onto some disks: neither is a plan, and the build refused it
+    ('the file is a link to a file that does not exist'), in the preview at every save."""
+    from plansite.content import load_plans
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "p", plans=["mof-2017"])
+    plans = project / "content" / "plans"
+    (plans / ".#mof-2017.zh-Hant.md").symlink_to("root@host.1234:1700000000")
+    (plans / "._mof-2017.zh-Hant.md").write_bytes(b"\x00\x05\x16\x07Mac OS X")
+    assert [plan.loc.path for plan in load_plans(project)] == [
+        "content/plans/mof-2017.en.md", "content/plans/mof-2017.zh-Hant.md"]
