@@ -27,6 +27,7 @@ import stat
 import struct
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -246,6 +247,41 @@ class Stamp:
     def unchanged(self) -> bool:
         return not self.replaces and self.intact
 
+    def foreign(self) -> list[str]:
+        """The files of the published site that the build which published it did not write
+        (put there by hand since), by their paths in it. None can be there while the site is
+        :attr:`intact`; nothing is known of a site whose build recorded no files."""
+        if self.intact or not self.output.is_dir():
+            return []
+        last, before = self.written()
+        if not last:  # no record (a site from before plansite kept one, a damaged one): nothing is known
+            return []
+        return [path for path in site_record(self.output)[1] if path not in last and path not in before]
+
+    def written(self) -> tuple[set[str], set[str]]:
+        """The files of the site the last build of ``output`` published, and of the site the
+        build before it published, as recorded (empty when not recorded)."""
+        data = self.builds.read(self.key, FILES)
+        try:
+            last, _, before = zlib.decompress(data or b"").decode("utf-8", "surrogateescape").partition("\0")
+        except (zlib.error, UnicodeDecodeError):  # damaged: nothing can be told
+            return set(), set()
+        return set(last.split("\n")) - {""}, set(before.split("\n")) - {""}
+
+    def refuse_foreign(self) -> None:
+        """Refuse to replace a published site holding files the build which published it did not
+        write: a search engine's verification file or a folder of uploads put in by hand was
+        deleted with the old site, without a word."""
+        found = self.foreign()
+        if found:
+            others = f" (and {len(found) - 1} more: {', '.join(found[1:4])}{', …' if len(found) > 4 else ''})"
+            raise MachineError(self.output / found[0], "plansite did not write this file"
+                               f"{others if len(found) > 1 else ''}, and a build replaces "
+                               f"{self.output.name}/ whole, so it would be lost",
+                               f"move it out of {self.output.name}/ (a file the web server needs beside the "
+                               "site, such as a search engine's verification file, belongs in the server's "
+                               "folder, not in the site plansite writes), or delete it; then build again")
+
     def swapped_meanwhile(self) -> bool:
         """Whether another build swapped a site in at the output since this one surveyed the
         published site: the files this one links as unchanged, by their paths, may then be
@@ -269,12 +305,18 @@ class Stamp:
             return {}
         return {name: (key, paths) for name, (key, paths) in self.known.get("groups", {}).items()}
 
-    def record(self, warnings: list[Problem], groups: dict[str, tuple[str, list[str]]], site: str) -> None:
+    def record(self, warnings: list[Problem], groups: dict[str, tuple[str, list[str]]], site: str,
+               files: list[str]) -> None:
         """Keep what this build was made from, and ``site``, the hash (:func:`digest_site`) of
         the staging folder just before it is swapped in (renaming it changes nothing the hash
-        covers). Recorded before the swap, a stamp that cannot be written (a full disk) fails
-        the build with the published site untouched; should the swap then fail, the stamp
-        matches no site."""
+        covers), and its ``files`` (see :meth:`refuse_foreign`). Recorded before the swap, a
+        stamp that cannot be written (a full disk) fails the build with the published site
+        untouched; should the swap then fail, the stamp matches no site."""
+        # with the files of the build before, whose site is still published should this one be
+        # stopped before its swap: the next build must not take that site's files for foreign
+        before = self.written()[0]
+        listed = "\n".join(files) + "\0" + "\n".join(sorted(before))
+        self.builds.write(self.key, zlib.compress(listed.encode("utf-8", "surrogateescape")), FILES)
         # an input written while this build read them (saved, then put back): the site may hold
         # either text, so the next build must not take it for made from the inputs hashed here
         # (and its pages' keys, made from those hashes, may name pages made from the other text)
@@ -283,6 +325,9 @@ class Stamp:
                 "warnings": [str(w) for w in warnings], "groups": groups if settled else {}}
         self.builds.write(self.key, json.dumps(data).encode("utf-8"), ".json")
 
+
+FILES = ".files"
+"""The suffix, in the cache's builds/, of the list of a published site's files (zlib-compressed)."""
 
 WRITTEN_MEANWHILE = "written meanwhile"
 """A stamp's inputs when they were written while the build read them (:meth:`Stamp.record`)."""
@@ -355,6 +400,18 @@ def hashed(found: dict[str, tuple[int, int, int | None]]) -> str:
     lines = sorted(f"{path}\0{size}\0{time}" + ("\n" if mode is None else f"\0{mode}\n")
                    for path, (size, time, mode) in found.items())
     return hashlib.sha256(os.fsencode("".join(lines))).hexdigest()  # names need not be UTF-8
+
+
+def files_of(found: dict[str, tuple[int, int, int]]) -> list[str]:
+    """The files (not the folders) of a walk of a site (:func:`listing`), by their paths in it."""
+    return sorted(path for path, (_, _, mode) in found.items() if not stat.S_ISDIR(mode))
+
+
+def site_record(output: Path) -> tuple[str, list[str]]:
+    """:func:`digest_site` of a site, and its files (:func:`files_of`), from one walk."""
+    found: dict[str, tuple[int, int, int]] = {}
+    listing(str(output), len(str(output)) + 1, found)
+    return hashed(found), files_of(found)
 
 
 def outputs_of_plansite(project: Path, output: Path) -> Callable[[Path], bool]:
@@ -1093,6 +1150,7 @@ class Writer:
                 found[entry.name] = (info.st_size, info.st_mtime_ns, info.st_mode)
         for other in others:
             listing(os.path.join(self.stage, other), start, found)
+        self.listed = files_of(found)
         return hashed(found)
 
 

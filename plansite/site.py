@@ -34,8 +34,8 @@ from .publish import (
     Writer,
     cache_folder,
     digest_project,
-    digest_site,
     prepare_output,
+    site_record,
     staging,
     sync,
     tidy_cache,
@@ -121,6 +121,8 @@ class Engine:
             self.sources.prune()
         if self.strict and loaded.warnings:
             raise ContentError(loaded.warnings)
+        if not live:  # a file put into the published site by hand would go with it
+            stamp.refuse_foreign()
         shared = stamp.shared
         # after a build whose inputs were written meanwhile, the downloads are looked up by what
         # they are made from only, never by the inputs' hash it filed them under
@@ -140,7 +142,8 @@ class Engine:
                 raise MachineError(output, "another build published a site here while this one ran, so "
                                    "the pages this one took as unchanged may be that build's",
                                    "build again: nothing of this build was published")
-            stamp.record(loaded.warnings, groups(), writer.digest(BUNDLE))
+            site = writer.digest(BUNDLE)
+            stamp.record(loaded.warnings, groups(), site, writer.listed)
 
         def sync_live(stage: Path) -> None:
             with self.lock:
@@ -148,7 +151,7 @@ class Engine:
                     raise Overtaken
                 sync(stage, output)
                 self.published, self.files, self.shared = groups(), files, shared
-                stamp.record(loaded.warnings, groups(), digest_site(output))
+                stamp.record(loaded.warnings, groups(), *site_record(output))
 
         count = 0
         try:

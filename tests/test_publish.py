@@ -293,7 +293,7 @@ def test_an_input_saved_and_put_back_while_a_build_runs_makes_the_next_build_rea
         plan.write_bytes(text.replace("。".encode(), "。（改）".encode(), 1))
         plan.write_bytes(text)
         os.utime(plan, ns=(before.st_atime_ns, before.st_mtime_ns))  # in git, file times count for nothing
-    stamp.record([], stamp.known["groups"], digest_site(site))
+    stamp.record([], stamp.known["groups"], digest_site(site), [])
     assert Stamp(project, site, False, False).unchanged() is not written
 
 
@@ -762,6 +762,39 @@ def test_an_output_through_a_symbolic_link_is_built_where_it_leads(published: Pa
     one_line(build_cli(project, cache=cache), "site/", "is inside content/")
 
 
+def test_files_put_into_the_published_site_by_hand_are_never_deleted(published: Path, tmp_path: Path) -> None:
+    """A build replaces the published site whole: a file put into it by hand (a search engine's
+    verification file, a folder of uploads) went with it, without a word. The build now refuses,
+    in one line naming it, and changes nothing; a page of the site edited by hand is still
+    simply made again, and once the files are moved out the build publishes."""
+    project, cache = copy_built(published, tmp_path / "copy")
+    assert build_cli(project, cache=cache).returncode == 0  # published here, from this folder
+    site = project / "site"
+    (site / "google1234.html").write_text("google-site-verification: google1234.html", encoding="utf-8")
+    (site / "uploads" / "2024").mkdir(parents=True)
+    (site / "uploads" / "2024" / "report.docx").write_bytes(b"PK\x03\x04")
+    before = snapshot(tmp_path)
+    refused = build_cli(project, cache=cache)
+    one_line(refused, "site/google1234.html", "plansite did not write this file (and 1 more: "
+             "uploads/2024/report.docx), and a build replaces site/ whole")
+    assert snapshot(tmp_path) == before
+    (site / "google1234.html").unlink()
+    shutil.rmtree(site / "uploads")
+    (site / "index.html").write_text("changed by hand", encoding="utf-8")
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert (site / "index.html").read_text(encoding="utf-8") != "changed by hand"
+    # a build stopped after it recorded its files, before its swap: the site still published is
+    # the build before's, whose pages of a plan now removed are no one's but plansite's
+    english = project / "content" / "plans" / "mof-2017.en.md"
+    english.unlink()
+    assert build_cli(project, cache=cache, kill_at="marked").returncode != 0
+    assert (site / "data" / "plans" / "mof-2017.en.json").is_file()
+    done = build_cli(project, cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert not (site / "data" / "plans" / "mof-2017.en.json").exists()
+
+
 def recorded_before_modes(site: Path) -> str:
     """The site's hash as plansite recorded it before it took in each file's mode: every file's
     and folder's path, size and time."""
@@ -782,6 +815,8 @@ def test_a_site_and_a_cache_from_before_marks_are_replaced_only_when_the_stamp_v
     (site / MARK).unlink()
     (cache / CACHE_MARK).unlink()
     shutil.rmtree(cache / "spare")  # kept folders came after the marks
+    for files in (cache / "builds").glob("*.files"):  # and so did the lists of a site's files
+        files.unlink()
     stamp = cache / "builds" / stamp_name(site.resolve())
     stamp.write_text(json.dumps({"inputs": "older", "site": digest_site(site)}), encoding="utf-8")
     (site / "index.html").write_text("changed by hand", encoding="utf-8")
