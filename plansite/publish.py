@@ -261,12 +261,8 @@ class Stamp:
     def written(self) -> tuple[set[str], set[str]]:
         """The files of the site the last build of ``output`` published, and of the site the
         build before it published, as recorded (empty when not recorded)."""
-        data = self.builds.read(self.key, FILES)
-        try:
-            last, _, before = zlib.decompress(data or b"").decode("utf-8", "surrogateescape").partition("\0")
-        except (zlib.error, UnicodeDecodeError):  # damaged: nothing can be told
-            return set(), set()
-        return set(last.split("\n")) - {""}, set(before.split("\n")) - {""}
+        return recorded_files(self.builds, self.key)
+
 
     def refuse_foreign(self) -> None:
         """Refuse to replace a published site holding files the build which published it did not
@@ -314,9 +310,7 @@ class Stamp:
         untouched; should the swap then fail, the stamp matches no site."""
         # with the files of the build before, whose site is still published should this one be
         # stopped before its swap: the next build must not take that site's files for foreign
-        before = self.written()[0]
-        listed = "\n".join(files) + "\0" + "\n".join(sorted(before))
-        self.builds.write(self.key, zlib.compress(listed.encode("utf-8", "surrogateescape")), FILES)
+        record_files(self.builds, self.key, files, self.written()[0])
         # an input written while this build read them (saved, then put back): the site may hold
         # either text, so the next build must not take it for made from the inputs hashed here
         # (and its pages' keys, made from those hashes, may name pages made from the other text)
@@ -325,6 +319,31 @@ class Stamp:
                 "warnings": [str(w) for w in warnings], "groups": groups if settled else {}}
         self.builds.write(self.key, json.dumps(data).encode("utf-8"), ".json")
 
+
+def recorded_files(builds: Store, key: str) -> tuple[set[str], set[str]]:
+    """:meth:`Stamp.written` of the stamp ``key`` in ``builds``."""
+    data = builds.read(key, FILES)
+    try:
+        last, _, before = zlib.decompress(data or b"").decode("utf-8", "surrogateescape").partition("\0")
+    except (zlib.error, UnicodeDecodeError):  # damaged: nothing can be told
+        return set(), set()
+    return set(last.split("\n")) - {""}, set(before.split("\n")) - {""}
+
+
+def record_files(builds: Store, key: str, files: list[str] | set[str], before: set[str]) -> None:
+    """Keep the files of a site as published, and of the site before it (:meth:`Stamp.foreign`)."""
+    listed = "\n".join(sorted(files)) + "\0" + "\n".join(sorted(before))
+    builds.write(key, zlib.compress(listed.encode("utf-8", "surrogateescape")), FILES)
+
+
+def remember_written(project: Path, output: Path, paths: list[str]) -> None:
+    """Add files the preview wrote into the live folder at once after a save (a new plan's page)
+    to the files of its site: a build after a preview stopped before it caught up must not take
+    them for files put there by hand."""
+    builds, key = Store(cache_folder(project) / "builds"), stamp_name(output.resolve()).removesuffix(".json")
+    last, before = recorded_files(builds, key)
+    if last and not set(paths) <= last:
+        record_files(builds, key, last | set(paths), before)
 
 FILES = ".files"
 """The suffix, in the cache's builds/, of the list of a published site's files (zlib-compressed)."""

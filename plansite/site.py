@@ -35,6 +35,7 @@ from .publish import (
     cache_folder,
     digest_project,
     prepare_output,
+    remember_written,
     site_record,
     staging,
     sync,
@@ -208,7 +209,9 @@ class Engine:
                         continue
                     texts.update(plan_outputs(project, loaded, group[0], sizes, updated, views=False))
                     self.published.pop(name, None)  # its files match no key: never reused as they are
-            return loaded, write_changed(self.output, texts)
+            written = write_changed(self.output, texts)
+            remember_written(project, self.output, written)
+            return loaded, written
 
 
 class Overtaken(Exception):

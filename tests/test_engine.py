@@ -285,6 +285,24 @@ def test_a_build_after_the_preview_caught_up_has_nothing_to_do(tmp_path: Path) -
     assert result.unchanged
 
 
+def test_a_build_after_a_preview_stopped_before_it_caught_up_takes_its_pages_for_plansites(
+        tmp_path: Path) -> None:
+    """A page the preview wrote at once after a save (a new plan's) is plansite's: a build after
+    the preview was stopped before it caught up replaces it, and does not refuse it as a file
+    put into the site by hand."""
+    project = copy_project(tmp_path / "project", plans=PLANS)
+    preview = Preview(project, project / "site", downloads=False)
+    preview.start()
+    plans = project / "content" / "plans"
+    for source in plans.glob("mof-2017.*.md"):
+        text = source.read_text(encoding="utf-8").replace("id: mof-2017", "id: mof-2017-copy", 1)
+        (plans / source.name.replace("mof-2017", "mof-2017-copy")).write_text(text, encoding="utf-8")
+    assert preview.rebuild(set(plans.glob("mof-2017-copy.*.md")))
+    assert "plans/mof-2017-copy/index.html" in preview.written
+    result = build(project, project / "site", downloads=False)
+    assert not result.unchanged and (project / "site" / "plans" / "mof-2017-copy" / "index.html").is_file()
+
+
 def test_a_save_undone_before_the_update_is_undone_in_the_served_folder(tmp_path: Path) -> None:
     """An edit shown at once and then undone: the plan's files are those of the sources as
     they are, not as the quick update left them (its sources' key is the published one again)."""
