@@ -37,9 +37,12 @@ _MONTH = re.compile(r"^(?:民國)?\s*(\d{2,4})\s*年\s*(\d{1,2})\s*月底?$")
 _RANGE_SEPARATOR = re.compile(r"~|～|至|－|–|-")
 
 
-def gregorian_year(year: int) -> int:
-    """A year as written in a plan: ROC unless it has four digits."""
-    return year if year >= 1000 else year + ROC_OFFSET
+def gregorian_year(digits: str) -> int | None:
+    """A year as written in a plan: ROC unless written with four digits (0999 too); None
+    before 民國元年 (1912), which no ROC date can be (民國0年 is 1911, and 0999 was published
+    as 2910)."""
+    year = int(digits) if len(digits) == 4 else int(digits) + ROC_OFFSET
+    return year if year > ROC_OFFSET else None
 
 
 def parse_date(text: str) -> date | None:
@@ -48,8 +51,10 @@ def parse_date(text: str) -> date | None:
     if not match:
         return None
     year, m1, d1, m2, d2 = match.groups()
+    if (western := gregorian_year(year)) is None:
+        return None
     try:
-        return date(gregorian_year(int(year)), int(m1 or m2), int(d1 or d2))
+        return date(western, int(m1 or m2), int(d1 or d2))
     except ValueError:
         return None
 
@@ -68,8 +73,8 @@ def parse_deadline(text: str) -> Deadline | None:
     if day := parse_date(compact):
         return Deadline(text, "date", day, day, None)
     if match := _MONTH.match(compact):
-        year, month = gregorian_year(int(match[1])), int(match[2])
-        if 1 <= month <= 12:
+        year, month = gregorian_year(match[1]), int(match[2])
+        if year is not None and 1 <= month <= 12:
             last = calendar.monthrange(year, month)[1]
             return Deadline(text, "month", date(year, month, 1), date(year, month, last), None)
     for sep in _RANGE_SEPARATOR.finditer(compact):  # try each separator: dates hold '-' too
@@ -98,9 +103,10 @@ def parse_period(text: str) -> tuple[date, date] | None:
 
 def _month_bound(text: str, last_day: bool) -> date | None:
     match = _MONTH.match(text)
-    if not match or not 1 <= int(match[2]) <= 12:
+    year = gregorian_year(match[1]) if match else None
+    if not match or year is None or not 1 <= int(match[2]) <= 12:
         return None
-    year, month = gregorian_year(int(match[1])), int(match[2])
+    month = int(match[2])
     return date(year, month, calendar.monthrange(year, month)[1] if last_day else 1)
 
 

@@ -119,8 +119,10 @@ class Node:
             return None
         parsed = parse_date(raw)
         if parsed is None:
+            early = re.match(r"\s*(\d{4})\s*[./-]", raw)  # a Western year: before 民國元年?
+            why = " (before 1912, 民國元年)" if early and int(early[1]) <= 1911 else ""
             self.fail(
-                f"'{self.name}' is not a date: '{raw}'",
+                f"'{self.name}' is not a date{why}: '{raw}'",
                 "write it as 113年1月15日, 113.1.15 or 2024-01-15",
             )
         return parsed

@@ -48,6 +48,14 @@ def test_roc_dates() -> None:
     assert roc_date(date(2023, 5, 1)) == "112年5月1日"
 
 
+@pytest.mark.parametrize("text", ["0999-01-01", "0001-01-01", "1911-12-31", "00年1月1日", "1911年12月"])
+def test_a_year_of_four_digits_is_western_and_none_is_before_the_republic(text: str) -> None:
+    """Four digits are a Western year, a leading zero too (0999 was read as ROC 999, 2910), and
+    no date is before 民國元年 (1911-12-31 was shown as 民國0年12月31日)."""
+    assert parse_date(text) is None and parse_deadline(text) is None
+    assert parse_date("1912-01-01") == date(1912, 1, 1) and parse_date("01年1月1日") == date(1912, 1, 1)
+
+
 @pytest.mark.parametrize(("text", "start", "end"), [
     ("113年1月1日至116年12月31日", "2024-01-01", "2027-12-31"),
     ("113.1.1~116.12.31", "2024-01-01", "2027-12-31"),
