@@ -3,6 +3,7 @@ action group counts for."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,6 +28,10 @@ def read_mapping(node: Node, path: str) -> m.Mapping:
                      m.Location(path, node.line))
 
 
+FRAMEWORK_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+"""A framework's id: it names the anchors of its part of the page "Plans by measure"."""
+
+
 def load_frameworks(project: Path) -> tuple[m.Framework, ...]:
     """Read ``content/frameworks.yml``; raise ContentError listing its problems."""
     report = Report(FRAMEWORKS_FILE.as_posix())
@@ -48,13 +53,17 @@ def load_frameworks(project: Path) -> tuple[m.Framework, ...]:
         ids = [measure.id for measure in measures]
         if len(set(ids)) != len(ids):
             keys["measures"].fail("two measures have the same id", "give every measure its own id")
+        framework_id = keys["id"].text() or ""
+        if framework_id and not FRAMEWORK_ID.fullmatch(framework_id):
+            keys["id"].fail(f"the framework id '{framework_id}' is not lowercase letters, digits and '-'",
+                            "name it like service-upgrade (the pages' addresses and anchors use it), and "
+                            "the plans' 'framework: id:' alike")
+        if framework_id in [f.id for f in frameworks]:
+            keys["id"].fail(f"two frameworks have the id '{framework_id}'", "give every framework its own id")
         frameworks.append(m.Framework(
-            keys["id"].text() or "",
+            framework_id,
             *(d[k].text() or "" if k in d else "" for d in (name, source) for k in ("zh", "en")),
             tuple(measures), m.Location(report.path, entry.line)))
-    ids = [f.id for f in frameworks]
-    if len(set(ids)) != len(ids):
-        report.fail(1, "two frameworks have the same id", "give every framework its own id")
     if report.problems:
         raise ContentError(report.problems)
     return tuple(frameworks)
