@@ -122,11 +122,13 @@ def site_address(node: Node) -> str:
         host = (parts.hostname or "").encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
         parts, host = urlsplit(""), ""
-    if value and (parts.scheme not in ("https", "http") or not host or "@" in parts.netloc
-                  or NOT_IN_ADDRESSES.search(value) or re.search("[?#]", value)):
+    if value and (parts.scheme not in ("https", "http") or not host_name(host) or "@" in parts.netloc
+                  or NOT_IN_ADDRESSES.search(value) or re.search("[?#]", value)
+                  or re.search("%(?![0-9A-Fa-f]{2})", value)  # a '%' is always a byte's code, '%2F'
+                  or {".", ".."} & set(parts.path.split("/"))):  # the folder as it is named, not a way there
         node.fail(f"'base_url' must be the web address of the site's folder, not '{value}'",
                   "write the site's public address, e.g. https://www.example.gov.tw/plans/ "
-                  "(no spaces, no ? or #)")
+                  "(no spaces, no ? or #, no . or .. folders, '%' only as in %E8)")
         return ""
     if not value:
         return ""
@@ -198,13 +200,36 @@ def web_address(node: Node, hint: str = "write it starting with https://") -> st
     return value
 
 
+MAILBOX = re.compile(r"[A-Za-z0-9!#$%'*+/=^_`{|}~.-]+")
+"""The part of an e-mail address before '@' as the footer's mailto: link can carry it whole:
+no '?' or '&', which a mail program reads as a subject or body, no ',' (a second address)."""
+
+
 def mail_address(node: Node) -> str | None:
-    """An e-mail address, as the footer's mailto: link needs it."""
+    """An e-mail address, as the footer's mailto: link needs it: name@host, the host of
+    labels of letters, digits and hyphens (a Chinese one in punycode), at least two."""
     value = node.text()
-    if value and (not re.fullmatch(r"[^@]+@[^@]+\.[^@]+", value) or NOT_IN_ADDRESSES.search(value)):
+    if not value:
+        return value
+    local, _, domain = value.rpartition("@")
+    if value.lower().startswith("mailto:"):
+        node.fail(f"'{node.name}' is an e-mail address without 'mailto:', not '{value}'",
+                  f"write it as {value[7:]}: the page makes the mailto: link")
+    elif (not MAILBOX.fullmatch(local) or local.startswith(".") or ".." in local or not host_name(domain)
+          or "." not in domain):
         node.fail(f"'{node.name}' must be an e-mail address, not '{value}'",
-                  "write it as name@example.gov.tw")
+                  "write it as name@example.gov.tw (no spaces, ?, & or second address)")
     return value
+
+
+LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", re.IGNORECASE)
+"""One part of a host name between dots: letters, digits and hyphens, no hyphen at either end."""
+
+
+def host_name(host: str) -> bool:
+    """Whether ``host`` is a host name a browser can reach: labels (:data:`LABEL`), or an IP
+    address (an IPv6 one, as urlsplit gives it, without its brackets)."""
+    return bool(host) and (":" in host or all(LABEL.fullmatch(label) for label in host.split(".")))
 
 
 def host(address: str) -> str | None:

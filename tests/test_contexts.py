@@ -381,7 +381,11 @@ def test_a_cell_is_text_a_number_or_marked(text: str, cell: str) -> None:
     ("https://plans.example.org/a%20b/", "https://plans.example.org/a%20b/"),
     *((bad, None) for bad in ("https://plans.example.org/a b/", "https://plans.example.org/?page=1",
                               "https://plans.example.org/#top", 'https://plans.example.org/"><script>',
-                              "https://user@plans.example.org/", "ftp://plans.example.org/", "https:///plans/")),
+                              "https://user@plans.example.org/", "ftp://plans.example.org/", "https:///plans/",
+                              # a '%' no byte's code follows, folders named as ways there, a host no
+                              # browser reaches: published into every page's canonical address
+                              "https://plans.example.org/%/", "https://plans.example.org/../../",
+                              "https://plans.example.org/a/./b/", "https://-a-.org/", "https://a..b/")),
 ])
 def test_base_url_is_an_address_every_output_can_carry(tmp_path: Path, written: str,
                                                        used: str | None) -> None:
@@ -401,7 +405,8 @@ def test_base_url_is_an_address_every_output_can_carry(tmp_path: Path, written: 
             load_config(tmp_path)
         assert [str(p) for p in error.value.problems] == [(
             f"site.yml:1: 'base_url' must be the web address of the site's folder, not '{written}' — write "
-            "the site's public address, e.g. https://www.example.gov.tw/plans/ (no spaces, no ? or #)")]
+            "the site's public address, e.g. https://www.example.gov.tw/plans/ (no spaces, no ? or #, no . "
+            "or .. folders, '%' only as in %E8)")]
 
 
 @pytest.mark.parametrize("image", ["../secret.png", "/etc/passwd", "badge.html", "badge.svg"])
@@ -429,13 +434,19 @@ def test_the_badge_is_an_image_from_inside_the_project(tmp_path: Path, image: st
                                   "is "), problems
 
 
-MAIL_HINT = "must be an e-mail address, not '{}' — write it as name@example.gov.tw"
+MAIL_HINT = ("must be an e-mail address, not '{}' — write it as name@example.gov.tw (no spaces, ?, & or "
+             "second address)")
 WEB_HINT = ("is not a web address: it contains {} — write the address as the browser's address bar shows it "
             "(a space is %20)")
 
 
 @pytest.mark.parametrize(("setting", "written", "hint"), [
     ("email", "webmaster at example.org", MAIL_HINT), ("email", 'a"b@example.org', MAIL_HINT),
+    # a subject or body for the mail program, a second address, a host no one can reach
+    ("email", "a@b.org?subject=x", MAIL_HINT), ("email", "a@b.org&body=x", MAIL_HINT),
+    ("email", "a@b.org,evil@x.org", MAIL_HINT), ("email", "a@-b.org", MAIL_HINT),
+    ("email", "mailto:a@b.org", ("is an e-mail address without 'mailto:', not 'mailto:a@b.org' — write it "
+                                 "as a@b.org: the page makes the mailto: link")),
     ("privacy_url", "https://example.org/privacy policy", WEB_HINT.format("a space")),
     ("privacy_url", "https://x.org/<b>", WEB_HINT.format("'<'")),
 ])
