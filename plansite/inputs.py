@@ -124,6 +124,9 @@ def read_setting(project: Path, relative: str, report: Report) -> str | None:
     no problem: the caller knows whether it is required."""
     path = project / relative
     if not os.path.lexists(path):
+        if (misnamed := misnamed_setting(path)) is not None:  # read as if absent, its settings unseen
+            report.fail(1, f"the file is missing, but {Path(relative).parent / misnamed} is there",
+                        f"rename it to {path.name}: plansite reads the file of that name only")
         return None
     if not inside(project, path):
         report.fail(1, "the file is a link to a file outside the project",
@@ -140,6 +143,19 @@ def read_setting(project: Path, relative: str, report: Report) -> str | None:
         return None
     text = decode(data, report)
     return text if text is not None and check_characters(text, report) else None
+
+
+def misnamed_setting(path: Path) -> str | None:
+    """The name of a file beside a missing settings file that is surely it misnamed:
+    glossary.yaml, Glossary.yml, glossary.yml.txt (a missing glossary turned its checks off
+    without a word)."""
+    stem = path.name.removesuffix(".yml").lower()
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return None
+    return next((name for name in sorted(names) if name != path.name and (
+        name.lower() in (f"{stem}.yml", f"{stem}.yaml", f"{stem}.yml.txt", f"{stem}.yaml.txt"))), None)
 
 
 def decode(data: bytes, report: Report, nul_hint: str = "remove it; the file must be plain text"

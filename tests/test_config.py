@@ -92,3 +92,25 @@ def test_a_badge_must_be_an_image_inside_the_project(tmp_path: Path) -> None:
     assert problems_of(tmp_path, GOOD + badge.format("docs/badge.gif")) == [
         ("site.yml:9: the badge image 'docs/badge.gif' lies in docs/, a folder builds do not watch (a change "
          "to it would not be published) — move it into templates/ or content/; " + BADGE_HINT)]
+
+
+@pytest.mark.parametrize(("relative", "misnamed"), [("content/glossary.yml", "content/glossary.yaml"),
+                                                    ("content/frameworks.yml", "content/Frameworks.yml"),
+                                                    ("site.yml", "site.yaml")])
+def test_a_misnamed_settings_file_is_named(tmp_path: Path, relative: str, misnamed: str) -> None:
+    """A glossary saved as glossary.yaml was read as no glossary: the glossary page was empty
+    and every check against it off, without a word. A settings file missing beside one of a
+    name so like it is refused, naming both."""
+    from plansite.content import load_frameworks, load_glossary
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project", plans=[])
+    (project / relative).rename(project / misnamed)
+    load = {"site.yml": load_config, "content/glossary.yml": load_glossary,
+            "content/frameworks.yml": load_frameworks}[relative]
+    with pytest.raises(ContentError) as caught:
+        load(project)
+    assert [str(p) for p in caught.value.problems] == [(
+        f"{relative}:1: the file is missing, but {misnamed} is there — rename it to {Path(relative).name}: "
+        "plansite reads the file of that name only")]
