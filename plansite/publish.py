@@ -454,6 +454,13 @@ def outputs_of_plansite(project: Path, output: Path) -> Callable[[Path], bool]:
     return output_folder
 
 
+READ_UP_TO = 64_000_000
+"""The largest project file a build hashes by its bytes. No input it publishes is bigger (an
+attachment is at most 20 MB): a larger file (a video left in content/) is hashed by its
+identity, size and times, where reading 20 GB took every build, even one with nothing to do,
+a minute."""
+
+
 def digest_project(project: Path, output: Path) -> tuple[str, str, str]:
     """Hashes of the project's files (all but IGNORED folders, sites and the cache), the fingerprint
     of plansite's code and tools (``cache.fingerprint``) and the commit dates: of everything,
@@ -469,7 +476,12 @@ def digest_project(project: Path, output: Path) -> tuple[str, str, str]:
         noted(changes, path)  # before the bytes are read
         try:  # never waits on a named pipe, nor holds a huge file in memory
             with open_regular(Path(path)) as file:
-                content = hashlib.file_digest(file, "sha256").digest()
+                info = os.fstat(file.fileno())
+                if info.st_size > READ_UP_TO:  # no input is so big: a stray video is known by its identity
+                    content = repr((info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                                    info.st_ctime_ns)).encode()
+                else:
+                    content = hashlib.file_digest(file, "sha256").digest()
                 # outside git, and for a file git does not track, the dates pages show are file times
                 tracked = dates and Path(path).relative_to(project).as_posix() in dates
                 time = b"" if tracked else str(os.fstat(file.fileno()).st_mtime_ns).encode()

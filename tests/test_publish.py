@@ -1204,3 +1204,32 @@ def test_prepare_output_refuses_the_project_its_sources_and_foreign_folders(tmp_
     assert not (project / "site").exists()  # checked, not made: the build makes it whole
     preview = prepare_output(project, project / "preview", preview=True)
     assert marked(preview, MARK, MARK_TEXT)
+
+
+def test_a_huge_stray_file_in_the_project_is_never_read_and_its_change_still_noticed(
+        tmp_path: Path, monkeypatch) -> None:
+    """A 20 GB video left in content/ was read whole by every build, one with nothing to do too
+    (a minute). A file bigger than any input is known by its identity, size and times."""
+    import hashlib
+
+    from plansite import publish
+
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    video = project / "content" / "video.mp4"
+    with video.open("wb") as file:
+        file.truncate(publish.READ_UP_TO + 1)  # sparse: no disk is used
+    read: list[int] = []
+    digest_of = hashlib.file_digest
+
+    def file_digest(file, name):
+        read.append(os.fstat(file.fileno()).st_size)
+        return digest_of(file, name)
+
+    monkeypatch.setattr(publish.hashlib, "file_digest", file_digest)
+    before = publish.digest_project(project, project / "site")
+    assert read and max(read) <= publish.READ_UP_TO
+    assert publish.digest_project(project, project / "site") == before
+    with video.open("r+b") as file:
+        file.seek(1000)
+        file.write(b"edited")
+    assert publish.digest_project(project, project / "site")[0] != before[0]
