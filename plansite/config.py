@@ -152,7 +152,31 @@ def read_badge(node: Node, project: Path) -> Badge | None:
         elif kind not in IMAGES or IMAGES[kind] != IMAGES[actual]:
             keys["image"].fail(f"the badge image '{image}' is a {actual[1:].upper()} image, but its name "
                                f"does not end in {actual}", f"rename it to end in {actual}")
+        elif (size := picture_size(data)) is None:
+            keys["image"].fail(f"the badge image '{image}' cannot be read as an image (a damaged file?)",
+                               BADGE_HINT)
+        elif abs(size[0] * BADGE_SIZE[1] - size[1] * BADGE_SIZE[0]) > 0.03 * size[1] * BADGE_SIZE[0]:
+            keys["image"].fail(f"the badge image '{image}' is {size[0]}×{size[1]} pixels, but the pages "
+                               "show it at 88×31, so it would be drawn out of shape", BADGE_HINT)
     return Badge(web_address(keys["href"]) or "", Path(image), bilingual(keys["alt"]))
+
+
+BADGE_SIZE = (88, 31)
+"""The size, in CSS pixels, at which the pages show the badge (the size certifiers send it in):
+an image of another shape is drawn out of shape; a larger one of the same shape (176×62) is sharp."""
+
+
+def picture_size(data: bytes) -> tuple[int, int] | None:
+    """The width and height in pixels of a PNG, GIF or JPEG image, or None when it cannot be read."""
+    import io
+
+    from PIL import Image  # only when a badge is given: most builds need no picture read
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            return picture.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
 
 
 def project_file(node: Node, project: Path, what: str, limit: int, hint: str) -> bytes | None:

@@ -85,13 +85,38 @@ def test_a_badge_must_be_an_image_inside_the_project(tmp_path: Path) -> None:
         "it to end in .gif")]
     assert problems_of(tmp_path, GOOD + badge.format("../outside.png"))[0].startswith(
         "site.yml:9: the badge image '../outside.png' is outside the project")
-    (tmp_path / "badge.gif").write_bytes(b"GIF89a" + bytes(20))
+    (tmp_path / "badge.gif").write_bytes((BADGES / "badge.gif").read_bytes())
     assert config_of(tmp_path, GOOD + badge.format("badge.gif")).badge.image == Path("badge.gif")
     (tmp_path / "docs").mkdir()  # a folder builds do not hash: a new image there would never be published
-    (tmp_path / "docs" / "badge.gif").write_bytes(b"GIF89a" + bytes(20))
+    (tmp_path / "docs" / "badge.gif").write_bytes((BADGES / "badge.gif").read_bytes())
     assert problems_of(tmp_path, GOOD + badge.format("docs/badge.gif")) == [
         ("site.yml:9: the badge image 'docs/badge.gif' lies in docs/, a folder builds do not watch (a change "
          "to it would not be published) — move it into templates/ or content/; " + BADGE_HINT)]
+
+
+BADGES = Path(__file__).parent / "fixtures" / "badge"
+"""Badge images of our own drawing: 88×31 (PNG, GIF) and twice that (PNG)."""
+
+
+@pytest.mark.parametrize(("image", "problem"), [
+    ("badge.png", None), ("badge.gif", None), ("badge-2x.png", None),
+    ("chart.png", "is 20×20 pixels, but the pages show it at 88×31, so it would be drawn out of shape"),
+    ("damaged.png", "cannot be read as an image (a damaged file?)"),
+])
+def test_the_badge_image_has_the_badges_shape(tmp_path: Path, image: str, problem: str | None) -> None:
+    """The pages show the badge at 88×31: a 4000×4000 image was squashed into it without a word."""
+    for source in BADGES.iterdir():
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    (tmp_path / "chart.png").write_bytes((Path(__file__).parent / "fixtures" / "defects" / "assets" /
+                                          "chart.png").read_bytes())
+    (tmp_path / "damaged.png").write_bytes((BADGES / "badge.png").read_bytes()[:40])
+    badge = (f"accessibility_badge:\n  href: https://accessibility.moda.gov.tw/x\n  image: {image}\n"
+             "  alt: {zh: 標章, en: Badge}\n")
+    if problem is None:
+        assert config_of(tmp_path, GOOD + badge).badge.image == Path(image)
+    else:
+        assert problems_of(tmp_path, GOOD + badge) == [f"site.yml:9: the badge image '{image}' {problem} — "
+                                                        + BADGE_HINT]
 
 
 @pytest.mark.parametrize(("relative", "misnamed"), [("content/glossary.yml", "content/glossary.yaml"),

@@ -4,6 +4,7 @@ the high-contrast theme checked with axe, and print."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -362,8 +363,7 @@ def test_accessibility_badge_is_off_by_default_and_shown_when_configured(tmp_pat
     project = copy_project(tmp_path / "project", plans=["mof-2017"])
     build(project, project / "site")
     assert b"accessibility-badge" not in (project / "site" / "index.html").read_bytes()
-    (project / "badge.png").write_bytes(
-        (Path(__file__).parent / "fixtures" / "defects" / "assets" / "chart.png").read_bytes())
+    shutil.copy(Path(__file__).parent / "fixtures" / "badge" / "badge.png", project / "badge.png")
     config = project / "site.yml"
     config.write_text(config.read_text(encoding="utf-8") + """
 accessibility_badge:
