@@ -70,7 +70,8 @@ def load_config(project: Path) -> SiteConfig:
     if text is None and not report.problems:
         report.fail(1, "the site configuration file is missing",
                     f"create {CONFIG_FILE} (see 'Site configuration' in README.md)")
-    root = read_yaml(text, report) if text is not None else None
+    guide = "README.md ('Site configuration')"
+    root = read_yaml(text, report, guide=guide) if text is not None else None
     config = read_config(root, project) if root else None
     if report.problems or config is None:
         raise ContentError(report.problems)

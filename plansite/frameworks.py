@@ -38,7 +38,8 @@ def load_frameworks(project: Path) -> tuple[m.Framework, ...]:
     text = read_setting(project, FRAMEWORKS_FILE.as_posix(), report)
     if text is None and not report.problems:
         return ()
-    root = read_yaml(text, report) if text is not None else None
+    guide = "docs/format.md ('Mapping groups onto a framework')"
+    root = read_yaml(text, report, guide=guide) if text is not None else None
     frameworks: list[m.Framework] = []
     for entry in root.items() if root else []:
         keys = entry.keys(("id", "name", "source", "measures"))

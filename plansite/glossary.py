@@ -19,7 +19,7 @@ def load_glossary(project: Path) -> tuple[m.Term, ...]:
     text = read_setting(project, GLOSSARY_FILE.as_posix(), report)
     if text is None and not report.problems:
         return ()
-    root = read_yaml(text, report) if text is not None else None
+    root = read_yaml(text, report, guide="README.md ('Translating plans')") if text is not None else None
     terms: list[m.Term] = []
     seen: dict[str, int] = {}
     for entry in root.items() if root else []:

@@ -29,6 +29,15 @@ class Node:
     """Line number of the YAML text's first line in the file, minus one."""
     name: str
     """How to call this value in a message, e.g. 'agency.zh'."""
+    guide: str = ""
+    """Where a settings file is described (its whole is 'the file', not a plan's 'metadata')."""
+
+    @property
+    def whole(self) -> str:
+        """How a message calls this value: by its name, or, for the whole YAML text, what it is."""
+        if self.name:
+            return f"'{self.name}'"
+        return "the file" if self.guide else "the metadata"
 
     @property
     def line(self) -> int:
@@ -44,8 +53,9 @@ class Node:
         """The mapping's values by key; unknown and missing keys are reported.
         ``misplaced`` names keys that are known elsewhere but not here, with the reason."""
         if not isinstance(self.node, yaml.MappingNode):
-            what = f"'{self.name}'" if self.name else "the metadata"
-            self.fail(f"{what} must be a set of 'key: value' lines", _example(self.name))
+            example = (f"write one 'key: value' line for each of {', '.join(required)}; see {self.guide}"
+                       if self.guide and not self.name else _example(self.name))
+            self.fail(f"{self.whole} must be a set of 'key: value' lines", example)
             return None
         known = required + optional
         found: dict[str, Node] = {}
@@ -74,13 +84,12 @@ class Node:
                 found[key] = child
         for key in required:
             if key not in found and key not in misspelt:  # a misspelt key is reported once
-                where = f"'{self.name}'" if self.name else "the metadata"
-                self.fail(f"{where} has no '{key}'", f"add a line '{key}: …'")
+                self.fail(f"{self.whole} has no '{key}'", f"add a line '{key}: …'")
         return found
 
     def items(self) -> list[Node]:
         if not isinstance(self.node, yaml.SequenceNode):
-            self.fail(f"'{self.name}' must be a list", "write each entry on its own line starting with '- '")
+            self.fail(f"{self.whole} must be a list", "write each entry on its own line starting with '- '")
             return []
         return [
             Node(item, self.report, self.offset, f"{self.name}[{i + 1}]")
@@ -99,8 +108,13 @@ class Node:
 
     def text(self) -> str | None:
         """A non-empty line of text (numbers are taken as their written digits)."""
-        if not isinstance(self.node, yaml.ScalarNode) or not str(self.node.value).strip():
+        if not isinstance(self.node, yaml.ScalarNode):
             self.fail(f"'{self.name}' must be a line of text", f"write '{self.name.split('.')[-1]}: …'")
+            return None
+        if not str(self.node.value).strip():
+            last = self.name.split(".")[-1]
+            self.fail(f"'{self.name}' is empty", "write its text in the list" if last.endswith("]")
+                      else f"write its text after '{last}:'")
             return None
         return str(self.node.value).strip()
 
@@ -132,15 +146,17 @@ class Node:
         return [v for v in values if v is not None]
 
 
-def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
-    """Compose YAML text into a :class:`Node`; a syntax error is reported at its line."""
+def read_yaml(text: str, report: Report, first_line: int = 1, guide: str = "") -> Node | None:
+    """Compose YAML text into a :class:`Node`; a syntax error is reported at its line. A
+    settings file names the ``guide`` that describes it; without, the text is a plan's metadata."""
     offset = first_line - 1
+    whole, guide_or_format = ("the file", guide) if guide else ("the metadata", "docs/format.md")
     try:
         deep = too_deep(text)
         if deep is not None:  # the composer is recursive: hundreds of '[' would end in a RecursionError
-            report.fail(deep + offset, f"the metadata is nested too deeply (more than {MAX_DEPTH} levels)",
-                        "write the keys and lists described in docs/format.md; none needs more than a few "
-                        "levels")
+            report.fail(deep + offset, f"{whole} is nested too deeply (more than {MAX_DEPTH} levels)",
+                        f"write the keys and lists described in {guide_or_format}; none needs more than a "
+                        "few levels")
             return None
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -149,7 +165,7 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
         problem = error.problem or "cannot be read"
         report.fail(
             line,
-            f"the metadata is not valid YAML: {problem}",
+            f"{whole} is not valid YAML: {problem}",
             "check the indentation and that each line reads 'key: value'; "
             "quote values that start with a special character",
         )
@@ -157,15 +173,15 @@ def read_yaml(text: str, report: Report, first_line: int = 1) -> Node | None:
     except yaml.reader.ReaderError as error:  # a control character YAML does not allow
         line = text[: error.position].count("\n") + 1 + offset
         code = error.character if isinstance(error.character, int) else ord(error.character)
-        report.fail(line, f"the metadata contains a character YAML does not allow (U+{code:04X})",
+        report.fail(line, f"{whole} contains a character YAML does not allow (U+{code:04X})",
                     "delete it; it is invisible in most editors")
         return None
     if node is None:
-        report.fail(first_line, "the metadata is empty", "write the keys described in docs/format.md")
+        report.fail(first_line, f"{whole} is empty", f"write what {guide_or_format} describes")
         return None
     if not values_fit(node, report, offset):
         return None
-    return Node(node, report, offset, "")
+    return Node(node, report, offset, "", guide)
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")

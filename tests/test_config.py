@@ -139,3 +139,25 @@ def test_a_misnamed_settings_file_is_named(tmp_path: Path, relative: str, misnam
     assert [str(p) for p in caught.value.problems] == [(
         f"{relative}:1: the file is missing, but {misnamed} is there — rename it to {Path(relative).name}: "
         "plansite reads the file of that name only")]
+
+
+def test_a_settings_file_is_called_a_file_and_points_to_its_own_guide(tmp_path: Path) -> None:
+    """site.yml, the glossary and the frameworks were 'the metadata', and were told to give a
+    plan's keys (id, lang, title) as docs/format.md describes them; an empty value was 'not a
+    line of text'."""
+    from plansite.content import load_glossary
+
+    assert problems_of(tmp_path, "hello\n") == [(
+        "site.yml:1: the file must be a set of 'key: value' lines — write one 'key: value' line for each of "
+        "base_url, site_name, publisher; see README.md ('Site configuration')")]
+    assert problems_of(tmp_path, "") == [
+        "site.yml:1: the file is empty — write what README.md ('Site configuration') describes"]
+    assert problems_of(tmp_path, GOOD.replace("en: Service Quality Plans", "en: ''"))[0].endswith(
+        "'site_name.en' is empty — write its text after 'en:'")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "glossary.yml").write_text("zh: 稅\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_glossary(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [(
+        "content/glossary.yml:1: the file must be a list — write each entry on its own line starting with "
+        "'- '")]

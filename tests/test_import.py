@@ -215,7 +215,7 @@ def test_keelung_shape_two_group_levels_under_one_merged_header(tmp_path: Path) 
     ]
     # what the document does not say is asked for at its line, and the build names it there
     assert "keelung-tax-2024.zh-Hant.md:7: 'agency.en' is not stated in the document" in out
-    assert "keelung-tax-2024.zh-Hant.md:7: 'agency.en' must be a line of text" in out
+    assert "keelung-tax-2024.zh-Hant.md:7: 'agency.en' is empty — write its text after 'en:'" in out
     assert "keelung-tax-2024.zh-Hant.md:10: 'classification.service' is not stated" in out
 
 
@@ -826,7 +826,7 @@ def test_mof_shape_numbered_sections_without_a_table(tmp_path: Path) -> None:
     assert text.endswith(SECTIONS_MOF)
     # no year in the title: the draft asks for it, and the build refuses it at that line
     assert "mof-2017.zh-Hant.md:8: 'year' is not stated in the document" in out
-    assert "mof-2017.zh-Hant.md:8: 'year' must be a line of text" in out
+    assert "mof-2017.zh-Hant.md:8: 'year' is empty — write its text after 'year:'" in out
     text = text.replace("year:    # 待填", "year: 106  # 待填").replace("zh:    # 待填", "zh: 財政部  # 待填")
     plan = parsed(text, "mof-2017")
     assert [m.numbered(s.number, m.plain_text(s.title)) for s in plan.sections] == [
@@ -1165,7 +1165,7 @@ def test_text_between_tables_is_kept_and_reported(tmp_path: Path) -> None:
     # the document names no group column: the label is asked for, and the build refuses it empty
     assert "\n    groups: [\"\"]    # 待填 to fill: each group level's column label\n" in text
     assert "tainan-2024.zh-Hant.md:13: a group level's column label is not in the document: write it" in out
-    assert "tainan-2024.zh-Hant.md:13: 'tables.main.groups[1]' must be a line of text" in out
+    assert "tainan-2024.zh-Hant.md:13: 'tables.main.groups[1]' is empty — write its text in the list" in out
 
 
 def test_hidden_text_is_not_imported(tmp_path: Path) -> None:
