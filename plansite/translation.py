@@ -130,7 +130,9 @@ def align(zh: m.Plan, en: m.Plan, report: Report) -> bool:
             report.fail(near, f"the Chinese {kind(item)} '{item.id}' ({zh.loc.path}:{item.loc.line}) has no "
                         "English translation here", "translate it at the same place")
     if len(zh.basis) != len(en.basis) and en.basis:
-        report.fail(1, f"'basis' has {len(en.basis)} entries, the Chinese {len(zh.basis)}",
+        # at the first entry too many, or the last when one is missing
+        extra = en.basis[len(zh.basis)] if len(en.basis) > len(zh.basis) else en.basis[-1]
+        report.fail(extra.loc.line, f"'basis' has {len(en.basis)} entries, the Chinese {len(zh.basis)}",
                     "translate each entry of the Chinese basis, in the same order")
     if len(zh.attachments) != len(en.attachments) and en.attachments:
         report.fail(en.attachments[0].loc.line, f"'attachments' has {len(en.attachments)} entries, the "

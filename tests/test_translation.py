@@ -434,3 +434,20 @@ def test_marking_a_line_again_changes_only_its_fingerprint() -> None:
     assert with_fingerprint(once, "bd3284b9") == line
     assert with_fingerprint("- 1. Offer forms.", "f119ce76") == "- 1. Offer forms. {src=f119ce76}"
     assert with_fingerprint("Offer forms.  {src=1}", "2") == "Offer forms. {src=2}"
+
+
+def test_a_basis_entry_too_many_is_told_at_it(tmp_path: Path) -> None:
+    """An English basis with an entry more than the Chinese was told at line 1 of the file."""
+    from plansite.translation import check_english
+
+    plans = PROJECT / "content" / "plans"
+    (tmp_path / "mof-2017.zh-Hant.md").write_bytes((plans / "mof-2017.zh-Hant.md").read_bytes())
+    entry = "  - authority: Executive Yuan\n    title: Government Service Upgrade Program\n"
+    english = (plans / "mof-2017.en.md").read_text(encoding="utf-8").replace(entry, entry * 2, 1)
+    path = tmp_path / "mof-2017.en.md"
+    path.write_text(english, encoding="utf-8")
+    plan, problems = read_plan_file(path, "content/plans/mof-2017.en.md")
+    assert plan is not None and problems == []
+    assert [str(p) for p in check_english(path, plan) if "'basis'" in p.message] == [(
+        "content/plans/mof-2017.en.md:8: 'basis' has 2 entries, the Chinese 1 — translate each entry of the "
+        "Chinese basis, in the same order")]
