@@ -26,8 +26,8 @@ from .project import PLANS_DIR
 from .site_paths import EN
 from .translation import check_english
 
-__all__ = ["MAX_PLAN_BYTES", "cannot_read", "check_mappings", "load_frameworks", "load_glossary",
-           "load_plans", "no_plans", "read_plan_data", "read_plan_file"]
+__all__ = ["MAX_PLAN_BYTES", "agency_names", "cannot_read", "check_mappings", "load_frameworks",
+           "load_glossary", "load_plans", "no_plans", "read_plan_data", "read_plan_file"]
 
 
 def load_plans(project: Path, read: Callable = lambda paths, names: map(read_plan_file, paths, names),
@@ -106,6 +106,30 @@ def cannot_read(project: Path, path: Path) -> Problem | None:
     except Unreadable as error:
         return Problem(path.relative_to(project).as_posix(), 1, f"the file {error.what}", error.hint)
     return None
+
+
+def agency_names(plans: tuple[m.Plan, ...]) -> list[Problem]:
+    """Warnings where plans name one agency (its Chinese name) with different English names:
+    the English pages then list it as two agencies (search's agency filter, the units pages).
+    Each plan whose English name is not the one most plans use (the first plan's, on a tie)
+    is told at that name's line."""
+    names: dict[str, list[m.Plan]] = {}
+    for plan in plans:
+        if plan.lang != EN.code:
+            names.setdefault(plan.agency.zh, []).append(plan)
+    problems = []
+    for chinese, named in names.items():
+        english = [plan.agency.en for plan in named]
+        usual = max(dict.fromkeys(english), key=english.count)  # the most used, the first on a tie
+        for plan in named:
+            if plan.agency.en != usual:
+                first = next(p for p in named if p.agency.en == usual)
+                problems.append(Problem(plan.loc.path, max(plan.agency.line, 1),
+                                        f"the agency {chinese} is '{plan.agency.en}' in English here, but "
+                                        f"'{usual}' in {first.loc.path}", "give it the same English name in "
+                                        "every plan: the English pages would list it as two agencies",
+                                        warning=True))
+    return problems
 
 
 def summary(plan: m.Plan) -> str:

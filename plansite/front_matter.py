@@ -109,7 +109,8 @@ def read_metadata(root: Node, path: str, file_id: str, file_lang: str) -> Metada
             keys["title"].fail(f"'title' '{meta.title.strip()}' has no words, only punctuation or symbols",
                                "write the plan's title")
     if "agency" in keys and (agency := keys["agency"].keys(("zh", "en"))) is not None:
-        meta.agency = m.Agency(*(agency[k].text() or "" if k in agency else "" for k in ("zh", "en")))
+        meta.agency = m.Agency(*(agency[k].text() or "" if k in agency else "" for k in ("zh", "en")),
+                               (agency["en"] if "en" in agency else keys["agency"]).line)
     if "year" in keys:
         meta.year = read_year(keys["year"])
     if "issued" in keys:

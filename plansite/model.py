@@ -13,7 +13,7 @@ import pickle
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 
 # ---------------------------------------------------------------- where things come from
@@ -290,6 +290,8 @@ class Agency:
 
     zh: str
     en: str
+    line: int = field(default=0, compare=False, repr=False)
+    """Where its plan file gives its English name (for messages); not part of what it is."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from .cache import Store, digest, fingerprint
 from .config import SiteConfig, load_config
 from .content import (
     MAX_PLAN_BYTES,
+    agency_names,
     check_mappings,
     load_frameworks,
     load_glossary,
@@ -142,7 +143,7 @@ class Sources:
         plans = check_files(project, plans, self.cache.sources)  # every load: a file may change alone
         with lasting_objects(self.freeze):
             all_editions, warnings = self.editions(plans, glossary)
-        warnings = [*unused, *check_measure_names(frameworks, glossary), *warnings]
+        warnings = [*unused, *check_measure_names(frameworks, glossary), *agency_names(plans), *warnings]
         return Loaded(config, all_editions, glossary, warnings, frameworks, dict(self.cache.sources),
                       dict(self.made_from))
 

@@ -461,3 +461,24 @@ def test_an_editors_lock_and_macos_files_beside_the_plans_are_not_plans(tmp_path
     (plans / "._mof-2017.zh-Hant.md").write_bytes(b"\x00\x05\x16\x07Mac OS X")
     assert [plan.loc.path for plan in load_plans(project)] == [
         "content/plans/mof-2017.en.md", "content/plans/mof-2017.zh-Hant.md"]
+
+
+def test_one_agency_with_two_english_names_is_a_warning_at_its_english_name(tmp_path: Path) -> None:
+    """Two plans of 基隆市稅務局 naming it in English two ways: the English pages listed it as two
+    agencies (search's agency filter), with no word to the editors."""
+    from plansite.sources import load
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "p", plans=["keelung-tax-2023", "mof-2017"])
+    plans = project / "content" / "plans"
+    text = (plans / "keelung-tax-2023.zh-Hant.md").read_text(encoding="utf-8")
+    text = text.replace("id: keelung-tax-2023", "id: keelung-tax-2024", 1).replace(
+        "en: Keelung City Tax Bureau", "en: Keelung Revenue Office", 1)
+    (plans / "keelung-tax-2024.zh-Hant.md").write_text(text, encoding="utf-8")
+    line = text.split("\n").index("  en: Keelung Revenue Office") + 1
+    found = [str(w) for w in load(project).warnings if "agency" in w.message]
+    assert found == [(f"content/plans/keelung-tax-2024.zh-Hant.md:{line}: warning: the agency 基隆市稅務局 "
+                      "is 'Keelung Revenue Office' in English here, but 'Keelung City Tax Bureau' in "
+                      "content/plans/keelung-tax-2023.zh-Hant.md — give it the same English name in every "
+                      "plan: the English pages would list it as two agencies")]
