@@ -291,6 +291,8 @@ class SiteHandler(PreviewRules, web.StaticFileHandler):
         return super().parse_url_path(url_path)
 
     def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        if self.request.path.endswith("/") and os.path.isfile(absolute_path):
+            raise web.HTTPError(404)  # '/index.html/' names a folder, which a file is not: as a web server
         found = super().validate_absolute_path(root, absolute_path)
         if found is None:  # redirected to the folder's address
             return None

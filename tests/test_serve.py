@@ -286,6 +286,8 @@ def page(project: Path, path: str) -> bytes:
     (b"/index\x00.html", 400),
     (b"/%ff%fe.html", 400),  # not UTF-8
     (b"/%ed%a0%80.html", 400),  # a surrogate
+    (b"/index.html/", 404),  # a file asked for as a folder
+    (b"/plans/mof-2017/index.html/x", 404),
     (b"/" + b"a" * 300 + b".html", 404),  # a name longer than any file's
     (b"/" + b"ab/" * 4000, 404),  # a path longer than any file's
     (b"/../../../../etc/passwd", 404),
