@@ -107,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, flag[2:].replace("-", "_")) and flag not in takes.get(args.command, ()):
             users = ", ".join(name for name, flags in takes.items() if name and flag in flags)
             parser.error(f"{flag} means nothing to {args.command} — it is an option of {users}")
+    if args.command == "check" and args.no_build:  # it builds nothing: the options of a build mean nothing
+        for flag in ("--strict", "--no-downloads"):
+            if getattr(args, flag[2:].replace("-", "_")):
+                parser.error(f"{flag} means nothing to check --no-build, which builds nothing — leave it "
+                             "out, or leave out --no-build")
     project = args.project.resolve()
     try:
         # a mistyped --project: nothing is made there, not even a cache (an import makes a project)

@@ -718,6 +718,19 @@ def test_an_option_given_to_a_command_it_means_nothing_to_is_refused(
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("flag", ["--strict", "--no-downloads"])
+def test_check_without_a_build_refuses_the_options_of_a_build(published: Path, tmp_path: Path, capsys,
+                                                              flag: str) -> None:
+    """`check --no-build --no-downloads` was accepted, as if it made a quick build to check."""
+    project, _ = copy_built(published, tmp_path / "copy")
+    with pytest.raises(SystemExit) as stopped:
+        main(["--project", str(project), "check", "--no-build", flag])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"python build.py: error: {flag} means nothing to check --no-build, which builds nothing — leave it "
+        "out, or leave out --no-build")
+
+
 @pytest.mark.parametrize("arguments", [["--output="], ["build", "--output", ""], ["--output", " ", "check"]])
 def test_an_empty_output_folder_is_refused(published: Path, tmp_path: Path, capsys, monkeypatch,
                                            arguments: list[str]) -> None:
