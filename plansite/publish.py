@@ -263,7 +263,6 @@ class Stamp:
         build before it published, as recorded (empty when not recorded)."""
         return recorded_files(self.builds, self.key)
 
-
     def refuse_foreign(self) -> None:
         """Refuse to replace a published site holding files the build which published it did not
         write: a search engine's verification file or a folder of uploads put in by hand was
@@ -344,6 +343,7 @@ def remember_written(project: Path, output: Path, paths: list[str]) -> None:
     last, before = recorded_files(builds, key)
     if last and not set(paths) <= last:
         record_files(builds, key, last | set(paths), before)
+
 
 FILES = ".files"
 """The suffix, in the cache's builds/, of the list of a published site's files (zlib-compressed)."""
@@ -484,7 +484,7 @@ def digest_project(project: Path, output: Path) -> tuple[str, str, str]:
                     content = hashlib.file_digest(file, "sha256").digest()
                 # outside git, and for a file git does not track, the dates pages show are file times
                 tracked = dates and Path(path).relative_to(project).as_posix() in dates
-                time = b"" if tracked else str(os.fstat(file.fileno()).st_mtime_ns).encode()
+                time = b"" if tracked else str(info.st_mtime_ns).encode()
         except OSError:  # no ordinary file, or unreadable: no output is made of it (a plan is reported)
             continue
         name = os.fsencode(path) + b"\0"  # a name need not be UTF-8
