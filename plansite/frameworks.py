@@ -7,6 +7,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import yaml
+
 from . import model as m
 from .errors import ContentError, Problem, Report
 from .inputs import read_setting
@@ -18,14 +20,29 @@ def read_mapping(node: Node, path: str) -> m.Mapping:
     """``framework:`` — which measure each action group counts for (checked against the
     plan's groups and content/frameworks.yml by :func:`check_mappings`)."""
     keys = node.keys(("id",), ("groups", "unmapped", "note")) or {}
-    groups, unmapped = ((tuple((group, value.text() or "", value.line) for group, value in keys[name].pairs())
-                         if name in keys else ()) for name in ("groups", "unmapped"))
-    note = keys["note"].text() if "note" in keys else None
+    english: list[tuple[str, str]] = []
+    groups = tuple((group, value.text() or "", value.line) for group, value in keys["groups"].pairs()) \
+        if "groups" in keys else ()
+    unmapped = []
+    for group, value in keys["unmapped"].pairs() if "unmapped" in keys else ():
+        why, why_en = editorial(value)
+        unmapped.append((group, why, value.line))
+        english += [(group, why_en)] if why_en else []
+    note, note_en = editorial(keys["note"]) if "note" in keys else (None, None)
+    english += [("", note_en)] if note_en else []
     if not groups and note is None and keys:
         node.fail("'framework' maps no group and gives no note",
                   "map groups under 'groups:' (group id: measure id), or say why not under 'note:'")
-    return m.Mapping(keys["id"].text() or "" if "id" in keys else "", groups, unmapped, note,
-                     m.Location(path, node.line))
+    return m.Mapping(keys["id"].text() or "" if "id" in keys else "", groups, tuple(unmapped), note,
+                     m.Location(path, node.line), tuple(english))
+
+
+def editorial(node: Node) -> tuple[str, str | None]:
+    """An editor's words in the mapping: Chinese text, or 'zh:' and 'en:' lines giving both."""
+    if not isinstance(node.node, yaml.MappingNode):
+        return node.text() or "", None
+    keys = node.keys(("zh",), ("en",)) or {}
+    return (keys["zh"].text() or "" if "zh" in keys else ""), (keys["en"].text() if "en" in keys else None)
 
 
 FRAMEWORK_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

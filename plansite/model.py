@@ -330,6 +330,9 @@ class Mapping:
     note: str | None
     """Said on the comparison page, e.g. why a plan has no groups to map."""
     loc: Location
+    english: tuple[tuple[str, str], ...] = ()
+    """The English of the note (under the key '') and of each group's why (under its id),
+    where the editors gave one; the English page shows the Chinese, said to be so, otherwise."""
 
 
 @dataclass(frozen=True, slots=True)

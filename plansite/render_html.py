@@ -1103,7 +1103,8 @@ def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framewor
                    english: bool) -> dict:
     """Per framework: the plans mapped onto it, each with its action count per measure (and
     the groups behind each count, to link to), the groups it leaves out and why, and the
-    plans that map nothing, with their note. Plans that name no framework come last."""
+    plans that map nothing, with their note. Plans that name no framework come last. The
+    editors' words (a why, a note) come as (text, in Chinese on an English page)."""
     views = []
     for framework in frameworks:
         rows, notes = [], []
@@ -1113,18 +1114,30 @@ def framework_view(editions: tuple[m.Edition, ...], frameworks: tuple[m.Framewor
             if mapping is None or mapping.framework != framework.id:
                 continue
             if not mapping.groups:
-                notes.append((plan, mapping.note))
+                notes.append((plan, editors_words(mapping, "", mapping.note, english)))
                 continue
             groups = {g.id: g for g in plan.groups()}
             counts = {g.id: m.action_count(g) for g in groups.values()}
             cells = [(measure, [(groups[g], counts[g]) for g, mid, _ in mapping.groups if mid == measure.id])
                      for measure in framework.measures]
-            left_out = [(groups[g], counts[g], why) for g, why, _ in mapping.unmapped]
-            rows.append((plan, cells, left_out, mapping.note))
+            left_out = [(groups[g], counts[g], editors_words(mapping, g, why, english))
+                        for g, why, _ in mapping.unmapped]
+            rows.append((plan, cells, left_out, editors_words(mapping, "", mapping.note, english)))
         views.append({"framework": framework, "rows": rows, "notes": notes})
     unmapped = [edition.en if english and edition.en else edition.zh
                 for edition in editions if edition.zh.framework is None]
     return {"views": views, "unmapped": unmapped}
+
+
+def editors_words(mapping: m.Mapping, key: str, chinese: str | None,
+                  english: bool) -> tuple[str, bool] | None:
+    """The editors' note (``key`` '') or a group's why in a mapping, as the page shows it: in
+    English on an English page when they gave it, else the Chinese, with True when an English
+    page must say it is in Chinese."""
+    if chinese is None:
+        return None
+    given = dict(mapping.english) if english else {}
+    return (given[key], False) if key in given else (chinese, english)
 
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -308,6 +308,27 @@ def test_framework_page_compares_agencies_measure_by_measure(built_site: Path) -
             assert len(links) == 6 and all(n in link for n, link in zip(names, links, strict=True)), links
 
 
+def test_the_editors_notes_on_the_framework_page_speak_the_pages_language(project: Path) -> None:
+    """The editors' notes and whys were Chinese on the English page too, said "(in Chinese)":
+    given with 'en:', the English page shows the English; given in Chinese alone, the Chinese,
+    so marked."""
+    kaohsiung = project / "content" / "plans" / "kaohsiung-finance-2024.zh-Hant.md"
+    text = kaohsiung.read_text(encoding="utf-8")
+    why = re.search(r"    main-1:\n      zh: (.*)\n      en: (.*)\n", text)
+    assert why is not None
+    kaohsiung.write_text(text.replace(why[0], f"    main-1: {why[1]}\n"), encoding="utf-8")
+    from plansite.site import build
+
+    build(project, project / "site", downloads=False)
+    english = html.fromstring((project / "site" / "en" / "framework" / "index.html").read_bytes())
+    notes = [" ".join(li.text_content().split()) for li in english.xpath("//h3/following-sibling::ul[1]/li")]
+    assert any(f"(in Chinese) {why[1]}" in note for note in notes), notes  # the why, in Chinese alone
+    assert any("This plan sets out the six measures themselves" in note for note in notes), notes
+    assert not any("(in Chinese) This plan" in note or "本計畫訂定" in note for note in notes), notes
+    chinese = (project / "site" / "framework" / "index.html").read_text(encoding="utf-8")
+    assert "本計畫訂定六項具體措施" in chinese and "This plan sets out" not in chinese
+
+
 def test_a_wrong_framework_mapping_is_reported_at_its_line(project: Path) -> None:
     from plansite.content import check_mappings, load_frameworks, load_plans
 
