@@ -189,8 +189,9 @@ def site_outputs(project: Path, loaded: Loaded, sizes: dict[str, int], updated: 
 
 def page_values(project: Path, loaded: Loaded, sizes: dict[str, int], name: str, english: bool) -> dict:
     """What the template of one of the site's own pages is given."""
-    if name == "glossary":
-        return {"terms": loaded.glossary}
+    if name == "glossary":  # an English reader looks a term up by its English
+        return {"terms": sorted(loaded.glossary, key=lambda term: term.en.casefold()) if english
+                else loaded.glossary}
     if name == "data":
         return {"datasets": datasets(loaded, sizes),
                 "csv_columns": csv_columns(project, (EN if english else ZH).code)}

@@ -406,3 +406,17 @@ def test_a_very_long_english_agency_name_gives_its_units_page_a_short_address(tm
     pages = sorted(p.parent.name for p in (project / "site" / "units").glob("*/index.html"))
     assert len(pages) == 2 and all(len(slug) <= SLUG_LENGTH + 2 for slug in pages), pages
 
+
+
+def test_the_english_glossary_is_looked_up_by_its_english(built_site: Path) -> None:
+    """The English glossary led with the Chinese, in the glossary's order: an English reader
+    could not look a term up. It leads with the English term, in alphabetical order."""
+    for prefix, first in (("en/", "English"), ("", "中文")):
+        page = html.fromstring((built_site / prefix / "glossary" / "index.html").read_bytes())
+        assert page.xpath("//table//thead//th")[0].text_content().strip() == first
+        heads = [" ".join(th.xpath("string(text())").split()) for th in page.xpath("//table//tbody//th")]
+        if prefix:
+            assert heads == sorted(heads, key=str.casefold) and len(heads) > 50
+            assert all(th.get("lang") == "en" for th in page.xpath("//table//tbody//th"))
+        else:
+            assert all(th.get("lang") == "zh-Hant-TW" for th in page.xpath("//table//tbody//th"))
