@@ -590,13 +590,21 @@ def cached_environment(project: Path, lang: str, catalog_stamp: tuple | None) ->
     catalogue_name = said(N_("Catalogue of all plans"))
     schema_name = said(N_("Schema of the plan JSON"))
     data_labels = (said(N_("Dataset")), said(N_("Format")), said(N_("Size")))
-    utf8 = " (UTF-8)" if english else "（UTF-8）"
+    # a plan's data in the other language, said so where the eye sees it (it was lang= alone)
+    in_other = said(N_("in Chinese")) if english else said(N_("in English"))
+
+    def format_said(kind: Markup, csv: bool, other: bool) -> Markup:
+        """'CSV (UTF-8, in Chinese)', 'JSON（英文）': the format, with the encoding and language."""
+        extras = ["UTF-8"] * csv + [in_other] * other
+        return kind + (Markup(f" ({', '.join(extras)})" if english else f"（{'，'.join(extras)}）") if extras
+                       else Markup(""))
 
     @jinja2.pass_context
     def dataset_rows(context: jinja2.runtime.Context, datasets: list[tuple[str, str, str, int]]) -> Markup:
         """The data page's rows, one per dataset (outputs.datasets): four per plan, made in
         Python since every rebuild makes this page again (it states every plan's sizes). A
-        plan's data in the other language than the page's is marked as such (hreflang, lang)."""
+        plan's data in the other language than the page's is marked as such (hreflang, lang),
+        and its format says so ("JSON (in Chinese)")."""
         page: Page = context["page"]
         dataset_label, format_label, size_label = data_labels
         names = {CATALOGUE: catalogue_name, SCHEMA: schema_name}  # by path: a plan may be titled 'schema'
@@ -608,11 +616,12 @@ def cached_environment(project: Path, lang: str, catalog_stamp: tuple | None) ->
                 code = "en" if ".en." in path else "zh-Hant-TW"
                 other = f' hreflang="{code}" lang="{code}"'
             shown = mark(kind)
+            said_format = format_said(shown, kind == "CSV", bool(other))
             href = escape(page.to(path))
             out.append(f'    <tr>\n      <th scope="row" data-label="{dataset_label}"><a href="{href}" '
                        f'title="{name} ({escape(kind)})"{other}>{name}'
                        f'<span class="ps-visually-hidden"> ({shown})</span></a></th>\n'
-                       f'      <td data-label="{format_label}">{shown}{utf8 if kind == "CSV" else ""}</td>\n'
+                       f'      <td data-label="{format_label}">{said_format}</td>\n'
                        f'      <td data-label="{size_label}">{escape(file_size(size, lang))}</td>\n'
                        "    </tr>\n")
         return Markup("".join(out))

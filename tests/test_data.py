@@ -103,6 +103,10 @@ def test_the_data_page_lists_every_dataset_in_both_languages(data: Path) -> None
             stated = row.findall("td")[1].text_content()
             assert stated == f"{max(1, round(size / 1024)):,}\u00a0KB" if size < 1024 * 1024 else \
                 stated == f"{size / 1024 / 1024:,.1f}\u00a0MB", (href, size, stated)
+            # a plan's data in the other language says so where the eye sees it, not in lang= alone
+            other = ".zh-Hant." in href if prefix else ".en." in href
+            said = row.findall("td")[0].text_content()
+            assert said.endswith("in Chinese)" if prefix else "英文）") == other, (href, said)
 
 
 def test_each_plan_page_links_its_own_data_in_its_language(data: Path) -> None:
