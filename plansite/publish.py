@@ -27,7 +27,6 @@ import stat
 import struct
 import sys
 import tempfile
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from pathlib import Path
 from . import formats
 from .cache import Store, digest, fingerprint, prune, running, write_atomically
 from .errors import MachineError, Problem, printable
-from .inputs import open_regular
+from .inputs import open_regular, read_source
 from .project import IGNORED, PLANS_DIR, commit_dates, forget_dates
 from .workers import forked
 
@@ -248,20 +247,10 @@ class Stamp:
         return not self.replaces and self.intact
 
     def foreign(self) -> list[str]:
-        """The files of the published site that the build which published it did not write
-        (put there by hand since), by their paths in it. None can be there while the site is
-        :attr:`intact`; nothing is known of a site whose build recorded no files."""
-        if self.intact or not self.output.is_dir():
-            return []
-        last, before = self.written()
-        if not last:  # no record (a site from before plansite kept one, a damaged one): nothing is known
-            return []
-        return [path for path in site_record(self.output)[1] if path not in last and path not in before]
-
-    def written(self) -> tuple[set[str], set[str]]:
-        """The files of the site the last build of ``output`` published, and of the site the
-        build before it published, as recorded (empty when not recorded)."""
-        return recorded_files(self.builds, self.key)
+        """The files of the published site that plansite did not write (put there by hand since),
+        by their paths in it (:func:`foreign_files`). None can be there while the site is
+        :attr:`intact`."""
+        return [] if self.intact or not self.output.is_dir() else foreign_files(self.output)
 
     def refuse_foreign(self) -> None:
         """Refuse to replace a published site holding files the build which published it did not
@@ -300,16 +289,12 @@ class Stamp:
             return {}
         return {name: (key, paths) for name, (key, paths) in self.known.get("groups", {}).items()}
 
-    def record(self, warnings: list[Problem], groups: dict[str, tuple[str, list[str]]], site: str,
-               files: list[str]) -> None:
+    def record(self, warnings: list[Problem], groups: dict[str, tuple[str, list[str]]], site: str) -> None:
         """Keep what this build was made from, and ``site``, the hash (:func:`digest_site`) of
         the staging folder just before it is swapped in (renaming it changes nothing the hash
-        covers), and its ``files`` (see :meth:`refuse_foreign`). Recorded before the swap, a
-        stamp that cannot be written (a full disk) fails the build with the published site
-        untouched; should the swap then fail, the stamp matches no site."""
-        # with the files of the build before, whose site is still published should this one be
-        # stopped before its swap: the next build must not take that site's files for foreign
-        record_files(self.builds, self.key, files, self.written()[0])
+        covers). Recorded before the swap, a stamp that cannot be written (a full disk) fails
+        the build with the published site untouched; should the swap then fail, the stamp
+        matches no site."""
         # an input written while this build read them (saved, then put back): the site may hold
         # either text, so the next build must not take it for made from the inputs hashed here
         # (and its pages' keys, made from those hashes, may name pages made from the other text)
@@ -318,35 +303,6 @@ class Stamp:
                 "warnings": [str(w) for w in warnings], "groups": groups if settled else {}}
         self.builds.write(self.key, json.dumps(data).encode("utf-8"), ".json")
 
-
-def recorded_files(builds: Store, key: str) -> tuple[set[str], set[str]]:
-    """:meth:`Stamp.written` of the stamp ``key`` in ``builds``."""
-    data = builds.read(key, FILES)
-    try:
-        last, _, before = zlib.decompress(data or b"").decode("utf-8", "surrogateescape").partition("\0")
-    except (zlib.error, UnicodeDecodeError):  # damaged: nothing can be told
-        return set(), set()
-    return set(last.split("\n")) - {""}, set(before.split("\n")) - {""}
-
-
-def record_files(builds: Store, key: str, files: list[str] | set[str], before: set[str]) -> None:
-    """Keep the files of a site as published, and of the site before it (:meth:`Stamp.foreign`)."""
-    listed = "\n".join(sorted(files)) + "\0" + "\n".join(sorted(before))
-    builds.write(key, zlib.compress(listed.encode("utf-8", "surrogateescape")), FILES)
-
-
-def remember_written(project: Path, output: Path, paths: list[str]) -> None:
-    """Add files the preview wrote into the live folder at once after a save (a new plan's page)
-    to the files of its site: a build after a preview stopped before it caught up must not take
-    them for files put there by hand."""
-    builds, key = Store(cache_folder(project) / "builds"), stamp_name(output.resolve()).removesuffix(".json")
-    last, before = recorded_files(builds, key)
-    if last and not set(paths) <= last:
-        record_files(builds, key, last | set(paths), before)
-
-
-FILES = ".files"
-"""The suffix, in the cache's builds/, of the list of a published site's files (zlib-compressed)."""
 
 WRITTEN_MEANWHILE = "written meanwhile"
 """A stamp's inputs when they were written while the build read them (:meth:`Stamp.record`)."""
@@ -419,6 +375,47 @@ def hashed(found: dict[str, tuple[int, int, int | None]]) -> str:
     lines = sorted(f"{path}\0{size}\0{time}" + ("\n" if mode is None else f"\0{mode}\n")
                    for path, (size, time, mode) in found.items())
     return hashlib.sha256(os.fsencode("".join(lines))).hexdigest()  # names need not be UTF-8
+
+
+FILES = ".plansite-files"
+"""The file, in a site plansite wrote, that lists every file it wrote there, one path a line:
+the site carries it, so a build knows the files it must not delete (:func:`foreign_files`)
+whatever happened to the cache, a killed build or the project's folder."""
+NOT_LISTED = {MARK, UNFINISHED, FILES}
+"""plansite's own files of a site, never listed in it."""
+
+
+def files_listed(site: Path) -> set[str] | None:
+    """The files the site's :data:`FILES` names, or None when it has none (a site from before
+    2026-12-05) or it cannot be read."""
+    try:
+        data = read_source(site / FILES, 64_000_000)
+    except OSError:
+        return None
+    return set(data.decode("utf-8", "surrogateescape").split("\n")) - {""}
+
+
+def list_of_files(paths) -> bytes:
+    """:data:`FILES`'s content: the paths, sorted, one a line."""
+    return "".join(f"{path}\n" for path in sorted(set(paths) - NOT_LISTED)).encode("utf-8", "surrogateescape")
+
+
+def foreign_files(site: Path) -> list[str]:
+    """The files of a site that its :data:`FILES` does not list: put there by hand, so a build
+    that replaced the site whole would delete them. Nothing is known of a site with no list."""
+    listed = files_listed(site)
+    if listed is None:
+        return []
+    return [path for path in site_record(site)[1] if path not in listed and path not in NOT_LISTED]
+
+
+def remember_written(site: Path, paths: list[str]) -> None:
+    """Add files the preview wrote into its live folder at once after a save (a new plan's
+    page) to the folder's :data:`FILES`: a build after a preview stopped before it caught up
+    must not take them for files put there by hand."""
+    listed = files_listed(site)
+    if listed is not None and not set(paths) <= listed:
+        write_atomically(site / FILES, list_of_files(listed | set(paths)))
 
 
 def files_of(found: dict[str, tuple[int, int, int]]) -> list[str]:
@@ -1181,8 +1178,16 @@ class Writer:
                 found[entry.name] = (info.st_size, info.st_mtime_ns, info.st_mode)
         for other in others:
             listing(os.path.join(self.stage, other), start, found)
-        self.listed = files_of(found)
         return hashed(found)
+
+    def list_files(self, *others: str) -> None:
+        """Write :data:`FILES`: every file written, and those the folders ``others`` hold (the
+        search index). Written last, before the site is published."""
+        start = len(self.stage) + 1
+        found: dict[str, tuple[int, int, int]] = {}
+        for other in others:
+            listing(os.path.join(self.stage, other), start, found)
+        self.put(FILES, list_of_files([*(path[start:] for path in self.files), *files_of(found)]))
 
 
 def written(target: str, data: bytes) -> os.stat_result:
@@ -1206,6 +1211,7 @@ def sync(stage: Path, output: Path) -> list[str]:
 def synced(stage: Path, output: Path) -> list[str]:
     written: list[str] = []
     wanted: set[str] = {MARK}
+    listed = files_listed(output)  # what the live folder holds of plansite's: nothing else is removed
     for folder, _, names in os.walk(stage):
         relative_folder = os.path.relpath(folder, stage)
         for name in names:
@@ -1223,7 +1229,8 @@ def synced(stage: Path, output: Path) -> list[str]:
     for folder, folders, names in os.walk(output, topdown=False):
         relative_folder = os.path.relpath(folder, output)
         for name in names:
-            if os.path.normpath(os.path.join(relative_folder, name)) not in wanted:
+            relative = os.path.normpath(os.path.join(relative_folder, name))
+            if relative not in wanted and (listed is None or relative in listed or relative == UNFINISHED):
                 os.unlink(os.path.join(folder, name))
         for name in folders:
             with contextlib.suppress(OSError):  # only when empty

@@ -34,9 +34,9 @@ from .publish import (
     Writer,
     cache_folder,
     digest_project,
+    digest_site,
     prepare_output,
     remember_written,
-    site_record,
     staging,
     sync,
     tidy_cache,
@@ -143,8 +143,7 @@ class Engine:
                 raise MachineError(output, "another build published a site here while this one ran, so "
                                    "the pages this one took as unchanged may be that build's",
                                    "build again: nothing of this build was published")
-            site = writer.digest(BUNDLE)
-            stamp.record(loaded.warnings, groups(), site, writer.listed)
+            stamp.record(loaded.warnings, groups(), writer.digest(BUNDLE))
 
         def sync_live(stage: Path) -> None:
             with self.lock:
@@ -152,7 +151,7 @@ class Engine:
                     raise Overtaken
                 sync(stage, output)
                 self.published, self.files, self.shared = groups(), files, shared
-                stamp.record(loaded.warnings, groups(), *site_record(output))
+                stamp.record(loaded.warnings, groups(), digest_site(output))
 
         count = 0
         try:
@@ -175,6 +174,7 @@ class Engine:
                 writer.finish()
                 index_site(stage, loaded.glossary, cache=cache_folder(project) / "search", written=pages)
                 count += sum(1 for p in (stage / BUNDLE).rglob("*") if p.is_file())
+                writer.list_files(BUNDLE)  # what the next build must not take for files put in by hand
         except Overtaken:
             return None
         return BuildResult(loaded.editions, count, loaded.warnings)
@@ -210,7 +210,7 @@ class Engine:
                     texts.update(plan_outputs(project, loaded, group[0], sizes, updated, views=False))
                     self.published.pop(name, None)  # its files match no key: never reused as they are
             written = write_changed(self.output, texts)
-            remember_written(project, self.output, written)
+            remember_written(self.output, written)
             return loaded, written
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from plansite.errors import ContentError
-from plansite.publish import MARK, sync
+from plansite.publish import FILES, MARK, sync
 from plansite.serve import Preview
 from plansite.site import build
 
@@ -301,6 +301,24 @@ def test_a_build_after_a_preview_stopped_before_it_caught_up_takes_its_pages_for
     assert "plans/mof-2017-copy/index.html" in preview.written
     result = build(project, project / "site", downloads=False)
     assert not result.unchanged and (project / "site" / "plans" / "mof-2017-copy" / "index.html").is_file()
+
+
+def test_the_preview_never_deletes_a_file_put_into_its_folder_by_hand(tmp_path: Path) -> None:
+    """The preview makes its folder hold the files of each update, removing the others: a file
+    put there by hand while it ran (a search engine's verification file) was deleted too. Only
+    files plansite listed as its own are removed; the next build names the other."""
+    live, stage = tmp_path / "site", tmp_path / "stage"
+    for folder, names in ((live, ["a.html", "gone.html", "plans/old/index.html"]), (stage, ["a.html"])):
+        for name in names:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(f"{folder.name} {name}")
+        (folder / FILES).write_text("".join(f"{name}\n" for name in names))
+    (live / MARK).write_text("mark")
+    (live / "google1234.html").write_text("google-site-verification")
+    (live / "plans" / "old" / "notes.txt").write_text("mine")
+    sync(stage, live)
+    assert files(live) == {"a.html": b"stage a.html", FILES: b"a.html\n", MARK: b"mark",
+                           "google1234.html": b"google-site-verification", "plans/old/notes.txt": b"mine"}
 
 
 def test_a_save_undone_before_the_update_is_undone_in_the_served_folder(tmp_path: Path) -> None:

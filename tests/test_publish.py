@@ -781,16 +781,16 @@ def test_files_put_into_the_published_site_by_hand_are_never_deleted(published: 
     in one line naming it, and changes nothing; a page of the site edited by hand is still
     simply made again, and once the files are moved out the build publishes."""
     project, cache = copy_built(published, tmp_path / "copy")
-    assert build_cli(project, cache=cache).returncode == 0  # published here, from this folder
+    shutil.rmtree(cache)  # the site itself lists the files plansite wrote: no cache is needed to know them
     site = project / "site"
     (site / "google1234.html").write_text("google-site-verification: google1234.html", encoding="utf-8")
     (site / "uploads" / "2024").mkdir(parents=True)
     (site / "uploads" / "2024" / "report.docx").write_bytes(b"PK\x03\x04")
-    before = snapshot(tmp_path)
+    before = snapshot(project)
     refused = build_cli(project, cache=cache)
     one_line(refused, "site/google1234.html", "plansite did not write this file (and 1 more: "
              "uploads/2024/report.docx), and a build replaces site/ whole")
-    assert snapshot(tmp_path) == before
+    assert snapshot(project) == before
     (site / "google1234.html").unlink()
     shutil.rmtree(site / "uploads")
     (site / "index.html").write_text("changed by hand", encoding="utf-8")
@@ -801,8 +801,9 @@ def test_files_put_into_the_published_site_by_hand_are_never_deleted(published: 
     # the build before's, whose pages of a plan now removed are no one's but plansite's
     english = project / "content" / "plans" / "mof-2017.en.md"
     english.unlink()
-    assert build_cli(project, cache=cache, kill_at="marked").returncode != 0
-    assert (site / "data" / "plans" / "mof-2017.en.json").is_file()
+    for _ in range(2):  # twice: a list kept beside the site had then lost the published site's files
+        assert build_cli(project, cache=cache, kill_at="marked").returncode != 0
+        assert (site / "data" / "plans" / "mof-2017.en.json").is_file()
     done = build_cli(project, cache=cache)
     assert done.returncode == 0, done.stderr
     assert not (site / "data" / "plans" / "mof-2017.en.json").exists()
@@ -828,8 +829,6 @@ def test_a_site_and_a_cache_from_before_marks_are_replaced_only_when_the_stamp_v
     (site / MARK).unlink()
     (cache / CACHE_MARK).unlink()
     shutil.rmtree(cache / "spare")  # kept folders came after the marks
-    for files in (cache / "builds").glob("*.files"):  # and so did the lists of a site's files
-        files.unlink()
     stamp = cache / "builds" / stamp_name(site.resolve())
     stamp.write_text(json.dumps({"inputs": "older", "site": digest_site(site)}), encoding="utf-8")
     (site / "index.html").write_text("changed by hand", encoding="utf-8")
