@@ -344,6 +344,7 @@ def survey(site: Path, removable: bool = False) -> tuple[str, str | None]:
     top = removable and os.path.isdir(root) and not removable_here(root, True)
     found: dict[str, tuple[int, int, int]] = {}
     inside = listing(root, len(root) + 1, found, removable and not top)
+    top_folder(root, found)
     return hashed(found), root if top else inside
 
 
@@ -418,6 +419,13 @@ def remember_written(site: Path, paths: list[str]) -> None:
         write_atomically(site / FILES, list_of_files(listed | set(paths)))
 
 
+def top_folder(site: str, found: dict[str, tuple[int, int, int]]) -> None:
+    """Put the mode of the site's folder itself into ``found`` (as ''): 'chmod 700 site' kept
+    the web server out of the whole site, and the next build said nothing changed."""
+    with contextlib.suppress(OSError):  # no site there: nothing to tell
+        found[""] = (0, 0, os.lstat(site).st_mode)
+
+
 def files_of(found: dict[str, tuple[int, int, int]]) -> list[str]:
     """The files (not the folders) of a walk of a site (:func:`listing`), by their paths in it."""
     return sorted(path for path, (_, _, mode) in found.items() if not stat.S_ISDIR(mode))
@@ -427,6 +435,7 @@ def site_record(output: Path) -> tuple[str, list[str]]:
     """:func:`digest_site` of a site, and its files (:func:`files_of`), from one walk."""
     found: dict[str, tuple[int, int, int]] = {}
     listing(str(output), len(str(output)) + 1, found)
+    top_folder(str(output), found)
     return hashed(found), files_of(found)
 
 
@@ -1178,6 +1187,7 @@ class Writer:
                 found[entry.name] = (info.st_size, info.st_mtime_ns, info.st_mode)
         for other in others:
             listing(os.path.join(self.stage, other), start, found)
+        top_folder(self.stage, found)
         return hashed(found)
 
     def list_files(self, *others: str) -> None:

@@ -475,7 +475,7 @@ def test_a_build_with_nothing_changed_is_skipped_and_any_change_rebuilds(project
         assert path.read_bytes() == original and tree_digest(site) == before
 
 
-@pytest.mark.parametrize("changed", ["en/index.html", "en/plans"])
+@pytest.mark.parametrize("changed", ["en/index.html", "en/plans", ""])  # '': the site's folder itself
 def test_a_published_file_or_folder_made_unreadable_is_put_right_by_the_next_build(project: Path,
                                                                                    changed: str) -> None:
     """A page or folder of the site whose mode changed since it was published (chmod 600: the web
