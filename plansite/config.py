@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from .classification import read_classification  # the same codes and checks as a plan's
 from .errors import ContentError, Report
@@ -126,7 +126,8 @@ def site_address(node: Node) -> str:
     if value and (parts.scheme not in ("https", "http") or not host_name(host) or "@" in parts.netloc
                   or NOT_IN_ADDRESSES.search(value) or re.search("[?#]", value)
                   or re.search("%(?![0-9A-Fa-f]{2})", value)  # a '%' is always a byte's code, '%2F'
-                  or {".", ".."} & set(parts.path.split("/"))):  # the folder as it is named, not a way there
+                  # the folder as it is named, not a way there ('%2e%2e' is '..' to a browser)
+                  or {".", ".."} & set(unquote(parts.path).split("/"))):
         node.fail(f"'base_url' must be the web address of the site's folder, not '{value}'",
                   "write the site's public address, e.g. https://www.example.gov.tw/plans/ "
                   "(no spaces, no ? or #, no . or .. folders, '%' only as in %E8)")
@@ -134,7 +135,7 @@ def site_address(node: Node) -> str:
     if not value:
         return ""
     path = quote(parts.path, safe="/%!$&'()*+,;=:@-._~").rstrip("/") + "/"
-    return urlunsplit((parts.scheme, host + port, path, "", ""))
+    return urlunsplit((parts.scheme, (f"[{host}]" if ":" in host else host) + port, path, "", ""))
 
 
 def read_badge(node: Node, project: Path) -> Badge | None:
@@ -225,9 +226,10 @@ def web_address(node: Node, hint: str = "write it starting with https://") -> st
     return value
 
 
-MAILBOX = re.compile(r"[A-Za-z0-9!#$%'*+/=^_`{|}~.-]+")
+MAILBOX = re.compile(r"[A-Za-z0-9!$'*+/=^_`{|}~.-]+")
 """The part of an e-mail address before '@' as the footer's mailto: link can carry it whole:
-no '?' or '&', which a mail program reads as a subject or body, no ',' (a second address)."""
+no '?' or '&', which a mail program reads as a subject or body, no ',' (a second address), no
+'#' (the link would end there) or '%' (a byte's code in a link)."""
 
 
 def mail_address(node: Node) -> str | None:
@@ -240,10 +242,11 @@ def mail_address(node: Node) -> str | None:
     if value.lower().startswith("mailto:"):
         node.fail(f"'{node.name}' is an e-mail address without 'mailto:', not '{value}'",
                   f"write it as {value[7:]}: the page makes the mailto: link")
-    elif (not MAILBOX.fullmatch(local) or local.startswith(".") or ".." in local or not host_name(domain)
-          or "." not in domain):
+    elif (not MAILBOX.fullmatch(local) or local.startswith(".") or ".." in local or ":" in domain
+          or not host_name(domain) or "." not in domain):
         node.fail(f"'{node.name}' must be an e-mail address, not '{value}'",
-                  "write it as name@example.gov.tw (no spaces, ?, & or second address)")
+                  "write it as name@example.gov.tw (no spaces, ?, &, # or second address; a Chinese host "
+                  "name in punycode, as xn--nnx388a.tw for 臺灣.tw)")
     return value
 
 
@@ -254,7 +257,8 @@ LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", re.IGNORECASE)
 def host_name(host: str) -> bool:
     """Whether ``host`` is a host name a browser can reach: labels (:data:`LABEL`), or an IP
     address (an IPv6 one, as urlsplit gives it, without its brackets)."""
-    return bool(host) and (":" in host or all(LABEL.fullmatch(label) for label in host.split(".")))
+    labels = host.removesuffix(".").split(".")  # 'www.example.gov.tw.' is the same host, fully written
+    return bool(host) and (":" in host or all(LABEL.fullmatch(label) for label in labels))
 
 
 def host(address: str) -> str | None:

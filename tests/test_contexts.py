@@ -379,13 +379,16 @@ def test_a_cell_is_text_a_number_or_marked(text: str, cell: str) -> None:
     ("https://www.example.gov.tw/計畫/", "https://www.example.gov.tw/%E8%A8%88%E7%95%AB/"),
     ("https://例子.政府.tw:8443/plans", "https://xn--fsqu00a.xn--mxtq1m.tw:8443/plans/"),
     ("https://plans.example.org/a%20b/", "https://plans.example.org/a%20b/"),
+    ("http://[2001:db8::1]:8080/plans", "http://[2001:db8::1]:8080/plans/"),  # IPv6: its brackets kept
+    ("https://www.example.gov.tw./plans/", "https://www.example.gov.tw./plans/"),  # a host fully written
     *((bad, None) for bad in ("https://plans.example.org/a b/", "https://plans.example.org/?page=1",
                               "https://plans.example.org/#top", 'https://plans.example.org/"><script>',
                               "https://user@plans.example.org/", "ftp://plans.example.org/", "https:///plans/",
                               # a '%' no byte's code follows, folders named as ways there, a host no
                               # browser reaches: published into every page's canonical address
                               "https://plans.example.org/%/", "https://plans.example.org/../../",
-                              "https://plans.example.org/a/./b/", "https://-a-.org/", "https://a..b/")),
+                              "https://plans.example.org/a/./b/", "https://-a-.org/", "https://a..b/",
+                              "https://plans.example.org/a/%2e%2e/plans/")),
 ])
 def test_base_url_is_an_address_every_output_can_carry(tmp_path: Path, written: str,
                                                        used: str | None) -> None:
@@ -434,8 +437,8 @@ def test_the_badge_is_an_image_from_inside_the_project(tmp_path: Path, image: st
                                   "is "), problems
 
 
-MAIL_HINT = ("must be an e-mail address, not '{}' — write it as name@example.gov.tw (no spaces, ?, & or "
-             "second address)")
+MAIL_HINT = ("must be an e-mail address, not '{}' — write it as name@example.gov.tw (no spaces, ?, &, # or "
+             "second address; a Chinese host name in punycode, as xn--nnx388a.tw for 臺灣.tw)")
 WEB_HINT = ("is not a web address: it contains {} — write the address as the browser's address bar shows it "
             "(a space is %20)")
 
@@ -445,6 +448,8 @@ WEB_HINT = ("is not a web address: it contains {} — write the address as the b
     # a subject or body for the mail program, a second address, a host no one can reach
     ("email", "a@b.org?subject=x", MAIL_HINT), ("email", "a@b.org&body=x", MAIL_HINT),
     ("email", "a@b.org,evil@x.org", MAIL_HINT), ("email", "a@-b.org", MAIL_HINT),
+    ("email", "a@b.org (Tel: 02-2345-6789)", MAIL_HINT), ("email", "a@b.org?subject=x:", MAIL_HINT),
+    ("email", "a#b@x.gov.tw", MAIL_HINT), ("email", "100%@x.gov.tw", MAIL_HINT),
     ("email", "mailto:a@b.org", ("is an e-mail address without 'mailto:', not 'mailto:a@b.org' — write it "
                                  "as a@b.org: the page makes the mailto: link")),
     ("privacy_url", "https://example.org/privacy policy", WEB_HINT.format("a space")),
