@@ -160,6 +160,13 @@ def read_badge(node: Node, project: Path) -> Badge | None:
         elif abs(size[0] * BADGE_SIZE[1] - size[1] * BADGE_SIZE[0]) > 0.03 * size[1] * BADGE_SIZE[0]:
             keys["image"].fail(f"the badge image '{image}' is {size[0]}×{size[1]} pixels, but the pages "
                                "show it at 88×31, so it would be drawn out of shape", BADGE_HINT)
+        elif size[0] > BADGE_SIZE[0] * 4:
+            keys["image"].fail(f"the badge image '{image}' is {size[0]}×{size[1]} pixels, but the pages "
+                               "show it at 88×31: every reader's browser would decode it whole to draw it "
+                               "that small", BADGE_HINT)
+        elif not whole_picture(data):
+            keys["image"].fail(f"the badge image '{image}' is cut short (a download that did not finish?)",
+                               BADGE_HINT)
     return Badge(web_address(keys["href"]) or "", Path(image), bilingual(keys["alt"]))
 
 
@@ -169,16 +176,34 @@ an image of another shape is drawn out of shape; a larger one of the same shape 
 
 
 def picture_size(data: bytes) -> tuple[int, int] | None:
-    """The width and height in pixels of a PNG, GIF or JPEG image, or None when it cannot be read."""
+    """The width and height in pixels of a PNG, GIF or JPEG image (from its header, nothing
+    decoded), or None when it cannot be read."""
     import io
+    import warnings
 
     from PIL import Image  # only when a badge is given: most builds need no picture read
 
     try:
-        with Image.open(io.BytesIO(data)) as picture:
+        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as picture:
+            warnings.simplefilter("ignore")  # a huge picture is refused for its size, not warned of
             return picture.size
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
+
+
+def whole_picture(data: bytes) -> bool:
+    """Whether the picture decodes to its last pixel (a file cut short has its header, and so
+    its size, but not all its pixels). Asked only of a picture of the badge's size."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture.load()
+        return True
+    except (OSError, ValueError, SyntaxError):
+        return False
 
 
 def project_file(node: Node, project: Path, what: str, limit: int, hint: str) -> bytes | None:

@@ -102,6 +102,9 @@ BADGES = Path(__file__).parent / "fixtures" / "badge"
     ("badge.png", None), ("badge.gif", None), ("badge-2x.png", None),
     ("chart.png", "is 20×20 pixels, but the pages show it at 88×31, so it would be drawn out of shape"),
     ("damaged.png", "cannot be read as an image (a damaged file?)"),
+    ("cut.png", "is cut short (a download that did not finish?)"),
+    ("huge.png", ("is 880×310 pixels, but the pages show it at 88×31: every reader's browser would decode "
+                  "it whole to draw it that small")),
 ])
 def test_the_badge_image_has_the_badges_shape(tmp_path: Path, image: str, problem: str | None) -> None:
     """The pages show the badge at 88×31: a 4000×4000 image was squashed into it without a word."""
@@ -110,6 +113,11 @@ def test_the_badge_image_has_the_badges_shape(tmp_path: Path, image: str, proble
     (tmp_path / "chart.png").write_bytes((Path(__file__).parent / "fixtures" / "defects" / "assets" /
                                           "chart.png").read_bytes())
     (tmp_path / "damaged.png").write_bytes((BADGES / "badge.png").read_bytes()[:40])
+    whole = (BADGES / "badge.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(whole[:len(whole) // 2])  # its header (so its size), not its pixels
+    from PIL import Image
+
+    Image.new("RGB", (880, 310), (11, 83, 148)).save(tmp_path / "huge.png")
     badge = (f"accessibility_badge:\n  href: https://accessibility.moda.gov.tw/x\n  image: {image}\n"
              "  alt: {zh: 標章, en: Badge}\n")
     if problem is None:
