@@ -280,6 +280,8 @@ def unusable_files(project: Path, folder: Path) -> list[Problem]:
             problems.append(Problem(shown(current.relative_to(project).as_posix()), 1,
                                     f"the folder {error.what}", error.hint))
         for entry in entries:
+            if entry.name.startswith("."):  # hidden: an editor's lock (.#base.html), .DS_Store; never used
+                continue
             path = Path(entry.path)
             where = shown(path.relative_to(project).as_posix())
             if where != path.relative_to(project).as_posix():

@@ -232,10 +232,12 @@ def datasets(loaded: Loaded, sizes: dict[str, int]) -> list[tuple[str, str, str,
 
 
 def assets(project: Path, config: SiteConfig) -> Iterator[tuple[str, bytes]]:
-    """The site's static files (stylesheets, scripts, fonts, pictures) and the badge."""
+    """The site's static files (stylesheets, scripts, fonts, pictures) and the badge; a hidden
+    file (an editor's or the system's: .DS_Store) is none of them."""
     source = project / "templates" / "assets"
-    for folder, _, names in os.walk(source):
-        for name in sorted(names):
+    for folder, folders, names in os.walk(source):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in sorted(name for name in names if not name.startswith(".")):  # .DS_Store, ._site.css
             path = os.path.join(folder, name)
             with open(path, "rb") as file:
                 yield asset(os.path.relpath(path, source).replace(os.sep, "/")), file.read()

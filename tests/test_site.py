@@ -682,3 +682,17 @@ def test_a_build_of_a_project_in_git_reads_its_history_once(tmp_path: Path, monk
     build(project, tmp_path / "site", downloads=False)
     assert runs.read_text().split() == ["log"]
     assert "2024-05-06" in (tmp_path / "site" / "plans" / "mof-2017" / "index.html").read_text("utf-8")
+
+
+def test_hidden_files_beside_the_templates_and_catalogs_are_neither_read_nor_published(
+        tmp_path: Path) -> None:
+    """Emacs keeps a dangling link '.#base.html' beside a template with unsaved changes, and
+    macOS writes .DS_Store and '._site.css': the build refused the first (a link to a file that
+    does not exist) and published the others into site/assets/."""
+    project = copy_project(tmp_path / "project", plans=["mof-2017"])
+    (project / "templates" / ".#base.html").symlink_to("root@host.1234:1700000000")
+    (project / "locales" / ".#messages.po").symlink_to("root@host.1234:1700000000")
+    (project / "templates" / "assets" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (project / "templates" / "assets" / "._site.css").write_bytes(b"\x00\x05\x16\x07")
+    build(project, project / "site", downloads=False)
+    assert sorted(p.name for p in (project / "site" / "assets").iterdir() if p.name.startswith(".")) == []
