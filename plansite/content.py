@@ -109,10 +109,11 @@ def cannot_read(project: Path, path: Path) -> Problem | None:
 
 
 def agency_names(plans: tuple[m.Plan, ...]) -> list[Problem]:
-    """Warnings where plans name one agency (its Chinese name) with different English names:
-    the English pages then list it as two agencies (search's agency filter, the units pages).
-    Each plan whose English name is not the one most plans use (the first plan's, on a tie)
-    is told at that name's line."""
+    """Warnings where plans name one agency (its Chinese name) with different English names, or
+    two agencies with one English name: the English pages would name one agency two ways
+    (search's agency filter, the units pages), or two agencies one way. Each plan whose English
+    name is not the one most plans use (the first plan's, on a tie), or is another agency's, is
+    told at that name's line."""
     names: dict[str, list[m.Plan]] = {}
     for plan in plans:
         if plan.lang != EN.code:
@@ -127,8 +128,18 @@ def agency_names(plans: tuple[m.Plan, ...]) -> list[Problem]:
                 problems.append(Problem(plan.loc.path, max(plan.agency.line, 1),
                                         f"the agency {chinese} is '{plan.agency.en}' in English here, but "
                                         f"'{usual}' in {first.loc.path}", "give it the same English name in "
-                                        "every plan: the English pages would list it as two agencies",
+                                        "every plan: the English pages would name it two ways",
                                         warning=True))
+    owners: dict[str, m.Plan] = {}  # the other way round: two agencies, one English name
+    for plan in (plan for named in names.values() for plan in named):
+        first = owners.setdefault(plan.agency.en.casefold(), plan)
+        if first.agency.zh != plan.agency.zh:
+            problems.append(Problem(plan.loc.path, max(plan.agency.line, 1),
+                                    f"the English name '{plan.agency.en}' is that of {first.agency.zh} in "
+                                    f"{first.loc.path}, but the agency here is {plan.agency.zh}",
+                                    "give each agency its own English name, or, if it is one agency, the "
+                                    "same Chinese name: the English pages would list two agencies by one "
+                                    "name, and which one an address leads to would change", warning=True))
     return problems
 
 

@@ -481,4 +481,27 @@ def test_one_agency_with_two_english_names_is_a_warning_at_its_english_name(tmp_
     assert found == [(f"content/plans/keelung-tax-2024.zh-Hant.md:{line}: warning: the agency 基隆市稅務局 "
                       "is 'Keelung Revenue Office' in English here, but 'Keelung City Tax Bureau' in "
                       "content/plans/keelung-tax-2023.zh-Hant.md — give it the same English name in every "
-                      "plan: the English pages would list it as two agencies")]
+                      "plan: the English pages would name it two ways")]
+
+
+def test_two_agencies_with_one_english_name_is_a_warning_at_the_name(tmp_path: Path) -> None:
+    """基隆市政府稅務局 beside 基隆市稅務局, both 'Keelung City Tax Bureau': the English units page
+    listed that name twice, and its address came to lead to the other agency."""
+    from plansite.sources import load
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "p", plans=["keelung-tax-2023", "mof-2017"])
+    plans = project / "content" / "plans"
+    text = (plans / "keelung-tax-2023.zh-Hant.md").read_text(encoding="utf-8")
+    text = text.replace("id: keelung-tax-2023", "id: keelung-city-tax-2024", 1).replace(
+        "zh: 基隆市稅務局", "zh: 基隆市政府稅務局", 1)
+    (plans / "keelung-city-tax-2024.zh-Hant.md").write_text(text, encoding="utf-8")
+    line = text.split("\n").index("  en: Keelung City Tax Bureau") + 1
+    found = [str(w) for w in load(project).warnings if "English name" in w.message]
+    assert found == [(f"content/plans/keelung-tax-2023.zh-Hant.md:{line}: warning: the English name "
+                      "'Keelung City Tax Bureau' is that of 基隆市政府稅務局 in "
+                      "content/plans/keelung-city-tax-2024.zh-Hant.md, but the agency here is 基隆市稅務局 — "
+                      "give each agency its own English name, or, if it is one agency, the same Chinese "
+                      "name: the English pages would list two agencies by one name, and which one an address "
+                      "leads to would change")]
