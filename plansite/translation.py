@@ -431,11 +431,15 @@ def descendants(item) -> set[str]:
 
 
 def with_fingerprint(line: str, value: str) -> str:
-    """The source line with '{… src=value}' at its end, keeping an explicit '#id'."""
+    """The source line with '{… src=value}' at its end, keeping an explicit '#id' and the white
+    space around the mark as written."""
     match = ATTRIBUTES.search(line)
     words = [w for w in (match[1].split() if match else []) if not w.startswith("src=")]
-    body = (line[: match.start()] if match else line).rstrip()  # one space before it, however often marked
-    return f"{body} {{{' '.join([*words, f'src={value}'])}}}"
+    kept = line.rstrip()
+    tail = line[len(kept):]  # the spaces after it, as written (two make a line break)
+    body = line[: match.start()] if match else kept
+    space = "" if body[-1:].isspace() else " "  # the space before it as written: never one more
+    return f"{body}{space}{{{' '.join([*words, f'src={value}'])}}}{tail}"
 
 
 def status_table(all_editions: tuple[m.Edition, ...]) -> str:

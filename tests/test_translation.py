@@ -433,7 +433,10 @@ def test_marking_a_line_again_changes_only_its_fingerprint() -> None:
     assert once == "# I. Basis of the plan {#basis src=cc1dbe7e}"
     assert with_fingerprint(once, "bd3284b9") == line
     assert with_fingerprint("- 1. Offer forms.", "f119ce76") == "- 1. Offer forms. {src=f119ce76}"
-    assert with_fingerprint("Offer forms.  {src=1}", "2") == "Offer forms. {src=2}"
+    for written in ("Offer forms.  {src=1}", "Offer forms.\t{src=1}", "Offer forms.\u00a0{src=1}",
+                    "Offer forms. {src=1}  "):  # what stands around the mark stays as written
+        assert with_fingerprint(written, "2") == written.replace("src=1", "src=2")
+    assert with_fingerprint("Offer forms.  ", "2") == "Offer forms. {src=2}  "  # a line break kept
 
 
 def test_a_basis_entry_too_many_is_told_at_it(tmp_path: Path) -> None:
