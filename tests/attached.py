@@ -95,7 +95,7 @@ def attached_project(target: Path, plans: list[str] | None = None) -> Path:
     project = copy_project(target, None if plans is None else sorted({*plans, PLAN}))
     insert(project, ZH_FILE, "framework:\n", ZH_TABLE_COLUMNS)
     insert(project, ZH_FILE, "framework:\n", ZH_ATTACHMENTS)
-    insert(project, ZH_FILE, "  note: 壹、參", "  unmapped:\n    intake-1: 附表，非執行措施。\n")
+    insert(project, ZH_FILE, "  note:\n    zh: 壹、參", "  unmapped:\n    intake-1: 附表，非執行措施。\n")
     insert(project, EN_FILE, "---\n\n#", EN_TABLE_COLUMNS)
     insert(project, EN_FILE, "---\n\n#", EN_ATTACHMENTS)
     for path, table in ((ZH_FILE, ZH_TABLE), (EN_FILE, EN_TABLE)):
