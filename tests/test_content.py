@@ -463,9 +463,10 @@ def test_an_editors_lock_and_macos_files_beside_the_plans_are_not_plans(tmp_path
         "content/plans/mof-2017.en.md", "content/plans/mof-2017.zh-Hant.md"]
 
 
-def test_one_agency_with_two_english_names_is_a_warning_at_its_english_name(tmp_path: Path) -> None:
-    """Two plans of 基隆市稅務局 naming it in English two ways: the English pages listed it as two
-    agencies (search's agency filter), with no word to the editors."""
+def agency_warnings(tmp_path: Path, plan_id: str, old: str, new: str, words: str) -> tuple[list[str], int]:
+    """The warnings about agencies (those holding ``words``) when keelung-tax-2023 has a second
+    plan, ``plan_id``, with ``old`` in its front matter made ``new``; and the line of the
+    English name in that plan."""
     from plansite.sources import load
 
     from .conftest import copy_project
@@ -473,11 +474,17 @@ def test_one_agency_with_two_english_names_is_a_warning_at_its_english_name(tmp_
     project = copy_project(tmp_path / "p", plans=["keelung-tax-2023", "mof-2017"])
     plans = project / "content" / "plans"
     text = (plans / "keelung-tax-2023.zh-Hant.md").read_text(encoding="utf-8")
-    text = text.replace("id: keelung-tax-2023", "id: keelung-tax-2024", 1).replace(
-        "en: Keelung City Tax Bureau", "en: Keelung Revenue Office", 1)
-    (plans / "keelung-tax-2024.zh-Hant.md").write_text(text, encoding="utf-8")
-    line = text.split("\n").index("  en: Keelung Revenue Office") + 1
-    found = [str(w) for w in load(project).warnings if "agency" in w.message]
+    text = text.replace("id: keelung-tax-2023", f"id: {plan_id}", 1).replace(old, new, 1)
+    (plans / f"{plan_id}.zh-Hant.md").write_text(text, encoding="utf-8")
+    line = next(number for number, written in enumerate(text.split("\n"), 1) if written.startswith("  en: "))
+    return [str(w) for w in load(project).warnings if words in w.message], line
+
+
+def test_one_agency_with_two_english_names_is_a_warning_at_its_english_name(tmp_path: Path) -> None:
+    """Two plans of 基隆市稅務局 naming it in English two ways: the English pages listed it as two
+    agencies (search's agency filter), with no word to the editors."""
+    found, line = agency_warnings(tmp_path, "keelung-tax-2024", "en: Keelung City Tax Bureau",
+                                  "en: Keelung Revenue Office", "agency")
     assert found == [(f"content/plans/keelung-tax-2024.zh-Hant.md:{line}: warning: the agency 基隆市稅務局 "
                       "is 'Keelung Revenue Office' in English here, but 'Keelung City Tax Bureau' in "
                       "content/plans/keelung-tax-2023.zh-Hant.md — give it the same English name in every "
@@ -487,18 +494,8 @@ def test_one_agency_with_two_english_names_is_a_warning_at_its_english_name(tmp_
 def test_two_agencies_with_one_english_name_is_a_warning_at_the_name(tmp_path: Path) -> None:
     """基隆市政府稅務局 beside 基隆市稅務局, both 'Keelung City Tax Bureau': the English units page
     listed that name twice, and its address came to lead to the other agency."""
-    from plansite.sources import load
-
-    from .conftest import copy_project
-
-    project = copy_project(tmp_path / "p", plans=["keelung-tax-2023", "mof-2017"])
-    plans = project / "content" / "plans"
-    text = (plans / "keelung-tax-2023.zh-Hant.md").read_text(encoding="utf-8")
-    text = text.replace("id: keelung-tax-2023", "id: keelung-city-tax-2024", 1).replace(
-        "zh: 基隆市稅務局", "zh: 基隆市政府稅務局", 1)
-    (plans / "keelung-city-tax-2024.zh-Hant.md").write_text(text, encoding="utf-8")
-    line = text.split("\n").index("  en: Keelung City Tax Bureau") + 1
-    found = [str(w) for w in load(project).warnings if "English name" in w.message]
+    found, line = agency_warnings(tmp_path, "keelung-city-tax-2024", "zh: 基隆市稅務局",
+                                  "zh: 基隆市政府稅務局", "English name")
     assert found == [(f"content/plans/keelung-tax-2023.zh-Hant.md:{line}: warning: the English name "
                       "'Keelung City Tax Bureau' is that of 基隆市政府稅務局 in "
                       "content/plans/keelung-city-tax-2024.zh-Hant.md, but the agency here is 基隆市稅務局 — "
