@@ -20,7 +20,7 @@ from . import model as m
 from .errors import ContentError, Problem
 from .frameworks import check_mappings, load_frameworks
 from .glossary import load_glossary
-from .inputs import Unreadable, check_regular, inside, shown
+from .inputs import Unreadable, check_regular, hidden, inside, shown
 from .plan_file import MAX_PLAN_BYTES, NAME_HINT, read_plan_data, read_plan_file
 from .project import PLANS_DIR
 from .site_paths import EN
@@ -42,7 +42,7 @@ def load_plans(project: Path, read: Callable = lambda paths, names: map(read_pla
     problems: list[Problem] = []
     paths: list[Path] = []
     for path in sorted((project / PLANS_DIR).glob("*.md"), key=lambda path: path.name):  # one folder
-        if path.name.startswith("."):  # no plan's: an editor's lock (.#x.md) or macOS's ._x.md
+        if hidden(path.name):  # no plan's: an editor's lock (.#x.md) or macOS's ._x.md
             continue
         if not unchanged(path) and (refused := cannot_read(project, path)) is not None:
             problems.append(refused)

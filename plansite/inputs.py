@@ -117,6 +117,14 @@ def inside(project: Path, path: Path) -> bool:
     return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(project))
 
 
+def hidden(name: str) -> bool:
+    """Whether a file or folder beside the project's inputs is hidden, so never read nor
+    published: an editor's lock (Emacs's dangling link .#base.html, which failed builds) or
+    what macOS leaves (.DS_Store, ._site.css, which was published). No plan, template, catalog
+    or asset is named so."""
+    return name.startswith(".")
+
+
 def read_setting(project: Path, relative: str, report: Report) -> str | None:
     """The text of a settings file (site.yml, the glossary, the frameworks), or None when it
     cannot be used: a problem at ``relative``:1 says why (a link out of the project, a pipe, a
@@ -280,7 +288,7 @@ def unusable_files(project: Path, folder: Path) -> list[Problem]:
             problems.append(Problem(shown(current.relative_to(project).as_posix()), 1,
                                     f"the folder {error.what}", error.hint))
         for entry in entries:
-            if entry.name.startswith("."):  # hidden: an editor's lock (.#base.html), .DS_Store; never used
+            if hidden(entry.name):
                 continue
             path = Path(entry.path)
             where = shown(path.relative_to(project).as_posix())

@@ -23,6 +23,7 @@ from .config import SiteConfig
 from .errors import ContentError, Problem
 from .formats import page_count
 from .i18n import catalog, fill_faults
+from .inputs import hidden
 from .project import last_updated
 from .publish import (
     digest,
@@ -233,11 +234,11 @@ def datasets(loaded: Loaded, sizes: dict[str, int]) -> list[tuple[str, str, str,
 
 def assets(project: Path, config: SiteConfig) -> Iterator[tuple[str, bytes]]:
     """The site's static files (stylesheets, scripts, fonts, pictures) and the badge; a hidden
-    file (an editor's or the system's: .DS_Store) is none of them."""
+    file (:func:`inputs.hidden`) is none of them."""
     source = project / "templates" / "assets"
     for folder, folders, names in os.walk(source):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        for name in sorted(name for name in names if not name.startswith(".")):  # .DS_Store, ._site.css
+        folders[:] = [name for name in folders if not hidden(name)]
+        for name in sorted(name for name in names if not hidden(name)):
             path = os.path.join(folder, name)
             with open(path, "rb") as file:
                 yield asset(os.path.relpath(path, source).replace(os.sep, "/")), file.read()
